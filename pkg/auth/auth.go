@@ -1,0 +1,208 @@
+// Package auth verifies bearer JWTs and says what their holder may see.
+//
+// A token names a role and a scope: a district admin sees the whole
+// district, a street admin one street office, community staff one community,
+// a worker only themself. Tokens are signed with Ed25519 (EdDSA); services
+// hold only the public key.
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	kithttp "github.com/go-kit/kit/transport/http"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/fault"
+)
+
+// Role is what a caller is.
+type Role string
+
+// The roles, from widest to narrowest scope.
+const (
+	DistrictAdmin  Role = "district_admin"
+	StreetAdmin    Role = "street_admin"
+	CommunityStaff Role = "community_staff"
+	Worker         Role = "worker"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case DistrictAdmin, StreetAdmin, CommunityStaff, Worker:
+		return true
+	}
+	return false
+}
+
+// Principal is the authenticated caller: who they are and how far they see.
+type Principal struct {
+	Subject   string `json:"sub"`
+	Role      Role   `json:"role"`
+	Street    string `json:"street,omitempty"`    // street_admin, community_staff (and a worker's own street)
+	Community string `json:"community,omitempty"` // community_staff
+	WorkerID  string `json:"worker_id,omitempty"` // worker
+}
+
+// Check reports whether the principal's role carries the scope it needs.
+func (p Principal) Check() error {
+	switch p.Role {
+	case DistrictAdmin:
+		return nil
+	case StreetAdmin:
+		if p.Street == "" {
+			return errors.New("a street_admin token needs a street")
+		}
+	case CommunityStaff:
+		if p.Street == "" || p.Community == "" {
+			return errors.New("a community_staff token needs a street and a community")
+		}
+	case Worker:
+		if p.WorkerID == "" {
+			return errors.New("a worker token needs a worker_id")
+		}
+	default:
+		return fmt.Errorf("unknown role %q", p.Role)
+	}
+	return nil
+}
+
+// IsStaff reports whether the caller works for the district, a street office
+// or a community (as opposed to a worker).
+func (p Principal) IsStaff() bool {
+	return p.Role == DistrictAdmin || p.Role == StreetAdmin || p.Role == CommunityStaff
+}
+
+// AtLeastStreetAdmin reports whether the caller is a street or district admin.
+func (p Principal) AtLeastStreetAdmin() bool {
+	return p.Role == DistrictAdmin || p.Role == StreetAdmin
+}
+
+// SeesStreet reports whether the caller's scope covers the whole street.
+func (p Principal) SeesStreet(street string) bool {
+	switch p.Role {
+	case DistrictAdmin:
+		return true
+	case StreetAdmin:
+		return p.Street == street
+	}
+	return false
+}
+
+// SeesCommunity reports whether the caller's scope covers the community
+// (of the given street).
+func (p Principal) SeesCommunity(street, community string) bool {
+	if p.SeesStreet(street) {
+		return true
+	}
+	return p.Role == CommunityStaff && p.Street == street && p.Community == community
+}
+
+type claims struct {
+	jwt.RegisteredClaims
+	Role      Role   `json:"role"`
+	Street    string `json:"street,omitempty"`
+	Community string `json:"community,omitempty"`
+	WorkerID  string `json:"worker_id,omitempty"`
+}
+
+// Issuer is the token issuer name in every nuanxin token.
+const Issuer = "nuanxin"
+
+// Issue signs a token for p, valid for ttl.
+func Issue(key ed25519.PrivateKey, p Principal, ttl time.Duration) (string, error) {
+	if err := p.Check(); err != nil {
+		return "", fmt.Errorf("issue token: %w", err)
+	}
+	now := time.Now()
+	c := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: Issuer, Subject: p.Subject,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+		},
+		Role: p.Role, Street: p.Street, Community: p.Community, WorkerID: p.WorkerID,
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c).SignedString(key)
+	if err != nil {
+		return "", fmt.Errorf("issue token: %w", err)
+	}
+	return s, nil
+}
+
+// Verifier checks tokens against a public key.
+type Verifier struct {
+	Key ed25519.PublicKey
+}
+
+// Verify parses and checks a token: signature, algorithm, issuer, expiry and
+// that its role carries its scope.
+func (v Verifier) Verify(token string) (Principal, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.Key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
+	if err != nil {
+		return Principal{}, fmt.Errorf("invalid token: %w", err)
+	}
+	p := Principal{Subject: c.Subject, Role: c.Role, Street: c.Street, Community: c.Community, WorkerID: c.WorkerID}
+	if err := p.Check(); err != nil {
+		return Principal{}, fmt.Errorf("invalid token: %w", err)
+	}
+	return p, nil
+}
+
+type ctxKey int
+
+const (
+	tokenKey ctxKey = iota
+	principalKey
+)
+
+// FromHTTP is a go-kit ServerBefore that moves the bearer token into the
+// context, for Middleware to verify.
+func FromHTTP() kithttp.ServerOption {
+	return kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
+		h := r.Header.Get("Authorization")
+		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			return context.WithValue(ctx, tokenKey, strings.TrimSpace(h[7:]))
+		}
+		return ctx
+	})
+}
+
+// Middleware is a go-kit endpoint middleware: it verifies the token from the
+// context and stores the Principal, or fails with fault.Unauthenticated.
+func Middleware(v Verifier) endpoint.Middleware {
+	return func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			tok, _ := ctx.Value(tokenKey).(string)
+			if tok == "" {
+				return nil, &fault.Error{Kind: fault.Unauthenticated, Message: "a bearer token is required"}
+			}
+			p, err := v.Verify(tok)
+			if err != nil {
+				return nil, &fault.Error{Kind: fault.Unauthenticated, Message: err.Error()}
+			}
+			return next(context.WithValue(ctx, principalKey, p), req)
+		}
+	}
+}
+
+// FromContext returns the Principal stored by Middleware.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey).(Principal)
+	return p, ok
+}
+
+// WithPrincipal stores p in ctx (for callers that authenticate otherwise,
+// such as tests of the service layer and the CLI).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey, p)
+}

@@ -1,0 +1,75 @@
+package consume
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the consumer runner's Prometheus series, labelled by consumer.
+// A nil *Metrics records nothing.
+type Metrics struct {
+	handledN     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	redeliveries *prometheus.CounterVec
+	dead         *prometheus.CounterVec
+	pending      *prometheus.GaugeVec
+	ackPending   *prometheus.GaugeVec
+}
+
+// NewMetrics registers the consumer series with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		handledN: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nuanxin_consumer_messages_total", Help: "Messages settled, by consumer and outcome (handled, duplicate, retry).",
+		}, []string{"consumer", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "nuanxin_consumer_handle_seconds", Help: "Time to handle one message, including its transaction.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"consumer"}),
+		redeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nuanxin_consumer_redeliveries_total", Help: "Messages delivered more than once.",
+		}, []string{"consumer"}),
+		dead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nuanxin_consumer_dead_letters_total", Help: "Messages moved to the dead-letter subject.",
+		}, []string{"consumer"}),
+		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "nuanxin_consumer_pending", Help: "Messages in the stream not yet delivered to the consumer (its lag).",
+		}, []string{"consumer"}),
+		ackPending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "nuanxin_consumer_ack_pending", Help: "Messages delivered and awaiting acknowledgement.",
+		}, []string{"consumer"}),
+	}
+	reg.MustRegister(m.handledN, m.duration, m.redeliveries, m.dead, m.pending, m.ackPending)
+	return m
+}
+
+func (m *Metrics) handled(consumer, outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.handledN.WithLabelValues(consumer, outcome).Inc()
+	m.duration.WithLabelValues(consumer).Observe(d.Seconds())
+}
+
+func (m *Metrics) redelivered(consumer string) {
+	if m == nil {
+		return
+	}
+	m.redeliveries.WithLabelValues(consumer).Inc()
+}
+
+func (m *Metrics) deadLettered(consumer string) {
+	if m == nil {
+		return
+	}
+	m.dead.WithLabelValues(consumer).Inc()
+}
+
+func (m *Metrics) lag(consumer string, pending, ackPending uint64) {
+	if m == nil {
+		return
+	}
+	m.pending.WithLabelValues(consumer).Set(float64(pending))
+	m.ackPending.WithLabelValues(consumer).Set(float64(ackPending))
+}

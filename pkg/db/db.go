@@ -1,0 +1,152 @@
+// Package db opens a pgx pool bound to one service's schema, applies that
+// service's embedded migrations, and runs functions in transactions.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var schemaRe = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Open connects to url with every connection's search_path set to schema,
+// so a service's SQL names its tables without a prefix and cannot reach
+// another service's tables by accident. It creates the schema if missing.
+func Open(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
+	if !schemaRe.MatchString(schema) {
+		return nil, fmt.Errorf("open database: invalid schema name %q", schema)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	return pool, nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil and rolling
+// back otherwise, so a failure halfway leaves nothing half-written.
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Source is a named set of migrations: *.sql files applied in name order.
+// Platform packages (outbox, consume) ship their own sources, so a service
+// lists them beside its own.
+type Source struct {
+	Name string
+	FS   fs.FS
+}
+
+// LockKey turns a name into a bigint for pg_advisory_lock, so that every
+// lock a service takes is named rather than a magic number.
+func LockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64())
+}
+
+// Migrate applies every migration not yet recorded in schema_migrations,
+// each in its own transaction. An advisory lock makes concurrent starts of
+// the same service wait for each other instead of racing.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, sources ...Source) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	key := LockKey(schema + ".migrate")
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key) //nolint:errcheck
+
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    text PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, src := range sources {
+		names, err := fs.Glob(src.FS, "*.sql")
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", src.Name, err)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if err := applyOne(ctx, conn.Conn(), src, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func applyOne(ctx context.Context, conn *pgx.Conn, src Source, name string) error {
+	version := src.Name + "/" + strings.TrimSuffix(name, ".sql")
+	var done bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", version).Scan(&done); err != nil {
+		return fmt.Errorf("migrate %s: %w", version, err)
+	}
+	if done {
+		return nil
+	}
+	body, err := fs.ReadFile(src.FS, name)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", version, err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", version, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if _, err := tx.Exec(ctx, string(body)); err != nil {
+		return fmt.Errorf("migrate %s: %w", version, err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", version); err != nil {
+		return fmt.Errorf("migrate %s: %w", version, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", version, err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation,
+// optionally of the named constraint.
+func IsUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" {
+		return false
+	}
+	return constraint == "" || pe.ConstraintName == constraint
+}

@@ -1,0 +1,77 @@
+package event
+
+import "time"
+
+// The registry's events. Payloads carry ids, codes and categories, never a
+// name, mobile or ID number: statistics subscribers count, they do not need
+// to know who.
+var (
+	StreetCreated        = Name{"registry", "street", "created"}
+	CommunityCreated     = Name{"registry", "community", "created"}
+	EnterpriseRegistered = Name{"registry", "enterprise", "registered"}
+	EnterpriseUpdated    = Name{"registry", "enterprise", "updated"}
+	WorkerRegistered     = Name{"registry", "worker", "registered"}
+	WorkerUpdated        = Name{"registry", "worker", "updated"}
+	WorkerCheckedIn      = Name{"registry", "worker", "checked_in"}
+	WorkerLeft           = Name{"registry", "worker", "left"}
+	StationOpened        = Name{"registry", "station", "opened"}
+)
+
+// StreetData is the data of registry.street.created.
+type StreetData struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// CommunityData is the data of registry.community.created.
+type CommunityData struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Street string `json:"street"`
+}
+
+// EnterpriseData is the data of registry.enterprise.registered and .updated.
+type EnterpriseData struct {
+	EnterpriseID string   `json:"enterprise_id"`
+	Kind         string   `json:"kind"`
+	Street       string   `json:"street"`
+	Community    string   `json:"community"`
+	HasPartyOrg  bool     `json:"has_party_org"`
+	Changed      []string `json:"changed,omitempty"` // field names, on .updated
+}
+
+// WorkerData is the data of registry.worker.registered, .updated and .left:
+// what another service needs for its projection of a worker.
+type WorkerData struct {
+	WorkerID          string   `json:"worker_id"`
+	Street            string   `json:"street"`
+	Community         string   `json:"community"`
+	Occupation        string   `json:"occupation"`
+	Platform          string   `json:"platform,omitempty"`
+	EnterpriseID      string   `json:"enterprise_id,omitempty"`
+	PoliticalStatus   string   `json:"political_status"`
+	MobilePartyMember bool     `json:"mobile_party_member"`
+	Status            string   `json:"status"` // active | left
+	Changed           []string `json:"changed,omitempty"`
+}
+
+// CheckInData is the data of registry.worker.checked_in.
+type CheckInData struct {
+	WorkerID    string    `json:"worker_id"`
+	Street      string    `json:"street"`
+	Community   string    `json:"community"`
+	Channel     string    `json:"channel"` // online | station
+	StationID   string    `json:"station_id,omitempty"`
+	CheckedInAt time.Time `json:"checked_in_at"`
+}
+
+// StationData is the data of registry.station.opened.
+type StationData struct {
+	StationID  string   `json:"station_id"`
+	Kind       string   `json:"kind"`
+	Street     string   `json:"street"`
+	Community  string   `json:"community"`
+	Lat        float64  `json:"lat"`
+	Lng        float64  `json:"lng"`
+	Facilities []string `json:"facilities"`
+}

@@ -1,0 +1,72 @@
+// Package fault holds the typed errors a domain returns. The HTTP transport
+// maps each Kind to a status code in one place (httpx.ErrorEncoder), so the
+// domain never speaks HTTP.
+package fault
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies a domain error.
+type Kind int
+
+// The kinds of domain error.
+const (
+	// Internal is the zero Kind: anything not classified is a server fault.
+	Internal Kind = iota
+	// NotFound: the row does not exist or lies outside the caller's scope
+	// (the two are indistinguishable on purpose).
+	NotFound
+	// Conflict: the request clashes with existing state (a duplicate, an
+	// illegal state transition).
+	Conflict
+	// Forbidden: the caller's role may not do this at all.
+	Forbidden
+	// Unauthenticated: no valid credentials.
+	Unauthenticated
+)
+
+// Error is a domain error of some Kind. Details are extra members of the
+// problem+json answer (e.g. the id of the existing worker on a conflict).
+type Error struct {
+	Kind    Kind
+	Message string
+	Details map[string]any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// NotFoundf builds a NotFound error.
+func NotFoundf(format string, args ...any) error {
+	return &Error{Kind: NotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// Conflictf builds a Conflict error.
+func Conflictf(format string, args ...any) error {
+	return &Error{Kind: Conflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbiddenf builds a Forbidden error.
+func Forbiddenf(format string, args ...any) error {
+	return &Error{Kind: Forbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// With returns a copy of e with one more detail.
+func (e *Error) With(key string, value any) *Error {
+	d := make(map[string]any, len(e.Details)+1)
+	for k, v := range e.Details {
+		d[k] = v
+	}
+	d[key] = value
+	return &Error{Kind: e.Kind, Message: e.Message, Details: d}
+}
+
+// KindOf returns the Kind of the first *Error in err's chain, or Internal.
+func KindOf(err error) Kind {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe.Kind
+	}
+	return Internal
+}

@@ -58,33 +58,45 @@ func (a *account) credential() *syscall.Credential {
 // puzzling "permission denied" in its log; the usual culprit is /root (0700).
 func checkTraversable(dir string, a *account) error {
 	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("check access to %s: %w", p, err)
-		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !ok {
-			return fmt.Errorf("check access to %s: no ownership information", p)
-		}
-		perm := fi.Mode().Perm()
-		var canEnter bool
-		switch {
-		case st.Uid == a.uid:
-			canEnter = perm&0o100 != 0
-		case st.Gid == a.gid:
-			canEnter = perm&0o010 != 0
-		default:
-			canEnter = perm&0o001 != 0
-		}
-		if !canEnter {
-			return fmt.Errorf("PostgreSQL runs as user %q, which cannot enter %s (mode %v, owner uid %d), a parent of the data directory %s: "+
-				"use a data directory outside it (e.g. under /tmp or the project directory rather than /root), or run `chmod o+x %s`",
-				a.name, p, perm, st.Uid, dir, p)
+		if err := checkEnterable(p, dir, a); err != nil {
+			return err
 		}
 		if p == filepath.Dir(p) { // reached "/"
 			return nil
 		}
 	}
+}
+
+// checkEnterable checks that a may enter the directory p, a parent of dir.
+// A p that does not exist yet passes: Start creates it with mode 0755.
+func checkEnterable(p, dir string, a *account) error {
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check access to %s: %w", p, err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("check access to %s: no ownership information", p)
+	}
+	perm := fi.Mode().Perm()
+	var canEnter bool
+	switch {
+	case st.Uid == a.uid:
+		canEnter = perm&0o100 != 0
+	case st.Gid == a.gid:
+		canEnter = perm&0o010 != 0
+	default:
+		canEnter = perm&0o001 != 0
+	}
+	if !canEnter {
+		return fmt.Errorf("PostgreSQL runs as user %q, which cannot enter %s (mode %v, owner uid %d), a parent of the data directory %s: "+
+			"use a data directory outside it (e.g. under /tmp or the project directory rather than /root), or run `chmod o+x %s`",
+			a.name, p, perm, st.Uid, dir, p)
+	}
+	return nil
 }
 
 // chownTree gives dir and everything in it to a, so that a data directory

@@ -187,6 +187,12 @@ func (c *Cluster) Stop(ctx context.Context) error {
 // prepareDir creates dir (mode 0700, as PostgreSQL demands), makes sure no
 // live server uses it, removes a stale lock file, and hands it to acct.
 func prepareDir(dir string, acct *account) error {
+	if acct != nil {
+		// Checked before creating anything, so a refused path leaves no trace.
+		if err := checkTraversable(dir, acct); err != nil {
+			return err
+		}
+	}
 	// Parents must stay enterable by the server account, hence 0755.
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return fmt.Errorf("create parent of data directory: %w", err)
@@ -198,9 +204,6 @@ func prepareDir(dir string, acct *account) error {
 		return err
 	}
 	if acct != nil {
-		if err := checkTraversable(dir, acct); err != nil {
-			return err
-		}
 		if err := chownTree(dir, acct); err != nil {
 			return err
 		}

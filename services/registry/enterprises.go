@@ -1,0 +1,196 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/pii"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// EnterpriseInput registers an enterprise. Pointers in EnterprisePatch mark
+// what a PATCH changes; here every field is given.
+type EnterpriseInput struct {
+	Name        string  `json:"name"`
+	Kind        string  `json:"kind"`
+	CreditCode  string  `json:"credit_code"`
+	Community   string  `json:"community"`
+	Address     string  `json:"address"`
+	Contact     Contact `json:"contact"`
+	HasPartyOrg bool    `json:"has_party_org"`
+}
+
+const aadContactMobile = "enterprise.contact_mobile"
+
+// RegisterEnterprise adds an enterprise to the ledger; staff in scope of its
+// community. A credit code is optional (a small parcel station may have
+// none) but unique when given.
+func (s *Service) RegisterEnterprise(ctx context.Context, p auth.Principal, in EnterpriseInput) (Enterprise, error) {
+	if !p.IsStaff() {
+		return Enterprise{}, fault.Forbiddenf("only staff may register enterprises")
+	}
+	var c validate.Collector
+	e := Enterprise{ID: newID(), HasPartyOrg: in.HasPartyOrg}
+	e.Name = c.Text("name", in.Name, 1, 100)
+	e.Kind = c.OneOf("kind", in.Kind, EnterpriseKinds)
+	if in.CreditCode != "" {
+		e.CreditCode = c.CreditCode("credit_code", in.CreditCode)
+	}
+	e.Address = c.Text("address", in.Address, 0, 200)
+	e.Contact.Name = c.Text("contact.name", in.Contact.Name, 0, 50)
+	var mobile string
+	if in.Contact.Mobile != "" {
+		mobile = c.Mobile("contact.mobile", in.Contact.Mobile)
+	}
+	street, err := s.scopeOf(ctx, p, &c, "community", in.Community)
+	if err != nil {
+		return Enterprise{}, wrap("register enterprise", err)
+	}
+	if err := c.Err(); err != nil {
+		return Enterprise{}, err
+	}
+	e.Street, e.Community = street, in.Community
+	if err := s.setContactMobile(&e, mobile); err != nil {
+		return Enterprise{}, wrap("register enterprise", err)
+	}
+	e.CreatedAt = s.now().UTC()
+	e.UpdatedAt = e.CreatedAt
+	if err := s.store.CreateEnterprise(ctx, e, enterpriseEvent(event.EnterpriseRegistered, e, nil)); err != nil {
+		return Enterprise{}, err
+	}
+	return e, nil
+}
+
+func (s *Service) setContactMobile(e *Enterprise, mobile string) error {
+	if mobile == "" {
+		e.contactMobileEnc, e.Contact.Mobile = nil, ""
+		return nil
+	}
+	enc, err := s.box.Seal(mobile, aadContactMobile)
+	if err != nil {
+		return err
+	}
+	e.contactMobileEnc, e.Contact.Mobile = enc, pii.MaskMobile(mobile)
+	return nil
+}
+
+func enterpriseEvent(name event.Name, e Enterprise, changed []string) pending {
+	return pending{name, e.Street, e.ID.String(), event.EnterpriseData{
+		EnterpriseID: e.ID.String(), Kind: e.Kind, Street: e.Street, Community: e.Community,
+		HasPartyOrg: e.HasPartyOrg, Changed: changed,
+	}}
+}
+
+// EnterpriseQuery filters the enterprise list.
+type EnterpriseQuery struct {
+	ListQuery
+	Kind string
+}
+
+// ListEnterprises lists the enterprises in the caller's scope.
+func (s *Service) ListEnterprises(ctx context.Context, p auth.Principal, q EnterpriseQuery) (Page[Enterprise], error) {
+	if !p.IsStaff() {
+		return Page[Enterprise]{}, fault.Forbiddenf("only staff may list enterprises")
+	}
+	var c validate.Collector
+	checkPage(&c, &q.ListQuery)
+	if q.Kind != "" {
+		c.OneOf("kind", q.Kind, EnterpriseKinds)
+	}
+	if err := c.Err(); err != nil {
+		return Page[Enterprise]{}, err
+	}
+	lq, ok := scopeQuery(p, q.ListQuery)
+	if !ok {
+		return Page[Enterprise]{Items: []Enterprise{}}, nil
+	}
+	q.ListQuery = lq
+	return s.store.ListEnterprises(ctx, q)
+}
+
+// GetEnterprise returns one enterprise in the caller's scope.
+func (s *Service) GetEnterprise(ctx context.Context, p auth.Principal, id uuid.UUID) (Enterprise, error) {
+	e, found, err := s.store.Enterprise(ctx, id)
+	if err != nil {
+		return Enterprise{}, wrap("get enterprise", err)
+	}
+	if !found || !p.SeesCommunity(e.Street, e.Community) {
+		return Enterprise{}, fault.NotFoundf("enterprise not found")
+	}
+	return e, nil
+}
+
+// EnterprisePatch changes some fields of an enterprise; nil leaves a field
+// as it is. Moving an enterprise to another community is a transfer, not a
+// patch.
+type EnterprisePatch struct {
+	Name        *string  `json:"name"`
+	Kind        *string  `json:"kind"`
+	CreditCode  *string  `json:"credit_code"`
+	Address     *string  `json:"address"`
+	Contact     *Contact `json:"contact"`
+	HasPartyOrg *bool    `json:"has_party_org"`
+}
+
+// UpdateEnterprise applies a patch; staff in scope.
+func (s *Service) UpdateEnterprise(ctx context.Context, p auth.Principal, id uuid.UUID, in EnterprisePatch) (Enterprise, error) {
+	if !p.IsStaff() {
+		return Enterprise{}, fault.Forbiddenf("only staff may update enterprises")
+	}
+	var out Enterprise
+	err := s.store.UpdateEnterprise(ctx, id, func(e *Enterprise) (*pending, error) {
+		if !p.SeesCommunity(e.Street, e.Community) {
+			return nil, fault.NotFoundf("enterprise not found")
+		}
+		var c validate.Collector
+		var changed []string
+		if in.Name != nil {
+			e.Name, changed = c.Text("name", *in.Name, 1, 100), append(changed, "name")
+		}
+		if in.Kind != nil {
+			e.Kind, changed = c.OneOf("kind", *in.Kind, EnterpriseKinds), append(changed, "kind")
+		}
+		if in.CreditCode != nil {
+			e.CreditCode = ""
+			if *in.CreditCode != "" {
+				e.CreditCode = c.CreditCode("credit_code", *in.CreditCode)
+			}
+			changed = append(changed, "credit_code")
+		}
+		if in.Address != nil {
+			e.Address, changed = c.Text("address", *in.Address, 0, 200), append(changed, "address")
+		}
+		var mobile string
+		if in.Contact != nil {
+			e.Contact.Name = c.Text("contact.name", in.Contact.Name, 0, 50)
+			if in.Contact.Mobile != "" {
+				mobile = c.Mobile("contact.mobile", in.Contact.Mobile)
+			}
+			changed = append(changed, "contact")
+		}
+		if in.HasPartyOrg != nil {
+			e.HasPartyOrg, changed = *in.HasPartyOrg, append(changed, "has_party_org")
+		}
+		if err := c.Err(); err != nil {
+			return nil, err
+		}
+		if len(changed) == 0 {
+			out = *e
+			return nil, nil
+		}
+		if in.Contact != nil {
+			if err := s.setContactMobile(e, mobile); err != nil {
+				return nil, err
+			}
+		}
+		e.UpdatedAt = s.now().UTC()
+		out = *e
+		ev := enterpriseEvent(event.EnterpriseUpdated, *e, changed)
+		return &ev, nil
+	})
+	return out, err
+}

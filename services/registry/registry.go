@@ -1,0 +1,329 @@
+// Package registry is the district's census ledger of new-economy
+// enterprises and workers (一台账三名册), the warm stations they rest at, and
+// workers' check-ins with a community.
+//
+// This file is the domain: types, vocabularies and the rules of each use
+// case, including who may do what. SQL lives in store.go, HTTP in
+// transport_http.go.
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/pii"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// Vocabularies. Values are stable English codes; the Chinese labels are for
+// display and for the spreadsheets clerks import.
+var (
+	EnterpriseKinds = []string{"express_outlet", "parcel_station", "logistics", "delivery_station", "ride_hailing", "freight", "other"}
+	Occupations     = []string{"food_delivery", "courier", "ride_hailing_driver", "freight_driver", "designated_driver", "other"}
+	// PoliticalStatuses runs from the masses through the party-development
+	// pipeline (applicant → activist → development target → probationary
+	// member → full member); other_party is a member of a democratic party.
+	PoliticalStatuses = []string{"masses", "league_member", "applicant", "activist", "development_target", "probationary_member", "party_member", "other_party"}
+	StationKinds      = []string{"warm_station", "rider_station", "love_corner", "shared_locker", "other"}
+	Facilities        = []string{"charging", "water", "microwave", "medicine", "toilet", "aircon", "heating", "books", "pump", "fridge", "bed", "wifi", "locker", "umbrella", "repair"}
+	CheckInChannels   = []string{"online", "station"}
+)
+
+// Worker statuses.
+const (
+	StatusActive = "active"
+	StatusLeft   = "left"
+)
+
+// Street is a street office (街道办事处).
+type Street struct {
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Community is a community (社区) under a street office.
+type Community struct {
+	Code      string    `json:"code"`
+	Street    string    `json:"street"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// OrgStreet is one street office with its communities, for GET /v1/org.
+type OrgStreet struct {
+	Street
+	Communities []Community `json:"communities"`
+}
+
+// Contact is an enterprise's contact person; the mobile is shown masked.
+type Contact struct {
+	Name   string `json:"name"`
+	Mobile string `json:"mobile"`
+}
+
+// Enterprise is a new-economy enterprise: an express outlet, a parcel
+// station, a logistics company, a delivery station.
+type Enterprise struct {
+	ID          uuid.UUID `json:"id"`
+	Name        string    `json:"name"`
+	Kind        string    `json:"kind"`
+	CreditCode  string    `json:"credit_code,omitempty"`
+	Street      string    `json:"street"`
+	Community   string    `json:"community"`
+	Address     string    `json:"address"`
+	Contact     Contact   `json:"contact"`
+	HasPartyOrg bool      `json:"has_party_org"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+
+	contactMobileEnc []byte
+}
+
+// Worker is a rider, courier or driver in the ledger. Mobile and IDNumber
+// hold masked values; the full ones come only from WorkerPII.
+type Worker struct {
+	ID                uuid.UUID  `json:"id"`
+	Name              string     `json:"name"`
+	Mobile            string     `json:"mobile"`
+	IDNumber          string     `json:"id_number"`
+	Occupation        string     `json:"occupation"`
+	Street            string     `json:"street"`
+	Community         string     `json:"community"`
+	EnterpriseID      *uuid.UUID `json:"enterprise_id"`
+	Platform          string     `json:"platform"`
+	PoliticalStatus   string     `json:"political_status"`
+	MobilePartyMember bool       `json:"mobile_party_member"`
+	HomePartyOrg      string     `json:"home_party_org"`
+	Status            string     `json:"status"`
+	LeftAt            *time.Time `json:"left_at,omitempty"`
+	LeaveReason       string     `json:"leave_reason,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+
+	mobileEnc, idNumberEnc []byte
+}
+
+// WorkerPII is a worker's personal data in full.
+type WorkerPII struct {
+	ID       uuid.UUID `json:"id"`
+	Name     string    `json:"name"`
+	Mobile   string    `json:"mobile"`
+	IDNumber string    `json:"id_number"`
+}
+
+// CheckIn is a worker's check-in (报到) with a community.
+type CheckIn struct {
+	ID          uuid.UUID  `json:"id"`
+	WorkerID    uuid.UUID  `json:"worker_id"`
+	Street      string     `json:"street"`
+	Community   string     `json:"community"`
+	Channel     string     `json:"channel"`
+	StationID   *uuid.UUID `json:"station_id,omitempty"`
+	CheckedInAt time.Time  `json:"checked_in_at"`
+}
+
+// Station is a warm station (暖新驿站) or similar rest stop.
+type Station struct {
+	ID           uuid.UUID    `json:"id"`
+	Name         string       `json:"name"`
+	Kind         string       `json:"kind"`
+	Street       string       `json:"street"`
+	Community    string       `json:"community"`
+	Host         string       `json:"host"`
+	Lat          float64      `json:"lat"`
+	Lng          float64      `json:"lng"`
+	Address      string       `json:"address"`
+	OpeningHours OpeningHours `json:"opening_hours"`
+	Facilities   []string     `json:"facilities"`
+	CreatedAt    time.Time    `json:"created_at"`
+}
+
+// NearbyStation is a station with its distance from the asker and whether
+// it is open at the time of asking.
+type NearbyStation struct {
+	Station
+	DistanceM float64 `json:"distance_m"`
+	OpenNow   bool    `json:"open_now"`
+}
+
+// Page is one page of a list, with the cursor of the next page ("" at the end).
+type Page[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+// Service implements the registry's use cases.
+type Service struct {
+	store *Store
+	box   *pii.Box
+	now   func() time.Time
+}
+
+// NewService returns the registry service over store, encrypting personal
+// data with box.
+func NewService(store *Store, box *pii.Box) *Service {
+	return &Service{store: store, box: box, now: time.Now}
+}
+
+// pending is an event the store writes to the outbox in the same
+// transaction as the change that caused it.
+type pending struct {
+	name    event.Name
+	street  string
+	subject string
+	data    any
+}
+
+var errWorkerNotFound = fault.NotFoundf("worker not found")
+
+// ---- org tree ----
+
+// StreetInput creates a street office.
+type StreetInput struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// CreateStreet adds a street office; district admins only.
+func (s *Service) CreateStreet(ctx context.Context, p auth.Principal, in StreetInput) (Street, error) {
+	if p.Role != auth.DistrictAdmin {
+		return Street{}, fault.Forbiddenf("only a district admin may create a street office")
+	}
+	var c validate.Collector
+	c.Check(event.ValidToken(in.Code), "code", validate.CodeInvalidFormat, "must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+	name := c.Text("name", in.Name, 1, 50)
+	if err := c.Err(); err != nil {
+		return Street{}, err
+	}
+	st := Street{Code: in.Code, Name: name, CreatedAt: s.now().UTC()}
+	ev := pending{event.StreetCreated, st.Code, st.Code, event.StreetData{Code: st.Code, Name: st.Name}}
+	if err := s.store.CreateStreet(ctx, st, ev); err != nil {
+		return Street{}, err
+	}
+	return st, nil
+}
+
+// CommunityInput creates a community.
+type CommunityInput struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// CreateCommunity adds a community to a street office; district admins and
+// that street's admins.
+func (s *Service) CreateCommunity(ctx context.Context, p auth.Principal, street string, in CommunityInput) (Community, error) {
+	if !p.AtLeastStreetAdmin() {
+		return Community{}, fault.Forbiddenf("only street or district admins may create communities")
+	}
+	if !p.SeesStreet(street) {
+		return Community{}, fault.NotFoundf("street %q not found", street)
+	}
+	var c validate.Collector
+	c.Check(event.ValidToken(in.Code), "code", validate.CodeInvalidFormat, "must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+	name := c.Text("name", in.Name, 1, 50)
+	if err := c.Err(); err != nil {
+		return Community{}, err
+	}
+	cm := Community{Code: in.Code, Street: street, Name: name, CreatedAt: s.now().UTC()}
+	ev := pending{event.CommunityCreated, street, cm.Code, event.CommunityData{Code: cm.Code, Name: cm.Name, Street: street}}
+	if err := s.store.CreateCommunity(ctx, cm, ev); err != nil {
+		return Community{}, err
+	}
+	return cm, nil
+}
+
+// Org returns the street offices and communities the caller can see.
+// Workers see the whole tree: they choose a community to check in with.
+func (s *Service) Org(ctx context.Context, p auth.Principal) ([]OrgStreet, error) {
+	all, err := s.store.Org(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role == auth.DistrictAdmin || p.Role == auth.Worker {
+		return all, nil
+	}
+	var out []OrgStreet
+	for _, st := range all {
+		if st.Code != p.Street {
+			continue
+		}
+		if p.Role == auth.CommunityStaff {
+			st.Communities = slices.DeleteFunc(st.Communities, func(c Community) bool { return c.Code != p.Community })
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// scopeOf resolves a community code to its street and checks that the caller
+// may act on it. An unknown community and one out of scope give the same
+// field error, so a caller learns nothing about other streets.
+func (s *Service) scopeOf(ctx context.Context, p auth.Principal, c *validate.Collector, field, community string) (street string, err error) {
+	if community == "" {
+		c.Add(field, validate.CodeRequired, "is required")
+		return "", nil
+	}
+	cm, found, err := s.store.Community(ctx, community)
+	if err != nil {
+		return "", err
+	}
+	if !found || !p.SeesCommunity(cm.Street, cm.Code) {
+		c.Add(field, validate.CodeUnknownValue, "no such community")
+		return "", nil
+	}
+	return cm.Street, nil
+}
+
+// ListQuery is what every list accepts: a scope filter and a page.
+type ListQuery struct {
+	Street    string
+	Community string
+	Limit     int
+	After     string // cursor: the id of the last item of the previous page
+}
+
+// scopeQuery narrows a list query to the caller's scope. A filter outside
+// the scope yields an empty list rather than an error.
+func scopeQuery(p auth.Principal, q ListQuery) (ListQuery, bool) {
+	switch p.Role {
+	case auth.StreetAdmin:
+		if q.Street != "" && q.Street != p.Street {
+			return q, false
+		}
+		q.Street = p.Street
+	case auth.CommunityStaff:
+		if (q.Street != "" && q.Street != p.Street) || (q.Community != "" && q.Community != p.Community) {
+			return q, false
+		}
+		q.Street, q.Community = p.Street, p.Community
+	}
+	return q, true
+}
+
+func checkPage(c *validate.Collector, q *ListQuery) {
+	if q.Limit == 0 {
+		q.Limit = 50
+	}
+	c.Check(q.Limit >= 1 && q.Limit <= 500, "limit", validate.CodeOutOfRange, "must be between 1 and 500")
+	if q.After != "" {
+		_, err := uuid.Parse(q.After)
+		c.Check(err == nil, "after", validate.CodeInvalidFormat, "must be the next cursor of a previous page")
+	}
+}
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

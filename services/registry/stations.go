@@ -1,0 +1,231 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// Shanghai is the zone "now" and opening hours are read in.
+var Shanghai = mustZone("Asia/Shanghai")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// Every Go binary can embed tzdata; a missing zone is a build fault.
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// OpeningPeriod is one regular opening: on the given ISO weekdays (1 = Monday
+// … 7 = Sunday) from Open to Close, "HH:MM". A Close before Open runs past
+// midnight into the next day; "00:00"–"24:00" is all day.
+type OpeningPeriod struct {
+	Days  []int  `json:"days"`
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// OpeningHours are a station's regular openings.
+type OpeningHours []OpeningPeriod
+
+func minutes(hhmm string) (int, bool) {
+	if len(hhmm) != 5 || hhmm[2] != ':' {
+		return 0, false
+	}
+	h, err1 := strconv.Atoi(hhmm[:2])
+	m, err2 := strconv.Atoi(hhmm[3:])
+	if err1 != nil || err2 != nil || m < 0 || m > 59 || h < 0 || h > 24 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+func (oh OpeningHours) check(c *validate.Collector, field string) {
+	if len(oh) == 0 {
+		c.Add(field, validate.CodeRequired, `give at least one period, e.g. [{"days":[1,2,3,4,5,6,7],"open":"00:00","close":"24:00"}]`)
+		return
+	}
+	if len(oh) > 14 {
+		c.Add(field, validate.CodeTooLong, "at most 14 periods")
+		return
+	}
+	for i, p := range oh {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if len(p.Days) == 0 {
+			c.Add(f+".days", validate.CodeRequired, "list the ISO weekdays, 1 = Monday … 7 = Sunday")
+		}
+		for _, d := range p.Days {
+			if d < 1 || d > 7 {
+				c.Add(f+".days", validate.CodeOutOfRange, "weekdays run from 1 (Monday) to 7 (Sunday)")
+				break
+			}
+		}
+		o, ok1 := minutes(p.Open)
+		cl, ok2 := minutes(p.Close)
+		c.Check(ok1 && o < 24*60, f+".open", validate.CodeInvalidFormat, `must be a time "HH:MM" before 24:00`)
+		c.Check(ok2, f+".close", validate.CodeInvalidFormat, `must be a time "HH:MM" up to 24:00`)
+		if ok1 && ok2 {
+			c.Check(o != cl, f+".close", validate.CodeInvalidFormat, "must differ from open")
+		}
+	}
+}
+
+// OpenAt reports whether the station is open at t (read in Asia/Shanghai).
+func (oh OpeningHours) OpenAt(t time.Time) bool {
+	t = t.In(Shanghai)
+	day := int(t.Weekday())
+	if day == 0 {
+		day = 7
+	}
+	yesterday := day - 1
+	if yesterday == 0 {
+		yesterday = 7
+	}
+	m := t.Hour()*60 + t.Minute()
+	for _, p := range oh {
+		o, _ := minutes(p.Open)
+		cl, _ := minutes(p.Close)
+		if o < cl {
+			if slices.Contains(p.Days, day) && m >= o && m < cl {
+				return true
+			}
+			continue
+		}
+		// Past midnight: the evening part today, the early part from yesterday.
+		if (slices.Contains(p.Days, day) && m >= o) || (slices.Contains(p.Days, yesterday) && m < cl) {
+			return true
+		}
+	}
+	return false
+}
+
+// StationInput opens a station.
+type StationInput struct {
+	Name         string       `json:"name"`
+	Kind         string       `json:"kind"`
+	Community    string       `json:"community"`
+	Host         string       `json:"host"`
+	Lat          *float64     `json:"lat"`
+	Lng          *float64     `json:"lng"`
+	Address      string       `json:"address"`
+	OpeningHours OpeningHours `json:"opening_hours"`
+	Facilities   []string     `json:"facilities"`
+}
+
+// OpenStation adds a warm station; staff in scope of its community.
+func (s *Service) OpenStation(ctx context.Context, p auth.Principal, in StationInput) (Station, error) {
+	if !p.IsStaff() {
+		return Station{}, fault.Forbiddenf("only staff may open stations")
+	}
+	var c validate.Collector
+	st := Station{ID: newID(), OpeningHours: in.OpeningHours}
+	st.Name = c.Text("name", in.Name, 1, 100)
+	st.Kind = c.OneOf("kind", in.Kind, StationKinds)
+	st.Host = c.Text("host", in.Host, 0, 100)
+	st.Address = c.Text("address", in.Address, 0, 200)
+	if c.Check(in.Lat != nil, "lat", validate.CodeRequired, "is required") &&
+		c.Check(in.Lng != nil, "lng", validate.CodeRequired, "is required") &&
+		c.LatLng("lat", "lng", *in.Lat, *in.Lng) {
+		st.Lat, st.Lng = *in.Lat, *in.Lng
+	}
+	in.OpeningHours.check(&c, "opening_hours")
+	st.Facilities = checkFacilities(&c, "facilities", in.Facilities)
+	street, err := s.scopeOf(ctx, p, &c, "community", in.Community)
+	if err != nil {
+		return Station{}, wrap("open station", err)
+	}
+	if err := c.Err(); err != nil {
+		return Station{}, err
+	}
+	st.Street, st.Community = street, in.Community
+	st.CreatedAt = s.now().UTC()
+	ev := pending{event.StationOpened, st.Street, st.ID.String(), event.StationData{
+		StationID: st.ID.String(), Kind: st.Kind, Street: st.Street, Community: st.Community,
+		Lat: st.Lat, Lng: st.Lng, Facilities: st.Facilities,
+	}}
+	if err := s.store.CreateStation(ctx, st, ev); err != nil {
+		return Station{}, err
+	}
+	return st, nil
+}
+
+func checkFacilities(c *validate.Collector, field string, in []string) []string {
+	out := []string{}
+	for _, f := range in {
+		if !slices.Contains(Facilities, f) {
+			c.Add(field, validate.CodeUnknownValue, fmt.Sprintf("unknown facility; use any of %v", Facilities))
+			return nil
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// NearbyQuery asks for stations around a point.
+type NearbyQuery struct {
+	Lat, Lng float64
+	RadiusM  float64 // default 3000, at most 50000
+	Facility string  // optional: only stations that have it
+	OpenNow  bool    // only stations open now
+	Limit    int     // default 20, at most 100
+	LatGiven bool
+	LngGiven bool
+}
+
+// NearbyStations lists stations within the radius, nearest first, each with
+// whether it is open now. Stations are public places: every signed-in caller
+// sees all of them, whatever their street.
+func (s *Service) NearbyStations(ctx context.Context, _ auth.Principal, q NearbyQuery) ([]NearbyStation, error) {
+	var c validate.Collector
+	if c.Check(q.LatGiven, "lat", validate.CodeRequired, "is required") && c.Check(q.LngGiven, "lng", validate.CodeRequired, "is required") {
+		c.LatLng("lat", "lng", q.Lat, q.Lng)
+	}
+	if q.RadiusM == 0 {
+		q.RadiusM = 3000
+	}
+	c.Check(q.RadiusM > 0 && q.RadiusM <= 50000, "radius_m", validate.CodeOutOfRange, "must be between 1 and 50000 metres")
+	if q.Facility != "" {
+		c.OneOf("facility", q.Facility, Facilities)
+	}
+	if q.Limit == 0 {
+		q.Limit = 20
+	}
+	c.Check(q.Limit >= 1 && q.Limit <= 100, "limit", validate.CodeOutOfRange, "must be between 1 and 100")
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	// Opening hours are not in SQL, so fetch more and filter when asked.
+	fetch := q.Limit
+	if q.OpenNow {
+		fetch = 500
+	}
+	found, err := s.store.Nearby(ctx, q.Lat, q.Lng, q.RadiusM, q.Facility, fetch)
+	if err != nil {
+		return nil, wrap("nearby stations", err)
+	}
+	now := s.now()
+	out := make([]NearbyStation, 0, len(found))
+	for _, st := range found {
+		st.OpenNow = st.OpeningHours.OpenAt(now)
+		if q.OpenNow && !st.OpenNow {
+			continue
+		}
+		out = append(out, st)
+		if len(out) == q.Limit {
+			break
+		}
+	}
+	return out, nil
+}

@@ -15,11 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-kit/kit/endpoint"
-	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
 )
 
 // Role is what a caller is.
@@ -160,39 +159,25 @@ func (v Verifier) Verify(token string) (Principal, error) {
 
 type ctxKey int
 
-const (
-	tokenKey ctxKey = iota
-	principalKey
-)
+const principalKey ctxKey = iota
 
-// FromHTTP is a go-kit ServerBefore that moves the bearer token into the
-// context, for Middleware to verify.
-func FromHTTP() kithttp.ServerOption {
-	return kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
+// Middleware verifies the bearer token of every request before anything
+// else reads it (not even its body), stores the Principal in the request's
+// context, and answers 401 problem+json when the token is missing or bad.
+func (v Verifier) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
-		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			return context.WithValue(ctx, tokenKey, strings.TrimSpace(h[7:]))
+		if len(h) < 8 || !strings.EqualFold(h[:7], "bearer ") {
+			httpx.WriteProblem(w, r, httpx.ProblemFor(&fault.Error{Kind: fault.Unauthenticated, Message: "a bearer token is required"}))
+			return
 		}
-		return ctx
+		p, err := v.Verify(strings.TrimSpace(h[7:]))
+		if err != nil {
+			httpx.WriteProblem(w, r, httpx.ProblemFor(&fault.Error{Kind: fault.Unauthenticated, Message: err.Error()}))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
-}
-
-// Middleware is a go-kit endpoint middleware: it verifies the token from the
-// context and stores the Principal, or fails with fault.Unauthenticated.
-func Middleware(v Verifier) endpoint.Middleware {
-	return func(next endpoint.Endpoint) endpoint.Endpoint {
-		return func(ctx context.Context, req any) (any, error) {
-			tok, _ := ctx.Value(tokenKey).(string)
-			if tok == "" {
-				return nil, &fault.Error{Kind: fault.Unauthenticated, Message: "a bearer token is required"}
-			}
-			p, err := v.Verify(tok)
-			if err != nil {
-				return nil, &fault.Error{Kind: fault.Unauthenticated, Message: err.Error()}
-			}
-			return next(context.WithValue(ctx, principalKey, p), req)
-		}
-	}
 }
 
 // FromContext returns the Principal stored by Middleware.
@@ -201,8 +186,7 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// WithPrincipal stores p in ctx (for callers that authenticate otherwise,
-// such as tests of the service layer and the CLI).
+// WithPrincipal stores p in ctx.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey, p)
 }

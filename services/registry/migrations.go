@@ -1,0 +1,22 @@
+package registry
+
+import (
+	"embed"
+	"io/fs"
+
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Schema is the Postgres schema the registry owns.
+const Schema = "registry"
+
+// Migrations lists what db.Migrate applies for the registry: the platform's
+// outbox table, then the registry's own tables.
+func Migrations() []db.Source {
+	own, _ := fs.Sub(migrationFiles, "migrations")
+	return []db.Source{outbox.Migrations(), {Name: "registry", FS: own}}
+}

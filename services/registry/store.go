@@ -1,0 +1,517 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+)
+
+// Store holds the registry's queries. Every write commits together with
+// the outbox rows of its events.
+type Store struct {
+	pool    *pgxpool.Pool
+	outbox  outbox.Writer
+	metrics *businessMetrics
+}
+
+// NewStore returns a store over pool (whose search_path is the registry
+// schema), writing events with w and counting committed changes in reg.
+func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *Store {
+	return &Store{pool: pool, outbox: w, metrics: newBusinessMetrics(reg)}
+}
+
+var errNotFound = errors.New("not found")
+
+func (s *Store) emit(ctx context.Context, tx pgx.Tx, evs ...pending) error {
+	for _, e := range evs {
+		if _, err := s.outbox.Add(ctx, tx, e.name, e.street, e.subject, e.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write runs fn in a transaction and adds the events fn returns to the
+// outbox in the same transaction; they are counted once committed.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) ([]pending, error)) error {
+	var evs []pending
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if evs, err = fn(tx); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, evs...)
+	})
+	if err == nil {
+		s.metrics.committed(evs)
+	}
+	return err
+}
+
+// insert runs one INSERT and its event in a transaction.
+func (s *Store) insert(ctx context.Context, op string, ev pending, sql string, args ...any) error {
+	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		_, err := tx.Exec(ctx, sql, args...)
+		return []pending{ev}, err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// ---- org ----
+
+// CreateStreet stores a street office.
+func (s *Store) CreateStreet(ctx context.Context, st Street, ev pending) error {
+	err := s.insert(ctx, "create street", ev,
+		"INSERT INTO streets (code, name, created_at) VALUES ($1, $2, $3)", st.Code, st.Name, st.CreatedAt)
+	if db.IsUniqueViolation(err, "") {
+		return fault.Conflictf("street %q already exists", st.Code)
+	}
+	return err
+}
+
+// CreateCommunity stores a community.
+func (s *Store) CreateCommunity(ctx context.Context, c Community, ev pending) error {
+	err := s.insert(ctx, "create community", ev,
+		"INSERT INTO communities (code, street, name, created_at) VALUES ($1, $2, $3, $4)", c.Code, c.Street, c.Name, c.CreatedAt)
+	var pe *pgconn.PgError
+	switch {
+	case db.IsUniqueViolation(err, ""):
+		return fault.Conflictf("community %q already exists", c.Code)
+	case errors.As(err, &pe) && pe.Code == "23503":
+		return fault.NotFoundf("street %q not found", c.Street)
+	}
+	return err
+}
+
+// Org returns every street office with its communities, by code.
+func (s *Store) Org(ctx context.Context) ([]OrgStreet, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.code, s.name, s.created_at, c.code, c.name, c.created_at
+		FROM streets s LEFT JOIN communities c ON c.street = s.code
+		ORDER BY s.code, c.code`)
+	if err != nil {
+		return nil, fmt.Errorf("org: %w", err)
+	}
+	defer rows.Close()
+	out := []OrgStreet{}
+	for rows.Next() {
+		var st Street
+		var code, name *string
+		var at *time.Time
+		if err := rows.Scan(&st.Code, &st.Name, &st.CreatedAt, &code, &name, &at); err != nil {
+			return nil, fmt.Errorf("org: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].Code != st.Code {
+			out = append(out, OrgStreet{Street: st, Communities: []Community{}})
+		}
+		if code != nil {
+			last := &out[len(out)-1]
+			last.Communities = append(last.Communities, Community{Code: *code, Street: st.Code, Name: *name, CreatedAt: *at})
+		}
+	}
+	return out, rows.Err()
+}
+
+// Community looks a community up by code.
+func (s *Store) Community(ctx context.Context, code string) (Community, bool, error) {
+	var c Community
+	err := s.pool.QueryRow(ctx, "SELECT code, street, name, created_at FROM communities WHERE code = $1", code).
+		Scan(&c.Code, &c.Street, &c.Name, &c.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Community{}, false, nil
+	}
+	if err != nil {
+		return Community{}, false, fmt.Errorf("community %s: %w", code, err)
+	}
+	return c, true, nil
+}
+
+// ---- enterprises ----
+
+const enterpriseCols = `id, name, kind, COALESCE(credit_code, ''), street, community, address,
+	contact_name, contact_mobile_enc, contact_mobile_masked, has_party_org, created_at, updated_at`
+
+func scanEnterprise(row pgx.Row) (Enterprise, error) {
+	var e Enterprise
+	err := row.Scan(&e.ID, &e.Name, &e.Kind, &e.CreditCode, &e.Street, &e.Community, &e.Address,
+		&e.Contact.Name, &e.contactMobileEnc, &e.Contact.Mobile, &e.HasPartyOrg, &e.CreatedAt, &e.UpdatedAt)
+	return e, err
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// CreateEnterprise stores an enterprise; a credit code already in the
+// ledger is a conflict naming the existing enterprise.
+func (s *Store) CreateEnterprise(ctx context.Context, e Enterprise, ev pending) error {
+	err := s.insert(ctx, "create enterprise", ev, `
+		INSERT INTO enterprises (id, name, kind, credit_code, street, community, address,
+			contact_name, contact_mobile_enc, contact_mobile_masked, has_party_org, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		e.ID, e.Name, e.Kind, nullIfEmpty(e.CreditCode), e.Street, e.Community, e.Address,
+		e.Contact.Name, e.contactMobileEnc, e.Contact.Mobile, e.HasPartyOrg, e.CreatedAt)
+	if db.IsUniqueViolation(err, "enterprises_credit_code_key") {
+		return s.creditCodeConflict(ctx, e.CreditCode)
+	}
+	return err
+}
+
+func (s *Store) creditCodeConflict(ctx context.Context, code string) error {
+	fe := &fault.Error{Kind: fault.Conflict, Message: "an enterprise with this credit code is already registered"}
+	var id uuid.UUID
+	if err := s.pool.QueryRow(ctx, "SELECT id FROM enterprises WHERE credit_code = $1", code).Scan(&id); err == nil {
+		return fe.With("existing_enterprise_id", id.String())
+	}
+	return fe
+}
+
+// Enterprise returns one enterprise.
+func (s *Store) Enterprise(ctx context.Context, id uuid.UUID) (Enterprise, bool, error) {
+	e, err := scanEnterprise(s.pool.QueryRow(ctx, "SELECT "+enterpriseCols+" FROM enterprises WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Enterprise{}, false, nil
+	}
+	if err != nil {
+		return Enterprise{}, false, fmt.Errorf("enterprise %s: %w", id, err)
+	}
+	return e, true, nil
+}
+
+// where builds a WHERE clause from optional equality filters and the page
+// cursor, numbering the placeholders.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) eq(col string, v string) {
+	if v == "" {
+		return
+	}
+	w.args = append(w.args, v)
+	w.conds = append(w.conds, fmt.Sprintf("%s = $%d", col, len(w.args)))
+}
+
+func (w *where) page(q ListQuery) string {
+	w.eq("street", q.Street)
+	w.eq("community", q.Community)
+	if q.After != "" {
+		w.args = append(w.args, q.After)
+		w.conds = append(w.conds, fmt.Sprintf("id > $%d", len(w.args)))
+	}
+	sql := ""
+	if len(w.conds) > 0 {
+		sql = " WHERE " + strings.Join(w.conds, " AND ")
+	}
+	w.args = append(w.args, q.Limit+1)
+	return sql + fmt.Sprintf(" ORDER BY id LIMIT $%d", len(w.args))
+}
+
+// paginate trims the extra row fetched to learn whether a next page exists.
+func paginate[T any](items []T, limit int, id func(T) uuid.UUID) Page[T] {
+	p := Page[T]{Items: items}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		p.Next = id(items[limit-1]).String()
+	}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	return p
+}
+
+// ListEnterprises returns a page of enterprises, ordered by id (ids are
+// UUIDv7, so roughly by registration time).
+func (s *Store) ListEnterprises(ctx context.Context, q EnterpriseQuery) (Page[Enterprise], error) {
+	var w where
+	w.eq("kind", q.Kind)
+	sql := "SELECT " + enterpriseCols + " FROM enterprises" + w.page(q.ListQuery)
+	items, err := collect(ctx, s.pool, sql, w.args, scanEnterprise)
+	if err != nil {
+		return Page[Enterprise]{}, fmt.Errorf("list enterprises: %w", err)
+	}
+	return paginate(items, q.Limit, func(e Enterprise) uuid.UUID { return e.ID }), nil
+}
+
+func collect[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args []any, scan func(pgx.Row) (T, error)) ([]T, error) {
+	rows, err := pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// UpdateEnterprise locks the row, lets fn change it, and stores it with the
+// event fn returns (nil: nothing changed, nothing written).
+func (s *Store) UpdateEnterprise(ctx context.Context, id uuid.UUID, fn func(*Enterprise) (*pending, error)) error {
+	return s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		e, err := scanEnterprise(tx.QueryRow(ctx, "SELECT "+enterpriseCols+" FROM enterprises WHERE id = $1 FOR UPDATE", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, fault.NotFoundf("enterprise not found")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update enterprise: %w", err)
+		}
+		ev, err := fn(&e)
+		if err != nil || ev == nil {
+			return nil, err
+		}
+		_, err = tx.Exec(ctx, `UPDATE enterprises SET name = $2, kind = $3, credit_code = $4, address = $5,
+			contact_name = $6, contact_mobile_enc = $7, contact_mobile_masked = $8, has_party_org = $9, updated_at = $10
+			WHERE id = $1`, e.ID, e.Name, e.Kind, nullIfEmpty(e.CreditCode), e.Address,
+			e.Contact.Name, e.contactMobileEnc, e.Contact.Mobile, e.HasPartyOrg, e.UpdatedAt)
+		if db.IsUniqueViolation(err, "enterprises_credit_code_key") {
+			return nil, s.creditCodeConflict(ctx, e.CreditCode)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update enterprise: %w", err)
+		}
+		return []pending{*ev}, nil
+	})
+}
+
+// ---- workers ----
+
+const workerCols = `id, name, mobile_enc, mobile_masked, id_number_enc, id_number_masked, occupation,
+	street, community, enterprise_id, platform, political_status, mobile_party_member, home_party_org,
+	status, left_at, leave_reason, created_at, updated_at`
+
+func scanWorker(row pgx.Row) (Worker, error) {
+	var w Worker
+	err := row.Scan(&w.ID, &w.Name, &w.mobileEnc, &w.Mobile, &w.idNumberEnc, &w.IDNumber, &w.Occupation,
+		&w.Street, &w.Community, &w.EnterpriseID, &w.Platform, &w.PoliticalStatus, &w.MobilePartyMember,
+		&w.HomePartyOrg, &w.Status, &w.LeftAt, &w.LeaveReason, &w.CreatedAt, &w.UpdatedAt)
+	return w, err
+}
+
+// CreateWorker stores a worker. The unique index on the ID number's keyed
+// hash decides duplicates, so two clerks registering the same person at the
+// same moment cannot both succeed.
+func (s *Store) CreateWorker(ctx context.Context, w Worker, idHash, mobileHash []byte, ev pending) error {
+	err := s.insert(ctx, "create worker", ev, `
+		INSERT INTO workers (id, name, mobile_enc, mobile_hash, mobile_masked, id_number_enc, id_number_hash,
+			id_number_masked, occupation, street, community, enterprise_id, platform, political_status,
+			mobile_party_member, home_party_org, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
+		w.ID, w.Name, w.mobileEnc, mobileHash, w.Mobile, w.idNumberEnc, idHash, w.IDNumber, w.Occupation,
+		w.Street, w.Community, w.EnterpriseID, w.Platform, w.PoliticalStatus, w.MobilePartyMember,
+		w.HomePartyOrg, w.Status, w.CreatedAt)
+	if db.IsUniqueViolation(err, "workers_id_number_unique") {
+		var existing uuid.UUID
+		if qerr := s.pool.QueryRow(ctx, "SELECT id FROM workers WHERE id_number_hash = $1", idHash).Scan(&existing); qerr != nil {
+			return fmt.Errorf("create worker: find duplicate: %w", qerr)
+		}
+		return ErrDuplicateIDNumber{ExistingID: existing}
+	}
+	return err
+}
+
+// Worker returns one worker.
+func (s *Store) Worker(ctx context.Context, id uuid.UUID) (Worker, bool, error) {
+	w, err := scanWorker(s.pool.QueryRow(ctx, "SELECT "+workerCols+" FROM workers WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Worker{}, false, nil
+	}
+	if err != nil {
+		return Worker{}, false, fmt.Errorf("worker %s: %w", id, err)
+	}
+	return w, true, nil
+}
+
+// ListWorkers returns a page of workers.
+func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], error) {
+	var w where
+	w.eq("occupation", q.Occupation)
+	w.eq("political_status", q.PoliticalStatus)
+	w.eq("status", q.Status)
+	w.eq("enterprise_id", q.EnterpriseID)
+	sql := "SELECT " + workerCols + " FROM workers" + w.page(q.ListQuery)
+	items, err := collect(ctx, s.pool, sql, w.args, scanWorker)
+	if err != nil {
+		return Page[Worker]{}, fmt.Errorf("list workers: %w", err)
+	}
+	return paginate(items, q.Limit, func(w Worker) uuid.UUID { return w.ID }), nil
+}
+
+// workerChange is what an update of a worker writes besides the row.
+type workerChange struct {
+	event      pending
+	mobileHash []byte // set when the mobile changed
+}
+
+// UpdateWorker locks the worker, lets fn change it and stores the result
+// with its event; fn returning nil means nothing changed.
+func (s *Store) UpdateWorker(ctx context.Context, id uuid.UUID, fn func(*Worker) (*workerChange, error)) error {
+	return s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		w, err := scanWorker(tx.QueryRow(ctx, "SELECT "+workerCols+" FROM workers WHERE id = $1 FOR UPDATE", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errWorkerNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("update worker: %w", err)
+		}
+		ch, err := fn(&w)
+		if err != nil || ch == nil {
+			return nil, err
+		}
+		_, err = tx.Exec(ctx, `UPDATE workers SET name = $2, mobile_enc = $3, mobile_masked = $4,
+			mobile_hash = COALESCE($5, mobile_hash), occupation = $6, enterprise_id = $7, platform = $8,
+			political_status = $9, mobile_party_member = $10, home_party_org = $11, status = $12,
+			left_at = $13, leave_reason = $14, updated_at = $15
+			WHERE id = $1`, w.ID, w.Name, w.mobileEnc, w.Mobile, ch.mobileHash, w.Occupation, w.EnterpriseID,
+			w.Platform, w.PoliticalStatus, w.MobilePartyMember, w.HomePartyOrg, w.Status, w.LeftAt,
+			w.LeaveReason, w.UpdatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("update worker: %w", err)
+		}
+		return []pending{ch.event}, nil
+	})
+}
+
+// piiRead is the audit record of a full read of personal data.
+type piiRead struct {
+	actor     auth.Principal
+	fields    []string
+	requestID string
+}
+
+// ReadPII hands the worker to fn and records the audit row fn returns, in
+// one transaction: if the record cannot be written the read fails too.
+func (s *Store) ReadPII(ctx context.Context, id uuid.UUID, fn func(Worker) (piiRead, error)) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		w, err := scanWorker(tx.QueryRow(ctx, "SELECT "+workerCols+" FROM workers WHERE id = $1", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("read pii: %w", err)
+		}
+		rec, err := fn(w)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO pii_reads (actor_subject, actor_role, actor_street, worker_id, fields, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6)`, rec.actor.Subject, string(rec.actor.Role), rec.actor.Street, id, rec.fields, rec.requestID)
+		if err != nil {
+			return fmt.Errorf("record pii read: %w", err)
+		}
+		return nil
+	})
+}
+
+// CreateCheckIn stores a check-in unless the worker already checked in with
+// that community, in which case it returns the earlier one and no event.
+func (s *Store) CreateCheckIn(ctx context.Context, ci CheckIn, ev pending) (CheckIn, bool, error) {
+	created := false
+	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		tag, err := tx.Exec(ctx, `INSERT INTO checkins (id, worker_id, street, community, channel, station_id, checked_in_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (worker_id, community) DO NOTHING`,
+			ci.ID, ci.WorkerID, ci.Street, ci.Community, ci.Channel, ci.StationID, ci.CheckedInAt)
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil, tx.QueryRow(ctx, `SELECT id, worker_id, street, community, channel, station_id, checked_in_at
+				FROM checkins WHERE worker_id = $1 AND community = $2`, ci.WorkerID, ci.Community).
+				Scan(&ci.ID, &ci.WorkerID, &ci.Street, &ci.Community, &ci.Channel, &ci.StationID, &ci.CheckedInAt)
+		}
+		created = true
+		return []pending{ev}, nil
+	})
+	if err != nil {
+		return CheckIn{}, false, fmt.Errorf("check in: %w", err)
+	}
+	return ci, created, nil
+}
+
+// ---- stations ----
+
+// CreateStation stores a station.
+func (s *Store) CreateStation(ctx context.Context, st Station, ev pending) error {
+	hours, err := json.Marshal(st.OpeningHours)
+	if err != nil {
+		return fmt.Errorf("create station: %w", err)
+	}
+	return s.insert(ctx, "create station", ev, `
+		INSERT INTO stations (id, name, kind, street, community, host, lat, lng, address, opening_hours, facilities, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		st.ID, st.Name, st.Kind, st.Street, st.Community, st.Host, st.Lat, st.Lng, st.Address, hours, st.Facilities, st.CreatedAt)
+}
+
+// StationExists reports whether a station exists.
+func (s *Store) StationExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM stations WHERE id = $1)", id).Scan(&ok)
+	return ok, err
+}
+
+// Nearby returns stations within radius metres of (lat, lng), nearest
+// first. A bounding box on the (lat, lng) index narrows the candidates;
+// the haversine distance then decides.
+func (s *Store) Nearby(ctx context.Context, lat, lng, radius float64, facility string, limit int) ([]NearbyStation, error) {
+	const earth = 6371008.8
+	dLat := radius / earth * 180 / math.Pi
+	dLng := dLat / math.Max(math.Cos(lat*math.Pi/180), 0.01)
+	rows, err := s.pool.Query(ctx, `
+		SELECT * FROM (
+			SELECT id, name, kind, street, community, host, lat, lng, address, opening_hours, facilities, created_at,
+				2 * $8::float8 * asin(sqrt(power(sin(radians(lat - $1) / 2), 2)
+					+ cos(radians($1)) * cos(radians(lat)) * power(sin(radians(lng - $2) / 2), 2))) AS distance
+			FROM stations
+			WHERE lat BETWEEN $1 - $3 AND $1 + $3 AND lng BETWEEN $2 - $4 AND $2 + $4
+				AND ($6 = '' OR $6 = ANY (facilities))
+		) near
+		WHERE distance <= $5
+		ORDER BY distance, id
+		LIMIT $7`, lat, lng, dLat, dLng, radius, facility, limit, earth)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []NearbyStation{}
+	for rows.Next() {
+		var n NearbyStation
+		var hours []byte
+		if err := rows.Scan(&n.ID, &n.Name, &n.Kind, &n.Street, &n.Community, &n.Host, &n.Lat, &n.Lng, &n.Address,
+			&hours, &n.Facilities, &n.CreatedAt, &n.DistanceM); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(hours, &n.OpeningHours); err != nil {
+			return nil, fmt.Errorf("station %s opening hours: %w", n.ID, err)
+		}
+		n.DistanceM = math.Round(n.DistanceM)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,192 @@
+package registry
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-kit/kit/endpoint"
+	kithttp "github.com/go-kit/kit/transport/http"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/metrics"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// RegisterRoutes mounts the registry's /v1 API on mux, every route behind
+// the token check.
+func RegisterRoutes(mux *http.ServeMux, eps Endpoints, v auth.Verifier, log *slog.Logger) {
+	opts := httpx.ServerOptions(log)
+	handle := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
+		mux.Handle(pattern, v.Middleware(kithttp.NewServer(ep, dec, httpx.EncodeJSON, opts...)))
+	}
+	handle("POST /v1/streets", eps.CreateStreet, body[StreetInput])
+	handle("POST /v1/streets/{code}/communities", eps.CreateCommunity, decodeCreateCommunity)
+	handle("GET /v1/org", eps.Org, noBody)
+	handle("GET /v1/vocabulary", eps.Vocabulary, noBody)
+
+	handle("POST /v1/enterprises", eps.CreateEnterprise, body[EnterpriseInput])
+	handle("GET /v1/enterprises", eps.ListEnterprises, decodeListEnterprises)
+	handle("GET /v1/enterprises/{id}", eps.GetEnterprise, decodeID("enterprise"))
+	handle("PATCH /v1/enterprises/{id}", eps.UpdateEnterprise, withID[updateEnterpriseRequest, EnterprisePatch]("enterprise",
+		func(id uuid.UUID, in EnterprisePatch) updateEnterpriseRequest { return updateEnterpriseRequest{id, in} }))
+
+	handle("POST /v1/workers", eps.RegisterWorker, body[WorkerInput])
+	handle("GET /v1/workers", eps.ListWorkers, decodeListWorkers)
+	handle("GET /v1/workers/{id}", eps.GetWorker, decodeID("worker"))
+	handle("GET /v1/workers/{id}/pii", eps.WorkerPII, decodeID("worker"))
+	handle("PATCH /v1/workers/{id}", eps.UpdateWorker, withID[updateWorkerRequest, WorkerPatch]("worker",
+		func(id uuid.UUID, in WorkerPatch) updateWorkerRequest { return updateWorkerRequest{id, in} }))
+	handle("POST /v1/workers/{id}/leave", eps.LeaveWorker, withID[leaveRequest, LeaveInput]("worker",
+		func(id uuid.UUID, in LeaveInput) leaveRequest { return leaveRequest{id, in} }))
+	handle("POST /v1/workers/{id}/checkins", eps.CheckIn, withID[checkInRequest, CheckInInput]("worker",
+		func(id uuid.UUID, in CheckInInput) checkInRequest { return checkInRequest{id, in} }))
+
+	handle("POST /v1/stations", eps.OpenStation, body[StationInput])
+	handle("GET /v1/stations/nearby", eps.NearbyStations, decodeNearby)
+
+	// Anything else under /v1 answers problem+json too, not the mux's text.
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path)))
+	})
+}
+
+func noBody(context.Context, *http.Request) (any, error) { return nil, nil }
+
+// body decodes a JSON body into T. The ResponseWriter is not available to a
+// go-kit decoder, so the size limit is enforced without one (nil is fine for
+// http.MaxBytesReader).
+func body[T any](_ context.Context, r *http.Request) (any, error) {
+	var in T
+	if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func pathID(r *http.Request, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, fault.NotFoundf("%s not found", what)
+	}
+	return id, nil
+}
+
+func decodeID(what string) kithttp.DecodeRequestFunc {
+	return func(_ context.Context, r *http.Request) (any, error) {
+		id, err := pathID(r, what)
+		return idRequest{ID: id}, err
+	}
+}
+
+// withID decodes a path id and a JSON body into one request.
+func withID[R, T any](what string, build func(uuid.UUID, T) R) kithttp.DecodeRequestFunc {
+	return func(_ context.Context, r *http.Request) (any, error) {
+		id, err := pathID(r, what)
+		if err != nil {
+			return nil, err
+		}
+		var in T
+		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+			return nil, err
+		}
+		return build(id, in), nil
+	}
+}
+
+func decodeCreateCommunity(_ context.Context, r *http.Request) (any, error) {
+	var in CommunityInput
+	if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+		return nil, err
+	}
+	return createCommunityRequest{Street: r.PathValue("code"), In: in}, nil
+}
+
+// query reads typed query parameters, collecting errors by parameter name.
+type query struct {
+	v url.Values
+	c validate.Collector
+}
+
+func (q *query) int(name string) int {
+	s := q.v.Get(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		q.c.Add(name, validate.CodeInvalidFormat, "must be a whole number")
+	}
+	return n
+}
+
+func (q *query) float(name string) (float64, bool) {
+	s := q.v.Get(name)
+	if s == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		q.c.Add(name, validate.CodeInvalidFormat, "must be a number")
+		return 0, false
+	}
+	return f, true
+}
+
+func (q *query) bool(name string) bool {
+	s := q.v.Get(name)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.c.Add(name, validate.CodeInvalidFormat, "must be true or false")
+	}
+	return b
+}
+
+func (q *query) list() ListQuery {
+	return ListQuery{Street: q.v.Get("street"), Community: q.v.Get("community"), Limit: q.int("limit"), After: q.v.Get("after")}
+}
+
+func decodeListEnterprises(_ context.Context, r *http.Request) (any, error) {
+	q := query{v: r.URL.Query()}
+	out := EnterpriseQuery{ListQuery: q.list(), Kind: q.v.Get("kind")}
+	return out, q.c.Err()
+}
+
+func decodeListWorkers(_ context.Context, r *http.Request) (any, error) {
+	q := query{v: r.URL.Query()}
+	out := WorkerQuery{ListQuery: q.list(), Occupation: q.v.Get("occupation"), PoliticalStatus: q.v.Get("political_status"),
+		Status: q.v.Get("status"), EnterpriseID: q.v.Get("enterprise_id")}
+	return out, q.c.Err()
+}
+
+func decodeNearby(_ context.Context, r *http.Request) (any, error) {
+	q := query{v: r.URL.Query()}
+	var n NearbyQuery
+	n.Lat, n.LatGiven = q.float("lat")
+	n.Lng, n.LngGiven = q.float("lng")
+	n.RadiusM, _ = q.float("radius_m")
+	n.Facility = q.v.Get("facility")
+	n.OpenNow = q.bool("open_now")
+	n.Limit = q.int("limit")
+	return n, q.c.Err()
+}
+
+// NewHTTPHandler is the registry's whole HTTP surface: the /v1 API, health
+// and readiness, and /metrics, wrapped in access logging and per-route
+// metrics.
+func NewHTTPHandler(svc *Service, v auth.Verifier, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
+	mux := http.NewServeMux()
+	RegisterRoutes(mux, MakeEndpoints(svc), v, log)
+	httpx.Health(mux, checks...)
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))
+}

@@ -89,20 +89,21 @@ func (r *Relay) Run(ctx context.Context) error {
 // and drains the table until something fails. Returning nil means "not the
 // leader right now".
 func (r *Relay) lead(ctx context.Context) error {
-	conn, err := r.Pool.Acquire(ctx)
+	pooled, err := r.Pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("acquire connection: %w", err)
 	}
-	// The connection carries a session lock and LISTEN; never hand it back
-	// to the pool in that state.
-	defer conn.Hijack().Close(context.WithoutCancel(ctx))
+	// The connection will carry a session lock and LISTEN: take it out of
+	// the pool for good, so it is closed rather than handed to someone else.
+	pg := pooled.Hijack()
+	defer pg.Close(context.WithoutCancel(ctx))
 
 	var schema string
-	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+	if err := pg.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return fmt.Errorf("current schema: %w", err)
 	}
 	var leader bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", db.LockKey(schema+".outbox.relay")).Scan(&leader); err != nil {
+	if err := pg.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", db.LockKey(schema+".outbox.relay")).Scan(&leader); err != nil {
 		return fmt.Errorf("leader lock: %w", err)
 	}
 	if !leader {
@@ -114,12 +115,11 @@ func (r *Relay) lead(ctx context.Context) error {
 		return nil
 	}
 	r.Metrics.setLeader(true)
-	if _, err := conn.Exec(ctx, "LISTEN outbox_"+schema); err != nil {
+	if _, err := pg.Exec(ctx, "LISTEN outbox_"+schema); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	r.Logger.Info("outbox relay active", "schema", schema)
 
-	pg := conn.Conn()
 	for {
 		if err := r.drain(ctx, pg); err != nil {
 			return err

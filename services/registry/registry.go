@@ -286,7 +286,7 @@ func (s *Service) scopeOf(ctx context.Context, p auth.Principal, c *validate.Col
 type ListQuery struct {
 	Street    string
 	Community string
-	Limit     int
+	Limit     int    // 1..500; the HTTP API defaults it to 50
 	After     string // cursor: the id of the last item of the previous page
 }
 
@@ -309,9 +309,6 @@ func scopeQuery(p auth.Principal, q ListQuery) (ListQuery, bool) {
 }
 
 func checkPage(c *validate.Collector, q *ListQuery) {
-	if q.Limit == 0 {
-		q.Limit = 50
-	}
 	c.Check(q.Limit >= 1 && q.Limit <= 500, "limit", validate.CodeOutOfRange, "must be between 1 and 500")
 	if q.After != "" {
 		_, err := uuid.Parse(q.After)

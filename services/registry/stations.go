@@ -192,15 +192,9 @@ func (s *Service) NearbyStations(ctx context.Context, _ auth.Principal, q Nearby
 	if c.Check(q.LatGiven, "lat", validate.CodeRequired, "is required") && c.Check(q.LngGiven, "lng", validate.CodeRequired, "is required") {
 		c.LatLng("lat", "lng", q.Lat, q.Lng)
 	}
-	if q.RadiusM == 0 {
-		q.RadiusM = 3000
-	}
 	c.Check(q.RadiusM > 0 && q.RadiusM <= 50000, "radius_m", validate.CodeOutOfRange, "must be between 1 and 50000 metres")
 	if q.Facility != "" {
 		c.OneOf("facility", q.Facility, Facilities)
-	}
-	if q.Limit == 0 {
-		q.Limit = 20
 	}
 	c.Check(q.Limit >= 1 && q.Limit <= 100, "limit", validate.CodeOutOfRange, "must be between 1 and 100")
 	if err := c.Err(); err != nil {

@@ -114,10 +114,11 @@ type query struct {
 	c validate.Collector
 }
 
-func (q *query) int(name string) int {
+// int reads a whole number, def when the parameter is absent.
+func (q *query) int(name string, def int) int {
 	s := q.v.Get(name)
 	if s == "" {
-		return 0
+		return def
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
@@ -126,10 +127,11 @@ func (q *query) int(name string) int {
 	return n
 }
 
-func (q *query) float(name string) (float64, bool) {
+// float reads a number; given reports whether the parameter was there.
+func (q *query) float(name string, def float64) (v float64, given bool) {
 	s := q.v.Get(name)
 	if s == "" {
-		return 0, false
+		return def, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -152,7 +154,7 @@ func (q *query) bool(name string) bool {
 }
 
 func (q *query) list() ListQuery {
-	return ListQuery{Street: q.v.Get("street"), Community: q.v.Get("community"), Limit: q.int("limit"), After: q.v.Get("after")}
+	return ListQuery{Street: q.v.Get("street"), Community: q.v.Get("community"), Limit: q.int("limit", 50), After: q.v.Get("after")}
 }
 
 func decodeListEnterprises(_ context.Context, r *http.Request) (any, error) {
@@ -171,12 +173,12 @@ func decodeListWorkers(_ context.Context, r *http.Request) (any, error) {
 func decodeNearby(_ context.Context, r *http.Request) (any, error) {
 	q := query{v: r.URL.Query()}
 	var n NearbyQuery
-	n.Lat, n.LatGiven = q.float("lat")
-	n.Lng, n.LngGiven = q.float("lng")
-	n.RadiusM, _ = q.float("radius_m")
+	n.Lat, n.LatGiven = q.float("lat", 0)
+	n.Lng, n.LngGiven = q.float("lng", 0)
+	n.RadiusM, _ = q.float("radius_m", 3000)
 	n.Facility = q.v.Get("facility")
 	n.OpenNow = q.bool("open_now")
-	n.Limit = q.int("limit")
+	n.Limit = q.int("limit", 20)
 	return n, q.c.Err()
 }
 

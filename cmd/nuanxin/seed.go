@@ -97,23 +97,17 @@ type checkIn struct {
 	Station string // key of a demoStation, for "station"
 }
 
-var online = checkIn{Channel: "online"}
-
 func atStation(key string) checkIn { return checkIn{Channel: "station", Station: key} }
 
-// Opening hours used below.
-var (
-	everyDay = []int{1, 2, 3, 4, 5, 6, 7}
-	weekdays = []int{1, 2, 3, 4, 5}
-	weekend  = []int{6, 7}
-)
-
+// daily is open every day from open to close.
 func daily(open, close string) []openingPeriod {
-	return []openingPeriod{{Days: everyDay, Open: open, Close: close}}
+	return []openingPeriod{{Days: []int{1, 2, 3, 4, 5, 6, 7}, Open: open, Close: close}}
 }
 
 // demo returns the demo data.
 func demo() demoData {
+	online := checkIn{Channel: "online"}
+	weekdays, weekend := []int{1, 2, 3, 4, 5}, []int{6, 7}
 	return demoData{
 		Streets: []demoStreet{
 			{Code: "qishan", Name: "奇山街道", Communities: []demoCommunity{

@@ -22,6 +22,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
@@ -74,9 +75,11 @@ func newHarness(t *testing.T, natsURL string) *harness {
 		t.Fatal(err)
 	}
 	reg := metrics.NewRegistry()
+	metrics.RegisterPool(reg, pool)
 	log := slog.New(slog.DiscardHandler)
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
-	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, reg, log))
+	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, reg, log,
+		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 
 	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	done := make(chan struct{})

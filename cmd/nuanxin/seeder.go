@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+)
+
+// seedResult counts what the seed sent, created or found already there.
+type seedResult struct {
+	Streets, Communities, Enterprises, Stations, Workers, CheckIns int
+}
+
+func (r seedResult) String() string {
+	return fmt.Sprintf("%d street offices, %d communities, %d enterprises, %d stations, %d workers, %d check-ins",
+		r.Streets, r.Communities, r.Enterprises, r.Stations, r.Workers, r.CheckIns)
+}
+
+// seeder puts demo data into the registry through its HTTP API, so that
+// validation runs and events are published as for any client.
+type seeder struct {
+	api *apiClient
+	key ed25519.PrivateKey // signs the seed's tokens
+
+	district    string            // district admin token
+	enterprises map[string]string // demo key -> enterprise id
+	stations    map[string]string // demo key -> station id
+}
+
+// seedDemo creates d in the registry. It creates as a district admin; the
+// online check-ins are made by each worker with their own token, as the
+// mini-program would. What exists already (409 Conflict) is taken as it is,
+// so a seed that stopped halfway can simply run again.
+func seedDemo(ctx context.Context, api *apiClient, key ed25519.PrivateKey, d demoData) (seedResult, error) {
+	s := &seeder{api: api, key: key, enterprises: map[string]string{}, stations: map[string]string{}}
+	var err error
+	if s.district, err = s.token(auth.Principal{Role: auth.DistrictAdmin}); err != nil {
+		return seedResult{}, err
+	}
+	var r seedResult
+	for _, st := range d.Streets {
+		if err := s.create(ctx, "/v1/streets", st); err != nil {
+			return r, fmt.Errorf("seed street %s: %w", st.Code, err)
+		}
+		r.Streets++
+		for _, c := range st.Communities {
+			if err := s.create(ctx, "/v1/streets/"+url.PathEscape(st.Code)+"/communities", c); err != nil {
+				return r, fmt.Errorf("seed community %s: %w", c.Code, err)
+			}
+			r.Communities++
+		}
+	}
+	for _, e := range d.Enterprises {
+		if err := s.enterprise(ctx, e); err != nil {
+			return r, fmt.Errorf("seed enterprise %s: %w", e.Key, err)
+		}
+		r.Enterprises++
+	}
+	for _, st := range d.Stations {
+		var created struct {
+			ID string `json:"id"`
+		}
+		// Stations have no natural key, so a second seed would add them
+		// again, unless the registry honours the Idempotency-Key.
+		err := s.api.do(ctx, s.district, http.MethodPost, "/v1/stations", "nuanxin-seed-station-"+st.Key, st, &created)
+		if err != nil {
+			return r, fmt.Errorf("seed station %s: %w", st.Key, err)
+		}
+		s.stations[st.Key] = created.ID
+		r.Stations++
+	}
+	for _, w := range d.Workers {
+		id, err := s.worker(ctx, w)
+		if err != nil {
+			return r, fmt.Errorf("seed worker %s: %w", w.Name, err)
+		}
+		r.Workers++
+		if w.CheckIn.Channel == "" {
+			continue
+		}
+		if err := s.checkIn(ctx, id, w.CheckIn); err != nil {
+			return r, fmt.Errorf("seed check-in of worker %s: %w", w.Name, err)
+		}
+		r.CheckIns++
+	}
+	return r, nil
+}
+
+// token issues a short-lived token for the seed's own calls.
+func (s *seeder) token(p auth.Principal) (string, error) {
+	p.Subject = "nuanxin-seed"
+	return auth.Issue(s.key, p, time.Hour)
+}
+
+// create POSTs body as the district admin; a 409 counts as success.
+func (s *seeder) create(ctx context.Context, path string, body any) error {
+	err := s.api.do(ctx, s.district, http.MethodPost, path, "", body, nil)
+	if _, exists := isConflict(err); exists {
+		return nil
+	}
+	return err
+}
+
+// enterprise registers e and remembers its id. Its credit code is unique, so
+// on a 409 the existing one is looked up by it.
+func (s *seeder) enterprise(ctx context.Context, e demoEnterprise) error {
+	var created struct {
+		ID string `json:"id"`
+	}
+	err := s.api.do(ctx, s.district, http.MethodPost, "/v1/enterprises", "nuanxin-seed-enterprise-"+e.Key, e, &created)
+	if _, exists := isConflict(err); exists {
+		created.ID, err = s.findEnterprise(ctx, e)
+	}
+	if err != nil {
+		return err
+	}
+	s.enterprises[e.Key] = created.ID
+	return nil
+}
+
+// findEnterprise looks up the id of an enterprise registered earlier.
+func (s *seeder) findEnterprise(ctx context.Context, e demoEnterprise) (string, error) {
+	var page struct {
+		Items []struct {
+			ID         string `json:"id"`
+			CreditCode string `json:"credit_code"`
+		} `json:"items"`
+	}
+	path := "/v1/enterprises?limit=500&community=" + url.QueryEscape(e.Community)
+	if err := s.api.do(ctx, s.district, http.MethodGet, path, "", nil, &page); err != nil {
+		return "", err
+	}
+	for _, it := range page.Items {
+		if it.CreditCode == e.CreditCode {
+			return it.ID, nil
+		}
+	}
+	return "", fmt.Errorf("registry says credit code %s exists, but it is not among the enterprises of community %s", e.CreditCode, e.Community)
+}
+
+// worker registers w and returns its id; on a 409 (ID number registered
+// already) the id of the existing worker, which the answer names.
+func (s *seeder) worker(ctx context.Context, w demoWorker) (string, error) {
+	if w.Enterprise != "" {
+		id, ok := s.enterprises[w.Enterprise]
+		if !ok {
+			return "", fmt.Errorf("unknown demo enterprise %q", w.Enterprise)
+		}
+		w.EnterpriseID = id
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	err := s.api.do(ctx, s.district, http.MethodPost, "/v1/workers", "", w, &created)
+	if conflict, exists := isConflict(err); exists {
+		if conflict.Problem.ExistingWorkerID == "" {
+			return "", fmt.Errorf("%w (and no existing_worker_id in the answer)", err)
+		}
+		return conflict.Problem.ExistingWorkerID, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return created.ID, nil
+}
+
+// checkIn records a worker's check-in with their community: online by the
+// worker themself, at a station by staff. Checking in twice is harmless.
+func (s *seeder) checkIn(ctx context.Context, workerID string, c checkIn) error {
+	body := struct {
+		Channel   string `json:"channel"`
+		StationID string `json:"station_id,omitempty"`
+	}{Channel: c.Channel}
+	token := s.district
+	if c.Channel == "station" {
+		id, ok := s.stations[c.Station]
+		if !ok {
+			return fmt.Errorf("unknown demo station %q", c.Station)
+		}
+		body.StationID = id
+	} else {
+		var err error
+		if token, err = s.token(auth.Principal{Role: auth.Worker, WorkerID: workerID}); err != nil {
+			return err
+		}
+	}
+	err := s.api.do(ctx, token, http.MethodPost, "/v1/workers/"+url.PathEscape(workerID)+"/checkins", "", body, nil)
+	if _, exists := isConflict(err); exists {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+)
+
+// summary is what `nuanxin dev` tells the developer once everything runs.
+type summary struct {
+	NATS     endpoint
+	Postgres endpoint
+	Services []serviceSummary
+	Seed     string // what happened to the demo data
+	Tokens   []roleToken
+}
+
+// endpoint is a server the stack uses and where it came from.
+type endpoint struct {
+	URL    string
+	Origin string // e.g. "embedded, data in .data/nats" or "from NATS_URL"
+}
+
+type serviceSummary struct {
+	Name, URL, LogPath string
+}
+
+// roleToken is a ready-made dev token for one role.
+type roleToken struct {
+	Role  string // e.g. "street_admin"
+	Scope string // e.g. "street qishan"
+	Token string
+}
+
+// printSummary writes the summary for a person to read and copy from.
+func printSummary(w io.Writer, s summary) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+
+	p("\nnuanxin dev is running. Press Ctrl-C to stop everything.\n\n")
+	p("  %-10s %s  (%s)\n", "NATS", s.NATS.URL, s.NATS.Origin)
+	p("  %-10s %s  (%s)\n", "Postgres", redactURL(s.Postgres.URL), s.Postgres.Origin)
+	for _, svc := range s.Services {
+		p("  %-10s %s  (metrics %s/metrics, health %s/healthz)\n", svc.Name, svc.URL, svc.URL, svc.URL)
+		p("  %-10s log: %s\n", "", svc.LogPath)
+	}
+	p("\nDemo data: %s\n", s.Seed)
+
+	p("\nDev tokens (valid 7 days; more with `go run ./cmd/nuanxin token --role ROLE ...`):\n")
+	for _, t := range s.Tokens {
+		p("  %s (%s):\n    %s\n", t.Role, t.Scope, t.Token)
+	}
+	if len(s.Tokens) > 0 && len(s.Services) > 0 {
+		p("\nTry:\n")
+		p("  TOKEN=%s\n", s.Tokens[0].Token)
+		p("  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/v1/workers?limit=5'\n", s.Services[0].URL)
+	}
+	p("\n")
+}
+
+// redactURL hides a password in a connection URL (one from DATABASE_URL
+// may have one); anything unparsable is shown as it is.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,138 @@
+package registry_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestOrg_onlyAdminsCreateAndEachSeesTheirScope(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+
+	h.must(403, "POST", "/v1/streets", h.streetAdmin("qishan"), map[string]any{"code": "baishi", "name": "白石街道"})
+	h.must(409, "POST", "/v1/streets", h.district(), map[string]any{"code": "qishan", "name": "奇山街道"})
+	h.must(404, "POST", "/v1/streets/jianshelu/communities", h.streetAdmin("qishan"), map[string]any{"code": "x1", "name": "某社区"})
+	h.must(404, "POST", "/v1/streets/nowhere/communities", h.district(), map[string]any{"code": "x2", "name": "某社区"})
+	h.must(201, "POST", "/v1/streets/qishan/communities", h.streetAdmin("qishan"), map[string]any{"code": "fushanlu", "name": "福山路社区"})
+	if r := h.do("POST", "/v1/streets", h.district(), map[string]any{"code": "Bad Code!", "name": "x"}); r.Status != 422 || r.field() != "code" {
+		t.Errorf("bad code: %d %s", r.Status, r.Raw)
+	}
+
+	streets := func(token string) map[string]int {
+		r := h.must(200, "GET", "/v1/org", token, nil)
+		out := map[string]int{}
+		for _, s := range r.Body["streets"].([]any) {
+			m := s.(map[string]any)
+			out[m["code"].(string)] = len(m["communities"].([]any))
+		}
+		return out
+	}
+	if got := streets(h.district()); got["qishan"] != 3 || got["jianshelu"] != 1 {
+		t.Errorf("district sees %v", got)
+	}
+	if got := streets(h.streetAdmin("jianshelu")); len(got) != 1 || got["jianshelu"] != 1 {
+		t.Errorf("jianshelu admin sees %v", got)
+	}
+	if got := streets(h.staff("qishan", "tashan")); len(got) != 1 || got["qishan"] != 1 {
+		t.Errorf("tashan staff sees %v", got)
+	}
+
+	evs := h.settled()
+	if n := len(ofType(evs, "nuanxin.registry.community.created")); n != 4 {
+		t.Errorf("community.created events = %d, want 4", n)
+	}
+}
+
+func TestAuth_missingOrBadTokenIs401BeforeTheBodyIsRead(t *testing.T) {
+	h := newHarness(t, "")
+	for _, tok := range []string{"", "not-a-jwt", h.district() + "x"} {
+		r := h.do("POST", "/v1/workers", tok, `{malformed`)
+		if r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("token %q: %d %s", tok, r.Status, r.Raw)
+		}
+	}
+	if r := h.do("GET", "/v1/no-such-thing", h.district(), nil); r.Status != 404 || r.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("unknown route: %d %s", r.Status, r.Raw)
+	}
+}
+
+// A valid unified social credit code: 91 + area 370602 + 9-character
+// organisation code + check character (GB 32100-2015).
+func creditCode(org string) string {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	weights := []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	first17 := "91370602" + org
+	sum := 0
+	for i, w := range weights {
+		sum += strings.IndexByte(alphabet, first17[i]) * w
+	}
+	return first17 + string(alphabet[(31-sum%31)%31])
+}
+
+func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	staff := h.staff("qishan", "tashan")
+	body := map[string]any{
+		"name": "中通快递奇山网点", "kind": "express_outlet", "credit_code": creditCode("MA3C4D5E6"),
+		"community": "tashan", "address": "上乔西路12号", "contact": map[string]any{"name": "王经理", "mobile": "13800138000"},
+		"has_party_org": true,
+	}
+	r := h.must(201, "POST", "/v1/enterprises", staff, body)
+	id := r.str("id")
+	if c := r.Body["contact"].(map[string]any); c["mobile"] != "138****8000" {
+		t.Errorf("contact = %v", c)
+	}
+	dup := h.must(409, "POST", "/v1/enterprises", h.district(), body)
+	if dup.str("existing_enterprise_id") != id {
+		t.Errorf("conflict = %s", dup.Raw)
+	}
+	for _, c := range []struct {
+		key   string
+		value any
+		field string
+	}{
+		{"credit_code", creditCode("MA3C4D5E6")[:17] + "0", "credit_code"},
+		{"kind", "bakery", "kind"},
+		{"community", "changsheng", "community"}, // outside tashan staff's scope
+		{"contact", map[string]any{"name": "x", "mobile": "123"}, "contact.mobile"},
+	} {
+		b := map[string]any{}
+		for k, v := range body {
+			b[k] = v
+		}
+		b["credit_code"] = creditCode("MA3C4D5E7")
+		b[c.key] = c.value
+		if r := h.do("POST", "/v1/enterprises", staff, b); r.Status != 422 || r.field() != c.field {
+			t.Errorf("%s: %d %s", c.key, r.Status, r.Raw)
+		}
+	}
+	h.must(201, "POST", "/v1/enterprises", h.district(), map[string]any{"name": "菜鸟驿站建设路店", "kind": "parcel_station", "community": "jianshelu"})
+
+	h.must(200, "GET", "/v1/enterprises/"+id, h.streetAdmin("qishan"), nil)
+	h.must(404, "GET", "/v1/enterprises/"+id, h.streetAdmin("jianshelu"), nil)
+	h.must(403, "GET", "/v1/enterprises", h.worker(id), nil)
+	list := h.must(200, "GET", "/v1/enterprises?kind=parcel_station", h.district(), nil)
+	if n := len(list.Body["items"].([]any)); n != 1 {
+		t.Errorf("parcel stations = %d", n)
+	}
+	list = h.must(200, "GET", "/v1/enterprises", h.streetAdmin("qishan"), nil)
+	if n := len(list.Body["items"].([]any)); n != 1 {
+		t.Errorf("qishan enterprises = %d", n)
+	}
+
+	p := h.must(200, "PATCH", "/v1/enterprises/"+id, staff, map[string]any{"address": "上乔西路14号", "has_party_org": false})
+	if p.str("address") != "上乔西路14号" || p.Body["has_party_org"] != false {
+		t.Errorf("patched = %s", p.Raw)
+	}
+	h.must(404, "PATCH", "/v1/enterprises/"+id, h.staff("qishan", "changsheng"), map[string]any{"address": "x"})
+
+	evs := h.settled()
+	if n := len(ofType(evs, "nuanxin.registry.enterprise.registered")); n != 2 {
+		t.Errorf("registered events = %d", n)
+	}
+	up := ofType(evs, "nuanxin.registry.enterprise.updated")
+	if len(up) != 1 || !strings.Contains(string(up[0].Data), `"changed":["address","has_party_org"]`) {
+		t.Errorf("updated events = %+v", up)
+	}
+}

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // harness is a registry wired as in main, on a fresh database, a unique
 // NATS namespace and a running outbox relay, behind an httptest server.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	pool     *pgxpool.Pool
 	js       jetstream.JetStream
@@ -44,7 +44,7 @@ type harness struct {
 }
 
 // newHarness starts the registry against natsURL ("" = the shared test server).
-func newHarness(t *testing.T, natsURL string) *harness {
+func newHarness(t testing.TB, natsURL string) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	if natsURL == "" {
@@ -202,10 +202,12 @@ func (h *harness) seedOrg() {
 	h.must(201, "POST", "/v1/streets/jianshelu/communities", d, map[string]any{"code": "jianshelu", "name": "建设路社区"})
 }
 
-// idNumber builds a valid resident ID number from a serial: Yantai Zhifu
-// area code, a birth date, and the MOD 11-2 check character.
+// idNumber builds a valid resident ID number, distinct for each serial below
+// 20 million: Yantai Zhifu area code, a birth date between 1960 and 2014, a
+// sequence number, and the MOD 11-2 check character.
 func idNumber(serial int) string {
-	first17 := fmt.Sprintf("370602%s%03d", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, serial).Format("20060102"), serial%1000)
+	born := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, serial%20000)
+	first17 := fmt.Sprintf("370602%s%03d", born.Format("20060102"), (serial/20000)%1000)
 	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	sum := 0
 	for i, w := range weights {
@@ -302,7 +304,7 @@ func ofType(evs []streamEvent, typ string) []streamEvent {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

@@ -4,6 +4,7 @@
 //	nuanxin dev   [--data DIR] [--seeds DIR] [--pg-port 5433]
 //	nuanxin stack [--data DIR] -- COMMAND ARGS...
 //	nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]
+//	nuanxin events [--stream REGISTRY] [--last 10] [--subject FILTER] [--follow] [--nats URL]
 //
 // Exit codes: 0 success, 1 failure, 2 bad usage; `stack` exits with its
 // command's code.
@@ -29,6 +30,8 @@ Usage:
         run COMMAND with a fresh Postgres and NATS, then remove them (make test)
   nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]
         print a development JWT
+  nuanxin events [--stream REGISTRY] [--last 10] [--subject FILTER] [--follow] [--nats URL]
+        print the newest events of a stream (and follow new ones)
 
 Run "nuanxin COMMAND -h" for a command's flags.
 `
@@ -65,6 +68,8 @@ func run(ctx context.Context, args []string, std stdio, signals <-chan os.Signal
 		err = runStack(ctx, rest, std, signals)
 	case "token":
 		err = runToken(rest, std)
+	case "events":
+		err = runEvents(ctx, rest, std, signals)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(std.out, usage)
 		return 0

@@ -65,9 +65,8 @@ func isConflict(err error) (*apiError, bool) {
 }
 
 // do sends body (if not nil) as JSON and decodes a 2xx answer into out (if
-// not nil). idempotencyKey, if given, lets the service answer a repeated
-// create with the first result.
-func (c *apiClient) do(ctx context.Context, token, method, path, idempotencyKey string, body, out any) error {
+// not nil).
+func (c *apiClient) do(ctx context.Context, token, method, path string, body, out any) error {
 	var reqBody io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -84,9 +83,6 @@ func (c *apiClient) do(ctx context.Context, token, method, path, idempotencyKey 
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
-	}
-	if idempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", idempotencyKey)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

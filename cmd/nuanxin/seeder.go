@@ -62,16 +62,9 @@ func seedDemo(ctx context.Context, api *apiClient, key ed25519.PrivateKey, d dem
 		r.Enterprises++
 	}
 	for _, st := range d.Stations {
-		var created struct {
-			ID string `json:"id"`
-		}
-		// Stations have no natural key, so a second seed would add them
-		// again, unless the registry honours the Idempotency-Key.
-		err := s.api.do(ctx, s.district, http.MethodPost, "/v1/stations", "nuanxin-seed-station-"+st.Key, st, &created)
-		if err != nil {
+		if err := s.station(ctx, st); err != nil {
 			return r, fmt.Errorf("seed station %s: %w", st.Key, err)
 		}
-		s.stations[st.Key] = created.ID
 		r.Stations++
 	}
 	for _, w := range d.Workers {
@@ -99,7 +92,7 @@ func (s *seeder) token(p auth.Principal) (string, error) {
 
 // create POSTs body as the district admin; a 409 counts as success.
 func (s *seeder) create(ctx context.Context, path string, body any) error {
-	err := s.api.do(ctx, s.district, http.MethodPost, path, "", body, nil)
+	err := s.api.do(ctx, s.district, http.MethodPost, path, body, nil)
 	if _, exists := isConflict(err); exists {
 		return nil
 	}
@@ -112,7 +105,7 @@ func (s *seeder) enterprise(ctx context.Context, e demoEnterprise) error {
 	var created struct {
 		ID string `json:"id"`
 	}
-	err := s.api.do(ctx, s.district, http.MethodPost, "/v1/enterprises", "nuanxin-seed-enterprise-"+e.Key, e, &created)
+	err := s.api.do(ctx, s.district, http.MethodPost, "/v1/enterprises", e, &created)
 	if _, exists := isConflict(err); exists {
 		created.ID, err = s.findEnterprise(ctx, e)
 	}
@@ -132,7 +125,7 @@ func (s *seeder) findEnterprise(ctx context.Context, e demoEnterprise) (string, 
 		} `json:"items"`
 	}
 	path := "/v1/enterprises?limit=500&community=" + url.QueryEscape(e.Community)
-	if err := s.api.do(ctx, s.district, http.MethodGet, path, "", nil, &page); err != nil {
+	if err := s.api.do(ctx, s.district, http.MethodGet, path, nil, &page); err != nil {
 		return "", err
 	}
 	for _, it := range page.Items {
@@ -141,6 +134,36 @@ func (s *seeder) findEnterprise(ctx context.Context, e demoEnterprise) (string, 
 		}
 	}
 	return "", fmt.Errorf("registry says credit code %s exists, but it is not among the enterprises of community %s", e.CreditCode, e.Community)
+}
+
+// station opens st and remembers its id. Stations have no unique key the
+// registry enforces, so a station of that name at that spot, from an
+// earlier seed, is taken instead of opening a second one.
+func (s *seeder) station(ctx context.Context, st demoStation) error {
+	var page struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	path := fmt.Sprintf("/v1/stations/nearby?lat=%v&lng=%v&radius_m=100&limit=100", st.Lat, st.Lng)
+	if err := s.api.do(ctx, s.district, http.MethodGet, path, nil, &page); err != nil {
+		return err
+	}
+	for _, it := range page.Items {
+		if it.Name == st.Name {
+			s.stations[st.Key] = it.ID
+			return nil
+		}
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := s.api.do(ctx, s.district, http.MethodPost, "/v1/stations", st, &created); err != nil {
+		return err
+	}
+	s.stations[st.Key] = created.ID
+	return nil
 }
 
 // worker registers w and returns its id; on a 409 (ID number registered
@@ -156,7 +179,7 @@ func (s *seeder) worker(ctx context.Context, w demoWorker) (string, error) {
 	var created struct {
 		ID string `json:"id"`
 	}
-	err := s.api.do(ctx, s.district, http.MethodPost, "/v1/workers", "", w, &created)
+	err := s.api.do(ctx, s.district, http.MethodPost, "/v1/workers", w, &created)
 	if conflict, exists := isConflict(err); exists {
 		if conflict.Problem.ExistingWorkerID == "" {
 			return "", fmt.Errorf("%w (and no existing_worker_id in the answer)", err)
@@ -169,13 +192,17 @@ func (s *seeder) worker(ctx context.Context, w demoWorker) (string, error) {
 	return created.ID, nil
 }
 
+// checkInRequest is POST /v1/workers/{id}/checkins. The community is left
+// out: it defaults to the worker's own.
+type checkInRequest struct {
+	Channel   string `json:"channel"`
+	StationID string `json:"station_id,omitempty"`
+}
+
 // checkIn records a worker's check-in with their community: online by the
 // worker themself, at a station by staff. Checking in twice is harmless.
 func (s *seeder) checkIn(ctx context.Context, workerID string, c checkIn) error {
-	body := struct {
-		Channel   string `json:"channel"`
-		StationID string `json:"station_id,omitempty"`
-	}{Channel: c.Channel}
+	body := checkInRequest{Channel: c.Channel}
 	token := s.district
 	if c.Channel == "station" {
 		id, ok := s.stations[c.Station]
@@ -189,7 +216,7 @@ func (s *seeder) checkIn(ctx context.Context, workerID string, c checkIn) error 
 			return err
 		}
 	}
-	err := s.api.do(ctx, token, http.MethodPost, "/v1/workers/"+url.PathEscape(workerID)+"/checkins", "", body, nil)
+	err := s.api.do(ctx, token, http.MethodPost, "/v1/workers/"+url.PathEscape(workerID)+"/checkins", body, nil)
 	if _, exists := isConflict(err); exists {
 		return nil
 	}

@@ -52,6 +52,9 @@ func serviceEnv(svc service, st stackInfo) []string {
 		"NATS_URL=" + st.NATSURL,
 		"HTTP_ADDR=" + svc.Addr,
 		"AUTH_PUBLIC_KEY_FILE=" + st.PublicKeyFile,
+		// An AUTH_PUBLIC_KEY in the developer's shell would win over the
+		// file and reject every dev token; empty means unset.
+		"AUTH_PUBLIC_KEY=",
 		"PII_ENC_KEY=" + st.PII.Enc,
 		"PII_HASH_KEY=" + st.PII.Hash,
 		"LOG_LEVEL=info",

@@ -23,16 +23,16 @@ const stopTimeout = 30 * time.Second
 // fresh temporary ones that are removed afterwards. It returns the command's
 // exit code as an *exitError.
 func runStack(ctx context.Context, args []string, std stdio, signals <-chan os.Signal) error {
-	fs := flag.NewFlagSet("nuanxin stack", flag.ContinueOnError)
-	parent := fs.String("data", os.TempDir(), "directory in which to create the temporary Postgres and NATS directories")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: nuanxin stack [--data DIR] -- COMMAND ARGS...")
-		fs.PrintDefaults()
+	flags := flag.NewFlagSet("nuanxin stack", flag.ContinueOnError)
+	parent := flags.String("data", os.TempDir(), "directory in which to create the temporary Postgres and NATS directories")
+	flags.Usage = func() {
+		fmt.Fprintln(flags.Output(), "Usage: nuanxin stack [--data DIR] -- COMMAND ARGS...")
+		flags.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, std.err); err != nil {
+	if err := parseFlags(flags, args, std.err); err != nil {
 		return err
 	}
-	command := fs.Args()
+	command := flags.Args()
 	if len(command) == 0 {
 		return usageErrorf("no command given: nuanxin stack -- COMMAND ARGS...")
 	}

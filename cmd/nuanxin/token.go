@@ -41,25 +41,25 @@ func runToken(args []string, std stdio) error {
 // parseTokenArgs reads the flags of `nuanxin token` and checks that the role
 // gets exactly the scope it needs. Mistakes are usage errors (exit code 2).
 func parseTokenArgs(args []string, stderr io.Writer, defaultData string) (tokenOptions, error) {
-	fs := flag.NewFlagSet("nuanxin token", flag.ContinueOnError)
+	flags := flag.NewFlagSet("nuanxin token", flag.ContinueOnError)
 	var (
-		role      = fs.String("role", "", "district_admin, street_admin, community_staff or worker (required)")
-		street    = fs.String("street", "", "street office code: street_admin, community_staff (optional for worker)")
-		community = fs.String("community", "", "community code: community_staff")
-		worker    = fs.String("worker", "", "worker id (UUID): worker")
-		sub       = fs.String("sub", "", `token subject, who holds it (default "dev-<role>")`)
-		ttl       = fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
-		data      = fs.String("data", defaultData, "data directory holding the dev signing key")
+		role      = flags.String("role", "", "district_admin, street_admin, community_staff or worker (required)")
+		street    = flags.String("street", "", "street office code: street_admin, community_staff (optional for worker)")
+		community = flags.String("community", "", "community code: community_staff")
+		worker    = flags.String("worker", "", "worker id (UUID): worker")
+		sub       = flags.String("sub", "", `token subject, who holds it (default "dev-<role>")`)
+		ttl       = flags.Duration("ttl", 24*time.Hour, "how long the token is valid")
+		data      = flags.String("data", defaultData, "data directory holding the dev signing key")
 	)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]")
-		fs.PrintDefaults()
+	flags.Usage = func() {
+		fmt.Fprintln(flags.Output(), "Usage: nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]")
+		flags.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := parseFlags(flags, args, stderr); err != nil {
 		return tokenOptions{}, err
 	}
-	if fs.NArg() > 0 {
-		return tokenOptions{}, usageErrorf("unexpected argument %q", fs.Arg(0))
+	if flags.NArg() > 0 {
+		return tokenOptions{}, usageErrorf("unexpected argument %q", flags.Arg(0))
 	}
 	p := auth.Principal{
 		Subject: *sub, Role: auth.Role(*role), Street: *street, Community: *community, WorkerID: *worker,

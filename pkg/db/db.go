@@ -36,7 +36,10 @@ func Open(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+	// Instances starting together race inside CREATE SCHEMA IF NOT EXISTS:
+	// the loser gets a unique violation on pg_namespace, though the schema
+	// it wanted now exists (the winner has committed).
+	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil && !IsUniqueViolation(err, "") {
 		pool.Close()
 		return nil, fmt.Errorf("create schema %s: %w", schema, err)
 	}

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// registryVocabularies reads the vocabularies (EnterpriseKinds, Occupations,
+// ...) from the registry's source, so the demo data cannot drift from them
+// and this test does not depend on the registry compiling.
+func registryVocabularies(t *testing.T) map[string][]string {
+	t.Helper()
+	root, err := findRepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, "services", "registry", "registry.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vocab := map[string][]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok || len(spec.Names) != 1 || len(spec.Values) != 1 {
+			return true
+		}
+		lit, ok := spec.Values[0].(*ast.CompositeLit)
+		if !ok {
+			return true
+		}
+		for _, elt := range lit.Elts {
+			if s, ok := elt.(*ast.BasicLit); ok && s.Kind == token.STRING {
+				v, _ := strconv.Unquote(s.Value)
+				vocab[spec.Names[0].Name] = append(vocab[spec.Names[0].Name], v)
+			}
+		}
+		return true
+	})
+	for _, name := range []string{"EnterpriseKinds", "Occupations", "PoliticalStatuses", "StationKinds", "Facilities"} {
+		if len(vocab[name]) == 0 {
+			t.Fatalf("vocabulary %s not found in services/registry/registry.go", name)
+		}
+	}
+	return vocab
+}
+
+func TestDemoDataIsValid(t *testing.T) {
+	d := demo()
+	vocab := registryVocabularies(t)
+
+	streetOf := map[string]string{} // community -> street
+	for _, st := range d.Streets {
+		if !event.ValidToken(st.Code) {
+			t.Errorf("street code %q is not a token", st.Code)
+		}
+		for _, c := range st.Communities {
+			if !event.ValidToken(c.Code) {
+				t.Errorf("community code %q is not a token", c.Code)
+			}
+			if _, dup := streetOf[c.Code]; dup {
+				t.Errorf("community %s appears twice", c.Code)
+			}
+			streetOf[c.Code] = st.Code
+		}
+	}
+	seen := map[string]bool{} // every credit code, mobile and ID number is unique
+	unique := func(what, v string) {
+		if seen[v] {
+			t.Errorf("%s %s appears twice", what, v)
+		}
+		seen[v] = true
+	}
+
+	enterpriseStreet := map[string]string{}
+	for _, e := range d.Enterprises {
+		if _, err := validate.CreditCode(e.CreditCode); err != nil {
+			t.Errorf("enterprise %s: credit code %s: %v", e.Key, e.CreditCode, err)
+		}
+		if _, err := validate.Mobile(e.Contact.Mobile); err != nil {
+			t.Errorf("enterprise %s: contact mobile %s: %v", e.Key, e.Contact.Mobile, err)
+		}
+		unique("credit code", e.CreditCode)
+		unique("mobile", e.Contact.Mobile)
+		if !slices.Contains(vocab["EnterpriseKinds"], e.Kind) {
+			t.Errorf("enterprise %s: kind %q not in the registry's EnterpriseKinds", e.Key, e.Kind)
+		}
+		if streetOf[e.Community] == "" {
+			t.Errorf("enterprise %s: unknown community %q", e.Key, e.Community)
+		}
+		enterpriseStreet[e.Key] = streetOf[e.Community]
+	}
+
+	stations := map[string]bool{}
+	for _, s := range d.Stations {
+		stations[s.Key] = true
+		if !slices.Contains(vocab["StationKinds"], s.Kind) {
+			t.Errorf("station %s: kind %q not in the registry's StationKinds", s.Key, s.Kind)
+		}
+		for _, f := range s.Facilities {
+			if !slices.Contains(vocab["Facilities"], f) {
+				t.Errorf("station %s: facility %q not in the registry's Facilities", s.Key, f)
+			}
+		}
+		if streetOf[s.Community] == "" {
+			t.Errorf("station %s: unknown community %q", s.Key, s.Community)
+		}
+		// Zhifu district, Yantai.
+		if s.Lat < 37.53 || s.Lat > 37.55 || s.Lng < 121.38 || s.Lng > 121.43 {
+			t.Errorf("station %s at (%v, %v) is outside Zhifu district", s.Key, s.Lat, s.Lng)
+		}
+		if len(s.OpeningHours) == 0 {
+			t.Errorf("station %s has no opening hours", s.Key)
+		}
+		for _, p := range s.OpeningHours {
+			if len(p.Days) == 0 || p.Open == p.Close {
+				t.Errorf("station %s: bad opening period %+v", s.Key, p)
+			}
+			for _, day := range p.Days {
+				if day < 1 || day > 7 {
+					t.Errorf("station %s: weekday %d", s.Key, day)
+				}
+			}
+		}
+	}
+
+	var mobilePartyMembers int
+	channels := map[string]int{}
+	for _, w := range d.Workers {
+		if _, err := validate.ResidentID(w.IDNumber); err != nil {
+			t.Errorf("worker %s: ID number %s: %v", w.Name, w.IDNumber, err)
+		}
+		if w.IDNumber[:4] != "3706" {
+			t.Errorf("worker %s: ID number %s is not from Yantai (3706xx)", w.Name, w.IDNumber)
+		}
+		if _, err := validate.Mobile(w.Mobile); err != nil {
+			t.Errorf("worker %s: mobile %s: %v", w.Name, w.Mobile, err)
+		}
+		unique("ID number", w.IDNumber)
+		unique("mobile", w.Mobile)
+		if !slices.Contains(vocab["Occupations"], w.Occupation) {
+			t.Errorf("worker %s: occupation %q not in the registry's Occupations", w.Name, w.Occupation)
+		}
+		if !slices.Contains(vocab["PoliticalStatuses"], w.PoliticalStatus) {
+			t.Errorf("worker %s: political status %q not in the registry's PoliticalStatuses", w.Name, w.PoliticalStatus)
+		}
+		street := streetOf[w.Community]
+		if street == "" {
+			t.Errorf("worker %s: unknown community %q", w.Name, w.Community)
+		}
+		// The registry files a worker of an enterprise in that enterprise's street.
+		if w.Enterprise != "" && enterpriseStreet[w.Enterprise] != street {
+			t.Errorf("worker %s: enterprise %q is not in street %s", w.Name, w.Enterprise, street)
+		}
+		if w.MobilePartyMember {
+			mobilePartyMembers++
+			if w.HomePartyOrg == "" || (w.PoliticalStatus != "party_member" && w.PoliticalStatus != "probationary_member") {
+				t.Errorf("worker %s: a mobile party member needs member status and a home party organisation", w.Name)
+			}
+		}
+		channels[w.CheckIn.Channel]++
+		if w.CheckIn.Channel == "station" && !stations[w.CheckIn.Station] {
+			t.Errorf("worker %s checks in at unknown station %q", w.Name, w.CheckIn.Station)
+		}
+	}
+	if mobilePartyMembers != 3 {
+		t.Errorf("%d mobile party members, want 3 (seed 002)", mobilePartyMembers)
+	}
+	if channels["online"] == 0 || channels["station"] == 0 {
+		t.Errorf("check-ins by channel %v, want both online and station ones", channels)
+	}
+}
+
+func TestDemoStationsCoverSpecialOpeningHours(t *testing.T) {
+	var allDay, pastMidnight bool
+	for _, s := range demo().Stations {
+		for _, p := range s.OpeningHours {
+			allDay = allDay || (p.Open == "00:00" && p.Close == "24:00" && len(p.Days) == 7)
+			pastMidnight = pastMidnight || p.Close < p.Open
+		}
+	}
+	if !allDay || !pastMidnight {
+		t.Errorf("want a station open round the clock (%v) and one open past midnight (%v)", allDay, pastMidnight)
+	}
+}
+
+func TestDemoDataHasADemosWorth(t *testing.T) {
+	d := demo()
+	if len(d.Workers) < 25 || len(d.Stations) < 8 || len(d.Enterprises) < 5 {
+		t.Errorf("demo has %d workers, %d stations, %d enterprises; want about 30, 8 and a handful",
+			len(d.Workers), len(d.Stations), len(d.Enterprises))
+	}
+}
+
+// registryInputFields reads the JSON field names of every struct type in the
+// registry's source (StreetInput, WorkerInput, ...).
+func registryInputFields(t *testing.T) map[string][]string {
+	t.Helper()
+	root, err := findRepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "services", "registry", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string][]string{}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok {
+				return true
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				return true
+			}
+			for _, fld := range st.Fields.List {
+				if fld.Tag == nil {
+					continue
+				}
+				tag, _ := strconv.Unquote(fld.Tag.Value)
+				name, _, _ := strings.Cut(reflect.StructTag(tag).Get("json"), ",")
+				if name != "" && name != "-" {
+					fields[ts.Name.Name] = append(fields[ts.Name.Name], name)
+				}
+			}
+			return true
+		})
+	}
+	return fields
+}
+
+// jsonKeys lists the members of v encoded as a JSON object.
+func jsonKeys(t *testing.T, v any) []string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// The registry refuses unknown JSON fields, so every field the seed sends
+// must exist in the registry's input type.
+func TestDemoRequestsUseOnlyFieldsTheRegistryAccepts(t *testing.T) {
+	fields := registryInputFields(t)
+	d := demo()
+	worker := d.Workers[0]
+	worker.EnterpriseID, worker.HomePartyOrg = "id", "org" // set at seed time or for a few
+	tests := []struct {
+		request  any
+		typeName string
+	}{
+		{d.Streets[0], "StreetInput"},
+		{d.Streets[0].Communities[0], "CommunityInput"},
+		{d.Enterprises[0], "EnterpriseInput"},
+		{d.Enterprises[0].Contact, "Contact"},
+		{d.Stations[0], "StationInput"},
+		{d.Stations[0].OpeningHours[0], "OpeningPeriod"},
+		{worker, "WorkerInput"},
+		{checkInRequest{Channel: "station", StationID: "id"}, "CheckInInput"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typeName, func(t *testing.T) {
+			accepted, ok := fields[tt.typeName]
+			if !ok {
+				t.Fatalf("no struct %s in services/registry", tt.typeName)
+			}
+			for _, k := range jsonKeys(t, tt.request) {
+				if !slices.Contains(accepted, k) {
+					t.Errorf("the seed sends %q, which %s does not have (it has %v)", k, tt.typeName, accepted)
+				}
+			}
+		})
+	}
+}

@@ -57,7 +57,7 @@ func (s *Service) RegisterEnterprise(ctx context.Context, p auth.Principal, in E
 	if err := s.setContactMobile(&e, mobile); err != nil {
 		return Enterprise{}, wrap("register enterprise", err)
 	}
-	e.CreatedAt = s.now().UTC()
+	e.CreatedAt = s.now()
 	e.UpdatedAt = e.CreatedAt
 	if err := s.store.CreateEnterprise(ctx, e, enterpriseEvent(event.EnterpriseRegistered, e, nil)); err != nil {
 		return Enterprise{}, err
@@ -128,12 +128,19 @@ func (s *Service) GetEnterprise(ctx context.Context, p auth.Principal, id uuid.U
 // as it is. Moving an enterprise to another community is a transfer, not a
 // patch.
 type EnterprisePatch struct {
-	Name        *string  `json:"name"`
-	Kind        *string  `json:"kind"`
-	CreditCode  *string  `json:"credit_code"`
-	Address     *string  `json:"address"`
-	Contact     *Contact `json:"contact"`
-	HasPartyOrg *bool    `json:"has_party_org"`
+	Name        *string       `json:"name"`
+	Kind        *string       `json:"kind"`
+	CreditCode  *string       `json:"credit_code"`
+	Address     *string       `json:"address"`
+	Contact     *ContactPatch `json:"contact"`
+	HasPartyOrg *bool         `json:"has_party_org"`
+}
+
+// ContactPatch changes the contact person; an absent member stays, an
+// empty mobile removes it.
+type ContactPatch struct {
+	Name   *string `json:"name"`
+	Mobile *string `json:"mobile"`
 }
 
 // UpdateEnterprise applies a patch; staff in scope.
@@ -147,50 +154,82 @@ func (s *Service) UpdateEnterprise(ctx context.Context, p auth.Principal, id uui
 			return nil, fault.NotFoundf("enterprise not found")
 		}
 		var c validate.Collector
-		var changed []string
+		before := *e
 		if in.Name != nil {
-			e.Name, changed = c.Text("name", *in.Name, 1, 100), append(changed, "name")
+			e.Name = c.Text("name", *in.Name, 1, 100)
 		}
 		if in.Kind != nil {
-			e.Kind, changed = c.OneOf("kind", *in.Kind, EnterpriseKinds), append(changed, "kind")
+			e.Kind = c.OneOf("kind", *in.Kind, EnterpriseKinds)
 		}
 		if in.CreditCode != nil {
 			e.CreditCode = ""
 			if *in.CreditCode != "" {
 				e.CreditCode = c.CreditCode("credit_code", *in.CreditCode)
 			}
-			changed = append(changed, "credit_code")
 		}
 		if in.Address != nil {
-			e.Address, changed = c.Text("address", *in.Address, 0, 200), append(changed, "address")
+			e.Address = c.Text("address", *in.Address, 0, 200)
 		}
-		var mobile string
-		if in.Contact != nil {
-			e.Contact.Name = c.Text("contact.name", in.Contact.Name, 0, 50)
-			if in.Contact.Mobile != "" {
-				mobile = c.Mobile("contact.mobile", in.Contact.Mobile)
+		mobileChanged := false
+		if in.Contact != nil && in.Contact.Name != nil {
+			e.Contact.Name = c.Text("contact.name", *in.Contact.Name, 0, 50)
+		}
+		if in.Contact != nil && in.Contact.Mobile != nil {
+			mobile := ""
+			if *in.Contact.Mobile != "" {
+				mobile = c.Mobile("contact.mobile", *in.Contact.Mobile)
 			}
-			changed = append(changed, "contact")
+			old, err := s.openContactMobile(before)
+			if err != nil {
+				return nil, err
+			}
+			if mobile != old && c.Err() == nil {
+				if err := s.setContactMobile(e, mobile); err != nil {
+					return nil, err
+				}
+				mobileChanged = true
+			}
 		}
 		if in.HasPartyOrg != nil {
-			e.HasPartyOrg, changed = *in.HasPartyOrg, append(changed, "has_party_org")
+			e.HasPartyOrg = *in.HasPartyOrg
 		}
 		if err := c.Err(); err != nil {
 			return nil, err
 		}
+		changed := changedEnterpriseFields(before, *e, mobileChanged)
+		out = *e
 		if len(changed) == 0 {
-			out = *e
-			return nil, nil
+			return nil, nil // nothing to write, no event
 		}
-		if in.Contact != nil {
-			if err := s.setContactMobile(e, mobile); err != nil {
-				return nil, err
-			}
-		}
-		e.UpdatedAt = s.now().UTC()
+		e.UpdatedAt = s.now()
 		out = *e
 		ev := enterpriseEvent(event.EnterpriseUpdated, *e, changed)
 		return &ev, nil
 	})
 	return out, err
+}
+
+func (s *Service) openContactMobile(e Enterprise) (string, error) {
+	if len(e.contactMobileEnc) == 0 {
+		return "", nil
+	}
+	return s.box.Open(e.contactMobileEnc, aadContactMobile)
+}
+
+// changedEnterpriseFields names the fields whose values differ, so an
+// update event says what really changed (and a no-op PATCH emits nothing).
+func changedEnterpriseFields(a, b Enterprise, mobileChanged bool) []string {
+	var out []string
+	add := func(differs bool, field string) {
+		if differs {
+			out = append(out, field)
+		}
+	}
+	add(a.Name != b.Name, "name")
+	add(a.Kind != b.Kind, "kind")
+	add(a.CreditCode != b.CreditCode, "credit_code")
+	add(a.Address != b.Address, "address")
+	add(a.Contact.Name != b.Contact.Name || mobileChanged, "contact")
+	add(a.HasPartyOrg != b.HasPartyOrg, "has_party_org")
+	return out
 }

@@ -36,6 +36,9 @@ func TestOrg_onlyAdminsCreateAndEachSeesTheirScope(t *testing.T) {
 	if got := streets(h.staff("qishan", "tashan")); len(got) != 1 || got["qishan"] != 1 {
 		t.Errorf("tashan staff sees %v", got)
 	}
+	if r := h.must(200, "GET", "/v1/org", h.streetAdmin("nowhere"), nil); string(r.Raw) != `{"streets":[]}`+"\n" {
+		t.Errorf("admin of an unknown street sees %s", r.Raw)
+	}
 
 	evs := h.settled()
 	if n := len(ofType(evs, "nuanxin.registry.community.created")); n != 4 {
@@ -126,13 +129,19 @@ func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
 		t.Errorf("patched = %s", p.Raw)
 	}
 	h.must(404, "PATCH", "/v1/enterprises/"+id, h.staff("qishan", "changsheng"), map[string]any{"address": "x"})
+	// Renaming the contact keeps their mobile; repeating values changes nothing.
+	p = h.must(200, "PATCH", "/v1/enterprises/"+id, staff, map[string]any{"contact": map[string]any{"name": "李经理"}, "address": "上乔西路14号"})
+	if c := p.Body["contact"].(map[string]any); c["name"] != "李经理" || c["mobile"] != "138****8000" {
+		t.Errorf("contact after renaming = %v", c)
+	}
 
 	evs := h.settled()
 	if n := len(ofType(evs, "nuanxin.registry.enterprise.registered")); n != 2 {
 		t.Errorf("registered events = %d", n)
 	}
 	up := ofType(evs, "nuanxin.registry.enterprise.updated")
-	if len(up) != 1 || !strings.Contains(string(up[0].Data), `"changed":["address","has_party_org"]`) {
+	if len(up) != 2 || !strings.Contains(string(up[0].Data), `"changed":["address","has_party_org"]`) ||
+		!strings.Contains(string(up[1].Data), `"changed":["contact"]`) {
 		t.Errorf("updated events = %+v", up)
 	}
 }

@@ -170,8 +170,12 @@ type Service struct {
 // NewService returns the registry service over store, encrypting personal
 // data with box.
 func NewService(store *Store, box *pii.Box) *Service {
-	return &Service{store: store, box: box, now: time.Now}
+	return &Service{store: store, box: box, now: now}
 }
+
+// now is the current time as Postgres keeps it (UTC, microseconds), so an
+// answer to a create and a later read show the same timestamps.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // pending is an event the store writes to the outbox in the same
 // transaction as the change that caused it.
@@ -203,7 +207,7 @@ func (s *Service) CreateStreet(ctx context.Context, p auth.Principal, in StreetI
 	if err := c.Err(); err != nil {
 		return Street{}, err
 	}
-	st := Street{Code: in.Code, Name: name, CreatedAt: s.now().UTC()}
+	st := Street{Code: in.Code, Name: name, CreatedAt: s.now()}
 	ev := pending{event.StreetCreated, st.Code, st.Code, event.StreetData{Code: st.Code, Name: st.Name}}
 	if err := s.store.CreateStreet(ctx, st, ev); err != nil {
 		return Street{}, err
@@ -232,7 +236,7 @@ func (s *Service) CreateCommunity(ctx context.Context, p auth.Principal, street 
 	if err := c.Err(); err != nil {
 		return Community{}, err
 	}
-	cm := Community{Code: in.Code, Street: street, Name: name, CreatedAt: s.now().UTC()}
+	cm := Community{Code: in.Code, Street: street, Name: name, CreatedAt: s.now()}
 	ev := pending{event.CommunityCreated, street, cm.Code, event.CommunityData{Code: cm.Code, Name: cm.Name, Street: street}}
 	if err := s.store.CreateCommunity(ctx, cm, ev); err != nil {
 		return Community{}, err
@@ -250,7 +254,7 @@ func (s *Service) Org(ctx context.Context, p auth.Principal) ([]OrgStreet, error
 	if p.Role == auth.DistrictAdmin || p.Role == auth.Worker {
 		return all, nil
 	}
-	var out []OrgStreet
+	out := []OrgStreet{}
 	for _, st := range all {
 		if st.Code != p.Street {
 			continue

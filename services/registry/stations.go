@@ -147,7 +147,7 @@ func (s *Service) OpenStation(ctx context.Context, p auth.Principal, in StationI
 		return Station{}, err
 	}
 	st.Street, st.Community = street, in.Community
-	st.CreatedAt = s.now().UTC()
+	st.CreatedAt = s.now()
 	ev := pending{event.StationOpened, st.Street, st.ID.String(), event.StationData{
 		StationID: st.ID.String(), Kind: st.Kind, Street: st.Street, Community: st.Community,
 		Lat: st.Lat, Lng: st.Lng, Facilities: st.Facilities,
@@ -192,7 +192,7 @@ func (s *Service) NearbyStations(ctx context.Context, _ auth.Principal, q Nearby
 	if c.Check(q.LatGiven, "lat", validate.CodeRequired, "is required") && c.Check(q.LngGiven, "lng", validate.CodeRequired, "is required") {
 		c.LatLng("lat", "lng", q.Lat, q.Lng)
 	}
-	c.Check(q.RadiusM > 0 && q.RadiusM <= 50000, "radius_m", validate.CodeOutOfRange, "must be between 1 and 50000 metres")
+	c.Check(q.RadiusM >= 1 && q.RadiusM <= 50000, "radius_m", validate.CodeOutOfRange, "must be between 1 and 50000 metres")
 	if q.Facility != "" {
 		c.OneOf("facility", q.Facility, Facilities)
 	}

@@ -107,3 +107,19 @@ func TestOpenStation_badInputNamesFieldAndWritesNothing(t *testing.T) {
 		t.Errorf("station events: %d", n)
 	}
 }
+
+func TestCheckIn_atAStationOfTheCommunity(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	st := h.must(201, "POST", "/v1/stations", h.staff("qishan", "tashan"), station("塔山暖新驿站", 37.53, 121.40, []string{"water"}, allDay)).str("id")
+	w := h.registerWorker(1, "changsheng")
+	staff := h.staff("qishan", "changsheng")
+	r := h.do("POST", "/v1/workers/"+w+"/checkins", staff, map[string]any{"channel": "station", "station_id": st})
+	if r.Status != 422 || r.field() != "station_id" {
+		t.Errorf("station of another community: %d %s", r.Status, r.Raw)
+	}
+	r = h.must(201, "POST", "/v1/workers/"+w+"/checkins", h.streetAdmin("qishan"), map[string]any{"channel": "station", "station_id": st, "community": "tashan"})
+	if r.str("station_id") != st || r.str("community") != "tashan" {
+		t.Errorf("check-in = %s", r.Raw)
+	}
+}

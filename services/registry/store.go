@@ -469,11 +469,14 @@ func (s *Store) CreateStation(ctx context.Context, st Station, ev pending) error
 		st.ID, st.Name, st.Kind, st.Street, st.Community, st.Host, st.Lat, st.Lng, st.Address, hours, st.Facilities, st.CreatedAt)
 }
 
-// StationExists reports whether a station exists.
-func (s *Store) StationExists(ctx context.Context, id uuid.UUID) (bool, error) {
-	var ok bool
-	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM stations WHERE id = $1)", id).Scan(&ok)
-	return ok, err
+// StationCommunity returns the community a station belongs to.
+func (s *Store) StationCommunity(ctx context.Context, id uuid.UUID) (string, bool, error) {
+	var community string
+	err := s.pool.QueryRow(ctx, "SELECT community FROM stations WHERE id = $1", id).Scan(&community)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return community, err == nil, err
 }
 
 // Nearby returns stations within radius metres of (lat, lng), nearest

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -79,7 +80,7 @@ func (s *Service) RegisterWorker(ctx context.Context, p auth.Principal, in Worke
 	if err := s.sealWorker(&w, mobile, idNumber); err != nil {
 		return Worker{}, wrap("register worker", err)
 	}
-	w.CreatedAt = s.now().UTC()
+	w.CreatedAt = s.now()
 	w.UpdatedAt = w.CreatedAt
 	err = s.store.CreateWorker(ctx, w, s.box.Hash(hashIDNumber, idNumber), s.box.Hash(hashMobile, mobile),
 		workerEvent(event.WorkerRegistered, w, nil))
@@ -273,65 +274,89 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id uuid.UU
 			return nil, errWorkerNotFound
 		}
 		var c validate.Collector
-		var changed []string
-		set := func(field string) { changed = append(changed, field) }
+		before := *w
 		if in.Name != nil {
 			w.Name = c.Text("name", *in.Name, 1, 50)
-			set("name")
 		}
+		mobileChanged := false
 		var mobile string
 		if in.Mobile != nil {
 			mobile = c.Mobile("mobile", *in.Mobile)
-			set("mobile")
+			old, err := s.box.Open(before.mobileEnc, aadMobile)
+			if err != nil {
+				return nil, fmt.Errorf("open mobile: %w", err)
+			}
+			mobileChanged = mobile != "" && mobile != old
 		}
 		if in.Occupation != nil {
 			w.Occupation = c.OneOf("occupation", *in.Occupation, Occupations)
-			set("occupation")
 		}
 		if in.EnterpriseID != nil {
 			if err := s.checkEnterprise(ctx, &c, *in.EnterpriseID, w.Street, w); err != nil {
 				return nil, err
 			}
-			set("enterprise_id")
 		}
 		if in.Platform != nil {
 			w.Platform = c.Text("platform", *in.Platform, 0, 50)
-			set("platform")
 		}
 		if in.PoliticalStatus != nil {
 			w.PoliticalStatus = c.OneOf("political_status", *in.PoliticalStatus, PoliticalStatuses)
-			set("political_status")
 		}
 		if in.MobilePartyMember != nil {
 			w.MobilePartyMember = *in.MobilePartyMember
-			set("mobile_party_member")
 		}
 		if in.HomePartyOrg != nil {
 			w.HomePartyOrg = c.Text("home_party_org", *in.HomePartyOrg, 0, 100)
-			set("home_party_org")
 		}
 		checkPartyFields(&c, *w)
 		if err := c.Err(); err != nil {
 			return nil, err
 		}
+		changed := changedWorkerFields(before, *w, mobileChanged)
 		out = *w
 		if len(changed) == 0 {
-			return nil, nil
+			return nil, nil // nothing to write, no event
 		}
 		ch := &workerChange{}
-		if mobile != "" {
+		if mobileChanged {
 			if err := s.sealWorker(w, mobile, ""); err != nil {
 				return nil, err
 			}
 			ch.mobileHash = s.box.Hash(hashMobile, mobile)
 		}
-		w.UpdatedAt = s.now().UTC()
+		w.UpdatedAt = s.now()
 		out = *w
 		// Personal data never travels in events: name a changed field, not its value.
 		ch.event = workerEvent(event.WorkerUpdated, *w, changed)
 		return ch, nil
 	})
 	return out, err
+}
+
+// changedWorkerFields names the fields whose values differ.
+func changedWorkerFields(a, b Worker, mobileChanged bool) []string {
+	var out []string
+	add := func(differs bool, field string) {
+		if differs {
+			out = append(out, field)
+		}
+	}
+	add(a.Name != b.Name, "name")
+	add(mobileChanged, "mobile")
+	add(a.Occupation != b.Occupation, "occupation")
+	add(!equalIDs(a.EnterpriseID, b.EnterpriseID), "enterprise_id")
+	add(a.Platform != b.Platform, "platform")
+	add(a.PoliticalStatus != b.PoliticalStatus, "political_status")
+	add(a.MobilePartyMember != b.MobilePartyMember, "mobile_party_member")
+	add(a.HomePartyOrg != b.HomePartyOrg, "home_party_org")
+	return out
+}
+
+func equalIDs(a, b *uuid.UUID) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // LeaveInput records why a worker leaves the ledger (moved away, changed
@@ -359,7 +384,7 @@ func (s *Service) LeaveWorker(ctx context.Context, p auth.Principal, id uuid.UUI
 		if w.Status == StatusLeft {
 			return nil, fault.Conflictf("the worker has already left")
 		}
-		now := s.now().UTC()
+		now := s.now()
 		w.Status, w.LeftAt, w.LeaveReason, w.UpdatedAt = StatusLeft, &now, reason, now
 		out = *w
 		return &workerChange{event: workerEvent(event.WorkerLeft, *w, []string{"status"})}, nil
@@ -413,18 +438,19 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, workerID uuid.U
 			c.Add("station_id", validate.CodeInvalidFormat, "must be a station id")
 			break
 		}
-		ok, err := s.store.StationExists(ctx, sid)
+		stCommunity, ok, err := s.store.StationCommunity(ctx, sid)
 		if err != nil {
 			return CheckIn{}, false, wrap("check in", err)
 		}
-		if c.Check(ok, "station_id", validate.CodeUnknownValue, "no such station") {
+		if c.Check(ok, "station_id", validate.CodeUnknownValue, "no such station") &&
+			c.Check(stCommunity == community, "station_id", validate.CodeUnknownValue, "the station belongs to another community") {
 			ci.StationID = &sid
 		}
 	}
 	if err := c.Err(); err != nil {
 		return CheckIn{}, false, err
 	}
-	ci.CheckedInAt = s.now().UTC()
+	ci.CheckedInAt = s.now()
 	d := event.CheckInData{WorkerID: w.ID.String(), Street: ci.Street, Community: ci.Community,
 		Channel: ci.Channel, CheckedInAt: ci.CheckedInAt}
 	if ci.StationID != nil {

@@ -254,6 +254,8 @@ func TestUpdateAndLeave_emitEventsAndRefuseRepeats(t *testing.T) {
 	if r.str("occupation") != "courier" || r.str("mobile") != "137****0006" {
 		t.Errorf("patched = %s", r.Raw)
 	}
+	// The same values again change nothing and emit nothing.
+	h.must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"occupation": "courier", "mobile": "137-0000-0006"})
 	h.must(404, "PATCH", "/v1/workers/"+id, h.staff("qishan", "changsheng"), map[string]any{"occupation": "courier"})
 	h.must(403, "PATCH", "/v1/workers/"+id, h.worker(id), map[string]any{"occupation": "courier"})
 	if r := h.do("PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "king"}); r.Status != 422 || r.field() != "political_status" {

@@ -23,6 +23,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
@@ -78,7 +79,7 @@ func newHarness(t testing.TB, natsURL string) *harness {
 	metrics.RegisterPool(reg, pool)
 	log := slog.New(slog.DiscardHandler)
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
-	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, reg, log,
+	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 
 	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
@@ -146,6 +147,11 @@ func (r response) str(key string) string { s, _ := r.Body[key].(string); return 
 
 // do sends body (a string is sent as is, anything else as JSON).
 func (h *harness) do(method, path, token string, body any) response {
+	return h.doWith(method, path, token, body, nil)
+}
+
+// doWith is do with extra request headers.
+func (h *harness) doWith(method, path, token string, body any, headers map[string]string) response {
 	h.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -168,6 +174,9 @@ func (h *harness) do(method, path, token string, body any) response {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 )
 
@@ -15,8 +16,8 @@ var migrationFiles embed.FS
 const Schema = "registry"
 
 // Migrations lists what db.Migrate applies for the registry: the platform's
-// outbox table, then the registry's own tables.
+// outbox and idempotency tables, then the registry's own.
 func Migrations() []db.Source {
 	own, _ := fs.Sub(migrationFiles, "migrations")
-	return []db.Source{outbox.Migrations(), {Name: "registry", FS: own}}
+	return []db.Source{outbox.Migrations(), idempotency.Migrations(), {Name: "registry", FS: own}}
 }

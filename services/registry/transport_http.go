@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
@@ -15,16 +16,22 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // RegisterRoutes mounts the registry's /v1 API on mux, every route behind
-// the token check.
-func RegisterRoutes(mux *http.ServeMux, eps Endpoints, v auth.Verifier, log *slog.Logger) {
+// the token check, and every create (POST) safe to retry with an
+// Idempotency-Key.
+func RegisterRoutes(mux *http.ServeMux, eps Endpoints, v auth.Verifier, keys idempotency.Keys, log *slog.Logger) {
 	opts := httpx.ServerOptions(log)
 	handle := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
-		mux.Handle(pattern, v.Middleware(kithttp.NewServer(ep, dec, httpx.EncodeJSON, opts...)))
+		var h http.Handler = kithttp.NewServer(ep, dec, httpx.EncodeJSON, opts...)
+		if strings.HasPrefix(pattern, "POST ") {
+			h = keys.Middleware(h)
+		}
+		mux.Handle(pattern, v.Middleware(h))
 	}
 	handle("POST /v1/streets", eps.CreateStreet, body[StreetInput])
 	handle("POST /v1/streets/{code}/communities", eps.CreateCommunity, decodeCreateCommunity)
@@ -185,9 +192,9 @@ func decodeNearby(_ context.Context, r *http.Request) (any, error) {
 // NewHTTPHandler is the registry's whole HTTP surface: the /v1 API, health
 // and readiness, and /metrics, wrapped in access logging and per-route
 // metrics.
-func NewHTTPHandler(svc *Service, v auth.Verifier, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
+func NewHTTPHandler(svc *Service, v auth.Verifier, keys idempotency.Keys, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
 	mux := http.NewServeMux()
-	RegisterRoutes(mux, MakeEndpoints(svc), v, log)
+	RegisterRoutes(mux, MakeEndpoints(svc), v, keys, log)
 	httpx.Health(mux, checks...)
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))

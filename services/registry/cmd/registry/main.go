@@ -27,6 +27,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
@@ -76,19 +77,18 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("service", "registry")
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], log); err != nil {
+	if err := run(ctx, os.Args[1:]); err != nil {
 		log.Error("registry stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, bootLog *slog.Logger) error {
+func run(ctx context.Context, args []string) error {
 	cfg, err := loadSettings()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).With("service", "registry")
-	_ = bootLog
 
 	pool, err := db.Open(ctx, cfg.DatabaseURL, registry.Schema)
 	if err != nil {
@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, bootLog *slog.Logger) error {
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
-	handler := registry.NewHTTPHandler(svc, auth.Verifier{Key: pubKey}, reg, log,
+	handler := registry.NewHTTPHandler(svc, auth.Verifier{Key: pubKey}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping},
 		httpx.Check{Name: "nats", Fn: func(context.Context) error {
 			if !nc.IsConnected() {

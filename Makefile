@@ -19,7 +19,7 @@ test:
 	$(NUANXIN) stack -- $(GO) test -race -count=1 $(PKGS)
 
 bench:
-	$(NUANXIN) stack -- $(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+	$(NUANXIN) stack --fast=false -- $(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
 lint:
 	@out="$$(gofmt -l $(MODULES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

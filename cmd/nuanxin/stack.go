@@ -25,6 +25,7 @@ const stopTimeout = 30 * time.Second
 func runStack(ctx context.Context, args []string, std stdio, signals <-chan os.Signal) error {
 	flags := flag.NewFlagSet("nuanxin stack", flag.ContinueOnError)
 	parent := flags.String("data", os.TempDir(), "directory in which to create the temporary Postgres and NATS directories")
+	fast := flags.Bool("fast", true, "run Postgres without fsync (tests); --fast=false for benchmarks that must pay for durability")
 	flags.Usage = func() {
 		fmt.Fprintln(flags.Output(), "Usage: nuanxin stack [--data DIR] -- COMMAND ARGS...")
 		flags.PrintDefaults()
@@ -49,7 +50,7 @@ func runStack(ctx context.Context, args []string, std stdio, signals <-chan os.S
 	startCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopWatching := cancelOnSignal(signals, cancel)
-	servers, err := startTestServers(startCtx, *parent, &stops)
+	servers, err := startTestServers(startCtx, *parent, *fast, &stops)
 	stopWatching()
 	if err != nil {
 		if startCtx.Err() != nil {
@@ -86,7 +87,7 @@ type testServers struct {
 // empty value counts as unset) and otherwise starts a throwaway Postgres and
 // NATS under fresh directories in parent. Everything started is registered
 // in stops, including removing the directories.
-func startTestServers(ctx context.Context, parent string, stops *cleanups) (testServers, error) {
+func startTestServers(ctx context.Context, parent string, fast bool, stops *cleanups) (testServers, error) {
 	var s testServers
 
 	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
@@ -97,7 +98,7 @@ func startTestServers(ctx context.Context, parent string, stops *cleanups) (test
 		if err != nil {
 			return s, err
 		}
-		cluster, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Fast: true})
+		cluster, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Fast: fast})
 		if err != nil {
 			if errors.Is(err, pgcluster.ErrNoBinaries) {
 				// The message says what to install; the wrapping adds nothing.

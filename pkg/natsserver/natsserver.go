@@ -27,6 +27,10 @@ type Options struct {
 	// Logger receives the server's notices, warnings and errors; nil
 	// discards them. Debug and trace output is never produced.
 	Logger *slog.Logger
+	// UnsafeLazySync switches off fsync-before-ack and falls back to the
+	// server's periodic sync. It exists only so a benchmark can show what
+	// durability costs; never set it for a server the outbox relies on.
+	UnsafeLazySync bool
 }
 
 // Start starts a NATS server with JetStream and waits until it accepts
@@ -52,7 +56,7 @@ func Start(o Options) (*server.Server, error) {
 		// Fsync every write before acknowledging it. The default syncs
 		// every 2 minutes, and Jepsen (2025) showed that loses acknowledged
 		// messages when the machine crashes.
-		SyncAlways: true,
+		SyncAlways: !o.UnsafeLazySync,
 		// We are embedded: signals belong to the host program.
 		NoSigs:                 true,
 		DisableJetStreamBanner: true,

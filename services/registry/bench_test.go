@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/natsserver"
 )
 
 // arrivals records when each worker's registered event reaches a subscriber
@@ -53,7 +54,23 @@ func (h *harness) watchRegistrations(b *testing.B) *arrivals {
 // the event arriving from JetStream (which stores it, fsynced, before the
 // relay's ack), and the writes per second that gives.
 func BenchmarkRegisterWorker_httpToJetStream(b *testing.B) {
-	h := newHarness(b, "")
+	benchSequential(b, "")
+}
+
+// BenchmarkRegisterWorker_httpToJetStream_lazySync is the same against a
+// NATS server that does not fsync before acknowledging (the nats-server
+// default): the difference is what sync_interval: always costs.
+func BenchmarkRegisterWorker_httpToJetStream_lazySync(b *testing.B) {
+	srv, err := natsserver.Start(natsserver.Options{StoreDir: b.TempDir(), UnsafeLazySync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	benchSequential(b, srv.ClientURL())
+}
+
+func benchSequential(b *testing.B, natsURL string) {
+	h := newHarness(b, natsURL)
 	h.seedOrg()
 	a := h.watchRegistrations(b)
 	token := h.district()

@@ -50,8 +50,12 @@ type Principal struct {
 	WorkerID  string `json:"worker_id,omitempty"` // worker
 }
 
-// Check reports whether the principal's role carries the scope it needs.
+// Check reports whether the principal names who they are (audit records
+// need an actor) and whether their role carries the scope it needs.
 func (p Principal) Check() error {
+	if p.Subject == "" {
+		return errors.New("a token needs a subject (sub): who holds it")
+	}
 	switch p.Role {
 	case DistrictAdmin:
 		return nil

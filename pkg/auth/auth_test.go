@@ -336,3 +336,10 @@ func TestParseKeys_rejectGarbage(t *testing.T) {
 		t.Error("ParsePrivateKey accepted a public key")
 	}
 }
+
+func TestIssue_refusesATokenWithoutSubject(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	if _, err := auth.Issue(key, auth.Principal{Role: auth.DistrictAdmin}, time.Hour); err == nil {
+		t.Fatal("issued a token that names no one; its pii reads could not be attributed")
+	}
+}

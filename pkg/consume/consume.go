@@ -82,10 +82,13 @@ func (r *Runner) defaults() {
 func (r *Runner) Run(ctx context.Context) error {
 	r.defaults()
 	cfg := jetstream.ConsumerConfig{
-		Durable:        r.Durable,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        r.AckWait,
-		MaxDeliver:     r.MaxDeliver,
+		Durable:   r.Durable,
+		AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait:   r.AckWait,
+		// The runner counts attempts itself and dead-letters at MaxDeliver.
+		// The server must not give up first: if storing the dead letter
+		// fails, the message has to come back for another try.
+		MaxDeliver:     -1,
 		FilterSubjects: r.Filters,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 		MaxAckPending:  1000,

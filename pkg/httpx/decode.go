@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,17 +44,22 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 			return bodyErr(http.StatusUnsupportedMediaType, "body", "unsupported_media_type", "the body must be application/json")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return jsonError(err, limit)
+	}
+	// A body of null or a bare value would otherwise decode into an empty
+	// request and fail later with less helpful errors.
+	trimmed := bytes.TrimLeft(raw, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] != '{' && json.Valid(trimmed) {
+		return bodyErr(http.StatusBadRequest, "body", "wrong_type", "the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err, limit)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		if err != nil {
-			if be := jsonError(err, limit); be.Status == http.StatusRequestEntityTooLarge {
-				return be
-			}
-		}
 		return bodyErr(http.StatusBadRequest, "body", "malformed_json", "the body must hold a single JSON object")
 	}
 	return nil

@@ -96,6 +96,8 @@ func TestDecodeJSON_rejects(t *testing.T) {
 		{"number for a string", "application/json", `{"name":42}`, 0, 400, "name", "wrong_type"},
 		{"object for a list", "application/json", `{"tags":{"a":1}}`, 0, 400, "tags", "wrong_type"},
 		{"array for the body", "application/json", `[{"name":"x"}]`, 0, 400, "body", "wrong_type"},
+		{"null for the body", "application/json", `null`, 0, 400, "body", "wrong_type"},
+		{"a bare string for the body", "application/json", `"hello"`, 0, 400, "body", "wrong_type"},
 		{"trailing garbage", "application/json", `{"name":"x"} garbage`, 0, 400, "body", "malformed_json"},
 		{"two objects", "application/json", `{"name":"x"}{"name":"y"}`, 0, 400, "body", "malformed_json"},
 		{"over the limit", "application/json", `{"name":"` + strings.Repeat("x", 200) + `"}`, 100, 413, "body", "too_large"},

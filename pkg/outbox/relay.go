@@ -19,6 +19,10 @@ import (
 // Relay moves events from the outbox table to JetStream. Several instances
 // of a service may run one each: a session advisory lock elects one active
 // relay, the others wait as standbys and take over if its connection drops.
+//
+// Give the relay a NATS connection with the reconnect buffer switched off
+// (nats.ReconnectBufSize(-1)): a publish that cannot be sent must fail, not
+// wait in the client to be sent after later ones.
 type Relay struct {
 	Pool    *pgxpool.Pool
 	JS      jetstream.JetStream
@@ -196,6 +200,14 @@ func (r *Relay) publish(ctx context.Context, rows []row) (int, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(rows))
 	var sendErr error
 	for _, x := range rows {
+		// Publishing while disconnected would park the tail of the batch in
+		// the client's reconnect buffer, to be flushed after the head was
+		// lost: out of order. Stop instead; the next round starts from the
+		// first unacknowledged row.
+		if st := r.JS.Conn().Status(); st != nats.CONNECTED {
+			sendErr = fmt.Errorf("publish %s: nats connection %s", x.eventID, st)
+			break
+		}
 		msg := &nats.Msg{Subject: x.subject, Data: x.payload, Header: nats.Header{}}
 		msg.Header.Set("Content-Type", event.ContentType)
 		f, err := r.JS.PublishMsgAsync(msg, jetstream.WithMsgID(x.eventID))

@@ -102,10 +102,21 @@ func TestNATSServerRestartsOnSamePortWithData(t *testing.T) {
 	s.WaitForShutdown()
 	testenv.NATSServer(t, port, storeDir)
 
-	// The client reconnects by itself and the stream kept its message.
-	stream, err := js.Stream(ctx, "OUTAGE")
-	if err != nil {
-		t.Fatal(err)
+	// The client reconnects by itself and the stream kept its message. A
+	// request sent before the client noticed the old server was gone is
+	// lost, so ask again until one is answered.
+	var stream jetstream.Stream
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		actx, cancel := context.WithTimeout(ctx, time.Second)
+		stream, err = js.Stream(actx, "OUTAGE")
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 	if n := stream.CachedInfo().State.Msgs; n != 1 {
 		t.Errorf("stream has %d messages after restart, want 1", n)

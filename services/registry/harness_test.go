@@ -58,7 +58,7 @@ func newHarness(t testing.TB, natsURL string) *harness {
 	if err := db.Migrate(ctx, pool, registry.Schema, registry.Migrations()...); err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(natsURL, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	nc, err := nats.Connect(natsURL, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond), nats.ReconnectBufSize(-1))
 	if err != nil {
 		t.Fatal(err)
 	}

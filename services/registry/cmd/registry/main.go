@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string) error {
 	// The service starts even when NATS is down: writes go to the outbox
 	// and the relay publishes them once the broker is back.
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name("registry"), nats.RetryOnFailedConnect(true),
-		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
 		nats.ReconnectHandler(func(*nats.Conn) { log.Info("nats reconnected") }))
 	if err != nil {

@@ -8,7 +8,9 @@ package outbox
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,7 +23,7 @@ var migrations embed.FS
 
 // Migrations is the outbox table, to be listed in the service's db.Migrate.
 func Migrations() db.Source {
-	sub, _ := fsSub(migrations, "migrations")
+	sub, _ := fs.Sub(migrations, "migrations")
 	return db.Source{Name: "outbox", FS: sub}
 }
 
@@ -40,9 +42,9 @@ func (w Writer) Add(ctx context.Context, tx pgx.Tx, name event.Name, street, sub
 	if err != nil {
 		return event.Envelope{}, err
 	}
-	payload, err := marshal(e)
+	payload, err := json.Marshal(e)
 	if err != nil {
-		return event.Envelope{}, err
+		return event.Envelope{}, fmt.Errorf("marshal event %s: %w", e.Type, err)
 	}
 	batch := &pgx.Batch{}
 	batch.Queue("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.outbox'))")

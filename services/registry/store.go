@@ -35,8 +35,6 @@ func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *S
 	return &Store{pool: pool, outbox: w, metrics: newBusinessMetrics(reg)}
 }
 
-var errNotFound = errors.New("not found")
-
 func (s *Store) emit(ctx context.Context, tx pgx.Tx, evs ...pending) error {
 	for _, e := range evs {
 		if _, err := s.outbox.Add(ctx, tx, e.name, e.street, e.subject, e.data); err != nil {
@@ -412,7 +410,7 @@ func (s *Store) ReadPII(ctx context.Context, id uuid.UUID, fn func(Worker) (piiR
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		w, err := scanWorker(tx.QueryRow(ctx, "SELECT "+workerCols+" FROM workers WHERE id = $1", id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errNotFound
+			return errWorkerNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("read pii: %w", err)

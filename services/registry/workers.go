@@ -244,9 +244,6 @@ func (s *Service) WorkerPII(ctx context.Context, p auth.Principal, id uuid.UUID,
 		out = WorkerPII{ID: w.ID, Name: w.Name, Mobile: mobile, IDNumber: idNumber}
 		return piiRead{actor: p, fields: []string{"mobile", "id_number"}, requestID: requestID}, nil
 	})
-	if errors.Is(err, errNotFound) {
-		return WorkerPII{}, errWorkerNotFound
-	}
 	return out, err
 }
 

@@ -228,6 +228,7 @@ func TestWorkerPII_onlyStreetAdminsInScopeAndEveryReadIsAudited(t *testing.T) {
 	}
 
 	tok := h.token(auth.Principal{Role: auth.StreetAdmin, Street: "qishan", Subject: "clerk-li"})
+	h.must(404, "GET", "/v1/workers/0190a6c5-0000-7000-8000-000000000000/pii", tok, nil)
 	r := h.must(200, "GET", "/v1/workers/"+id+"/pii", tok, nil)
 	if r.str("mobile") != body["mobile"] || r.str("id_number") != body["id_number"] {
 		t.Errorf("pii = %s", r.Raw)

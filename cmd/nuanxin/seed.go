@@ -194,7 +194,7 @@ func demo() demoData {
 			{Name: "王海涛", Mobile: "13953501201", IDNumber: residentID("370602", "19880314", "231"), Occupation: "food_delivery",
 				Community: "tashan", Enterprise: "meituan-qishan", Platform: "美团", PoliticalStatus: "masses", CheckIn: online},
 			{Name: "李明辉", Mobile: "15153572306", IDNumber: residentID("370611", "19920527", "117"), Occupation: "food_delivery",
-				Community: "tashan", Enterprise: "meituan-qishan", Platform: "美团", PoliticalStatus: "party_member", CheckIn: atStation("yanxiaonuan")},
+				Community: "tashan", Enterprise: "meituan-qishan", Platform: "美团", PoliticalStatus: "party_member", CheckIn: atStation("tashan")},
 			{Name: "张晓东", Mobile: "18765431029", IDNumber: residentID("370683", "19950811", "053"), Occupation: "courier",
 				Community: "tashan", Enterprise: "zto-tashan", Platform: "中通", PoliticalStatus: "applicant", CheckIn: online},
 			{Name: "刘洋", Mobile: "13705352468", IDNumber: residentID("370602", "19900102", "375"), Occupation: "courier",

@@ -300,3 +300,21 @@ func TestDemoRequestsUseOnlyFieldsTheRegistryAccepts(t *testing.T) {
 		})
 	}
 }
+
+// The registry accepts a check-in at a station only with the station's own
+// community, so every demo check-in at a station must be in the worker's.
+func TestDemoStationCheckInsAreAtTheWorkersCommunity(t *testing.T) {
+	d := demo()
+	community := map[string]string{}
+	for _, s := range d.Stations {
+		community[s.Key] = s.Community
+	}
+	for _, w := range d.Workers {
+		if w.CheckIn.Channel != "station" {
+			continue
+		}
+		if got, ok := community[w.CheckIn.Station]; !ok || got != w.Community {
+			t.Errorf("%s (%s) checks in at station %s of community %q", w.Name, w.Community, w.CheckIn.Station, got)
+		}
+	}
+}

@@ -145,3 +145,21 @@ func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
 		t.Errorf("updated events = %+v", up)
 	}
 }
+
+func TestVocabulary_listsTheFixedValuesForForms(t *testing.T) {
+	h := newHarness(t, "")
+	r := h.must(200, "GET", "/v1/vocabulary", h.worker("0190a6c5-0000-7000-8000-000000000001"), nil)
+	facilities, _ := r.Body["facilities"].([]any)
+	has := map[any]bool{}
+	for _, f := range facilities {
+		has[f] = true
+	}
+	for _, want := range []string{"charging", "water", "microwave", "medicine", "toilet", "aircon", "books", "pump", "fridge", "bed"} {
+		if !has[want] {
+			t.Errorf("facility %q missing from %v", want, facilities)
+		}
+	}
+	if occ, _ := r.Body["occupations"].([]any); len(occ) == 0 {
+		t.Errorf("no occupations: %s", r.Raw)
+	}
+}

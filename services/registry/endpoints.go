@@ -72,25 +72,31 @@ func (r checkInResponse) StatusCode() int {
 	return 200
 }
 
-// MakeEndpoints wires each use case of svc to an endpoint.
+// call is a use case as an endpoint sees it: the caller and the request.
+type call func(ctx context.Context, p auth.Principal, req any) (any, error)
+
+// mk adapts a call to a go-kit endpoint, fetching the caller that the
+// transport's auth middleware stored.
+func mk(c call) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p, ok := auth.FromContext(ctx)
+		if !ok {
+			return nil, &fault.Error{Kind: fault.Unauthenticated, Message: "not signed in"}
+		}
+		return c(ctx, p, req)
+	}
+}
+
+// created answers 201 with v.
+func created(v any, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return httpx.Created(v), nil
+}
+
+// MakeEndpoints wires each use case of the ledger to an endpoint.
 func MakeEndpoints(svc *Service) Endpoints {
-	// call adapts a typed service call to an endpoint, fetching the caller.
-	type call func(ctx context.Context, p auth.Principal, req any) (any, error)
-	mk := func(c call) endpoint.Endpoint {
-		return func(ctx context.Context, req any) (any, error) {
-			p, ok := auth.FromContext(ctx)
-			if !ok {
-				return nil, &fault.Error{Kind: fault.Unauthenticated, Message: "not signed in"}
-			}
-			return c(ctx, p, req)
-		}
-	}
-	created := func(v any, err error) (any, error) {
-		if err != nil {
-			return nil, err
-		}
-		return httpx.Created(v), nil
-	}
 	return Endpoints{
 		CreateStreet: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			return created(svc.CreateStreet(ctx, p, req.(StreetInput)))

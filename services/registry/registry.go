@@ -267,15 +267,27 @@ func (s *Service) Org(ctx context.Context, p auth.Principal) ([]OrgStreet, error
 	return out, nil
 }
 
+// lookup finds the communities and enterprises a request refers to. The
+// store is one; an import wraps it in a cache, since a spreadsheet names the
+// same few communities on every row.
+type lookup interface {
+	Community(ctx context.Context, code string) (Community, bool, error)
+	Enterprise(ctx context.Context, id uuid.UUID) (Enterprise, bool, error)
+}
+
 // scopeOf resolves a community code to its street and checks that the caller
 // may act on it. An unknown community and one out of scope give the same
 // field error, so a caller learns nothing about other streets.
 func (s *Service) scopeOf(ctx context.Context, p auth.Principal, c *validate.Collector, field, community string) (street string, err error) {
+	return scopeIn(ctx, s.store, p, c, field, community)
+}
+
+func scopeIn(ctx context.Context, look lookup, p auth.Principal, c *validate.Collector, field, community string) (street string, err error) {
 	if community == "" {
 		c.Add(field, validate.CodeRequired, "is required")
 		return "", nil
 	}
-	cm, found, err := s.store.Community(ctx, community)
+	cm, found, err := look.Community(ctx, community)
 	if err != nil {
 		return "", err
 	}

@@ -21,18 +21,45 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
-// RegisterRoutes mounts the registry's /v1 API on mux, every route behind
-// the token check, and every create (POST) safe to retry with an
-// Idempotency-Key.
-func RegisterRoutes(mux *http.ServeMux, eps Endpoints, v auth.Verifier, keys idempotency.Keys, log *slog.Logger) {
-	opts := httpx.ServerOptions(log)
-	handle := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
-		var h http.Handler = kithttp.NewServer(ep, dec, httpx.EncodeJSON, opts...)
-		if strings.HasPrefix(pattern, "POST ") {
-			h = keys.Middleware(h)
-		}
-		mux.Handle(pattern, v.Middleware(h))
+// router mounts go-kit endpoints with the registry's conventions: every
+// route behind the token check, every create (POST) safe to retry with an
+// Idempotency-Key, errors as problem+json. Each area of the API mounts its
+// routes from its own file through a router.
+type router struct {
+	mux  *http.ServeMux
+	v    auth.Verifier
+	keys idempotency.Keys
+	opts []kithttp.ServerOption
+}
+
+// handle mounts an endpoint answering JSON.
+func (rt router) handle(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
+	rt.handleWith(pattern, ep, dec, httpx.EncodeJSON)
+}
+
+// handleWith mounts an endpoint with its own response encoder (files).
+func (rt router) handleWith(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+	var h http.Handler = kithttp.NewServer(ep, dec, enc, rt.opts...)
+	if strings.HasPrefix(pattern, "POST ") {
+		h = rt.keys.Middleware(h)
 	}
+	rt.mux.Handle(pattern, rt.v.Middleware(h))
+}
+
+// RegisterRoutes mounts the registry's /v1 API on mux.
+func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idempotency.Keys, log *slog.Logger) {
+	rt := router{mux: mux, v: v, keys: keys, opts: httpx.ServerOptions(log)}
+	rt.mountLedger(MakeEndpoints(svc))
+
+	// Anything else under /v1 answers problem+json too, not the mux's text.
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path)))
+	})
+}
+
+// mountLedger mounts the org tree, enterprises, workers, check-ins and stations.
+func (rt router) mountLedger(eps Endpoints) {
+	handle := rt.handle
 	handle("POST /v1/streets", eps.CreateStreet, body[StreetInput])
 	handle("POST /v1/streets/{code}/communities", eps.CreateCommunity, decodeCreateCommunity)
 	handle("GET /v1/org", eps.Org, noBody)
@@ -57,11 +84,6 @@ func RegisterRoutes(mux *http.ServeMux, eps Endpoints, v auth.Verifier, keys ide
 
 	handle("POST /v1/stations", eps.OpenStation, body[StationInput])
 	handle("GET /v1/stations/nearby", eps.NearbyStations, decodeNearby)
-
-	// Anything else under /v1 answers problem+json too, not the mux's text.
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path)))
-	})
 }
 
 func noBody(context.Context, *http.Request) (any, error) { return nil, nil }
@@ -194,7 +216,7 @@ func decodeNearby(_ context.Context, r *http.Request) (any, error) {
 // metrics.
 func NewHTTPHandler(svc *Service, v auth.Verifier, keys idempotency.Keys, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
 	mux := http.NewServeMux()
-	RegisterRoutes(mux, MakeEndpoints(svc), v, keys, log)
+	RegisterRoutes(mux, svc, v, keys, log)
 	httpx.Health(mux, checks...)
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))

@@ -54,26 +54,10 @@ func (s *Service) RegisterWorker(ctx context.Context, p auth.Principal, in Worke
 		return Worker{}, fault.Forbiddenf("only staff may register workers")
 	}
 	var c validate.Collector
-	w := Worker{ID: newID(), Status: StatusActive, MobilePartyMember: in.MobilePartyMember}
-	w.Name = c.Text("name", in.Name, 1, 50)
-	mobile := c.Mobile("mobile", in.Mobile)
-	idNumber := c.ResidentID("id_number", in.IDNumber)
-	w.Occupation = c.OneOf("occupation", in.Occupation, Occupations)
-	w.Platform = c.Text("platform", in.Platform, 0, 50)
-	if in.PoliticalStatus == "" {
-		in.PoliticalStatus = "masses"
-	}
-	w.PoliticalStatus = c.OneOf("political_status", in.PoliticalStatus, PoliticalStatuses)
-	w.HomePartyOrg = c.Text("home_party_org", in.HomePartyOrg, 0, 100)
-	street, err := s.scopeOf(ctx, p, &c, "community", in.Community)
+	w, mobile, idNumber, err := newWorker(ctx, s.store, p, in, &c)
 	if err != nil {
 		return Worker{}, wrap("register worker", err)
 	}
-	w.Street, w.Community = street, in.Community
-	if err := s.checkEnterprise(ctx, &c, in.EnterpriseID, street, &w); err != nil {
-		return Worker{}, wrap("register worker", err)
-	}
-	checkPartyFields(&c, w)
 	if err := c.Err(); err != nil {
 		return Worker{}, err
 	}
@@ -95,10 +79,37 @@ func (s *Service) RegisterWorker(ctx context.Context, p auth.Principal, in Worke
 	return w, nil
 }
 
+// newWorker validates a registration and builds the worker it describes,
+// with mobile and ID number normalised but not yet sealed. Field errors go
+// to c; err is for lookups that failed.
+func newWorker(ctx context.Context, look lookup, p auth.Principal, in WorkerInput, c *validate.Collector) (w Worker, mobile, idNumber string, err error) {
+	w = Worker{ID: newID(), Status: StatusActive, MobilePartyMember: in.MobilePartyMember}
+	w.Name = c.Text("name", in.Name, 1, 50)
+	mobile = c.Mobile("mobile", in.Mobile)
+	idNumber = c.ResidentID("id_number", in.IDNumber)
+	w.Occupation = c.OneOf("occupation", in.Occupation, Occupations)
+	w.Platform = c.Text("platform", in.Platform, 0, 50)
+	if in.PoliticalStatus == "" {
+		in.PoliticalStatus = "masses"
+	}
+	w.PoliticalStatus = c.OneOf("political_status", in.PoliticalStatus, PoliticalStatuses)
+	w.HomePartyOrg = c.Text("home_party_org", in.HomePartyOrg, 0, 100)
+	street, err := scopeIn(ctx, look, p, c, "community", in.Community)
+	if err != nil {
+		return Worker{}, "", "", err
+	}
+	w.Street, w.Community = street, in.Community
+	if err := checkEnterprise(ctx, look, c, in.EnterpriseID, street, &w); err != nil {
+		return Worker{}, "", "", err
+	}
+	checkPartyFields(c, w)
+	return w, mobile, idNumber, nil
+}
+
 // checkEnterprise resolves an optional enterprise id: it must exist and be
 // in the worker's street (a worker of another street's enterprise is filed
 // by that street).
-func (s *Service) checkEnterprise(ctx context.Context, c *validate.Collector, id, street string, w *Worker) error {
+func checkEnterprise(ctx context.Context, look lookup, c *validate.Collector, id, street string, w *Worker) error {
 	if id == "" {
 		w.EnterpriseID = nil
 		return nil
@@ -108,7 +119,7 @@ func (s *Service) checkEnterprise(ctx context.Context, c *validate.Collector, id
 		c.Add("enterprise_id", validate.CodeInvalidFormat, "must be an enterprise id")
 		return nil
 	}
-	e, found, err := s.store.Enterprise(ctx, eid)
+	e, found, err := look.Enterprise(ctx, eid)
 	if err != nil {
 		return err
 	}
@@ -289,7 +300,7 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id uuid.UU
 			w.Occupation = c.OneOf("occupation", *in.Occupation, Occupations)
 		}
 		if in.EnterpriseID != nil {
-			if err := s.checkEnterprise(ctx, &c, *in.EnterpriseID, w.Street, w); err != nil {
+			if err := checkEnterprise(ctx, s.store, &c, *in.EnterpriseID, w.Street, w); err != nil {
 				return nil, err
 			}
 		}

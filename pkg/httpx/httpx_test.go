@@ -339,6 +339,30 @@ func TestMiddleware_setsRequestIDAndRecoversPanic(t *testing.T) {
 	})
 }
 
+// A handler that fails halfway through a streamed body panics with
+// http.ErrAbortHandler; the client must see the body cut short, not a
+// clean end that would pass the first half off as the whole.
+func TestMiddleware_abortHandlerCutsTheResponse(t *testing.T) {
+	srv := httptest.NewServer(httpx.Middleware(slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "first half,")
+		_ = http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler)
+	})))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("body %q read to a clean end, want an error", body)
+	}
+	if string(body) != "first half," {
+		t.Errorf("body %q, want the first half only", body)
+	}
+}
+
 func TestHealth(t *testing.T) {
 	mux := http.NewServeMux()
 	dbErr := errors.New("connection refused")

@@ -52,8 +52,18 @@ func (c created) MarshalJSON() ([]byte, error) { return json.Marshal(c.v) }
 // Created wraps a response so it is answered with 201 Created.
 func Created(v any) any { return created{v} }
 
+// Headerer lets a response add headers (Location for a created resource).
+type Headerer interface{ Headers() http.Header }
+
 // EncodeJSON is the go-kit response encoder for JSON bodies.
 func EncodeJSON(_ context.Context, w http.ResponseWriter, resp any) error {
+	if h, ok := resp.(Headerer); ok {
+		for k, vs := range h.Headers() {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if sc, ok := resp.(StatusCoder); ok {
 		w.WriteHeader(sc.StatusCode())
@@ -76,14 +86,22 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		rec := &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 		start := time.Now()
 		defer func() {
-			if p := recover(); p != nil {
+			p := recover()
+			if p != nil && p != http.ErrAbortHandler {
 				log.Error("panic serving request", "panic", p, "request_id", id, "path", r.URL.Path)
 				if !rec.Wrote {
 					WriteProblem(rec, r, internal())
 				}
 			}
 			log.Info("http request", "method", r.Method, "route", r.Pattern, "path", r.URL.Path,
-				"status", rec.Status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+				"status", rec.Status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id,
+				"aborted", p == http.ErrAbortHandler)
+			if p == http.ErrAbortHandler {
+				// The handler cut a streamed body short (it failed after sending
+				// part of it): let net/http drop the connection, so the client
+				// sees an incomplete response instead of a clean end.
+				panic(p)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -49,9 +49,10 @@ const (
 	InProgressTTL = time.Minute
 )
 
-// maxBody bounds what is read to hash the request; larger bodies are left
-// to the handler, which refuses them with 413 anyway.
-const maxBody = 1 << 20
+// maxBody bounds what is read to hash the request (spreadsheet uploads are
+// up to 32 MiB). A larger body is passed on whole, without idempotency: the
+// handler refuses it as too large anyway.
+const maxBody = 64 << 20
 
 // Keys stores answers in the service's schema.
 type Keys struct {
@@ -78,7 +79,11 @@ func (k Keys) Middleware(next http.Handler) http.Handler {
 			httpx.WriteProblem(w, r, httpx.ProblemFor(err))
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		if len(body) > maxBody {
+			next.ServeHTTP(w, r)
+			return
+		}
 		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
 
 		ctx := r.Context()

@@ -42,6 +42,7 @@ type harness struct {
 	js       jetstream.JetStream
 	subjects event.Subjects
 	key      ed25519.PrivateKey
+	svc      *registry.Service
 }
 
 // newHarness starts the registry against natsURL ("" = the shared test server).
@@ -85,14 +86,17 @@ func newHarness(t testing.TB, natsURL string) *harness {
 	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = relay.Run(ctx) }()
+	importsDone := make(chan struct{})
+	go func() { defer close(importsDone); svc.RunImports(ctx, log) }()
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
 		<-done
+		<-importsDone
 		nc.Close()
 		pool.Close()
 	})
-	return &harness{t: t, srv: srv, pool: pool, js: js, subjects: subjects, key: key}
+	return &harness{t: t, srv: srv, pool: pool, js: js, subjects: subjects, key: key, svc: svc}
 }
 
 func randomKey() []byte {
@@ -178,6 +182,12 @@ func (h *harness) doWith(method, path, token string, body any, headers map[strin
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
+	return h.send(req)
+}
+
+// send sends a prepared request and decodes the answer.
+func (h *harness) send(req *http.Request) response {
+	h.t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)

@@ -165,12 +165,14 @@ type Service struct {
 	store *Store
 	box   *pii.Box
 	now   func() time.Time
+
+	importWake chan struct{} // StartImport nudges RunImports
 }
 
 // NewService returns the registry service over store, encrypting personal
 // data with box.
 func NewService(store *Store, box *pii.Box) *Service {
-	return &Service{store: store, box: box, now: now}
+	return &Service{store: store, box: box, now: now, importWake: make(chan struct{}, 1)}
 }
 
 // now is the current time as Postgres keeps it (UTC, microseconds), so an

@@ -36,12 +36,12 @@ func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *S
 }
 
 func (s *Store) emit(ctx context.Context, tx pgx.Tx, evs ...pending) error {
-	for _, e := range evs {
-		if _, err := s.outbox.Add(ctx, tx, e.name, e.street, e.subject, e.data); err != nil {
-			return err
-		}
+	drafts := make([]outbox.Draft, len(evs))
+	for i, e := range evs {
+		drafts[i] = outbox.Draft{Name: e.name, Street: e.street, Subject: e.subject, Data: e.data}
 	}
-	return nil
+	_, err := s.outbox.AddAll(ctx, tx, drafts)
+	return err
 }
 
 // write runs fn in a transaction and adds the events fn returns to the

@@ -50,6 +50,10 @@ func (rt router) handleWith(pattern string, ep endpoint.Endpoint, dec kithttp.De
 func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idempotency.Keys, log *slog.Logger) {
 	rt := router{mux: mux, v: v, keys: keys, opts: httpx.ServerOptions(log)}
 	rt.mountLedger(MakeEndpoints(svc))
+	rt.mountRosters(svc)
+	rt.mountImports(svc)
+	rt.mountPairing(svc)
+	rt.mountParty(svc)
 
 	// Anything else under /v1 answers problem+json too, not the mux's text.
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {

@@ -307,8 +307,9 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id uuid.UU
 		if in.Platform != nil {
 			w.Platform = c.Text("platform", *in.Platform, 0, 50)
 		}
-		if in.PoliticalStatus != nil {
-			w.PoliticalStatus = c.OneOf("political_status", *in.PoliticalStatus, PoliticalStatuses)
+		// The status moves only by dated steps, which keep the party-development record.
+		if in.PoliticalStatus != nil && *in.PoliticalStatus != w.PoliticalStatus {
+			c.Add("political_status", CodeIllegalStep, "changes only by a dated step: use POST /v1/workers/{id}/political-status")
 		}
 		if in.MobilePartyMember != nil {
 			w.MobilePartyMember = *in.MobilePartyMember

@@ -165,6 +165,9 @@ func run(ctx context.Context, args []string) error {
 		_ = relay.Run(runCtx)
 	})
 
+	// Spreadsheet imports run in the background; every instance takes jobs.
+	wg.Go(func() { svc.RunImports(runCtx, log) })
+
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	serveErr := make(chan error, 1)

@@ -1,0 +1,469 @@
+package registry
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/width"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// Import kinds and row outcomes.
+const (
+	ImportWorkers     = "workers"
+	ImportEnterprises = "enterprises"
+
+	RowCreated   = "created"
+	RowUpdated   = "updated"
+	RowUnchanged = "unchanged"
+	RowRejected  = "rejected"
+)
+
+// ImportJob is an import as the clerk follows it: its progress and counts.
+type ImportJob struct {
+	ID         uuid.UUID  `json:"id"`
+	Kind       string     `json:"kind"`
+	FileName   string     `json:"file_name"`
+	Format     string     `json:"format"`
+	Status     string     `json:"status"` // queued | running | done | failed
+	TotalRows  int        `json:"total_rows"`
+	Processed  int        `json:"processed"`
+	Created    int        `json:"created"`
+	Updated    int        `json:"updated"`
+	Unchanged  int        `json:"unchanged"`
+	Rejected   int        `json:"rejected"`
+	ErrorZH    string     `json:"error_zh,omitempty"`
+	ErrorEN    string     `json:"error_en,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+
+	actor     auth.Principal
+	headerRow int
+	columns   map[string]columnRef
+	lastRow   int
+}
+
+// ImportRow is the outcome of one spreadsheet row.
+type ImportRow struct {
+	Row      int         `json:"row"` // as Excel numbers it
+	Status   string      `json:"status"`
+	EntityID *uuid.UUID  `json:"id,omitempty"`
+	Changed  []string    `json:"changed,omitempty"`
+	Errors   []CellError `json:"errors,omitempty"`
+}
+
+// CellError says what is wrong in one cell, in Chinese for the clerk and in
+// English for everyone else.
+type CellError struct {
+	Column   string `json:"column"` // the header as written in the file
+	Field    string `json:"field"`
+	Code     string `json:"code"`
+	ReasonZH string `json:"reason_zh"`
+	ReasonEN string `json:"reason_en"`
+}
+
+// column is a field a spreadsheet may carry, with the headers clerks write
+// for it (Chinese) and English aliases, compared after normalising.
+type column struct {
+	field    string
+	label    string // Chinese name used in messages
+	required bool
+	headers  []string
+}
+
+// columnRef is where a field was found in the file.
+type columnRef struct {
+	Index  int    `json:"index"`
+	Header string `json:"header"`
+}
+
+var importWorkerColumns = []column{
+	{"name", "姓名", true, []string{"姓名", "name"}},
+	{"mobile", "手机号", true, []string{"手机号", "手机号码", "手机", "联系电话", "联系方式", "电话", "mobile", "phone"}},
+	{"id_number", "身份证号", true, []string{"身份证号", "身份证号码", "公民身份号码", "身份证", "idnumber", "id_number", "idno"}},
+	{"occupation", "职业", true, []string{"职业", "从业类型", "工种", "occupation"}},
+	{"community", "所属社区", true, []string{"所属社区", "社区", "community"}},
+	{"street", "所属街道", false, []string{"所属街道", "街道", "street"}},
+	{"enterprise", "所属企业", false, []string{"所属企业", "企业", "企业名称", "单位", "enterprise", "company"}},
+	{"platform", "从业平台", false, []string{"从业平台", "平台", "platform"}},
+	{"political_status", "政治面貌", false, []string{"政治面貌", "political_status", "politicalstatus"}},
+	{"mobile_party_member", "是否流动党员", false, []string{"是否流动党员", "流动党员", "mobile_party_member"}},
+	{"home_party_org", "党组织关系所在地", false, []string{"党组织关系所在地", "组织关系所在党组织", "党组织关系", "home_party_org"}},
+}
+
+var importEnterpriseColumns = []column{
+	{"name", "企业名称", true, []string{"企业名称", "名称", "单位名称", "name"}},
+	{"kind", "类型", true, []string{"类型", "企业类型", "业态", "kind", "type"}},
+	{"credit_code", "统一社会信用代码", false, []string{"统一社会信用代码", "信用代码", "credit_code", "creditcode"}},
+	{"community", "所属社区", true, []string{"所属社区", "社区", "community"}},
+	{"street", "所属街道", false, []string{"所属街道", "街道", "street"}},
+	{"address", "地址", false, []string{"地址", "经营地址", "address"}},
+	{"contact.name", "联系人", false, []string{"联系人", "负责人", "contact", "contact_name"}},
+	{"contact.mobile", "联系电话", false, []string{"联系电话", "联系人电话", "手机号", "电话", "contact_mobile", "phone", "mobile"}},
+	{"has_party_org", "是否建立党组织", false, []string{"是否建立党组织", "建立党组织", "党组织", "has_party_org"}},
+}
+
+func columnsOf(kind string) []column {
+	if kind == ImportEnterprises {
+		return importEnterpriseColumns
+	}
+	return importWorkerColumns
+}
+
+var parenthetical = regexp.MustCompile(`[(（][^)）]*[)）]`)
+
+// normaliseHeader makes "手机号码（必填）*", " Mobile " and "手机号码" comparable.
+func normaliseHeader(h string) string {
+	h = width.Narrow.String(strings.TrimSpace(h))
+	h = parenthetical.ReplaceAllString(h, "")
+	h = strings.NewReplacer("*", "", " ", "", "-", "_", "\u00a0", "").Replace(h)
+	return strings.ToLower(h)
+}
+
+// matchHeader maps the fields of kind to the columns of a header row.
+func matchHeader(kind string, row []string) map[string]columnRef {
+	found := map[string]columnRef{}
+	for i, cell := range row {
+		h := normaliseHeader(cell)
+		if h == "" {
+			continue
+		}
+		for _, col := range columnsOf(kind) {
+			if _, taken := found[col.field]; taken {
+				continue
+			}
+			for _, alias := range col.headers {
+				if h == normaliseHeader(alias) {
+					found[col.field] = columnRef{Index: i, Header: strings.TrimSpace(cell)}
+					break
+				}
+			}
+			if _, ok := found[col.field]; ok {
+				break
+			}
+		}
+	}
+	return found
+}
+
+func missingRequired(kind string, found map[string]columnRef) []column {
+	var out []column
+	for _, col := range columnsOf(kind) {
+		if _, ok := found[col.field]; col.required && !ok {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
+func blank(row []string) bool {
+	for _, c := range row {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// StartImport checks an uploaded spreadsheet as a whole — format, size,
+// header, row count — and queues it as a job; rows are read and written in
+// the background (RunImports). Only staff import; each row is then checked
+// against the importer's scope like an API call would be.
+func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileName string, data []byte) (ImportJob, error) {
+	if !p.IsStaff() {
+		return ImportJob{}, fault.Forbiddenf("only staff may import spreadsheets")
+	}
+	if kind != ImportWorkers && kind != ImportEnterprises {
+		return ImportJob{}, fault.NotFoundf("no such import kind %q", kind)
+	}
+	format, err := sniffFormat(data)
+	if err != nil {
+		return ImportJob{}, fileProblem(err)
+	}
+	headerRow, columns, total, err := survey(kind, data, format)
+	if err != nil {
+		return ImportJob{}, fileProblem(err)
+	}
+	if fileName == "" {
+		fileName = kind + "." + format
+	}
+	job := ImportJob{
+		ID: newID(), Kind: kind, FileName: fileName, Format: format, Status: "queued", TotalRows: total,
+		CreatedAt: s.now(), actor: p, headerRow: headerRow, columns: columns,
+	}
+	if err := s.store.CreateImportJob(ctx, job, data); err != nil {
+		return ImportJob{}, wrap("start import", err)
+	}
+	select {
+	case s.importWake <- struct{}{}:
+	default:
+	}
+	return job, nil
+}
+
+// survey reads the file once: it finds the header row among the first ten
+// (clerks' sheets often start with a title), checks the required columns and
+// counts the data rows, so a broken or wrong file is refused at upload.
+func survey(kind string, data []byte, format string) (headerRow int, columns map[string]columnRef, total int, err error) {
+	sh, err := openSheet(data, format)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	defer sh.Close()
+	var best map[string]columnRef
+	n := 0
+	for sh.Next() {
+		n++
+		row, err := sh.Row()
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		if headerRow == 0 {
+			if n > 10 {
+				break
+			}
+			found := matchHeader(kind, row)
+			if len(found) > len(best) {
+				best = found
+			}
+			if len(found) >= 2 && len(missingRequired(kind, found)) == 0 {
+				headerRow, columns = n, found
+			}
+			continue
+		}
+		if !blank(row) {
+			total++
+			if total > maxImportRows {
+				return 0, nil, 0, badFile("数据超过 %d 行，请拆分后分批导入", "more than %d data rows; split the file and import it in parts", maxImportRows)
+			}
+		}
+	}
+	if headerRow == 0 {
+		if n == 0 {
+			return 0, nil, 0, badFile("文件为空", "the file is empty")
+		}
+		var zh, en []string
+		for _, col := range missingRequired(kind, best) {
+			zh = append(zh, col.label)
+			en = append(en, col.field)
+		}
+		return 0, nil, 0, &fileError{zh: "缺少必填列：" + strings.Join(zh, "、"), en: "missing required columns: " + strings.Join(en, ", ")}
+	}
+	if total == 0 {
+		return 0, nil, 0, badFile("表头下没有数据行", "there are no data rows under the header")
+	}
+	return headerRow, columns, total, nil
+}
+
+// fileProblem turns a file error into a field error on "file", with the
+// Chinese reason first: the clerk reads it.
+func fileProblem(err error) error {
+	if fe, ok := err.(*fileError); ok {
+		return validate.Errors{{Field: "file", Code: "bad_file", Message: fe.zh + " / " + fe.en}}
+	}
+	return err
+}
+
+// GetImport returns a job to the staff member who started it, or to staff
+// whose scope covers theirs.
+func (s *Service) GetImport(ctx context.Context, p auth.Principal, id uuid.UUID) (ImportJob, error) {
+	job, found, err := s.store.ImportJob(ctx, id)
+	if err != nil {
+		return ImportJob{}, wrap("get import", err)
+	}
+	if !found || !seesImport(p, job) {
+		return ImportJob{}, fault.NotFoundf("import not found")
+	}
+	return job, nil
+}
+
+func seesImport(p auth.Principal, job ImportJob) bool {
+	a := job.actor
+	switch {
+	case p.Role == auth.DistrictAdmin:
+		return true
+	case p.Subject == a.Subject && p.Role == a.Role:
+		return true
+	case p.Role == auth.StreetAdmin:
+		return a.Street == p.Street && a.Role != auth.DistrictAdmin
+	}
+	return false
+}
+
+// ImportRowQuery pages through a job's row outcomes.
+type ImportRowQuery struct {
+	Status string // created | updated | unchanged | rejected; "" for all
+	After  int    // the last row number of the previous page
+	Limit  int
+}
+
+// ImportRows lists the outcome of each row, e.g. the rejected ones to fix.
+func (s *Service) ImportRows(ctx context.Context, p auth.Principal, id uuid.UUID, q ImportRowQuery) ([]ImportRow, error) {
+	if _, err := s.GetImport(ctx, p, id); err != nil {
+		return nil, err
+	}
+	var c validate.Collector
+	if q.Status != "" {
+		c.OneOf("status", q.Status, []string{RowCreated, RowUpdated, RowUnchanged, RowRejected})
+	}
+	c.Check(q.Limit >= 1 && q.Limit <= 1000, "limit", validate.CodeOutOfRange, "must be between 1 and 1000")
+	c.Check(q.After >= 0, "after", validate.CodeOutOfRange, "must not be negative")
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	return s.store.ImportRows(ctx, id, q)
+}
+
+// RunImports works through queued imports until ctx is done. Every instance
+// of the service may run it: a job is leased while it runs, and one whose
+// instance died is picked up again after its lease and resumed after the
+// last committed row.
+func (s *Service) RunImports(ctx context.Context, log *slog.Logger) {
+	for ctx.Err() == nil {
+		job, data, found, err := s.store.ClaimImportJob(ctx, importLease)
+		if err != nil && ctx.Err() == nil {
+			log.Error("claim import job", "err", err)
+		}
+		if found {
+			log.Info("import started", "import_id", job.ID, "kind", job.Kind, "rows", job.TotalRows)
+			if err := s.runImport(ctx, job, data); err != nil && ctx.Err() == nil {
+				log.Error("import failed", "import_id", job.ID, "err", err)
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-s.importWake:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// importLease is how long a job stays with an instance without progress.
+const importLease = time.Minute
+
+// importBatch is how many rows commit together, with their events.
+const importBatch = 500
+
+// rawRow is a data row as read from the file.
+type rawRow struct {
+	num   int
+	cells map[string]string // field -> trimmed cell text
+}
+
+func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) error {
+	sh, err := openSheet(data, job.Format)
+	if err != nil {
+		return s.store.FailImport(ctx, job.ID, err)
+	}
+	defer sh.Close()
+	apply := s.applyWorkerRows
+	if job.Kind == ImportEnterprises {
+		apply = s.applyEnterpriseRows
+	}
+	look := newCachedLookup(s.store, job.actor)
+	var batch []rawRow
+	n := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := apply(ctx, job, look, batch)
+		batch = batch[:0]
+		return err
+	}
+	for sh.Next() {
+		n++
+		row, err := sh.Row()
+		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+			return s.store.FailImport(ctx, job.ID, err)
+		}
+		if n <= job.headerRow || n <= job.lastRow || blank(row) {
+			continue
+		}
+		cells := make(map[string]string, len(job.columns))
+		for field, ref := range job.columns {
+			if ref.Index < len(row) {
+				cells[field] = strings.TrimSpace(row[ref.Index])
+			}
+		}
+		batch = append(batch, rawRow{num: n, cells: cells})
+		if len(batch) == importBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return s.store.FinishImport(ctx, job.ID)
+}
+
+// cellError builds the error of one cell from a field error.
+func cellError(job ImportJob, kind string, fe validate.FieldError) CellError {
+	col := columnFor(kind, fe.Field)
+	header := col.label
+	if ref, ok := job.columns[col.field]; ok {
+		header = ref.Header
+	}
+	return CellError{Column: header, Field: fe.Field, Code: fe.Code, ReasonZH: reasonZH(col, fe), ReasonEN: fe.Message}
+}
+
+func columnFor(kind, field string) column {
+	// Input field names map onto spreadsheet columns; enterprise_id is read
+	// from the "enterprise" column.
+	if field == "enterprise_id" {
+		field = "enterprise"
+	}
+	for _, col := range columnsOf(kind) {
+		if col.field == field {
+			return col
+		}
+	}
+	return column{field: field, label: field}
+}
+
+// reasonZH says in Chinese what is wrong with a cell.
+func reasonZH(col column, fe validate.FieldError) string {
+	l := col.label
+	switch {
+	case fe.Code == validate.CodeRequired:
+		return l + "不能为空"
+	case col.field == "mobile" || col.field == "contact.mobile":
+		return l + "应为 1 开头的 11 位手机号码"
+	case col.field == "id_number" && fe.Code == validate.CodeInvalidCheckCharacter:
+		return "身份证号校验位不正确，请核对是否录入有误"
+	case col.field == "id_number" && fe.Code == validate.CodeInvalidDate:
+		return "身份证号中的出生日期无效"
+	case col.field == "id_number":
+		return "身份证号应为 18 位（最后一位可为 X）"
+	case col.field == "credit_code" && fe.Code == validate.CodeInvalidCheckCharacter:
+		return "统一社会信用代码校验位不正确，请核对是否录入有误"
+	case col.field == "credit_code":
+		return "统一社会信用代码应为 18 位数字或大写字母"
+	case col.field == "community" && fe.Code == validate.CodeUnknownValue:
+		return "社区不存在或不在您的管辖范围内（可填写社区名称或代码）"
+	case col.field == "enterprise" && fe.Code == validate.CodeUnknownValue:
+		return "所属企业未登记或不在本街道（可填写企业名称或统一社会信用代码）"
+	case fe.Code == validate.CodeUnknownValue:
+		return l + "的取值无法识别"
+	case fe.Code == validate.CodeTooLong:
+		return l + "过长"
+	case fe.Code == "conflict":
+		return fe.Message
+	default:
+		return l + "格式不正确"
+	}
+}

@@ -1,0 +1,297 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/db"
+)
+
+// CreateImportJob stores a queued job with its file.
+func (s *Store) CreateImportJob(ctx context.Context, j ImportJob, file []byte) error {
+	cols, err := json.Marshal(j.columns)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO import_jobs (id, kind, file_name, format, file, header_row, columns, total_rows,
+			status, actor_subject, actor_role, actor_street, actor_community, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13)`,
+		j.ID, j.Kind, j.FileName, j.Format, file, j.headerRow, cols, j.TotalRows,
+		j.actor.Subject, string(j.actor.Role), j.actor.Street, j.actor.Community, j.CreatedAt)
+	return err
+}
+
+const importJobCols = `id, kind, file_name, format, status, total_rows, processed, created, updated, unchanged, rejected,
+	error_zh, error_en, created_at, started_at, finished_at, actor_subject, actor_role, actor_street, actor_community,
+	header_row, columns, last_row`
+
+func scanImportJob(row pgx.Row) (ImportJob, error) {
+	var j ImportJob
+	var role string
+	var cols []byte
+	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.Format, &j.Status, &j.TotalRows, &j.Processed, &j.Created,
+		&j.Updated, &j.Unchanged, &j.Rejected, &j.ErrorZH, &j.ErrorEN, &j.CreatedAt, &j.StartedAt, &j.FinishedAt,
+		&j.actor.Subject, &role, &j.actor.Street, &j.actor.Community, &j.headerRow, &cols, &j.lastRow)
+	if err != nil {
+		return ImportJob{}, err
+	}
+	j.actor.Role = auth.Role(role)
+	if err := json.Unmarshal(cols, &j.columns); err != nil {
+		return ImportJob{}, fmt.Errorf("import %s columns: %w", j.ID, err)
+	}
+	return j, nil
+}
+
+// ImportJob returns one job.
+func (s *Store) ImportJob(ctx context.Context, id uuid.UUID) (ImportJob, bool, error) {
+	j, err := scanImportJob(s.pool.QueryRow(ctx, "SELECT "+importJobCols+" FROM import_jobs WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ImportJob{}, false, nil
+	}
+	return j, err == nil, err
+}
+
+// ClaimImportJob leases the oldest queued job, or a running one whose
+// instance stopped renewing its lease, and returns it with its file.
+func (s *Store) ClaimImportJob(ctx context.Context, lease time.Duration) (ImportJob, []byte, bool, error) {
+	var (
+		j    ImportJob
+		file []byte
+	)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		err := tx.QueryRow(ctx, `SELECT id FROM import_jobs
+			WHERE status = 'queued' OR (status = 'running' AND lease_until < now())
+			ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `UPDATE import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
+				lease_until = now() + make_interval(secs => $2) WHERE id = $1 RETURNING file`, id, lease.Seconds()).Scan(&file); err != nil {
+			return err
+		}
+		j, err = scanImportJob(tx.QueryRow(ctx, "SELECT "+importJobCols+" FROM import_jobs WHERE id = $1", id))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ImportJob{}, nil, false, nil
+	}
+	if err != nil {
+		return ImportJob{}, nil, false, fmt.Errorf("claim import: %w", err)
+	}
+	return j, file, true, nil
+}
+
+// FinishImport marks a job done and drops its file.
+func (s *Store) FinishImport(ctx context.Context, id uuid.UUID) error {
+	_, err := s.pool.Exec(ctx, `UPDATE import_jobs SET status = 'done', file = NULL, finished_at = now(), lease_until = NULL
+		WHERE id = $1`, id)
+	return err
+}
+
+// FailImport marks a job failed with the reason (rows committed so far stay).
+func (s *Store) FailImport(ctx context.Context, id uuid.UUID, cause error) error {
+	zh, en := "导入失败", cause.Error()
+	if fe, ok := cause.(*fileError); ok {
+		zh, en = fe.zh, fe.en
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE import_jobs SET status = 'failed', file = NULL, finished_at = now(), lease_until = NULL,
+		error_zh = $2, error_en = $3 WHERE id = $1`, id, zh, en)
+	return err
+}
+
+// ImportRows pages through a job's row outcomes in row order.
+func (s *Store) ImportRows(ctx context.Context, id uuid.UUID, q ImportRowQuery) ([]ImportRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT row, status, entity_id, changed, errors FROM import_rows
+		WHERE job_id = $1 AND ($2 = '' OR status = $2) AND row > $3 ORDER BY row LIMIT $4`, id, q.Status, q.After, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("import rows: %w", err)
+	}
+	defer rows.Close()
+	out := []ImportRow{}
+	for rows.Next() {
+		var r ImportRow
+		var errs []byte
+		if err := rows.Scan(&r.Row, &r.Status, &r.EntityID, &r.Changed, &errs); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(errs, &r.Errors); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CommunitiesByName returns the communities with this name (names repeat
+// across streets).
+func (s *Store) CommunitiesByName(ctx context.Context, name string) ([]Community, error) {
+	return collect(ctx, s.pool, "SELECT code, street, name, created_at FROM communities WHERE name = $1 ORDER BY code",
+		[]any{name}, func(r pgx.Row) (Community, error) {
+			var c Community
+			err := r.Scan(&c.Code, &c.Street, &c.Name, &c.CreatedAt)
+			return c, err
+		})
+}
+
+// StreetCode returns the code of the street with this code or name ("" if none).
+func (s *Store) StreetCode(ctx context.Context, v string) (string, error) {
+	var code string
+	err := s.pool.QueryRow(ctx, "SELECT code FROM streets WHERE code = $1 OR name = $1 ORDER BY code = $1 DESC LIMIT 1", v).Scan(&code)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return code, err
+}
+
+// EnterpriseIDByKey finds an enterprise of a street by credit code or name.
+func (s *Store) EnterpriseIDByKey(ctx context.Context, street, key string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := s.pool.QueryRow(ctx, `SELECT id FROM enterprises WHERE street = $1 AND (credit_code = $2 OR name = $2)
+		ORDER BY credit_code = $2 DESC, id LIMIT 1`, street, key).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, nil
+	}
+	return id, err
+}
+
+// ImportWorkerBatch writes one batch of a worker import in one transaction:
+// it locks the workers the batch names (by ID-number hash), lets decide plan
+// the outcome of each row, writes the inserts and updates with their events
+// and the row outcomes, and moves the job's progress to lastRow. A failure
+// leaves the whole batch unwritten; the job resumes from its last batch.
+func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow int, hashes [][]byte,
+	decide func(existing map[string]Worker) (importPlan, error)) error {
+	var evs []pending
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		existing := map[string]Worker{}
+		if len(hashes) > 0 {
+			rows, err := tx.Query(ctx, "SELECT "+workerCols+", id_number_hash FROM workers WHERE id_number_hash = ANY($1) FOR UPDATE", hashes)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var w Worker
+				var h []byte
+				err := rows.Scan(&w.ID, &w.Name, &w.mobileEnc, &w.Mobile, &w.idNumberEnc, &w.IDNumber, &w.Occupation,
+					&w.Street, &w.Community, &w.EnterpriseID, &w.Platform, &w.PoliticalStatus, &w.MobilePartyMember,
+					&w.HomePartyOrg, &w.Status, &w.LeftAt, &w.LeaveReason, &w.CreatedAt, &w.UpdatedAt, &h)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				existing[string(h)] = w
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		plan, err := decide(existing)
+		if err != nil {
+			return err
+		}
+
+		b := &pgx.Batch{}
+		for _, p := range plan.inserts {
+			w := p.worker
+			b.Queue(`INSERT INTO workers (id, name, mobile_enc, mobile_hash, mobile_masked, id_number_enc, id_number_hash,
+					id_number_masked, occupation, street, community, enterprise_id, platform, political_status,
+					mobile_party_member, home_party_org, status, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+				ON CONFLICT (id_number_hash) DO NOTHING`,
+				w.ID, w.Name, w.mobileEnc, p.mobileHash, w.Mobile, w.idNumberEnc, p.idHash, w.IDNumber, w.Occupation,
+				w.Street, w.Community, w.EnterpriseID, w.Platform, w.PoliticalStatus, w.MobilePartyMember,
+				w.HomePartyOrg, w.Status, w.CreatedAt)
+		}
+		for _, p := range plan.updates {
+			queueWorkerUpdate(b, p.worker, p.mobileHash)
+		}
+		br := tx.SendBatch(ctx, b)
+		for _, p := range plan.inserts {
+			tag, err := br.Exec()
+			if err != nil {
+				br.Close()
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				// Registered by someone else since we looked: leave it to them.
+				plan.rows[p.row] = ImportRow{Row: plan.rows[p.row].Row, Status: RowRejected, Errors: []CellError{{
+					Field: "id_number", Code: "conflict", Column: "身份证号",
+					ReasonZH: "导入期间该身份证号已被他人登记，请重新导入以更新",
+					ReasonEN: "this ID number was registered by someone else during the import; import again to update"}}}
+				continue
+			}
+			evs = append(evs, p.event)
+		}
+		for _, p := range plan.updates {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return err
+			}
+			evs = append(evs, p.event)
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, evs...); err != nil {
+			return err
+		}
+		return writeImportProgress(ctx, tx, jobID, lastRow, plan.rows)
+	})
+	if err != nil {
+		return fmt.Errorf("import batch up to row %d: %w", lastRow, err)
+	}
+	s.metrics.committed(evs)
+	return nil
+}
+
+// queueWorkerUpdate queues the UPDATE of every changeable column of w.
+func queueWorkerUpdate(b *pgx.Batch, w Worker, mobileHash []byte) {
+	b.Queue(`UPDATE workers SET name = $2, mobile_enc = $3, mobile_masked = $4,
+			mobile_hash = COALESCE($5, mobile_hash), occupation = $6, enterprise_id = $7, platform = $8,
+			political_status = $9, mobile_party_member = $10, home_party_org = $11, status = $12,
+			left_at = $13, leave_reason = $14, updated_at = $15
+		WHERE id = $1`, w.ID, w.Name, w.mobileEnc, w.Mobile, mobileHash, w.Occupation, w.EnterpriseID,
+		w.Platform, w.PoliticalStatus, w.MobilePartyMember, w.HomePartyOrg, w.Status, w.LeftAt,
+		w.LeaveReason, w.UpdatedAt)
+}
+
+// writeImportProgress stores the batch's row outcomes (COPY) and moves the
+// job's counters and lease forward.
+func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRow int, rows []ImportRow) error {
+	counts := map[string]int{}
+	data := make([][]any, len(rows))
+	for i, r := range rows {
+		counts[r.Status]++
+		errs := []byte("[]")
+		if len(r.Errors) > 0 {
+			var err error
+			if errs, err = json.Marshal(r.Errors); err != nil {
+				return err
+			}
+		}
+		changed := r.Changed
+		if changed == nil {
+			changed = []string{}
+		}
+		data[i] = []any{jobID, r.Row, r.Status, r.EntityID, changed, string(errs)}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"job_id", "row", "status", "entity_id", "changed", "errors"},
+		pgx.CopyFromRows(data)); err != nil {
+		return fmt.Errorf("row outcomes: %w", err)
+	}
+	_, err := tx.Exec(ctx, `UPDATE import_jobs SET last_row = $2, processed = processed + $3, created = created + $4,
+			updated = updated + $5, unchanged = unchanged + $6, rejected = rejected + $7,
+			lease_until = now() + make_interval(secs => $8)
+		WHERE id = $1`, jobID, lastRow, len(rows), counts[RowCreated], counts[RowUpdated], counts[RowUnchanged],
+		counts[RowRejected], importLease.Seconds())
+	return err
+}

@@ -1,0 +1,118 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// mountImports mounts spreadsheet imports:
+//
+//	POST /v1/imports/{kind}        upload (kind: workers | enterprises) → 202 and the job
+//	GET  /v1/imports/{id}          the job: status, progress, counts
+//	GET  /v1/imports/{id}/rows     per-row outcomes (?status=rejected&after=&limit=)
+func (rt router) mountImports(svc *Service) {
+	rt.handle("POST /v1/imports/{kind}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		u := req.(upload)
+		job, err := svc.StartImport(ctx, p, u.kind, u.fileName, u.data)
+		if err != nil {
+			return nil, err
+		}
+		return accepted{job}, nil
+	}), decodeUpload)
+	rt.handle("GET /v1/imports/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.GetImport(ctx, p, req.(idRequest).ID)
+	}), decodeID("import"))
+	rt.handle("GET /v1/imports/{id}/rows", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(importRowsRequest)
+		rows, err := svc.ImportRows(ctx, p, r.id, r.q)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]any{"items": rows}
+		if len(rows) == r.q.Limit {
+			out["next"] = rows[len(rows)-1].Row
+		}
+		return out, nil
+	}), decodeImportRows)
+}
+
+// accepted answers 202 with the job and where to follow it.
+type accepted struct{ job ImportJob }
+
+func (a accepted) StatusCode() int              { return http.StatusAccepted }
+func (a accepted) MarshalJSON() ([]byte, error) { return json.Marshal(a.job) }
+func (a accepted) Headers() http.Header {
+	return http.Header{"Location": {"/v1/imports/" + a.job.ID.String()}}
+}
+
+type upload struct {
+	kind, fileName string
+	data           []byte
+}
+
+// decodeUpload reads the spreadsheet from a multipart form (field "file",
+// what a browser sends) or from the raw body (what curl --data-binary and
+// the CLI send, with ?filename=).
+func decodeUpload(_ context.Context, r *http.Request) (any, error) {
+	u := upload{kind: r.PathValue("kind"), fileName: r.URL.Query().Get("filename")}
+	body := http.MaxBytesReader(nil, r.Body, MaxImportBytes)
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	if mt == "multipart/form-data" {
+		u.data, u.fileName, err = filePart(multipart.NewReader(body, params["boundary"]))
+	} else {
+		u.data, err = io.ReadAll(body)
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &httpx.BodyError{Status: http.StatusRequestEntityTooLarge, Field: validate.FieldError{Field: "file", Code: "too_large",
+			Message: "文件不能超过 32 MB，请拆分后分批导入 / the file must not exceed 32 MB; split it and import in parts"}}
+	case err != nil:
+		return nil, &httpx.BodyError{Status: http.StatusBadRequest, Field: validate.FieldError{Field: "file", Code: "malformed",
+			Message: "无法读取上传的文件 / the upload could not be read: " + err.Error()}}
+	}
+	return u, nil
+}
+
+func filePart(mr *multipart.Reader) ([]byte, string, error) {
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, "", errors.New(`no form field "file"`)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if part.FormName() == "file" {
+			data, err := io.ReadAll(part)
+			return data, part.FileName(), err
+		}
+	}
+}
+
+type importRowsRequest struct {
+	id uuid.UUID
+	q  ImportRowQuery
+}
+
+func decodeImportRows(_ context.Context, r *http.Request) (any, error) {
+	id, err := pathID(r, "import")
+	if err != nil {
+		return nil, err
+	}
+	q := query{v: r.URL.Query()}
+	out := importRowsRequest{id: id, q: ImportRowQuery{Status: q.v.Get("status"), After: q.int("after", 0), Limit: q.int("limit", 100)}}
+	return out, q.c.Err()
+}

@@ -10,7 +10,9 @@ var (
 	// office. It is published once on the old street's subject and, when the
 	// street changes, once more on the new street's subject, so that a
 	// subscriber scoped to one street sees workers both leave and arrive.
-	// The two copies carry the same data and each its own event id.
+	// The two copies carry the same data and each its own event id; a
+	// consumer of every street counts a move once by keeping only the copy
+	// whose envelope street is the data's from_street.
 	WorkerTransferred = Name{"registry", "worker", "transferred"}
 )
 

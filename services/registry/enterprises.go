@@ -34,26 +34,13 @@ func (s *Service) RegisterEnterprise(ctx context.Context, p auth.Principal, in E
 		return Enterprise{}, fault.Forbiddenf("only staff may register enterprises")
 	}
 	var c validate.Collector
-	e := Enterprise{ID: newID(), HasPartyOrg: in.HasPartyOrg}
-	e.Name = c.Text("name", in.Name, 1, 100)
-	e.Kind = c.OneOf("kind", in.Kind, EnterpriseKinds)
-	if in.CreditCode != "" {
-		e.CreditCode = c.CreditCode("credit_code", in.CreditCode)
-	}
-	e.Address = c.Text("address", in.Address, 0, 200)
-	e.Contact.Name = c.Text("contact.name", in.Contact.Name, 0, 50)
-	var mobile string
-	if in.Contact.Mobile != "" {
-		mobile = c.Mobile("contact.mobile", in.Contact.Mobile)
-	}
-	street, err := s.scopeOf(ctx, p, &c, "community", in.Community)
+	e, mobile, err := newEnterprise(ctx, s.store, p, in, &c)
 	if err != nil {
 		return Enterprise{}, wrap("register enterprise", err)
 	}
 	if err := c.Err(); err != nil {
 		return Enterprise{}, err
 	}
-	e.Street, e.Community = street, in.Community
 	if err := s.setContactMobile(&e, mobile); err != nil {
 		return Enterprise{}, wrap("register enterprise", err)
 	}
@@ -63,6 +50,29 @@ func (s *Service) RegisterEnterprise(ctx context.Context, p auth.Principal, in E
 		return Enterprise{}, err
 	}
 	return e, nil
+}
+
+// newEnterprise validates a registration and builds the enterprise it
+// describes (contact mobile normalised, not yet sealed). Field errors go to
+// c; err is for lookups that failed.
+func newEnterprise(ctx context.Context, look lookup, p auth.Principal, in EnterpriseInput, c *validate.Collector) (e Enterprise, mobile string, err error) {
+	e = Enterprise{ID: newID(), HasPartyOrg: in.HasPartyOrg}
+	e.Name = c.Text("name", in.Name, 1, 100)
+	e.Kind = c.OneOf("kind", in.Kind, EnterpriseKinds)
+	if in.CreditCode != "" {
+		e.CreditCode = c.CreditCode("credit_code", in.CreditCode)
+	}
+	e.Address = c.Text("address", in.Address, 0, 200)
+	e.Contact.Name = c.Text("contact.name", in.Contact.Name, 0, 50)
+	if in.Contact.Mobile != "" {
+		mobile = c.Mobile("contact.mobile", in.Contact.Mobile)
+	}
+	street, err := scopeIn(ctx, look, p, c, "community", in.Community)
+	if err != nil {
+		return Enterprise{}, "", err
+	}
+	e.Street, e.Community = street, in.Community
+	return e, mobile, nil
 }
 
 func (s *Service) setContactMobile(e *Enterprise, mobile string) error {

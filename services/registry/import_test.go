@@ -248,3 +248,46 @@ func TestImport_badFilesAreRefusedClearlyAndNothingIsWritten(t *testing.T) {
 		t.Errorf("workers created: %d", n)
 	}
 }
+
+func TestImportEnterprises_createsUpdatesAndRejectsByRow(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	admin := h.streetAdmin("qishan")
+	header := []any{"企业名称", "类型", "统一社会信用代码", "所属社区", "地址", "联系人", "联系电话", "是否建立党组织"}
+	zto := creditCode("MA3C4D5E6")
+	file := xlsxFile(t, [][]any{
+		header,
+		{"中通快递奇山网点", "快递末端网点", zto, "塔山社区", "上乔西路12号", "王经理", "13800138000", "是"},
+		{"菜鸟驿站（上乔西路店）", "parcel_station", "", "塔山社区", "上乔西路20号", "", "", "否"},
+		{"顺丰速运", "快递末端网点", zto[:17] + "0", "长生社区", "", "", "", ""},
+		{"中通快递奇山网点（重复）", "快递末端网点", zto, "塔山社区", "", "", "", "是"},
+	})
+	r := h.upload("enterprises", admin, "企业台账.xlsx", file)
+	job := h.waitImport(r.str("id"), admin, 30*time.Second)
+	if num(job, "created") != 2 || num(job, "rejected") != 2 {
+		t.Fatalf("job = %s", job.Raw)
+	}
+	rej := h.must(200, "GET", "/v1/imports/"+r.str("id")+"/rows?status=rejected", admin, nil).Body["items"].([]any)
+	if len(rej) != 2 || !strings.Contains(fmt.Sprint(rej[0]), "统一社会信用代码校验位不正确") || !strings.Contains(fmt.Sprint(rej[1]), "与本表第 2 行的企业重复") {
+		t.Errorf("rejected = %v", rej)
+	}
+
+	// Next year's ledger: the outlet moved along the street; the station is as it was.
+	again := xlsxFile(t, [][]any{
+		header,
+		{"中通快递奇山网点", "快递末端网点", zto, "塔山社区", "上乔西路16号", "王经理", "13800138000", "是"},
+		{"菜鸟驿站（上乔西路店）", "驿站", "", "塔山社区", "上乔西路20号", "", "", "否"},
+	})
+	r2 := h.upload("enterprises", admin, "企业台账2.xlsx", again)
+	job2 := h.waitImport(r2.str("id"), admin, 30*time.Second)
+	if num(job2, "updated") != 1 || num(job2, "unchanged") != 1 || num(job2, "created") != 0 {
+		t.Fatalf("second round = %s", job2.Raw)
+	}
+	if n := h.count("enterprises"); n != 2 {
+		t.Errorf("enterprises = %d", n)
+	}
+	evs := h.settled()
+	if a, b := len(ofType(evs, "nuanxin.registry.enterprise.registered")), len(ofType(evs, "nuanxin.registry.enterprise.updated")); a != 2 || b != 1 {
+		t.Errorf("events: %d registered, %d updated", a, b)
+	}
+}

@@ -26,9 +26,9 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
-// ContactMethods are the ways a paired staff member reaches a worker: a
+// PairingContactMethods are the ways a paired staff member reaches a worker: a
 // visit (铁脚板), a call, a WeChat message, a message in a group chat (微信群).
-var ContactMethods = []string{"visit", "phone", "wechat", "group_chat", "other"}
+var PairingContactMethods = []string{"visit", "phone", "wechat", "group_chat", "other"}
 
 // Pairing statuses.
 const (
@@ -265,23 +265,23 @@ func (s *Service) EndPairing(ctx context.Context, p auth.Principal, id uuid.UUID
 	return out, nil
 }
 
-// ContactInput records a contact with a paired worker.
-type ContactInput struct {
+// PairingContactInput records a contact with a paired worker.
+type PairingContactInput struct {
 	ContactedAt string `json:"contacted_at"` // RFC 3339
 	Method      string `json:"method"`
 	Note        string `json:"note"`
 }
 
-// RecordContact records that the paired worker was reached; the paired
+// RecordPairingContact records that the paired worker was reached; the paired
 // staff member or any staff whose scope covers the worker's community. The
 // contact may have happened up to 90 days ago (contacts are often entered
 // late), never in the future, and counts for its month in Shanghai.
-func (s *Service) RecordContact(ctx context.Context, p auth.Principal, pairingID uuid.UUID, in ContactInput) (PairingContact, error) {
+func (s *Service) RecordPairingContact(ctx context.Context, p auth.Principal, pairingID uuid.UUID, in PairingContactInput) (PairingContact, error) {
 	if !p.IsStaff() {
 		return PairingContact{}, fault.Forbiddenf("only staff may record contacts")
 	}
 	var out PairingContact
-	err := s.store.CreateContact(ctx, pairingID, func(pr Pairing) (PairingContact, pending, error) {
+	err := s.store.CreatePairingContact(ctx, pairingID, func(pr Pairing) (PairingContact, pending, error) {
 		if !seesPairing(p, pr) {
 			return PairingContact{}, pending{}, errPairingNotFound
 		}
@@ -289,7 +289,7 @@ func (s *Service) RecordContact(ctx context.Context, p auth.Principal, pairingID
 		var c validate.Collector
 		ct := PairingContact{ID: newID(), PairingID: pr.ID, RecordedBy: p.Subject, RecordedAt: now}
 		ct.ContactedAt = checkContactedAt(&c, "contacted_at", in.ContactedAt, now)
-		ct.Method = c.OneOf("method", in.Method, ContactMethods)
+		ct.Method = c.OneOf("method", in.Method, PairingContactMethods)
 		ct.Note = c.Text("note", in.Note, 0, 500)
 		if err := c.Err(); err != nil {
 			return PairingContact{}, pending{}, err
@@ -332,19 +332,20 @@ func checkContactedAt(c *validate.Collector, field, s string, now time.Time) tim
 	return t
 }
 
-// Contacts returns a pairing's contacts, newest first. A pairing has about
+// PairingContacts returns a pairing's contacts, newest first. A pairing has about
 // one a month, so the list is not paged.
-func (s *Service) Contacts(ctx context.Context, p auth.Principal, pairingID uuid.UUID) ([]PairingContact, error) {
+func (s *Service) PairingContacts(ctx context.Context, p auth.Principal, pairingID uuid.UUID) ([]PairingContact, error) {
 	if _, err := s.GetPairing(ctx, p, pairingID); err != nil {
 		return nil, err
 	}
-	return s.store.Contacts(ctx, pairingID)
+	return s.store.PairingContacts(ctx, pairingID)
 }
 
 // OverdueQuery asks for the pairings without a contact in a month.
 type OverdueQuery struct {
 	ListQuery
-	Month string // YYYY-MM; "" is the current month in Shanghai
+	Month        string // YYYY-MM; "" is the current month in Shanghai
+	StaffSubject string // only this staff member's pairings: their to-do list
 }
 
 // OverduePage is one page of pairings without a contact in Month.
@@ -379,7 +380,8 @@ func (s *Service) OverduePairings(ctx context.Context, p auth.Principal, q Overd
 	if !ok {
 		return out, nil
 	}
-	page, err := s.store.OverduePairings(ctx, lq, m)
+	q.ListQuery = lq
+	page, err := s.store.OverduePairings(ctx, q, m)
 	if err != nil {
 		return OverduePage{}, wrap("overdue pairings", err)
 	}

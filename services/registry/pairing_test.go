@@ -549,6 +549,12 @@ func TestOverduePairings_monthIsCountedInShanghai(t *testing.T) {
 	if r.str("month") != thisMonth.Format("2006-01") || !sameSet(ids(r), []string{early, late, never}) {
 		t.Errorf("overdue this month = %s %v", r.str("month"), ids(r))
 	}
+	if got := ids(h.must(200, "GET", "/v1/pairings/overdue?staff_subject=grid-li&community=changsheng", h.district(), nil)); !sameSet(got, []string{never}) {
+		t.Errorf("grid-li's overdue in changsheng = %v, want [%s]", got, never)
+	}
+	if got := ids(h.must(200, "GET", "/v1/pairings/overdue?staff_subject=grid-zhao", h.district(), nil)); len(got) != 0 {
+		t.Errorf("grid-zhao's overdue = %v, want none", got)
+	}
 	for _, bad := range []string{"month=2026-13", "month=2026-1", "month=november", "limit=501"} {
 		r := h.must(422, "GET", "/v1/pairings/overdue?"+bad, h.district(), nil)
 		if want := strings.SplitN(bad, "=", 2)[0]; r.field() != want {

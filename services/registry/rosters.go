@@ -87,6 +87,7 @@ type rosterEntry struct {
 	EnterpriseName string     // the worker's enterprise, "" when none
 	StepOn         *time.Time // candidates: the date of the latest step, nil before the first
 	StepPartyOrg   string     // candidates: the party organisation responsible for it
+	Gender         string     // male or female, from the ID number in full; "" when masked
 }
 
 // RosterEnterprise is an enterprise in a roster's JSON.
@@ -128,7 +129,7 @@ type rosterColumn struct {
 var (
 	colSeq         = rosterColumn{"序号", 6, func(e *rosterEntry) any { return e.Seq }}
 	colName        = rosterColumn{"姓名", 10, func(e *rosterEntry) any { return e.Worker.Name }}
-	colGender      = rosterColumn{"性别", 6, func(e *rosterEntry) any { return labelOf("gender", genderOf(e.Worker.IDNumber)) }}
+	colGender      = rosterColumn{"性别", 6, func(e *rosterEntry) any { return labelOf("gender", e.Gender) }}
 	colMobile      = rosterColumn{"手机号", 14, func(e *rosterEntry) any { return e.Worker.Mobile }}
 	colIDNumber    = rosterColumn{"身份证号", 21, func(e *rosterEntry) any { return e.Worker.IDNumber }}
 	colOccupation  = rosterColumn{"职业", 11, func(e *rosterEntry) any { return labelOf("occupation", e.Worker.Occupation) }}
@@ -216,12 +217,12 @@ var rosterSpecs = map[string]rosterSpec{
 
 func rosterWorker(e *rosterEntry) RosterWorker {
 	return RosterWorker{Worker: e.Worker, StreetName: e.StreetName, CommunityName: e.CommunityName,
-		EnterpriseName: e.EnterpriseName, Gender: genderOf(e.Worker.IDNumber)}
+		EnterpriseName: e.EnterpriseName, Gender: e.Gender}
 }
 
-// genderOf reads the gender from a full resident ID number: the 17th
-// character is odd for men and even for women. A masked number hides it,
-// so the answer is "" then.
+// genderOf reads the gender from a resident ID number: the 17th character
+// is odd for men and even for women. (The masked number keeps it too, but
+// a roster shows the gender only with the ID number in full.)
 func genderOf(idNumber string) string {
 	if len(idNumber) != 18 || idNumber[16] < '0' || idNumber[16] > '9' {
 		return ""
@@ -360,7 +361,7 @@ func (s *Service) reveal(kind string, e *rosterEntry) error {
 		if err != nil {
 			return wrap("open id number", err)
 		}
-		e.Worker.Mobile, e.Worker.IDNumber = mobile, idNumber
+		e.Worker.Mobile, e.Worker.IDNumber, e.Gender = mobile, idNumber, genderOf(idNumber)
 		return nil
 	}
 	mobile, err := s.openContactMobile(e.Enterprise)

@@ -220,6 +220,23 @@ func TestRosterXLSX_fullPIIForAStreetAdminIsAuditedPerWorker(t *testing.T) {
 	if err != nil || reads != n || distinct != n {
 		t.Errorf("pii_reads %d (%d workers, %v), want one per worker sent: %d", reads, distinct, err, n)
 	}
+
+	// In JSON too, for the district, with the gender.
+	j := h.must(200, "GET", "/v1/rosters/party-members?pii=full&community=changsheng", h.district(), nil)
+	var body struct{ Items []map[string]any }
+	if err := json.Unmarshal(j.Raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Items) != 1 || body.Items[0]["mobile"] != "13900000002" || body.Items[0]["id_number"] != w.mobileMemberBody["id_number"] ||
+		body.Items[0]["gender"] != "female" {
+		t.Errorf("full JSON %s", j.Raw)
+	}
+	if got := h.count("roster_exports"); got != 2 {
+		t.Errorf("roster_exports %d, want 2", got)
+	}
+	if got := h.count("pii_reads"); got != n+1 {
+		t.Errorf("pii_reads %d, want %d", got, n+1)
+	}
 }
 
 func TestRoster_whoMayExportAndWhoSeesPersonalDataInFull(t *testing.T) {
@@ -325,7 +342,7 @@ func TestRoster_scopeAndFilters(t *testing.T) {
 			[]string{w.rider, w.activist, w.newbie, w.probationary, w.departed}},
 		{"by occupation", h.district(), "/v1/rosters/workers?occupation=courier", []string{w.mobileMember}},
 		{"party members of qishan", h.streetAdmin("qishan"), "/v1/rosters/party-members", []string{w.mobileMember, w.probationary}},
-		{"party members of the district", h.district(), "/v1/rosters/party-members", []string{w.mobileMember, w.probationary, w.otherStreet}},
+		{"party members of the district", h.district(), "/v1/rosters/party-members", []string{w.otherStreet, w.mobileMember, w.probationary}}, // by street code
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

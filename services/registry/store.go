@@ -164,12 +164,7 @@ func nullIfEmpty(s string) *string {
 // CreateEnterprise stores an enterprise; a credit code already in the
 // ledger is a conflict naming the existing enterprise.
 func (s *Store) CreateEnterprise(ctx context.Context, e Enterprise, ev pending) error {
-	err := s.insert(ctx, "create enterprise", ev, `
-		INSERT INTO enterprises (id, name, kind, credit_code, street, community, address,
-			contact_name, contact_mobile_enc, contact_mobile_masked, has_party_org, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-		e.ID, e.Name, e.Kind, nullIfEmpty(e.CreditCode), e.Street, e.Community, e.Address,
-		e.Contact.Name, e.contactMobileEnc, e.Contact.Mobile, e.HasPartyOrg, e.CreatedAt)
+	err := s.insert(ctx, "create enterprise", ev, insertEnterpriseSQL, insertEnterpriseArgs(e)...)
 	if db.IsUniqueViolation(err, "enterprises_credit_code_key") {
 		return s.creditCodeConflict(ctx, e.CreditCode)
 	}
@@ -285,10 +280,7 @@ func (s *Store) UpdateEnterprise(ctx context.Context, id uuid.UUID, fn func(*Ent
 		if err != nil || ev == nil {
 			return nil, err
 		}
-		_, err = tx.Exec(ctx, `UPDATE enterprises SET name = $2, kind = $3, credit_code = $4, address = $5,
-			contact_name = $6, contact_mobile_enc = $7, contact_mobile_masked = $8, has_party_org = $9, updated_at = $10
-			WHERE id = $1`, e.ID, e.Name, e.Kind, nullIfEmpty(e.CreditCode), e.Address,
-			e.Contact.Name, e.contactMobileEnc, e.Contact.Mobile, e.HasPartyOrg, e.UpdatedAt)
+		_, err = tx.Exec(ctx, updateEnterpriseSQL, updateEnterpriseArgs(e)...)
 		if db.IsUniqueViolation(err, "enterprises_credit_code_key") {
 			return nil, s.creditCodeConflict(ctx, e.CreditCode)
 		}
@@ -317,14 +309,7 @@ func scanWorker(row pgx.Row) (Worker, error) {
 // hash decides duplicates, so two clerks registering the same person at the
 // same moment cannot both succeed.
 func (s *Store) CreateWorker(ctx context.Context, w Worker, idHash, mobileHash []byte, ev pending) error {
-	err := s.insert(ctx, "create worker", ev, `
-		INSERT INTO workers (id, name, mobile_enc, mobile_hash, mobile_masked, id_number_enc, id_number_hash,
-			id_number_masked, occupation, street, community, enterprise_id, platform, political_status,
-			mobile_party_member, home_party_org, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`,
-		w.ID, w.Name, w.mobileEnc, mobileHash, w.Mobile, w.idNumberEnc, idHash, w.IDNumber, w.Occupation,
-		w.Street, w.Community, w.EnterpriseID, w.Platform, w.PoliticalStatus, w.MobilePartyMember,
-		w.HomePartyOrg, w.Status, w.CreatedAt)
+	err := s.insert(ctx, "create worker", ev, insertWorkerSQL, insertWorkerArgs(w, idHash, mobileHash)...)
 	if db.IsUniqueViolation(err, "workers_id_number_unique") {
 		var existing uuid.UUID
 		if qerr := s.pool.QueryRow(ctx, "SELECT id FROM workers WHERE id_number_hash = $1", idHash).Scan(&existing); qerr != nil {
@@ -383,13 +368,7 @@ func (s *Store) UpdateWorker(ctx context.Context, id uuid.UUID, fn func(*Worker)
 		if err != nil || ch == nil {
 			return nil, err
 		}
-		_, err = tx.Exec(ctx, `UPDATE workers SET name = $2, mobile_enc = $3, mobile_masked = $4,
-			mobile_hash = COALESCE($5, mobile_hash), occupation = $6, enterprise_id = $7, platform = $8,
-			political_status = $9, mobile_party_member = $10, home_party_org = $11, status = $12,
-			left_at = $13, leave_reason = $14, updated_at = $15
-			WHERE id = $1`, w.ID, w.Name, w.mobileEnc, w.Mobile, ch.mobileHash, w.Occupation, w.EnterpriseID,
-			w.Platform, w.PoliticalStatus, w.MobilePartyMember, w.HomePartyOrg, w.Status, w.LeftAt,
-			w.LeaveReason, w.UpdatedAt)
+		_, err = tx.Exec(ctx, updateWorkerSQL, updateWorkerArgs(w, ch.mobileHash)...)
 		if err != nil {
 			return nil, fmt.Errorf("update worker: %w", err)
 		}
@@ -515,4 +494,47 @@ func (s *Store) Nearby(ctx context.Context, lat, lng, radius float64, facility s
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// The statements that write enterprises and workers, shared by the API and
+// the spreadsheet import.
+const (
+	insertEnterpriseSQL = `INSERT INTO enterprises (id, name, kind, credit_code, street, community, address,
+			contact_name, contact_mobile_enc, contact_mobile_masked, has_party_org, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`
+	updateEnterpriseSQL = `UPDATE enterprises SET name = $2, kind = $3, credit_code = $4, address = $5,
+			contact_name = $6, contact_mobile_enc = $7, contact_mobile_masked = $8, has_party_org = $9, updated_at = $10
+		WHERE id = $1`
+	insertWorkerSQL = `INSERT INTO workers (id, name, mobile_enc, mobile_hash, mobile_masked, id_number_enc, id_number_hash,
+			id_number_masked, occupation, street, community, enterprise_id, platform, political_status,
+			mobile_party_member, home_party_org, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`
+	updateWorkerSQL = `UPDATE workers SET name = $2, mobile_enc = $3, mobile_masked = $4,
+			mobile_hash = COALESCE($5, mobile_hash), occupation = $6, enterprise_id = $7, platform = $8,
+			political_status = $9, mobile_party_member = $10, home_party_org = $11, status = $12,
+			left_at = $13, leave_reason = $14, updated_at = $15
+		WHERE id = $1`
+)
+
+func insertEnterpriseArgs(e Enterprise) []any {
+	return []any{e.ID, e.Name, e.Kind, nullIfEmpty(e.CreditCode), e.Street, e.Community, e.Address,
+		e.Contact.Name, e.contactMobileEnc, e.Contact.Mobile, e.HasPartyOrg, e.CreatedAt}
+}
+
+func updateEnterpriseArgs(e Enterprise) []any {
+	return []any{e.ID, e.Name, e.Kind, nullIfEmpty(e.CreditCode), e.Address,
+		e.Contact.Name, e.contactMobileEnc, e.Contact.Mobile, e.HasPartyOrg, e.UpdatedAt}
+}
+
+func insertWorkerArgs(w Worker, idHash, mobileHash []byte) []any {
+	return []any{w.ID, w.Name, w.mobileEnc, mobileHash, w.Mobile, w.idNumberEnc, idHash, w.IDNumber, w.Occupation,
+		w.Street, w.Community, w.EnterpriseID, w.Platform, w.PoliticalStatus, w.MobilePartyMember,
+		w.HomePartyOrg, w.Status, w.CreatedAt}
+}
+
+// updateWorkerArgs: a nil mobileHash keeps the stored one.
+func updateWorkerArgs(w Worker, mobileHash []byte) []any {
+	return []any{w.ID, w.Name, w.mobileEnc, w.Mobile, mobileHash, w.Occupation, w.EnterpriseID,
+		w.Platform, w.PoliticalStatus, w.MobilePartyMember, w.HomePartyOrg, w.Status, w.LeftAt,
+		w.LeaveReason, w.UpdatedAt}
 }

@@ -201,18 +201,10 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 
 		b := &pgx.Batch{}
 		for _, p := range plan.inserts {
-			w := p.worker
-			b.Queue(`INSERT INTO workers (id, name, mobile_enc, mobile_hash, mobile_masked, id_number_enc, id_number_hash,
-					id_number_masked, occupation, street, community, enterprise_id, platform, political_status,
-					mobile_party_member, home_party_org, status, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
-				ON CONFLICT (id_number_hash) DO NOTHING`,
-				w.ID, w.Name, w.mobileEnc, p.mobileHash, w.Mobile, w.idNumberEnc, p.idHash, w.IDNumber, w.Occupation,
-				w.Street, w.Community, w.EnterpriseID, w.Platform, w.PoliticalStatus, w.MobilePartyMember,
-				w.HomePartyOrg, w.Status, w.CreatedAt)
+			b.Queue(insertWorkerSQL+" ON CONFLICT (id_number_hash) DO NOTHING", insertWorkerArgs(p.worker, p.idHash, p.mobileHash)...)
 		}
 		for _, p := range plan.updates {
-			queueWorkerUpdate(b, p.worker, p.mobileHash)
+			b.Queue(updateWorkerSQL, updateWorkerArgs(p.worker, p.mobileHash)...)
 		}
 		br := tx.SendBatch(ctx, b)
 		for _, p := range plan.inserts {
@@ -253,17 +245,6 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 	return nil
 }
 
-// queueWorkerUpdate queues the UPDATE of every changeable column of w.
-func queueWorkerUpdate(b *pgx.Batch, w Worker, mobileHash []byte) {
-	b.Queue(`UPDATE workers SET name = $2, mobile_enc = $3, mobile_masked = $4,
-			mobile_hash = COALESCE($5, mobile_hash), occupation = $6, enterprise_id = $7, platform = $8,
-			political_status = $9, mobile_party_member = $10, home_party_org = $11, status = $12,
-			left_at = $13, leave_reason = $14, updated_at = $15
-		WHERE id = $1`, w.ID, w.Name, w.mobileEnc, w.Mobile, mobileHash, w.Occupation, w.EnterpriseID,
-		w.Platform, w.PoliticalStatus, w.MobilePartyMember, w.HomePartyOrg, w.Status, w.LeftAt,
-		w.LeaveReason, w.UpdatedAt)
-}
-
 // writeImportProgress stores the batch's row outcomes (COPY) and moves the
 // job's counters and lease forward.
 func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRow int, rows []ImportRow) error {
@@ -294,4 +275,54 @@ func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRo
 		WHERE id = $1`, jobID, lastRow, len(rows), counts[RowCreated], counts[RowUpdated], counts[RowUnchanged],
 		counts[RowRejected], importLease.Seconds())
 	return err
+}
+
+// ImportEnterpriseBatch writes one batch of an enterprise import in one
+// transaction; see ImportWorkerBatch. Enterprise files are small (tens of
+// rows), so rows are looked up one by one.
+func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, lastRow int,
+	plan func(find enterpriseFinder) ([]ImportRow, []enterpriseWrite, error)) error {
+	var evs []pending
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		find := func(ctx context.Context, creditCode, community, name string) (Enterprise, bool, error) {
+			q := "SELECT " + enterpriseCols + " FROM enterprises WHERE credit_code = $1 FOR UPDATE"
+			args := []any{creditCode}
+			if creditCode == "" {
+				q = "SELECT " + enterpriseCols + " FROM enterprises WHERE community = $1 AND name = $2 ORDER BY id LIMIT 1 FOR UPDATE"
+				args = []any{community, name}
+			}
+			e, err := scanEnterprise(tx.QueryRow(ctx, q, args...))
+			if errors.Is(err, pgx.ErrNoRows) {
+				return Enterprise{}, false, nil
+			}
+			return e, err == nil, err
+		}
+		rows, writes, err := plan(find)
+		if err != nil {
+			return err
+		}
+		for _, w := range writes {
+			e := w.e
+			var err error
+			if w.insert {
+				_, err = tx.Exec(ctx, insertEnterpriseSQL, insertEnterpriseArgs(e)...)
+			} else {
+				_, err = tx.Exec(ctx, updateEnterpriseSQL, updateEnterpriseArgs(e)...)
+			}
+			if err != nil {
+				return fmt.Errorf("row %d: %w", rows[w.row].Row, err)
+			}
+			evs = append(evs, w.event)
+		}
+		if err := s.emit(ctx, tx, evs...); err != nil {
+			return err
+		}
+		return writeImportProgress(ctx, tx, jobID, lastRow, rows)
+	})
+	if err != nil {
+		evs = nil
+		return fmt.Errorf("import batch up to row %d: %w", lastRow, err)
+	}
+	s.metrics.committed(evs)
+	return nil
 }

@@ -109,9 +109,10 @@ func (s *Store) ListPairings(ctx context.Context, q PairingQuery) (Page[Pairing]
 
 // OverduePairings returns a page of the pairings due a contact in m that
 // had none, each with its latest contact before m's end.
-func (s *Store) OverduePairings(ctx context.Context, q ListQuery, m month) (Page[Pairing], error) {
+func (s *Store) OverduePairings(ctx context.Context, q OverdueQuery, m month) (Page[Pairing], error) {
 	w := where{args: []any{m.Start, m.End}}
-	sql := "SELECT * FROM (" + pairingSelect("$2") + " WHERE " + dueWithoutContact + ") p" + w.page(q)
+	w.eq("staff_subject", q.StaffSubject)
+	sql := "SELECT * FROM (" + pairingSelect("$2") + " WHERE " + dueWithoutContact + ") p" + w.page(q.ListQuery)
 	items, err := collect(ctx, s.pool, sql, w.args, scanPairing)
 	if err != nil {
 		return Page[Pairing]{}, fmt.Errorf("overdue pairings %s: %w", m, err)
@@ -191,9 +192,9 @@ func (s *Store) EndPairing(ctx context.Context, id uuid.UUID, fn func(*Pairing) 
 	})
 }
 
-// CreateContact reads the pairing FOR SHARE (so it cannot end meanwhile),
+// CreatePairingContact reads the pairing FOR SHARE (so it cannot end meanwhile),
 // lets fn build the contact, and stores it with its event.
-func (s *Store) CreateContact(ctx context.Context, pairingID uuid.UUID, fn func(Pairing) (PairingContact, pending, error)) error {
+func (s *Store) CreatePairingContact(ctx context.Context, pairingID uuid.UUID, fn func(Pairing) (PairingContact, pending, error)) error {
 	return s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
 		p, err := lockPairing(ctx, tx, pairingID, "FOR SHARE")
 		if err != nil {
@@ -210,8 +211,8 @@ func (s *Store) CreateContact(ctx context.Context, pairingID uuid.UUID, fn func(
 	})
 }
 
-// Contacts returns a pairing's contacts, newest first.
-func (s *Store) Contacts(ctx context.Context, pairingID uuid.UUID) ([]PairingContact, error) {
+// PairingContacts returns a pairing's contacts, newest first.
+func (s *Store) PairingContacts(ctx context.Context, pairingID uuid.UUID) ([]PairingContact, error) {
 	items, err := collect(ctx, s.pool, `
 		SELECT id, pairing_id, contacted_at, method, note, recorded_by, recorded_at
 		FROM pairing_contacts WHERE pairing_id = $1 ORDER BY contacted_at DESC, id DESC`,

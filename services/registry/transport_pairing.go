@@ -17,7 +17,7 @@ type (
 	}
 	contactRequest struct {
 		ID uuid.UUID
-		In ContactInput
+		In PairingContactInput
 	}
 )
 
@@ -45,11 +45,11 @@ func (rt router) mountPairing(svc *Service) {
 		func(id uuid.UUID, in EndPairingInput) endPairingRequest { return endPairingRequest{id, in} }))
 	handle("POST /v1/pairings/{id}/contacts", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(contactRequest)
-		return created(svc.RecordContact(ctx, p, r.ID, r.In))
-	}), withID[contactRequest, ContactInput]("pairing",
-		func(id uuid.UUID, in ContactInput) contactRequest { return contactRequest{id, in} }))
+		return created(svc.RecordPairingContact(ctx, p, r.ID, r.In))
+	}), withID[contactRequest, PairingContactInput]("pairing",
+		func(id uuid.UUID, in PairingContactInput) contactRequest { return contactRequest{id, in} }))
 	handle("GET /v1/pairings/{id}/contacts", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		items, err := svc.Contacts(ctx, p, req.(idRequest).ID)
+		items, err := svc.PairingContacts(ctx, p, req.(idRequest).ID)
 		return map[string]any{"items": items}, err
 	}), decodeID("pairing"))
 }
@@ -63,6 +63,6 @@ func decodeListPairings(_ context.Context, r *http.Request) (any, error) {
 
 func decodeOverdue(_ context.Context, r *http.Request) (any, error) {
 	q := query{v: r.URL.Query()}
-	out := OverdueQuery{ListQuery: q.list(), Month: q.v.Get("month")}
+	out := OverdueQuery{ListQuery: q.list(), Month: q.v.Get("month"), StaffSubject: q.v.Get("staff_subject")}
 	return out, q.c.Err()
 }

@@ -45,6 +45,7 @@ type settings struct {
 	PIIEncKey    string
 	PIIHashKey   string
 	LogLevel     slog.Level
+	OverdueEvery time.Duration // how often overdue pairing contacts are looked for
 }
 
 func loadSettings() (settings, error) {
@@ -60,6 +61,9 @@ func loadSettings() (settings, error) {
 	}
 	if err := s.LogLevel.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))); err != nil {
 		return s, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if s.OverdueEvery = env.Duration("PAIRING_OVERDUE_EVERY", time.Hour); s.OverdueEvery <= 0 {
+		return s, errors.New("PAIRING_OVERDUE_EVERY: must be a positive duration like 1h")
 	}
 	if pemText := env.String("AUTH_PUBLIC_KEY", ""); pemText != "" {
 		s.PublicKeyPEM = []byte(pemText)
@@ -167,6 +171,9 @@ func run(ctx context.Context, args []string) error {
 
 	// Spreadsheet imports run in the background; every instance takes jobs.
 	wg.Go(func() { svc.RunImports(runCtx, log) })
+	// Pairings without a contact last month are flagged on every instance;
+	// a flag table makes each overdue event happen once.
+	wg.Go(func() { registry.RunOverdueJob(runCtx, svc, cfg.OverdueEvery, log) })
 
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}

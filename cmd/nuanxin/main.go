@@ -5,6 +5,7 @@
 //	nuanxin stack [--data DIR] -- COMMAND ARGS...
 //	nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]
 //	nuanxin events [--stream REGISTRY] [--last 10] [--subject FILTER] [--follow] [--nats URL]
+//	nuanxin import workers|enterprises FILE [--registry URL] [--token TOKEN]
 //
 // Exit codes: 0 success, 1 failure, 2 bad usage; `stack` exits with its
 // command's code.
@@ -32,6 +33,8 @@ Usage:
         print a development JWT
   nuanxin events [--stream REGISTRY] [--last 10] [--subject FILTER] [--follow] [--nats URL]
         print the newest events of a stream (and follow new ones)
+  nuanxin import workers|enterprises FILE [--registry URL] [--token TOKEN]
+        import a spreadsheet (XLSX or CSV) into the registry, with progress
 
 Run "nuanxin COMMAND -h" for a command's flags.
 `
@@ -70,6 +73,8 @@ func run(ctx context.Context, args []string, std stdio, signals <-chan os.Signal
 		err = runToken(rest, std)
 	case "events":
 		err = runEvents(ctx, rest, std, signals)
+	case "import":
+		err = runImport(ctx, rest, std, signals)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(std.out, usage)
 		return 0

@@ -64,16 +64,27 @@ func isConflict(err error) (*apiError, bool) {
 	return nil, false
 }
 
-// do sends body (if not nil) as JSON and decodes a 2xx answer into out (if
-// not nil).
+// rawBody is a request body sent as it is (a spreadsheet), not as JSON.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+// do sends body (if not nil) as JSON, or as it is for a rawBody, and
+// decodes a 2xx answer into out (if not nil).
 func (c *apiClient) do(ctx context.Context, token, method, path string, body, out any) error {
 	var reqBody io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		reqBody, contentType = bytes.NewReader(b.data), b.contentType
+	default:
+		j, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("%s %s: encode request: %w", method, path, err)
 		}
-		reqBody = bytes.NewReader(b)
+		reqBody = bytes.NewReader(j)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, reqBody)
 	if err != nil {
@@ -82,7 +93,7 @@ func (c *apiClient) do(ctx context.Context, token, method, path string, body, ou
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

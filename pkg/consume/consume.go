@@ -112,6 +112,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}()
 	go r.watchLag(ctx, cons, done)
 
+	r.Metrics.start(r.Durable)
 	r.Logger.Info("consumer running", "consumer", r.Durable, "stream", r.Stream)
 	for {
 		msg, err := it.Next()

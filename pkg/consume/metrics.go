@@ -44,6 +44,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// start creates the consumer's counters at zero, so the first dead letter
+// is an increase a rate or an alert can see.
+func (m *Metrics) start(consumer string) {
+	if m == nil {
+		return
+	}
+	m.redeliveries.WithLabelValues(consumer)
+	m.dead.WithLabelValues(consumer)
+	for _, outcome := range []string{"handled", "duplicate", "retry"} {
+		m.handledN.WithLabelValues(consumer, outcome)
+	}
+}
+
 func (m *Metrics) handled(consumer, outcome string, d time.Duration) {
 	if m == nil {
 		return

@@ -36,12 +36,22 @@ func Open(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// Create the schema only when it is missing: CREATE SCHEMA needs the
+	// CREATE privilege on the whole database even when the schema exists,
+	// and in production a service's role owns its schema and nothing more.
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	// Instances starting together race inside CREATE SCHEMA IF NOT EXISTS:
 	// the loser gets a unique violation on pg_namespace, though the schema
 	// it wanted now exists (the winner has committed).
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil && !IsUniqueViolation(err, "") {
-		pool.Close()
-		return nil, fmt.Errorf("create schema %s: %w", schema, err)
+	if !exists {
+		if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil && !IsUniqueViolation(err, "") {
+			pool.Close()
+			return nil, fmt.Errorf("create schema %s: %w", schema, err)
+		}
 	}
 	return pool, nil
 }

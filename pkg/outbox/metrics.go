@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -21,12 +21,6 @@ type Metrics struct {
 // NewMetrics registers the relay's series with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "nuanxin_outbox_backlog", Help: "Events committed but not yet acknowledged by JetStream.",
-		}),
-		oldestAge: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "nuanxin_outbox_oldest_age_seconds", Help: "Age of the oldest unpublished event (0 when the outbox is empty).",
-		}),
 		publishedN: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "nuanxin_outbox_published_total", Help: "Events published and acknowledged by JetStream.",
 		}),
@@ -42,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 		}),
 	}
-	reg.MustRegister(m.backlog, m.oldestAge, m.publishedN, m.failures, m.leader, m.lag)
+	reg.MustRegister(m.publishedN, m.failures, m.leader, m.lag)
 	return m
 }
 
@@ -75,16 +69,40 @@ func (m *Metrics) publishFailed() {
 	m.failures.Inc()
 }
 
-func (m *Metrics) observeBacklog(ctx context.Context, pg *pgx.Conn) {
-	if m == nil {
-		return
-	}
+var (
+	backlogDesc = prometheus.NewDesc("nuanxin_outbox_backlog",
+		"Events committed but not yet acknowledged by JetStream.", nil, nil)
+	oldestAgeDesc = prometheus.NewDesc("nuanxin_outbox_oldest_age_seconds",
+		"Age of the oldest unpublished event (0 when the outbox is empty).", nil, nil)
+)
+
+// RegisterBacklog exports the outbox backlog, measured in the database at
+// each scrape. Every instance reports the same truth, whether it holds the
+// relay lock or not, and whether or not its relay is running at all (a
+// gauge kept by the relay would go stale on standbys and read 0 while NATS
+// is down at start).
+func RegisterBacklog(reg prometheus.Registerer, pool *pgxpool.Pool) {
+	reg.MustRegister(backlogCollector{pool})
+}
+
+type backlogCollector struct{ pool *pgxpool.Pool }
+
+func (c backlogCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- backlogDesc
+	ch <- oldestAgeDesc
+}
+
+func (c backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 	var n int64
 	var age float64
-	err := pg.QueryRow(ctx, `SELECT count(*), COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::float8 FROM outbox`).Scan(&n, &age)
+	err := c.pool.QueryRow(ctx, `SELECT count(*), COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::float8 FROM outbox`).Scan(&n, &age)
 	if err != nil {
-		return // a metric must never stop the relay
+		// No sample rather than a wrong one: the scrape shows the gap.
+		ch <- prometheus.NewInvalidMetric(backlogDesc, err)
+		return
 	}
-	m.backlog.Set(float64(n))
-	m.oldestAge.Set(age)
+	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(oldestAgeDesc, prometheus.GaugeValue, age)
 }

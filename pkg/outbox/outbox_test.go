@@ -331,6 +331,7 @@ func TestRelay_brokerDown_writesSucceedAndEventsArriveOnce(t *testing.T) {
 	srv.WaitForShutdown()
 
 	reg := prometheus.NewRegistry()
+	outbox.RegisterBacklog(reg, e.pool)
 	run(t, &outbox.Relay{Pool: e.pool, JS: e.js, Metrics: outbox.NewMetrics(reg),
 		PollInterval: 200 * time.Millisecond, AckTimeout: 500 * time.Millisecond, BatchSize: 32})
 
@@ -347,6 +348,9 @@ func TestRelay_brokerDown_writesSucceedAndEventsArriveOnce(t *testing.T) {
 	})
 	if n := e.outboxRows(t); n != 100 {
 		t.Fatalf("outbox holds %d rows during the outage, want 100", n)
+	}
+	if n := gauge(t, reg, "nuanxin_outbox_backlog"); n != 100 {
+		t.Errorf("backlog gauge %v during the outage, want 100", n)
 	}
 
 	testenv.NATSServer(t, port, storeDir)

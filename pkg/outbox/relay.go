@@ -147,7 +147,6 @@ func (r *Relay) drain(ctx context.Context, pg *pgx.Conn) error {
 		if err != nil {
 			return err
 		}
-		r.Metrics.observeBacklog(ctx, pg)
 		if len(rows) == 0 {
 			return nil
 		}
@@ -168,7 +167,6 @@ func (r *Relay) drain(ctx context.Context, pg *pgx.Conn) error {
 			return pubErr
 		}
 		if len(rows) < r.BatchSize {
-			r.Metrics.observeBacklog(ctx, pg)
 			return nil
 		}
 	}

@@ -78,6 +78,7 @@ func newHarness(t testing.TB, natsURL string) *harness {
 	}
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
+	outbox.RegisterBacklog(reg, pool)
 	log := slog.New(slog.DiscardHandler)
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
 	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,

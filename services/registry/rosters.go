@@ -244,7 +244,7 @@ func stepDate(d *time.Time) string {
 }
 
 // RosterExport is a roster checked, scoped and recorded, ready to be sent
-// with Each.
+// with each.
 type RosterExport struct {
 	Query    RosterQuery // with the caller's scope applied and defaults filled in
 	Title    string
@@ -322,13 +322,13 @@ func checkRosterQuery(q RosterQuery) (RosterQuery, error) {
 	return q, c.Err()
 }
 
-// Item is the entry as the JSON format sends it.
-func (x *RosterExport) Item(e *rosterEntry) any { return x.spec.item(e) }
+// item is the entry as the JSON format sends it.
+func (x *RosterExport) item(e *rosterEntry) any { return x.spec.item(e) }
 
-// Each sends the roster's entries to fn in order, numbered from 1, with
+// each sends the roster's entries to fn in order, numbered from 1, with
 // mobile and ID number in full when the export is. It returns how many
 // entries fn received. The entry is reused: fn must not keep it.
-func (x *RosterExport) Each(ctx context.Context, fn func(e *rosterEntry) error) (int, error) {
+func (x *RosterExport) each(ctx context.Context, fn func(e *rosterEntry) error) (int, error) {
 	if x.empty {
 		return 0, nil
 	}

@@ -67,7 +67,7 @@ func encodeRoster(ctx context.Context, w http.ResponseWriter, resp any) error {
 	err := out.begin(x)
 	if err == nil {
 		var n int
-		n, err = x.Each(ctx, func(e *rosterEntry) error { return out.row(x, e) })
+		n, err = x.each(ctx, func(e *rosterEntry) error { return out.row(x, e) })
 		if err == nil {
 			err = out.end(n)
 		}
@@ -150,7 +150,7 @@ func (j *jsonRoster) row(x *RosterExport, e *rosterEntry) error {
 		}
 	}
 	j.comma = true
-	return j.enc.Encode(x.Item(e))
+	return j.enc.Encode(x.item(e))
 }
 
 func (j *jsonRoster) end(count int) error {

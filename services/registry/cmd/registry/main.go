@@ -87,7 +87,30 @@ func main() {
 	}
 }
 
+// migrate applies the migrations and stops; it needs only the database, so
+// a deploy job can run it without the service's other secrets.
+func migrate(ctx context.Context) error {
+	var env config.Env
+	url := env.Required("DATABASE_URL")
+	if err := env.Err(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	pool, err := db.Open(ctx, url, registry.Schema)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, pool, registry.Schema, registry.Migrations()...); err != nil {
+		return err
+	}
+	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Info("migrations applied", "service", "registry")
+	return nil
+}
+
 func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "migrate" {
+		return migrate(ctx)
+	}
 	cfg, err := loadSettings()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -101,10 +124,6 @@ func run(ctx context.Context, args []string) error {
 	defer pool.Close()
 	if err := db.Migrate(ctx, pool, registry.Schema, registry.Migrations()...); err != nil {
 		return err
-	}
-	if len(args) > 0 && args[0] == "migrate" {
-		log.Info("migrations applied")
-		return nil
 	}
 
 	pubKey, err := auth.ParsePublicKey(cfg.PublicKeyPEM)
@@ -134,6 +153,7 @@ func run(ctx context.Context, args []string) error {
 
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
+	outbox.RegisterBacklog(reg, pool)
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
 	handler := registry.NewHTTPHandler(svc, auth.Verifier{Key: pubKey}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping},

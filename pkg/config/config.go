@@ -69,5 +69,13 @@ func (e *Env) Duration(key string, def time.Duration) time.Duration {
 	return d
 }
 
+// Check records an error for key unless ok, for rules the readers above
+// cannot express ("must be positive").
+func (e *Env) Check(ok bool, key, rule string) {
+	if !ok {
+		e.errs = append(e.errs, fmt.Errorf("%s: %s", key, rule))
+	}
+}
+
 // Err joins every error recorded so far.
 func (e *Env) Err() error { return errors.Join(e.errs...) }

@@ -61,7 +61,7 @@ func TestOperations_healthReadinessAndMetricsMove(t *testing.T) {
 	h.registerWorker(1, "tashan")
 	h.settled()
 
-	eventually(t, 5*time.Second, func() bool {
+	eventually(t, 20*time.Second, func() bool {
 		body := string(h.must(200, "GET", "/metrics", "", nil).Raw)
 		return strings.Contains(body, `nuanxin_http_requests_total{code="201",route="POST /v1/workers"} 1`) &&
 			strings.Contains(body, `nuanxin_registry_events_total{street="qishan",type="nuanxin.registry.worker.registered"} 1`) &&

@@ -62,9 +62,8 @@ func loadSettings() (settings, error) {
 	if err := s.LogLevel.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))); err != nil {
 		return s, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
-	if s.OverdueEvery = env.Duration("PAIRING_OVERDUE_EVERY", time.Hour); s.OverdueEvery <= 0 {
-		return s, errors.New("PAIRING_OVERDUE_EVERY: must be a positive duration like 1h")
-	}
+	s.OverdueEvery = env.Duration("PAIRING_OVERDUE_EVERY", time.Hour)
+	env.Check(s.OverdueEvery > 0, "PAIRING_OVERDUE_EVERY", "must be a positive duration like 1h")
 	if pemText := env.String("AUTH_PUBLIC_KEY", ""); pemText != "" {
 		s.PublicKeyPEM = []byte(pemText)
 	} else if path := env.Required("AUTH_PUBLIC_KEY_FILE"); path != "" {

@@ -666,3 +666,20 @@ func TestRunOverdueJob_runsAtStartAndStopsWithContext(t *testing.T) {
 		t.Errorf("pairing.overdue events = %d, want 1", n)
 	}
 }
+
+func TestLeave_endsTheWorkersActivePairingInTheSameTransaction(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	w := h.registerWorker(31, "tashan")
+	id := h.pair(w)
+	h.must(200, "POST", "/v1/workers/"+w+"/leave", h.staff("qishan", "tashan"), map[string]any{"reason": "回老家了"})
+
+	r := h.must(200, "GET", "/v1/pairings/"+id, h.district(), nil)
+	if r.str("status") != "ended" || !strings.Contains(r.str("end_reason"), "回老家了") {
+		t.Errorf("pairing after the worker left = %s", r.Raw)
+	}
+	ended := ofType(h.settled(), "nuanxin.registry.pairing.ended")
+	if len(ended) != 1 || ended[0].Envelope.Subject != id {
+		t.Errorf("pairing.ended events = %v", ended)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 )
@@ -351,6 +352,9 @@ func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], e
 type workerChange struct {
 	event      pending
 	mobileHash []byte // set when the mobile changed
+	// endPairing, when set, ends the worker's active pairing in the same
+	// transaction (a worker who leaves has no one left to contact).
+	endPairing *Pairing
 }
 
 // UpdateWorker locks the worker, lets fn change it and stores the result
@@ -372,7 +376,20 @@ func (s *Store) UpdateWorker(ctx context.Context, id uuid.UUID, fn func(*Worker)
 		if err != nil {
 			return nil, fmt.Errorf("update worker: %w", err)
 		}
-		return []pending{ch.event}, nil
+		evs := []pending{ch.event}
+		if end := ch.endPairing; end != nil {
+			pr := *end
+			err := tx.QueryRow(ctx, `UPDATE pairings SET ended_at = $2, ended_by = $3, end_reason = $4
+				WHERE worker_id = $1 AND ended_at IS NULL RETURNING id, staff_subject, staff_name, created_at`,
+				w.ID, pr.EndedAt, pr.EndedBy, pr.EndReason).Scan(&pr.ID, &pr.StaffSubject, &pr.StaffName, &pr.CreatedAt)
+			switch {
+			case err == nil:
+				evs = append(evs, pairingEvent(event.PairingEnded, pr))
+			case !errors.Is(err, pgx.ErrNoRows):
+				return nil, fmt.Errorf("end pairing: %w", err)
+			}
+		}
+		return evs, nil
 	})
 }
 

@@ -396,7 +396,9 @@ func (s *Service) LeaveWorker(ctx context.Context, p auth.Principal, id uuid.UUI
 		now := s.now()
 		w.Status, w.LeftAt, w.LeaveReason, w.UpdatedAt = StatusLeft, &now, reason, now
 		out = *w
-		return &workerChange{event: workerEvent(event.WorkerLeft, *w, []string{"status"})}, nil
+		end := &Pairing{WorkerID: w.ID, Street: w.Street, Community: w.Community, Status: PairingEnded,
+			EndedAt: &now, EndedBy: p.Subject, EndReason: "worker left: " + reason}
+		return &workerChange{event: workerEvent(event.WorkerLeft, *w, []string{"status"}), endPairing: end}, nil
 	})
 	return out, err
 }

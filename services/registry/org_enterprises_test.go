@@ -159,7 +159,9 @@ func TestVocabulary_listsTheFixedValuesForForms(t *testing.T) {
 			t.Errorf("facility %q missing from %v", want, facilities)
 		}
 	}
-	if occ, _ := r.Body["occupations"].([]any); len(occ) == 0 {
-		t.Errorf("no occupations: %s", r.Raw)
+	for _, list := range []string{"occupations", "political_statuses", "contact_methods"} {
+		if v, _ := r.Body[list].([]any); len(v) == 0 {
+			t.Errorf("no %s: %s", list, r.Raw)
+		}
 	}
 }

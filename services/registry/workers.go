@@ -479,5 +479,6 @@ func Vocabulary() map[string][]string {
 		"station_kinds":      slices.Clone(StationKinds),
 		"facilities":         slices.Clone(Facilities),
 		"checkin_channels":   slices.Clone(CheckInChannels),
+		"contact_methods":    slices.Clone(PairingContactMethods),
 	}
 }

@@ -24,9 +24,10 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// Handler serves reg at /metrics.
+// Handler serves reg at /metrics. A collector that fails (the database is
+// down for the outbox backlog) loses its own samples, not the whole scrape.
 func Handler(reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorHandling: promhttp.ContinueOnError})
 }
 
 // HTTP counts and times requests per route (the ServeMux pattern, e.g.

@@ -461,8 +461,12 @@ func reasonZH(col column, fe validate.FieldError) string {
 		return l + "的取值无法识别"
 	case fe.Code == validate.CodeTooLong:
 		return l + "过长"
-	case fe.Code == "conflict":
-		return fe.Message
+	case fe.Code == "conflict" && col.field == "id_number":
+		return "这个身份证号已在其他街道登记，请联系对方街道办理转移"
+	case fe.Code == "conflict" && col.field == "community":
+		return "已登记在其他社区，变更社区请使用转移功能"
+	case fe.Code == "conflict" && col.field == "political_status":
+		return "政治面貌的变更须按发展流程逐步登记"
 	default:
 		return l + "格式不正确"
 	}

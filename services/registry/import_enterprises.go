@@ -14,6 +14,7 @@ type parsedEnterprise struct {
 	e      Enterprise
 	mobile string
 	errs   []CellError
+	given  map[string]bool // fields whose cell holds something
 }
 
 // enterpriseWrite is an insert or update planned for a row.
@@ -68,7 +69,10 @@ func (s *Service) parseEnterpriseRow(ctx context.Context, job ImportJob, look *c
 	if err != nil {
 		return parsedEnterprise{}, err
 	}
-	pe := parsedEnterprise{num: r.num, e: e, mobile: mobile}
+	pe := parsedEnterprise{num: r.num, e: e, mobile: mobile, given: map[string]bool{}}
+	for field, v := range cell {
+		pe.given[field] = v != ""
+	}
 	if err := c.Err(); err != nil {
 		for _, fe := range err.(validate.Errors) {
 			pe.errs = append(pe.errs, cellError(job, ImportEnterprises, fe))
@@ -120,14 +124,26 @@ func (s *Service) planEnterprises(ctx context.Context, job ImportJob, parsed []p
 			rows = append(rows, ImportRow{Row: pe.num, Status: RowRejected, EntityID: &old.ID, Errors: []CellError{ce}})
 			continue
 		}
+		// Blank cells and absent columns leave what the ledger knows.
 		e := old
-		e.Name, e.Kind, e.CreditCode, e.Address = pe.e.Name, pe.e.Kind, pe.e.CreditCode, pe.e.Address
-		e.Contact.Name, e.HasPartyOrg = pe.e.Contact.Name, pe.e.HasPartyOrg
+		e.Name, e.Kind = pe.e.Name, pe.e.Kind
+		if pe.given["credit_code"] {
+			e.CreditCode = pe.e.CreditCode
+		}
+		if pe.given["address"] {
+			e.Address = pe.e.Address
+		}
+		if pe.given["contact.name"] {
+			e.Contact.Name = pe.e.Contact.Name
+		}
+		if pe.given["has_party_org"] {
+			e.HasPartyOrg = pe.e.HasPartyOrg
+		}
 		oldMobile, err := s.openContactMobile(old)
 		if err != nil {
 			return nil, nil, err
 		}
-		mobileChanged := oldMobile != pe.mobile
+		mobileChanged := pe.given["contact.mobile"] && oldMobile != pe.mobile
 		if mobileChanged {
 			if err := s.setContactMobile(&e, pe.mobile); err != nil {
 				return nil, nil, err

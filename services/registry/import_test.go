@@ -291,3 +291,31 @@ func TestImportEnterprises_createsUpdatesAndRejectsByRow(t *testing.T) {
 		t.Errorf("events: %d registered, %d updated", a, b)
 	}
 }
+
+// A blank cell or a missing column says nothing: it never clears what the
+// ledger knows.
+func TestImportWorkers_blankCellsAndMissingColumnsLeaveTheLedgerAlone(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	admin := h.streetAdmin("qishan")
+	first := xlsxFile(t, [][]any{
+		censusHeader,
+		{1, "许文博", "13953501206", idNumber(41), "外卖骑手", "长生社区", "饿了么", "中共党员", "是", "莱州市沙河镇朱家村党支部"},
+	})
+	h.waitImport(h.upload("workers", admin, "a.xlsx", first).str("id"), admin, 30*time.Second)
+
+	// A shorter sheet: no platform or party columns, a blank political status.
+	short := xlsxFile(t, [][]any{
+		{"姓名", "手机号", "身份证号", "职业", "所属社区", "政治面貌"},
+		{"许文博", "13953501206", idNumber(41), "外卖骑手", "长生社区", ""},
+	})
+	job := h.waitImport(h.upload("workers", admin, "b.xlsx", short).str("id"), admin, 30*time.Second)
+	if num(job, "unchanged") != 1 {
+		t.Fatalf("job = %s", job.Raw)
+	}
+	list := h.must(200, "GET", "/v1/workers?community=changsheng", admin, nil).Body["items"].([]any)
+	w := list[0].(map[string]any)
+	if w["platform"] != "饿了么" || w["political_status"] != "party_member" || w["mobile_party_member"] != true || w["home_party_org"] != "莱州市沙河镇朱家村党支部" {
+		t.Errorf("worker after the short sheet = %v", w)
+	}
+}

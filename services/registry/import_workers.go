@@ -40,6 +40,7 @@ type parsedWorker struct {
 	idNumber string
 	idHash   []byte
 	errs     []CellError
+	given    map[string]bool // fields whose cell holds something
 }
 
 // applyWorkerRows validates a batch of rows and writes it: a new ID number
@@ -109,7 +110,10 @@ func (s *Service) parseWorkerRow(ctx context.Context, job ImportJob, look *cache
 	if err != nil {
 		return parsedWorker{}, err
 	}
-	pw := parsedWorker{num: r.num, worker: w, mobile: mobile, idNumber: idNumber}
+	pw := parsedWorker{num: r.num, worker: w, mobile: mobile, idNumber: idNumber, given: map[string]bool{}}
+	for field, v := range cell {
+		pw.given[field] = v != ""
+	}
 	if err := c.Err(); err != nil {
 		for _, fe := range err.(validate.Errors) {
 			pw.errs = append(pw.errs, cellError(job, ImportWorkers, fe))
@@ -174,19 +178,32 @@ func (s *Service) planWorkers(job ImportJob, parsed []parsedWorker, existing map
 func (s *Service) mergeImported(actor auth.Principal, old Worker, pw parsedWorker) (Worker, []string, *validate.FieldError, error) {
 	if !actor.SeesCommunity(old.Street, old.Community) {
 		return old, nil, &validate.FieldError{Field: "id_number", Code: "conflict",
-			Message: "这个身份证号已在其他街道登记，请联系对方街道办理转移 / this ID number is registered in another street; ask them to transfer the worker"}, nil
+			Message: "this ID number is registered in another street; ask them to transfer the worker"}, nil
 	}
 	if old.Community != pw.worker.Community {
 		return old, nil, &validate.FieldError{Field: "community", Code: "conflict",
-			Message: "该人员已登记在其他社区，变更社区请使用转移功能 / the worker is registered in another community; use a transfer to move them"}, nil
+			Message: "the worker is registered in another community; use a transfer to move them"}, nil
 	}
-	if old.PoliticalStatus != pw.worker.PoliticalStatus && pw.worker.PoliticalStatus != "masses" {
+	if pw.given["political_status"] && old.PoliticalStatus != pw.worker.PoliticalStatus {
 		return old, nil, &validate.FieldError{Field: "political_status", Code: "conflict",
-			Message: "政治面貌的变更须按发展流程逐步登记 / political status changes are recorded step by step in the party pipeline"}, nil
+			Message: "political status changes are recorded step by step in the party pipeline"}, nil
 	}
+	// A blank cell, or a column the file does not have, says nothing: it
+	// leaves what the ledger knows. Only what the sheet states is updated.
 	w := old
-	w.Name, w.Occupation, w.Platform = pw.worker.Name, pw.worker.Occupation, pw.worker.Platform
-	w.EnterpriseID, w.MobilePartyMember, w.HomePartyOrg = pw.worker.EnterpriseID, pw.worker.MobilePartyMember, pw.worker.HomePartyOrg
+	w.Name, w.Occupation = pw.worker.Name, pw.worker.Occupation
+	if pw.given["platform"] {
+		w.Platform = pw.worker.Platform
+	}
+	if pw.given["enterprise"] {
+		w.EnterpriseID = pw.worker.EnterpriseID
+	}
+	if pw.given["mobile_party_member"] {
+		w.MobilePartyMember = pw.worker.MobilePartyMember
+	}
+	if pw.given["home_party_org"] {
+		w.HomePartyOrg = pw.worker.HomePartyOrg
+	}
 	oldMobile, err := s.box.Open(old.mobileEnc, aadMobile)
 	if err != nil {
 		return old, nil, nil, err

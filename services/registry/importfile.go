@@ -20,7 +20,6 @@ const (
 	MaxImportBytes = 32 << 20  // the upload itself
 	maxUnzipBytes  = 512 << 20 // what an XLSX may expand to: beyond is a zip bomb
 	maxImportRows  = 200_000
-	maxCellRunes   = 500
 )
 
 // Spreadsheet formats an import accepts.

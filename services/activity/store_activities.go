@@ -1,0 +1,244 @@
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+)
+
+const activityCols = `id, title, kind, description, street, community, address, station_id, starts_at, ends_at,
+	capacity, volunteer_service, status, cancel_reason, signed_up, created_by, created_at, published_at, cancelled_at`
+
+func scanActivity(row pgx.Row) (Activity, error) {
+	var a Activity
+	err := row.Scan(&a.ID, &a.Title, &a.Kind, &a.Description, &a.Street, &a.Community, &a.Address, &a.StationID,
+		&a.StartsAt, &a.EndsAt, &a.Capacity, &a.VolunteerService, &a.Status, &a.CancelReason, &a.SignedUp,
+		&a.CreatedBy, &a.CreatedAt, &a.PublishedAt, &a.CancelledAt)
+	return a, err
+}
+
+// CreateActivity stores a draft (drafts are no event).
+func (s *Store) CreateActivity(ctx context.Context, a Activity) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO activities (id, title, kind, description, street, community, address,
+		station_id, starts_at, ends_at, capacity, volunteer_service, status, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		a.ID, a.Title, a.Kind, a.Description, a.Street, a.Community, a.Address, a.StationID, a.StartsAt, a.EndsAt,
+		a.Capacity, a.VolunteerService, a.Status, a.CreatedBy, a.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("create activity: %w", err)
+	}
+	return nil
+}
+
+// Activity returns one activity.
+func (s *Store) Activity(ctx context.Context, id uuid.UUID) (Activity, bool, error) {
+	a, err := scanActivity(s.pool.QueryRow(ctx, "SELECT "+activityCols+" FROM activities WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Activity{}, false, nil
+	}
+	if err != nil {
+		return Activity{}, false, fmt.Errorf("activity %s: %w", id, err)
+	}
+	return a, true, nil
+}
+
+// ListActivities returns a page of activities ordered by id. With audience
+// set, Community selects the street-wide activities and that community's.
+func (s *Store) ListActivities(ctx context.Context, q ListQuery, audience bool) (Page[Activity], error) {
+	var conds []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if q.Street != "" {
+		add("street = $%d", q.Street)
+	}
+	if audience {
+		add("community IN ('', $%d)", q.Community)
+	} else if q.Community != "" {
+		add("community = $%d", q.Community)
+	}
+	if q.Status != "" {
+		add("status = $%d", q.Status)
+	}
+	if q.After != "" {
+		add("id > $%d", q.After)
+	}
+	sql := "SELECT " + activityCols + " FROM activities"
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	args = append(args, q.Limit+1)
+	sql += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
+	}
+	defer rows.Close()
+	items := []Activity{}
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
+		}
+		items = append(items, a)
+	}
+	if err := rows.Err(); err != nil {
+		return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
+	}
+	p := Page[Activity]{Items: items}
+	if len(items) > q.Limit {
+		p.Items = items[:q.Limit]
+		p.Next = items[q.Limit-1].ID.String()
+	}
+	return p, nil
+}
+
+// UpdateActivity locks the activity, lets change alter its status fields and
+// stores them with the event change returns, in one transaction.
+func (s *Store) UpdateActivity(ctx context.Context, id uuid.UUID, change func(a *Activity) (*pending, error)) (Activity, error) {
+	var a Activity
+	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		var err error
+		a, err = scanActivity(tx.QueryRow(ctx, "SELECT "+activityCols+" FROM activities WHERE id = $1 FOR UPDATE", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errActivityNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		ev, err := change(&a)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE activities SET status = $2, cancel_reason = $3, published_at = $4, cancelled_at = $5
+			WHERE id = $1`, a.ID, a.Status, a.CancelReason, a.PublishedAt, a.CancelledAt); err != nil {
+			return nil, err
+		}
+		if ev == nil {
+			return nil, nil
+		}
+		return []pending{*ev}, nil
+	})
+	return a, err
+}
+
+const signupCols = "activity_id, worker_id, status, created_at, withdrawn_at"
+
+func scanSignup(row pgx.Row) (Signup, error) {
+	var su Signup
+	err := row.Scan(&su.ActivityID, &su.WorkerID, &su.Status, &su.CreatedAt, &su.WithdrawnAt)
+	return su, err
+}
+
+func signupEvent(name event.Name, a Activity, w Worker) pending {
+	return pending{name, a.Street, a.ID.String(), event.SignupData{
+		ActivityID: a.ID.String(), WorkerID: w.ID.String(), Street: a.Street, Community: w.Community, StartsAt: a.StartsAt,
+	}}
+}
+
+// SignUp signs w up for the activity. The sign-up row and the count move in
+// one transaction; the count moves only by a conditional UPDATE, which
+// Postgres re-evaluates on the locked row, so concurrent sign-ups never
+// take more places than there are. A re-sign-up after withdrawal reactivates
+// the row; one while signed up returns it unchanged (isNew false, no event).
+func (s *Store) SignUp(ctx context.Context, id uuid.UUID, w Worker, now time.Time) (su Signup, isNew bool, err error) {
+	err = s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		a, err := scanActivity(tx.QueryRow(ctx, "SELECT "+activityCols+" FROM activities WHERE id = $1", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errActivityNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkSignable(a, w, now); err != nil {
+			return nil, err
+		}
+		su, err = scanSignup(tx.QueryRow(ctx, `INSERT INTO signups (activity_id, worker_id, status, created_at)
+			VALUES ($1, $2, 'signed_up', $3)
+			ON CONFLICT (activity_id, worker_id) DO UPDATE
+				SET status = 'signed_up', created_at = EXCLUDED.created_at, withdrawn_at = NULL
+				WHERE signups.status = 'withdrawn'
+			RETURNING `+signupCols, id, w.ID, now))
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Already signed up: answer with the sign-up as it stands.
+			su, err = scanSignup(tx.QueryRow(ctx, "SELECT "+signupCols+" FROM signups WHERE activity_id = $1 AND worker_id = $2", id, w.ID))
+			return nil, err
+		}
+		if err != nil {
+			return nil, err
+		}
+		var taken int
+		err = tx.QueryRow(ctx, `UPDATE activities SET signed_up = signed_up + 1
+			WHERE id = $1 AND status = 'published' AND (capacity IS NULL OR signed_up < capacity)
+			RETURNING signed_up`, id).Scan(&taken)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var status string
+			if err := tx.QueryRow(ctx, "SELECT status FROM activities WHERE id = $1", id).Scan(&status); err != nil {
+				return nil, err
+			}
+			if status == StatusCancelled {
+				return nil, fault.Conflictf("the activity is cancelled")
+			}
+			return nil, fault.Conflictf("the activity is full")
+		}
+		if err != nil {
+			return nil, err
+		}
+		isNew = true
+		return []pending{signupEvent(event.SignupCreated, a, w)}, nil
+	})
+	return su, isNew, err
+}
+
+// Withdraw withdraws w's active sign-up and frees the place.
+func (s *Store) Withdraw(ctx context.Context, id uuid.UUID, w Worker, now time.Time) (su Signup, err error) {
+	err = s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		a, err := scanActivity(tx.QueryRow(ctx, "SELECT "+activityCols+" FROM activities WHERE id = $1", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errActivityNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkSignable(a, w, now); err != nil {
+			return nil, err
+		}
+		su, err = scanSignup(tx.QueryRow(ctx, `UPDATE signups SET status = 'withdrawn', withdrawn_at = $3
+			WHERE activity_id = $1 AND worker_id = $2 AND status = 'signed_up'
+			RETURNING `+signupCols, id, w.ID, now))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, fault.Conflictf("you are not signed up for this activity")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE activities SET signed_up = signed_up - 1 WHERE id = $1", id); err != nil {
+			return nil, err
+		}
+		return []pending{signupEvent(event.SignupWithdrawn, a, w)}, nil
+	})
+	return su, err
+}
+
+// Signups returns an activity's sign-ups in the order they were made.
+func (s *Store) Signups(ctx context.Context, id uuid.UUID) ([]Signup, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+signupCols+" FROM signups WHERE activity_id = $1 ORDER BY created_at, worker_id", id)
+	if err != nil {
+		return nil, fmt.Errorf("signups of %s: %w", id, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Signup, error) { return scanSignup(r) })
+	if err != nil {
+		return nil, fmt.Errorf("signups of %s: %w", id, err)
+	}
+	return out, nil
+}

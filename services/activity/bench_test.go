@@ -1,0 +1,94 @@
+package activity_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+)
+
+// arrivals records when an event for each worker arrives from JetStream.
+type arrivals struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (a *arrivals) seen() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.at)
+}
+
+// watch subscribes to one event type's subject and records, per worker id
+// in its data, when it first arrived.
+func (h *harness) watch(b *testing.B, name event.Name) *arrivals {
+	nc, err := nats.Connect(h.js.Conn().ConnectedUrl())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(nc.Close)
+	a := &arrivals{at: map[string]time.Time{}}
+	if _, err := nc.Subscribe(h.subjects.Filter(name), func(m *nats.Msg) {
+		now := time.Now()
+		e, err := event.Parse(m.Data)
+		if err != nil {
+			return
+		}
+		var d struct {
+			WorkerID string `json:"worker_id"`
+		}
+		if e.Decode(&d) != nil {
+			return
+		}
+		a.mu.Lock()
+		if _, dup := a.at[d.WorkerID]; !dup {
+			a.at[d.WorkerID] = now
+		}
+		a.mu.Unlock()
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return a
+}
+
+// BenchmarkSignup_httpToJetStream measures riders signing up one after
+// another: latency from the HTTP request to signup.created arriving from
+// JetStream (stored, fsynced, acknowledged to the relay), and sign-ups/s.
+func BenchmarkSignup_httpToJetStream(b *testing.B) {
+	h := newHarness(b)
+	activity := h.published(map[string]any{"capacity": nil})
+	a := h.watch(b, event.SignupCreated)
+	workers := make([]string, b.N)
+	tokens := make([]string, b.N)
+	for i := range workers {
+		workers[i] = h.knownWorker("qishan", "tashan")
+		tokens[i] = h.worker(workers[i])
+	}
+	sent := make([]time.Time, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		sent[i] = time.Now()
+		h.must(201, "POST", "/v1/activities/"+activity+"/signups", tokens[i], nil)
+	}
+	eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
+	elapsed := time.Since(start)
+	b.StopTimer()
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	lat := make([]float64, b.N)
+	for i, w := range workers {
+		lat[i] = float64(a.at[w].Sub(sent[i]).Microseconds()) / 1000
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "signups/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}

@@ -44,4 +44,8 @@ type AttendanceData struct {
 	VolunteerService bool      `json:"volunteer_service"`
 	CheckedInAt      time.Time `json:"checked_in_at"`
 	CheckedOutAt     time.Time `json:"checked_out_at"`
+	// Corrects marks a staff correction of an attendance already recorded:
+	// Hours replaces PreviousHours, so a consumer credits the difference.
+	Corrects      bool    `json:"corrects,omitempty"`
+	PreviousHours float64 `json:"previous_hours,omitempty"`
 }

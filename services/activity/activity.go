@@ -30,8 +30,9 @@ func mustZone(name string) *time.Location {
 
 // Service implements the activity service's use cases.
 type Service struct {
-	store *Store
-	now   func() time.Time
+	store  *Store
+	now    func() time.Time
+	photos PhotoStore // report photos; see SetPhotos
 }
 
 // NewService returns the service over store.

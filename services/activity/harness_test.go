@@ -50,6 +50,7 @@ type harness struct {
 	subjects event.Subjects
 	key      ed25519.PrivateKey
 	reg      *prometheus.Registry
+	photoDir string
 }
 
 func newHarness(t testing.TB) *harness {
@@ -79,6 +80,8 @@ func newHarness(t testing.TB) *harness {
 	metrics.RegisterPool(reg, pool)
 	log := slog.New(slog.DiscardHandler)
 	svc := activity.NewService(activity.NewStore(pool, outbox.Writer{Subjects: subjects}))
+	photoDir := t.TempDir()
+	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
 	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 
@@ -96,7 +99,7 @@ func newHarness(t testing.TB) *harness {
 		nc.Close()
 		pool.Close()
 	})
-	return &harness{t: t, ctx: ctx, srv: srv, pool: pool, dbURL: url, js: js, subjects: subjects, key: key, reg: reg}
+	return &harness{t: t, ctx: ctx, srv: srv, pool: pool, dbURL: url, js: js, subjects: subjects, key: key, reg: reg, photoDir: photoDir}
 }
 
 // registryService starts a real registry on the same database (its own

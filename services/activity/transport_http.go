@@ -61,6 +61,8 @@ func created(v any, err error) (any, error) {
 func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idempotency.Keys, log *slog.Logger) {
 	rt := router{mux: mux, v: v, keys: keys, opts: httpx.ServerOptions(log)}
 	rt.mountActivities(svc)
+	rt.mountAttendance(svc)
+	rt.mountReports(svc)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path)))
 	})

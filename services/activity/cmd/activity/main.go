@@ -50,6 +50,11 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer rt.Close()
 	svc := activity.NewService(activity.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}))
+	photoDir := os.Getenv("PHOTO_DIR")
+	if photoDir == "" {
+		photoDir = ".data/photos"
+	}
+	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
 	handler := activity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	workers := activity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics))
 	return rt.Serve(ctx, handler, func(ctx context.Context) { activity.RunWorkerConsumer(ctx, workers) })

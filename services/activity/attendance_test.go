@@ -1,0 +1,228 @@
+package activity_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+)
+
+// running publishes an activity of qishan and moves its window to
+// [now-before, now+after] (creation rejects past starts).
+func (h *harness) running(extra map[string]any, before, after time.Duration) string {
+	h.t.Helper()
+	id := h.published(extra)
+	h.moveWindow(id, before, after)
+	return id
+}
+
+func (h *harness) moveWindow(id string, before, after time.Duration) {
+	h.t.Helper()
+	if _, err := h.pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - $2::interval, ends_at = now() + $3::interval
+		WHERE id = $1`, id, before.String(), after.String()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) attendanceEvents() []event.AttendanceData {
+	h.t.Helper()
+	var out []event.AttendanceData
+	for _, e := range h.events(event.AttendanceRecorded.Type()) {
+		var d event.AttendanceData
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			h.t.Fatal(err)
+		}
+		if e.Subject != d.WorkerID {
+			h.t.Fatalf("subject %q, worker %q", e.Subject, d.WorkerID)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func ago(d time.Duration) string { return time.Now().Add(-d).Format(time.RFC3339) }
+
+func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
+	h := newHarness(t)
+	id := h.published(map[string]any{"capacity": 10, "kind": "volunteer_service", "volunteer_service": true})
+	wid := h.knownWorker("qishan", "tashan")
+	w := h.worker(wid)
+	base := "/v1/activities/" + id + "/attendance/"
+	h.must(201, "POST", "/v1/activities/"+id+"/signups", w, nil)
+	h.moveWindow(id, time.Hour, time.Hour)
+
+	// Not checked in yet: no check-out.
+	h.must(409, "POST", base+"check-out", w, nil)
+	r := h.must(201, "POST", base+"check-in", w, nil)
+	if r.str("worker_id") != wid || r.Body["checked_out_at"] != nil || r.Body["hours"] != nil {
+		t.Fatalf("check-in: %s", r.Raw)
+	}
+	again := h.must(200, "POST", base+"check-in", w, map[string]any{})
+	if again.str("checked_in_at") != r.str("checked_in_at") {
+		t.Fatalf("second check-in changed the record: %s vs %s", again.Raw, r.Raw)
+	}
+	// The worker came 5h ago to an activity that ran from 4h to 1h ago.
+	if _, err := h.pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - interval '4 hours', ends_at = now() - interval '1 hour' WHERE id = $1;`, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.pool.Exec(h.ctx, `UPDATE attendance SET checked_in_at = now() - interval '5 hours' WHERE activity_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	out := h.must(200, "POST", base+"check-out", w, nil)
+	if out.Body["hours"] != 3.0 || out.Body["checked_out_at"] == nil {
+		t.Fatalf("check-out: %s", out.Raw)
+	}
+	h.must(409, "POST", base+"check-out", w, nil)
+
+	evs := h.attendanceEvents()
+	if len(evs) != 1 {
+		t.Fatalf("%d attendance events", len(evs))
+	}
+	d := evs[0]
+	if d.ActivityID != id || d.WorkerID != wid || d.Street != "qishan" || d.Kind != "volunteer_service" ||
+		d.Hours != 3 || !d.VolunteerService || d.Corrects || d.CheckedOutAt.Before(d.CheckedInAt) {
+		t.Fatalf("event: %+v", d)
+	}
+	if n := h.count("SELECT count(*) FROM attendance WHERE activity_id = $1 AND hours = 3.00", id); n != 1 {
+		t.Fatalf("%d attendance rows with 3 hours", n)
+	}
+}
+
+func TestAttendance_staffCheckInOutWalkInAndList(t *testing.T) {
+	h := newHarness(t)
+	id := h.running(nil, time.Hour, time.Hour) // no capacity: walk-ins welcome
+	wid := h.knownWorker("qishan", "changsheng")
+	staff := h.streetAdmin("qishan")
+	base := "/v1/activities/" + id + "/attendance/"
+	in, outAt := ago(30*time.Minute), ago(10*time.Minute)
+
+	r := h.must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": wid, "at": in})
+	if r.str("recorded_by") == "" || r.str("worker_id") != wid {
+		t.Fatalf("check-in: %s", r.Raw)
+	}
+	out := h.must(200, "POST", base+"check-out", staff, map[string]any{"worker_id": wid, "at": outAt})
+	if out.Body["hours"] != 0.33 {
+		t.Fatalf("check-out: %s", out.Raw)
+	}
+	// Another street's staff do not see the activity; workers may not list.
+	h.must(404, "POST", base+"check-in", h.streetAdmin("zhifu"), map[string]any{"worker_id": h.knownWorker("zhifu", "x")})
+	h.must(404, "GET", "/v1/activities/"+id+"/attendance", h.streetAdmin("zhifu"), nil)
+	h.must(403, "GET", "/v1/activities/"+id+"/attendance", h.worker(wid), nil)
+	// A worker of another street is not invited.
+	h.must(404, "POST", base+"check-in", h.worker(h.knownWorker("zhifu", "x")), nil)
+
+	list := h.must(200, "GET", "/v1/activities/"+id+"/attendance", staff, nil)
+	items := list.Body["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["hours"] != 0.33 {
+		t.Fatalf("list: %s", list.Raw)
+	}
+	if evs := h.attendanceEvents(); len(evs) != 1 || evs[0].Hours != 0.33 || evs[0].VolunteerService {
+		t.Fatalf("events: %+v", evs)
+	}
+}
+
+func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
+	h := newHarness(t)
+	id := h.running(map[string]any{"capacity": 5}, time.Hour, time.Hour)
+	w := h.worker(h.knownWorker("qishan", "tashan"))
+	r := h.must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", w, nil)
+	if r.str("detail") == "" {
+		t.Fatalf("no detail: %s", r.Raw)
+	}
+	h.must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", h.streetAdmin("qishan"),
+		map[string]any{"worker_id": h.knownWorker("qishan", "tashan")})
+
+	// Check-in opens an hour before the start.
+	later := h.published(nil) // starts in 48h
+	h.must(409, "POST", "/v1/activities/"+later+"/attendance/check-in", w, nil)
+	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
+		t.Fatalf("%d attendance rows", n)
+	}
+}
+
+func TestAttendance_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
+	h := newHarness(t)
+	id := h.running(nil, time.Hour, time.Hour)
+	wid := h.knownWorker("qishan", "tashan")
+	staff := h.streetAdmin("qishan")
+	base := "/v1/activities/" + id + "/attendance/"
+	// One worker checked in 20 minutes ago, for the check-out and correction cases.
+	done := h.knownWorker("qishan", "tashan")
+	h.must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": done, "at": ago(20 * time.Minute)})
+	before := h.count("SELECT count(*) FROM attendance")
+
+	cases := []struct {
+		name, path, token string
+		body              map[string]any
+		field             string
+	}{
+		{"future at", "check-in", staff, map[string]any{"worker_id": wid, "at": ago(-time.Hour)}, "at"},
+		{"malformed at", "check-in", staff, map[string]any{"worker_id": wid, "at": "10 o'clock"}, "at"},
+		{"no worker", "check-in", staff, map[string]any{}, "worker_id"},
+		{"bad worker", "check-in", staff, map[string]any{"worker_id": "nope"}, "worker_id"},
+		{"at before the window", "check-in", staff, map[string]any{"worker_id": wid, "at": ago(3 * time.Hour)}, "at"},
+		{"worker gives a time", "check-in", h.worker(wid), map[string]any{"at": ago(time.Minute)}, "at"},
+		{"check-out before check-in", "check-out", staff, map[string]any{"worker_id": done, "at": ago(30 * time.Minute)}, "at"},
+		{"correction without reason", done + "/correct", staff,
+			map[string]any{"checked_in_at": ago(time.Hour), "checked_out_at": ago(time.Minute), "reason": ""}, "reason"},
+		{"correction out before in", done + "/correct", staff,
+			map[string]any{"checked_in_at": ago(time.Minute), "checked_out_at": ago(time.Hour), "reason": "x"}, "checked_out_at"},
+		{"correction malformed", done + "/correct", staff,
+			map[string]any{"checked_in_at": "yesterday", "checked_out_at": ago(time.Minute), "reason": "x"}, "checked_in_at"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("POST", base+tc.path, tc.token, tc.body)
+			if r.Status != 422 || r.field() != tc.field {
+				t.Fatalf("status %d field %q, want 422 %q: %s", r.Status, r.field(), tc.field, r.Raw)
+			}
+		})
+	}
+	if n := h.count("SELECT count(*) FROM attendance"); n != before {
+		t.Fatalf("%d attendance rows, want %d", n, before)
+	}
+	if n := h.count("SELECT count(*) FROM attendance WHERE checked_out_at IS NOT NULL"); n != 0 {
+		t.Fatalf("%d checked out", n)
+	}
+	if n := h.count("SELECT count(*) FROM attendance_corrections"); n != 0 {
+		t.Fatalf("%d corrections", n)
+	}
+	if n := len(h.attendanceEvents()); n != 0 {
+		t.Fatalf("%d attendance events", n)
+	}
+}
+
+func TestAttendance_correctionByStaff(t *testing.T) {
+	h := newHarness(t)
+	id := h.running(map[string]any{"kind": "study"}, 2*time.Hour, time.Hour)
+	wid := h.knownWorker("qishan", "tashan")
+	staff := h.streetAdmin("qishan")
+	base := "/v1/activities/" + id + "/attendance/"
+	h.must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": wid, "at": ago(time.Hour)})
+	h.must(200, "POST", base+"check-out", staff, map[string]any{"worker_id": wid, "at": ago(30 * time.Minute)})
+
+	fix := map[string]any{"checked_in_at": ago(3 * time.Hour), "checked_out_at": ago(30 * time.Minute), "reason": "忘记签到"}
+	h.must(403, "POST", base+wid+"/correct", h.worker(wid), fix)
+	h.must(404, "POST", base+wid+"/correct", h.streetAdmin("zhifu"), fix)
+	h.must(404, "POST", base+h.knownWorker("qishan", "tashan")+"/correct", staff, fix)
+
+	// In 3h ago, but the activity started 2h ago: 1.5 hours, not 2.5.
+	r := h.must(200, "POST", base+wid+"/correct", staff, fix)
+	if r.Body["hours"] != 1.5 || r.Body["corrected"] != true || r.str("correction_reason") != "忘记签到" {
+		t.Fatalf("corrected: %s", r.Raw)
+	}
+	if n := h.count("SELECT count(*) FROM attendance_corrections WHERE activity_id = $1 AND worker_id = $2 AND reason = '忘记签到' AND old_hours = 0.5 AND new_hours = 1.5", id, wid); n != 1 {
+		t.Fatalf("%d corrections kept", n)
+	}
+	evs := h.attendanceEvents()
+	if len(evs) != 2 {
+		t.Fatalf("%d attendance events", len(evs))
+	}
+	if evs[0].Hours != 0.5 || evs[0].Corrects {
+		t.Fatalf("first event: %+v", evs[0])
+	}
+	if d := evs[1]; d.Hours != 1.5 || !d.Corrects || d.PreviousHours != 0.5 || d.Kind != "study" {
+		t.Fatalf("correction event: %+v", d)
+	}
+}

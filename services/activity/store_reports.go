@@ -1,0 +1,203 @@
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+const reportCols = `id, reporter_id, street, community, category, description, lat, lng, address, status, valid,
+	due_at, created_at, updated_at`
+
+func scanReport(row pgx.Row) (Report, error) {
+	var r Report
+	err := row.Scan(&r.ID, &r.ReporterID, &r.Street, &r.Community, &r.Category, &r.Description, &r.Lat, &r.Lng,
+		&r.Address, &r.Status, &r.Valid, &r.DueAt, &r.CreatedAt, &r.UpdatedAt)
+	r.Photos = []ReportPhoto{}
+	return r, err
+}
+
+// distanceSQL is the haversine distance in metres from ($1, $2).
+const distanceSQL = `(2 * 6371000 * asin(sqrt(
+	power(sin(radians(lat - $1) / 2), 2) +
+	cos(radians($1)) * cos(radians(lat)) * power(sin(radians(lng - $2) / 2), 2))))`
+
+// SubmitReport stores a new report, its photos' rows and its event, and
+// returns the likely duplicates: open reports of the same category within
+// duplicateRadius created since since.
+func (s *Store) SubmitReport(ctx context.Context, r Report, since time.Time) ([]Duplicate, error) {
+	dups := []Duplicate{}
+	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		// A bounding box (1° of latitude is about 111 km) lets the index
+		// narrow the rows before the exact distance.
+		dLat := duplicateRadius / 111000 * 1.5
+		rows, err := tx.Query(ctx, `SELECT id, status, created_at, `+distanceSQL+` AS d FROM reports
+			WHERE category = $3 AND status NOT IN ('closed', 'rejected') AND created_at >= $4
+			  AND lat BETWEEN $1 - $5 AND $1 + $5
+			  AND `+distanceSQL+` <= $6
+			ORDER BY d, id`, r.Lat, r.Lng, r.Category, since, dLat, duplicateRadius)
+		if err != nil {
+			return nil, err
+		}
+		dups, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Duplicate, error) {
+			var d Duplicate
+			err := row.Scan(&d.ID, &d.Status, &d.CreatedAt, &d.Distance)
+			return d, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO reports (id, reporter_id, street, community, category, description,
+			lat, lng, address, status, due_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.ID, r.ReporterID, r.Street, r.Community, r.Category, r.Description, r.Lat, r.Lng, r.Address, r.Status,
+			r.DueAt, r.CreatedAt, r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		for _, ph := range r.Photos {
+			if _, err := tx.Exec(ctx, `INSERT INTO report_photos (report_id, n, content_type, size, path)
+				VALUES ($1, $2, $3, $4, $5)`, r.ID, ph.N, ph.ContentType, ph.Size, ph.Path); err != nil {
+				return nil, err
+			}
+		}
+		return []pending{r.submittedEvent()}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dups, nil
+}
+
+// Report returns one report, without photos and transitions.
+func (s *Store) Report(ctx context.Context, id uuid.UUID) (Report, bool, error) {
+	r, err := scanReport(s.pool.QueryRow(ctx, "SELECT "+reportCols+" FROM reports WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Report{}, false, nil
+	}
+	if err != nil {
+		return Report{}, false, fmt.Errorf("report %s: %w", id, err)
+	}
+	return r, true, nil
+}
+
+// ReportDetails adds a report's photos and transitions.
+func (s *Store) ReportDetails(ctx context.Context, r Report) (Report, error) {
+	rows, err := s.pool.Query(ctx, "SELECT n, content_type, size, path FROM report_photos WHERE report_id = $1 ORDER BY n", r.ID)
+	if err != nil {
+		return Report{}, fmt.Errorf("photos of report %s: %w", r.ID, err)
+	}
+	r.Photos, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportPhoto, error) {
+		var ph ReportPhoto
+		err := row.Scan(&ph.N, &ph.ContentType, &ph.Size, &ph.Path)
+		return ph, err
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("photos of report %s: %w", r.ID, err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT from_status, to_status, actor_subject, actor_role, note, unit, person, at
+		FROM report_transitions WHERE report_id = $1 ORDER BY at`, r.ID)
+	if err != nil {
+		return Report{}, fmt.Errorf("transitions of report %s: %w", r.ID, err)
+	}
+	r.Transitions, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportTransition, error) {
+		var t ReportTransition
+		err := row.Scan(&t.From, &t.To, &t.ActorSubject, &t.ActorRole, &t.Note, &t.Unit, &t.Person, &t.At)
+		return t, err
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("transitions of report %s: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// TransitionReport locks the report, lets change move it on, and stores the
+// new status, the transition t (its From filled in) and the event together.
+func (s *Store) TransitionReport(ctx context.Context, id uuid.UUID, t ReportTransition, change func(r *Report) (*pending, error)) (Report, error) {
+	var r Report
+	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		var err error
+		r, err = scanReport(tx.QueryRow(ctx, "SELECT "+reportCols+" FROM reports WHERE id = $1 FOR UPDATE", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errReportNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		t.From = r.Status
+		ev, err := change(&r)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE reports SET status = $2, valid = $3, updated_at = $4 WHERE id = $1",
+			r.ID, r.Status, r.Valid, r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO report_transitions (report_id, from_status, to_status, actor_subject,
+			actor_role, note, unit, person, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			r.ID, t.From, t.To, t.ActorSubject, t.ActorRole, t.Note, t.Unit, t.Person, t.At); err != nil {
+			return nil, err
+		}
+		return []pending{*ev}, nil
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return s.ReportDetails(ctx, r)
+}
+
+// ListReports returns a page of reports ordered by id.
+func (s *Store) ListReports(ctx context.Context, q ReportQuery) (Page[Report], error) {
+	var conds []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if q.Street != "" {
+		add("street = $%d", q.Street)
+	}
+	if q.Community != "" {
+		add("community = $%d", q.Community)
+	}
+	if q.ReporterID != "" {
+		add("reporter_id = $%d", q.ReporterID)
+	}
+	if q.Status != "" {
+		add("status = $%d", q.Status)
+	}
+	if q.Overdue {
+		conds = append(conds, "status IN ('submitted', 'accepted', 'dispatched')")
+		add("due_at < $%d", q.Now)
+	}
+	if q.After != "" {
+		add("id > $%d", q.After)
+	}
+	sql := "SELECT " + reportCols + " FROM reports"
+	if len(conds) > 0 {
+		sql += " WHERE " + strings.Join(conds, " AND ")
+	}
+	args = append(args, q.Limit+1)
+	sql += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return Page[Report]{}, fmt.Errorf("list reports: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Report, error) { return scanReport(row) })
+	if err != nil {
+		return Page[Report]{}, fmt.Errorf("list reports: %w", err)
+	}
+	if items == nil {
+		items = []Report{}
+	}
+	p := Page[Report]{Items: items}
+	if len(items) > q.Limit {
+		p.Items = items[:q.Limit]
+		p.Next = items[q.Limit-1].ID.String()
+	}
+	return p, nil
+}

@@ -1,0 +1,151 @@
+package activity
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// mountReports mounts riders' reports.
+func (rt router) mountReports(svc *Service) {
+	rt.handle("POST /v1/reports", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return created(svc.SubmitReport(ctx, p, req.(ReportSubmission)))
+	}), decodeReportSubmission)
+	rt.handle("GET /v1/reports", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.ListReports(ctx, p, req.(ReportQuery))
+	}), decodeReportQuery(false))
+	rt.handle("GET /v1/reports/overdue", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.ListReports(ctx, p, req.(ReportQuery))
+	}), decodeReportQuery(true))
+	rt.handle("GET /v1/reports/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.GetReport(ctx, p, req.(uuid.UUID))
+	}), decodeReportID)
+	rt.handle("POST /v1/reports/{id}/transitions", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(withBody[TransitionInput])
+		return svc.TransitionReport(ctx, p, r.ID, r.In)
+	}), func(ctx context.Context, r *http.Request) (any, error) {
+		id, err := decodeReportID(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		var in TransitionInput
+		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+			return nil, err
+		}
+		return withBody[TransitionInput]{ID: id.(uuid.UUID), In: in}, nil
+	})
+}
+
+func decodeReportID(_ context.Context, r *http.Request) (any, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return nil, errReportNotFound
+	}
+	return id, nil
+}
+
+func decodeReportQuery(overdue bool) func(context.Context, *http.Request) (any, error) {
+	return func(_ context.Context, r *http.Request) (any, error) {
+		v := r.URL.Query()
+		var c validate.Collector
+		q := ReportQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
+			After: v.Get("after"), Limit: intParam(&c, v, "limit", 50), Overdue: overdue}
+		return q, c.Err()
+	}
+}
+
+func reportBodyErr(status int, field, code, msg string) error {
+	return &httpx.BodyError{Status: status, Field: validate.FieldError{Field: field, Code: code, Message: msg}}
+}
+
+// maxReportBody caps a multipart report: the photos allowed plus one more
+// (so that too many is answered as such) and the JSON.
+const maxReportBody = (MaxReportPhotos+1)*(MaxPhotoBytes+1) + 1<<20
+
+// decodeReportSubmission reads a report: multipart/form-data with a JSON
+// field "report" and up to MaxReportPhotos files "photo", or plain JSON
+// without photos. Photos are read whole, each at most MaxPhotoBytes; what
+// they are is checked by the service.
+func decodeReportSubmission(_ context.Context, r *http.Request) (any, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		var in ReportInput
+		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+			return nil, err
+		}
+		return ReportSubmission{In: in}, nil
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, maxReportBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, reportBodyErr(http.StatusBadRequest, "body", "malformed_multipart", "the body must be multipart/form-data")
+	}
+	var sub ReportSubmission
+	seenReport := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, multipartErr(err)
+		}
+		switch part.FormName() {
+		case "report":
+			if seenReport {
+				return nil, reportBodyErr(http.StatusBadRequest, "report", "duplicate", "give one report field")
+			}
+			seenReport = true
+			raw, err := io.ReadAll(io.LimitReader(part, httpx.MaxBody+1))
+			if err != nil {
+				return nil, multipartErr(err)
+			}
+			if len(raw) > httpx.MaxBody {
+				return nil, reportBodyErr(http.StatusRequestEntityTooLarge, "report", "too_large", "the report is too large")
+			}
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&sub.In); err != nil {
+				return nil, reportBodyErr(http.StatusBadRequest, "report", "malformed_json", "the report must be a JSON object of known fields: "+err.Error())
+			}
+		case "photo":
+			if len(sub.Photos) > MaxReportPhotos {
+				// Already one too many: the service answers that.
+				_, _ = io.Copy(io.Discard, part)
+				continue
+			}
+			data, err := io.ReadAll(io.LimitReader(part, MaxPhotoBytes+1))
+			if err != nil {
+				return nil, multipartErr(err)
+			}
+			if len(data) > MaxPhotoBytes {
+				return nil, reportBodyErr(http.StatusRequestEntityTooLarge, "photo", validate.CodeTooLong, "a photo may be at most 5 MB")
+			}
+			sub.Photos = append(sub.Photos, PhotoUpload{Data: data})
+		default:
+			return nil, reportBodyErr(http.StatusBadRequest, part.FormName(), "unknown_field", "only the fields report and photo are accepted")
+		}
+	}
+	if !seenReport {
+		return nil, reportBodyErr(http.StatusBadRequest, "report", validate.CodeRequired, "the multipart body needs a report field")
+	}
+	return sub, nil
+}
+
+func multipartErr(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return reportBodyErr(http.StatusRequestEntityTooLarge, "photo", validate.CodeTooLong, "the request is too large: at most 3 photos of 5 MB")
+	}
+	return reportBodyErr(http.StatusBadRequest, "body", "malformed_multipart", "the multipart body could not be read")
+}

@@ -78,16 +78,52 @@ func BenchmarkSignup_httpToJetStream(b *testing.B) {
 	eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
 	elapsed := time.Since(start)
 	b.StopTimer()
+	reportLatency(b, a, workers, sent, elapsed, "signups/s")
+}
 
+// BenchmarkAttendance_httpToJetStream measures riders checking out of an
+// activity one after another: latency from the check-out request to
+// attendance.recorded (what points credits) arriving from JetStream, and
+// attendance events/s. Each rider checks in first, outside the timing.
+func BenchmarkAttendance_httpToJetStream(b *testing.B) {
+	h := newHarness(b)
+	activity := h.published(map[string]any{"capacity": nil})
+	if _, err := h.pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, activity); err != nil {
+		b.Fatal(err)
+	}
+	a := h.watch(b, event.AttendanceRecorded)
+	workers := make([]string, b.N)
+	tokens := make([]string, b.N)
+	for i := range workers {
+		workers[i] = h.knownWorker("qishan", "tashan")
+		tokens[i] = h.worker(workers[i])
+		h.must(201, "POST", "/v1/activities/"+activity+"/attendance/check-in", tokens[i], map[string]any{})
+	}
+	sent := make([]time.Time, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		sent[i] = time.Now()
+		h.must(200, "POST", "/v1/activities/"+activity+"/attendance/check-out", tokens[i], map[string]any{})
+	}
+	eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
+	elapsed := time.Since(start)
+	b.StopTimer()
+	reportLatency(b, a, workers, sent, elapsed, "attendance/s")
+}
+
+// reportLatency reports per-second throughput and p50/p99 latency from each
+// request to its event's arrival.
+func reportLatency(b *testing.B, a *arrivals, workers []string, sent []time.Time, elapsed time.Duration, unit string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	lat := make([]float64, b.N)
+	lat := make([]float64, len(workers))
 	for i, w := range workers {
 		lat[i] = float64(a.at[w].Sub(sent[i]).Microseconds()) / 1000
 	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "signups/s")
+	b.ReportMetric(float64(len(workers))/elapsed.Seconds(), unit)
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")

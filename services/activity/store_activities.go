@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"github.com/nuanxin/nuanxin/pkg/db"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,33 +53,16 @@ func (s *Store) Activity(ctx context.Context, id uuid.UUID) (Activity, bool, err
 // ListActivities returns a page of activities ordered by id. With audience
 // set, Community selects the street-wide activities and that community's.
 func (s *Store) ListActivities(ctx context.Context, q ListQuery, audience bool) (Page[Activity], error) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
-	if q.Street != "" {
-		add("street = $%d", q.Street)
-	}
+	var f db.Filter
+	f.Eq("street", q.Street)
 	if audience {
-		add("community IN ('', $%d)", q.Community)
-	} else if q.Community != "" {
-		add("community = $%d", q.Community)
+		f.Where("community IN ('', $%d)", q.Community)
+	} else {
+		f.Eq("community", q.Community)
 	}
-	if q.Status != "" {
-		add("status = $%d", q.Status)
-	}
-	if q.After != "" {
-		add("id > $%d", q.After)
-	}
-	sql := "SELECT " + activityCols + " FROM activities"
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	args = append(args, q.Limit+1)
-	sql += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
-	rows, err := s.pool.Query(ctx, sql, args...)
+	f.Eq("status", q.Status)
+	sql := "SELECT " + activityCols + " FROM activities" + f.Page(q.After, q.Limit)
+	rows, err := s.pool.Query(ctx, sql, f.Args...)
 	if err != nil {
 		return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"github.com/nuanxin/nuanxin/pkg/db"
 	"time"
 
 	"github.com/google/uuid"
@@ -152,38 +152,17 @@ func (s *Store) TransitionReport(ctx context.Context, id uuid.UUID, t ReportTran
 
 // ListReports returns a page of reports ordered by id.
 func (s *Store) ListReports(ctx context.Context, q ReportQuery) (Page[Report], error) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
-	if q.Street != "" {
-		add("street = $%d", q.Street)
-	}
-	if q.Community != "" {
-		add("community = $%d", q.Community)
-	}
-	if q.ReporterID != "" {
-		add("reporter_id = $%d", q.ReporterID)
-	}
-	if q.Status != "" {
-		add("status = $%d", q.Status)
-	}
+	var f db.Filter
+	f.Eq("street", q.Street)
+	f.Eq("community", q.Community)
+	f.Eq("reporter_id", q.ReporterID)
+	f.Eq("status", q.Status)
 	if q.Overdue {
-		conds = append(conds, "status IN ('submitted', 'accepted', 'dispatched')")
-		add("due_at < $%d", q.Now)
+		f.Raw("status IN ('submitted', 'accepted', 'dispatched')")
+		f.Where("due_at < $%d", q.Now)
 	}
-	if q.After != "" {
-		add("id > $%d", q.After)
-	}
-	sql := "SELECT " + reportCols + " FROM reports"
-	if len(conds) > 0 {
-		sql += " WHERE " + strings.Join(conds, " AND ")
-	}
-	args = append(args, q.Limit+1)
-	sql += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
-	rows, err := s.pool.Query(ctx, sql, args...)
+	sql := "SELECT " + reportCols + " FROM reports" + f.Page(q.After, q.Limit)
+	rows, err := s.pool.Query(ctx, sql, f.Args...)
 	if err != nil {
 		return Page[Report]{}, fmt.Errorf("list reports: %w", err)
 	}

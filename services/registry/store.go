@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -193,34 +192,12 @@ func (s *Store) Enterprise(ctx context.Context, id uuid.UUID) (Enterprise, bool,
 	return e, true, nil
 }
 
-// where builds a WHERE clause from optional equality filters and the page
-// cursor, numbering the placeholders.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) eq(col string, v string) {
-	if v == "" {
-		return
-	}
-	w.args = append(w.args, v)
-	w.conds = append(w.conds, fmt.Sprintf("%s = $%d", col, len(w.args)))
-}
-
-func (w *where) page(q ListQuery) string {
-	w.eq("street", q.Street)
-	w.eq("community", q.Community)
-	if q.After != "" {
-		w.args = append(w.args, q.After)
-		w.conds = append(w.conds, fmt.Sprintf("id > $%d", len(w.args)))
-	}
-	sql := ""
-	if len(w.conds) > 0 {
-		sql = " WHERE " + strings.Join(w.conds, " AND ")
-	}
-	w.args = append(w.args, q.Limit+1)
-	return sql + fmt.Sprintf(" ORDER BY id LIMIT $%d", len(w.args))
+// pageOf finishes a list query's filter with the caller's scope (street,
+// community) and the keyset page.
+func pageOf(f *db.Filter, q ListQuery) string {
+	f.Eq("street", q.Street)
+	f.Eq("community", q.Community)
+	return f.Page(q.After, q.Limit)
 }
 
 // paginate trims the extra row fetched to learn whether a next page exists.
@@ -239,10 +216,10 @@ func paginate[T any](items []T, limit int, id func(T) uuid.UUID) Page[T] {
 // ListEnterprises returns a page of enterprises, ordered by id (ids are
 // UUIDv7, so roughly by registration time).
 func (s *Store) ListEnterprises(ctx context.Context, q EnterpriseQuery) (Page[Enterprise], error) {
-	var w where
-	w.eq("kind", q.Kind)
-	sql := "SELECT " + enterpriseCols + " FROM enterprises" + w.page(q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, w.args, scanEnterprise)
+	var f db.Filter
+	f.Eq("kind", q.Kind)
+	sql := "SELECT " + enterpriseCols + " FROM enterprises" + pageOf(&f, q.ListQuery)
+	items, err := collect(ctx, s.pool, sql, f.Args, scanEnterprise)
 	if err != nil {
 		return Page[Enterprise]{}, fmt.Errorf("list enterprises: %w", err)
 	}
@@ -335,13 +312,13 @@ func (s *Store) Worker(ctx context.Context, id uuid.UUID) (Worker, bool, error) 
 
 // ListWorkers returns a page of workers.
 func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], error) {
-	var w where
-	w.eq("occupation", q.Occupation)
-	w.eq("political_status", q.PoliticalStatus)
-	w.eq("status", q.Status)
-	w.eq("enterprise_id", q.EnterpriseID)
-	sql := "SELECT " + workerCols + " FROM workers" + w.page(q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, w.args, scanWorker)
+	var f db.Filter
+	f.Eq("occupation", q.Occupation)
+	f.Eq("political_status", q.PoliticalStatus)
+	f.Eq("status", q.Status)
+	f.Eq("enterprise_id", q.EnterpriseID)
+	sql := "SELECT " + workerCols + " FROM workers" + pageOf(&f, q.ListQuery)
+	items, err := collect(ctx, s.pool, sql, f.Args, scanWorker)
 	if err != nil {
 		return Page[Worker]{}, fmt.Errorf("list workers: %w", err)
 	}

@@ -90,17 +90,17 @@ func (s *Store) Pairing(ctx context.Context, id uuid.UUID) (Pairing, bool, error
 
 // ListPairings returns a page of pairings, by id.
 func (s *Store) ListPairings(ctx context.Context, q PairingQuery) (Page[Pairing], error) {
-	var w where
-	w.eq("staff_subject", q.StaffSubject)
-	w.eq("worker_id", q.WorkerID)
+	var f db.Filter
+	f.Eq("staff_subject", q.StaffSubject)
+	f.Eq("worker_id", q.WorkerID)
 	switch q.Status {
 	case PairingActive:
-		w.conds = append(w.conds, "ended_at IS NULL")
+		f.Raw("ended_at IS NULL")
 	case PairingEnded:
-		w.conds = append(w.conds, "ended_at IS NOT NULL")
+		f.Raw("ended_at IS NOT NULL")
 	}
-	sql := "SELECT * FROM (" + pairingSelect(allContacts) + ") p" + w.page(q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, w.args, scanPairing)
+	sql := "SELECT * FROM (" + pairingSelect(allContacts) + ") p" + pageOf(&f, q.ListQuery)
+	items, err := collect(ctx, s.pool, sql, f.Args, scanPairing)
 	if err != nil {
 		return Page[Pairing]{}, fmt.Errorf("list pairings: %w", err)
 	}
@@ -110,10 +110,10 @@ func (s *Store) ListPairings(ctx context.Context, q PairingQuery) (Page[Pairing]
 // OverduePairings returns a page of the pairings due a contact in m that
 // had none, each with its latest contact before m's end.
 func (s *Store) OverduePairings(ctx context.Context, q OverdueQuery, m month) (Page[Pairing], error) {
-	w := where{args: []any{m.Start, m.End}}
-	w.eq("staff_subject", q.StaffSubject)
-	sql := "SELECT * FROM (" + pairingSelect("$2") + " WHERE " + dueWithoutContact + ") p" + w.page(q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, w.args, scanPairing)
+	f := db.Filter{Args: []any{m.Start, m.End}} // $1, $2 in pairingSelect and dueWithoutContact
+	f.Eq("staff_subject", q.StaffSubject)
+	sql := "SELECT * FROM (" + pairingSelect("$2") + " WHERE " + dueWithoutContact + ") p" + pageOf(&f, q.ListQuery)
+	items, err := collect(ctx, s.pool, sql, f.Args, scanPairing)
 	if err != nil {
 		return Page[Pairing]{}, fmt.Errorf("overdue pairings %s: %w", m, err)
 	}

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -20,55 +19,35 @@ type rosterAudit struct {
 	requestID string
 }
 
-// rosterSQL builds the WHERE clause of a roster, numbering placeholders
-// after any arguments it starts with.
-type rosterSQL struct {
-	conds []string
-	args  []any
-}
-
-// add appends a condition whose one placeholder is written %d.
-func (r *rosterSQL) add(cond string, v any) {
-	r.args = append(r.args, v)
-	r.conds = append(r.conds, fmt.Sprintf(cond, len(r.args)))
-}
-
-func (r *rosterSQL) where() string {
-	if len(r.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(r.conds, " AND ")
-}
-
 // rosterRows selects the rows of a roster: its table with alias w
 // (workers) or e (enterprises), and the filters of q.
-func rosterRows(q RosterQuery, args ...any) (table string, r rosterSQL) {
-	r.args = args
+func rosterRows(q RosterQuery, args ...any) (table string, r db.Filter) {
+	r.Args = args
 	alias := "w"
 	table = "workers w"
 	if q.Kind == RosterEnterprises {
 		alias, table = "e", "enterprises e"
 	}
 	if q.Street != "" {
-		r.add(alias+".street = $%d", q.Street)
+		r.Where(alias+".street = $%d", q.Street)
 	}
 	if q.Community != "" {
-		r.add(alias+".community = $%d", q.Community)
+		r.Where(alias+".community = $%d", q.Community)
 	}
 	switch q.Kind {
 	case RosterWorkers:
 		if q.Status != allStatuses {
-			r.add("w.status = $%d", q.Status)
+			r.Where("w.status = $%d", q.Status)
 		}
 		if q.Occupation != "" {
-			r.add("w.occupation = $%d", q.Occupation)
+			r.Where("w.occupation = $%d", q.Occupation)
 		}
 	case RosterPartyMembers:
-		r.add("w.status = $%d", StatusActive)
-		r.add("w.political_status = ANY ($%d)", partyMemberStatuses)
+		r.Where("w.status = $%d", StatusActive)
+		r.Where("w.political_status = ANY ($%d)", partyMemberStatuses)
 	case RosterCandidates:
-		r.add("w.status = $%d", StatusActive)
-		r.add("w.political_status = ANY ($%d)", candidateStatuses)
+		r.Where("w.status = $%d", StatusActive)
+		r.Where("w.political_status = ANY ($%d)", candidateStatuses)
 	}
 	return table, r
 }
@@ -92,14 +71,14 @@ func (s *Store) RecordRosterExport(ctx context.Context, a rosterAudit) (int, err
 		if q.full() && q.Kind != RosterEnterprises {
 			_, r := rosterRows(q, a.actor.Subject, string(a.actor.Role), a.actor.Street, a.requestID, a.id)
 			tag, err := tx.Exec(ctx, `INSERT INTO pii_reads (actor_subject, actor_role, actor_street, worker_id, fields, request_id, roster_export_id)
-				SELECT $1, $2, $3, w.id, '{mobile,id_number}', $4, $5 FROM workers w`+r.where(), r.args...)
+				SELECT $1, $2, $3, w.id, '{mobile,id_number}', $4, $5 FROM workers w`+r.Clause(), r.Args...)
 			if err != nil {
 				return fmt.Errorf("record pii reads: %w", err)
 			}
 			n = tag.RowsAffected()
 		} else {
 			table, r := rosterRows(q)
-			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+table+r.where(), r.args...).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+table+r.Clause(), r.Args...).Scan(&n); err != nil {
 				return fmt.Errorf("count: %w", err)
 			}
 		}
@@ -144,15 +123,15 @@ func rosterSelect(q RosterQuery, exportID uuid.UUID) (string, []any, func(pgx.Ro
 				` + enc + `, e.contact_mobile_masked, e.has_party_org, e.created_at, e.updated_at, s.name, c.name
 			FROM ` + table + `
 			JOIN streets s ON s.code = e.street
-			JOIN communities c ON c.code = e.community` + r.where() + `
+			JOIN communities c ON c.code = e.community` + r.Clause() + `
 			ORDER BY e.street, e.community, e.id`
-		return sql, r.args, scanRosterEnterprise
+		return sql, r.Args, scanRosterEnterprise
 	}
 
 	mobileEnc, idEnc := "NULL::bytea", "NULL::bytea"
 	if q.full() {
 		mobileEnc, idEnc = "w.mobile_enc", "w.id_number_enc"
-		r.add("w.id IN (SELECT worker_id FROM pii_reads WHERE roster_export_id = $%d)", exportID)
+		r.Where("w.id IN (SELECT worker_id FROM pii_reads WHERE roster_export_id = $%d)", exportID)
 	}
 	step, stepJoin, order := "", "", "w.street, w.community, w.id"
 	if q.Kind == RosterCandidates {
@@ -164,8 +143,8 @@ func rosterSelect(q RosterQuery, exportID uuid.UUID) (string, []any, func(pgx.Ro
 				SELECT st.effective_on, st.party_org FROM worker_status_steps st
 				WHERE st.worker_id = w.id AND st.to_status = w.political_status
 				ORDER BY st.effective_on DESC, st.recorded_at DESC LIMIT 1) step ON true`
-		r.args = append(r.args, candidateStatuses)
-		order = fmt.Sprintf("array_position($%d::text[], w.political_status), ", len(r.args)) + order
+		r.Args = append(r.Args, candidateStatuses)
+		order = fmt.Sprintf("array_position($%d::text[], w.political_status), ", len(r.Args)) + order
 	}
 	sql := `SELECT w.id, w.name, ` + mobileEnc + `, w.mobile_masked, ` + idEnc + `, w.id_number_masked, w.occupation,
 			w.street, w.community, w.enterprise_id, w.platform, w.political_status, w.mobile_party_member,
@@ -174,10 +153,10 @@ func rosterSelect(q RosterQuery, exportID uuid.UUID) (string, []any, func(pgx.Ro
 		FROM ` + table + `
 		JOIN streets s ON s.code = w.street
 		JOIN communities c ON c.code = w.community
-		LEFT JOIN enterprises ent ON ent.id = w.enterprise_id` + stepJoin + r.where() + `
+		LEFT JOIN enterprises ent ON ent.id = w.enterprise_id` + stepJoin + r.Clause() + `
 		ORDER BY ` + order
 	withStep := q.Kind == RosterCandidates
-	return sql, r.args, func(rows pgx.Rows, e *rosterEntry) error {
+	return sql, r.Args, func(rows pgx.Rows, e *rosterEntry) error {
 		w := &e.Worker
 		dest := []any{&w.ID, &w.Name, &w.mobileEnc, &w.Mobile, &w.idNumberEnc, &w.IDNumber, &w.Occupation,
 			&w.Street, &w.Community, &w.EnterpriseID, &w.Platform, &w.PoliticalStatus, &w.MobilePartyMember,

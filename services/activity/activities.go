@@ -123,19 +123,20 @@ func parseTime(c *validate.Collector, field, s string) (time.Time, bool) {
 	return t.UTC().Truncate(time.Microsecond), true
 }
 
-// organiserScope decides the street and community of a new activity from the
-// caller's scope, adding field errors for what lies outside it.
-func organiserScope(c *validate.Collector, p auth.Principal, in ActivityInput) (street, community string) {
-	street, community = strings.TrimSpace(in.Street), strings.TrimSpace(in.Community)
+// organiserScope decides the street and community of something staff create
+// (an activity, a need, a resource, a project) from what they asked for and
+// their scope, adding field errors for what lies outside it.
+func organiserScope(c *validate.Collector, p auth.Principal, street, community string) (string, string) {
+	street, community = strings.TrimSpace(street), strings.TrimSpace(community)
 	switch p.Role {
 	case auth.DistrictAdmin:
 		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
 	case auth.StreetAdmin:
-		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "you organise in your own street only")
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
 		street = p.Street
 	case auth.CommunityStaff:
-		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "you organise in your own street only")
-		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "you organise in your own community only")
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
+		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
 		street, community = p.Street, p.Community
 	}
 	if len(street) > 64 {
@@ -170,7 +171,7 @@ func (s *Service) CreateActivity(ctx context.Context, p auth.Principal, in Activ
 	a.Title = c.Text("title", in.Title, 1, 100)
 	a.Kind = c.OneOf("kind", in.Kind, Kinds)
 	a.Description = c.Text("description", in.Description, 0, 2000)
-	a.Street, a.Community = organiserScope(&c, p, in)
+	a.Street, a.Community = organiserScope(&c, p, in.Street, in.Community)
 	a.Address = c.Text("address", in.Address, 0, 200)
 	if in.StationID != "" {
 		id, err := uuid.Parse(in.StationID)
@@ -247,6 +248,26 @@ type ListQuery struct {
 	After     string // cursor: the id of the last item of the previous page
 }
 
+// narrowToScope fits a staff member's list filter to their scope: a street
+// admin's to their street, community staff's to their community. It reports
+// false when the filter asks for rows outside the scope, which is then an
+// empty list rather than an error (as the rows were never there for them).
+func narrowToScope(p auth.Principal, street, community *string) bool {
+	switch p.Role {
+	case auth.StreetAdmin:
+		if *street != "" && *street != p.Street {
+			return false
+		}
+		*street = p.Street
+	case auth.CommunityStaff:
+		if (*street != "" && *street != p.Street) || (*community != "" && *community != p.Community) {
+			return false
+		}
+		*street, *community = p.Street, p.Community
+	}
+	return true
+}
+
 // Page is one page of a list; Next is the cursor of the next one.
 type Page[T any] struct {
 	Items []T    `json:"items"`
@@ -271,17 +292,8 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 	}
 	empty := Page[Activity]{Items: []Activity{}}
 	if p.IsStaff() {
-		switch p.Role {
-		case auth.StreetAdmin:
-			if q.Street != "" && q.Street != p.Street {
-				return empty, nil
-			}
-			q.Street = p.Street
-		case auth.CommunityStaff:
-			if (q.Street != "" && q.Street != p.Street) || (q.Community != "" && q.Community != p.Community) {
-				return empty, nil
-			}
-			q.Street, q.Community = p.Street, p.Community
+		if !narrowToScope(p, &q.Street, &q.Community) {
+			return empty, nil
 		}
 		return s.store.ListActivities(ctx, q, false)
 	}

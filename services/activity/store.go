@@ -55,3 +55,26 @@ func (s *Store) Worker(ctx context.Context, id uuid.UUID) (Worker, bool, error) 
 	}
 	return w, true, nil
 }
+
+// listPage runs a list query built with db.Filter.Page (limit+1 rows, by id)
+// and returns one page: the extra row only says there is a next one.
+func listPage[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args []any, limit int,
+	scan func(pgx.Row) (T, error), id func(T) uuid.UUID) (Page[T], error) {
+	rows, err := pool.Query(ctx, sql, args...)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+	if err != nil {
+		return Page[T]{}, err
+	}
+	p := Page[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		p.Next = id(items[limit-1]).String()
+	}
+	return p, nil
+}

@@ -62,26 +62,9 @@ func (s *Store) ListActivities(ctx context.Context, q ListQuery, audience bool) 
 	}
 	f.Eq("status", q.Status)
 	sql := "SELECT " + activityCols + " FROM activities" + f.Page(q.After, q.Limit)
-	rows, err := s.pool.Query(ctx, sql, f.Args...)
+	p, err := listPage(ctx, s.pool, sql, f.Args, q.Limit, scanActivity, func(a Activity) uuid.UUID { return a.ID })
 	if err != nil {
 		return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
-	}
-	defer rows.Close()
-	items := []Activity{}
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
-		}
-		items = append(items, a)
-	}
-	if err := rows.Err(); err != nil {
-		return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
-	}
-	p := Page[Activity]{Items: items}
-	if len(items) > q.Limit {
-		p.Items = items[:q.Limit]
-		p.Next = items[q.Limit-1].ID.String()
 	}
 	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
@@ -20,7 +21,7 @@ func (rt router) mountActivities(svc *Service) {
 	}), body[ActivityInput])
 	rt.handle("GET /v1/activities", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListActivities(ctx, p, req.(ListQuery))
-	}), decodeListActivities)
+	}), decodeListQuery)
 	rt.handle("GET /v1/activities/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetActivity(ctx, p, req.(uuid.UUID))
 	}), decodeID)
@@ -59,12 +60,16 @@ func body[T any](_ context.Context, r *http.Request) (any, error) {
 	return in, nil
 }
 
-func decodeID(_ context.Context, r *http.Request) (any, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return nil, errActivityNotFound
+// pathID decodes the {id} of a path; text that is not an id names nothing,
+// which is notFound.
+func pathID(notFound error) kithttp.DecodeRequestFunc {
+	return func(_ context.Context, r *http.Request) (any, error) {
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			return nil, notFound
+		}
+		return id, nil
 	}
-	return id, nil
 }
 
 type withBody[T any] struct {
@@ -72,22 +77,31 @@ type withBody[T any] struct {
 	In T
 }
 
-// withID decodes a path id and a JSON body (an empty body is the zero T).
-func withID[T any](ctx context.Context, r *http.Request) (any, error) {
-	id, err := decodeID(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	var in T
-	if r.ContentLength != 0 {
-		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+// pathIDWith decodes a path {id} and a JSON body (an empty body is the zero T).
+func pathIDWith[T any](notFound error) kithttp.DecodeRequestFunc {
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		id, err := pathID(notFound)(ctx, r)
+		if err != nil {
 			return nil, err
 		}
+		var in T
+		if r.ContentLength != 0 {
+			if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+				return nil, err
+			}
+		}
+		return withBody[T]{ID: id.(uuid.UUID), In: in}, nil
 	}
-	return withBody[T]{ID: id.(uuid.UUID), In: in}, nil
 }
 
-func decodeListActivities(_ context.Context, r *http.Request) (any, error) {
+// decodeID and withID decode an activity's id (and a body).
+var decodeID = pathID(errActivityNotFound)
+
+func withID[T any](ctx context.Context, r *http.Request) (any, error) {
+	return pathIDWith[T](errActivityNotFound)(ctx, r)
+}
+
+func decodeListQuery(_ context.Context, r *http.Request) (any, error) {
 	v := r.URL.Query()
 	var c validate.Collector
 	q := ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),

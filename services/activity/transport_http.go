@@ -63,6 +63,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	rt.mountActivities(svc)
 	rt.mountAttendance(svc)
 	rt.mountReports(svc)
+	rt.mountLists(svc)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path)))
 	})

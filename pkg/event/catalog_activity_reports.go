@@ -22,14 +22,18 @@ type ReportSubmittedData struct {
 
 // ReportStatusChangedData is the data of activity.report.status_changed.
 // WorkerID is the reporter, so notification can tell them and points can
-// reward a report closed as valid. Valid is set only on close.
+// reward a report closed as valid. Valid is set only on close. MergedInto
+// is set only when To is "merged": the report staff kept for the same
+// problem, which the reporter can follow instead (an additive field, so
+// dataversion is unchanged).
 type ReportStatusChangedData struct {
-	ReportID  string `json:"report_id"`
-	Street    string `json:"street"`
-	Community string `json:"community,omitempty"`
-	Category  string `json:"category"`
-	From      string `json:"from"`
-	To        string `json:"to"`
-	Valid     *bool  `json:"valid,omitempty"`
-	WorkerID  string `json:"worker_id"`
+	ReportID   string `json:"report_id"`
+	Street     string `json:"street"`
+	Community  string `json:"community,omitempty"`
+	Category   string `json:"category"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Valid      *bool  `json:"valid,omitempty"`
+	WorkerID   string `json:"worker_id"`
+	MergedInto string `json:"merged_into,omitempty"`
 }

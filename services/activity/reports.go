@@ -8,6 +8,7 @@ import (
 	"image"
 	_ "image/jpeg" // image.DecodeConfig for report photos
 	_ "image/png"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -44,10 +45,17 @@ const (
 	ReportResolved   = "resolved"
 	ReportClosed     = "closed"
 	ReportRejected   = "rejected"
+	// ReportMerged is a duplicate merged into another report of the same
+	// problem (MergedInto), which is followed instead. It is final.
+	ReportMerged = "merged"
 )
 
 // ReportStatuses lists every status a report can have.
-var ReportStatuses = []string{ReportSubmitted, ReportAccepted, ReportDispatched, ReportResolved, ReportClosed, ReportRejected}
+var ReportStatuses = []string{ReportSubmitted, ReportAccepted, ReportDispatched, ReportResolved, ReportClosed, ReportRejected, ReportMerged}
+
+// reportOpen are the statuses of a report the community still has to act
+// on. The overdue filter in store_reports.go spells them out in SQL.
+var reportOpen = []string{ReportSubmitted, ReportAccepted, ReportDispatched}
 
 // reportNext is the report's lifecycle: the statuses each may move to.
 var reportNext = map[string][]string{
@@ -87,6 +95,12 @@ type Report struct {
 	UpdatedAt   time.Time          `json:"updated_at"`
 	Photos      []ReportPhoto      `json:"photos"`
 	Transitions []ReportTransition `json:"transitions,omitempty"`
+	// MergedInto is the report a merged one was merged into.
+	MergedInto *uuid.UUID `json:"merged_into,omitempty"`
+	// PrimaryStatus is, in a merged report's details, the status of the
+	// report its problem is now followed under: MergedInto's, or if that
+	// was merged in turn, the last one's along the way.
+	PrimaryStatus string `json:"primary_status,omitempty"`
 }
 
 // ReportPhoto describes one stored photo of a report.
@@ -150,7 +164,10 @@ type SubmittedReport struct {
 	LikelyDuplicates []Duplicate `json:"likely_duplicates"`
 }
 
-var errReportNotFound = fault.NotFoundf("report not found")
+var (
+	errReportNotFound = fault.NotFoundf("report not found")
+	errPhotoNotFound  = fault.NotFoundf("photo not found")
+)
 
 // sniffPhoto returns the content type of a JPEG or PNG photo, or "".
 func sniffPhoto(b []byte) string {
@@ -257,6 +274,10 @@ func (s *Service) TransitionReport(ctx context.Context, p auth.Principal, id uui
 	}
 	var c validate.Collector
 	to := c.OneOf("to", in.To, ReportStatuses)
+	if to == ReportMerged {
+		// A merge needs the report it joins; only the merge endpoint takes one.
+		c.Add("to", validate.CodeUnknownValue, "a report is merged with POST /v1/reports/{id}/merge, naming the report it joins")
+	}
 	t := ReportTransition{To: to, ActorSubject: p.Subject, ActorRole: string(p.Role), At: s.now()}
 	minNote := 0
 	if to == ReportRejected {
@@ -313,6 +334,16 @@ func (s *Service) TransitionReport(ctx context.Context, p auth.Principal, id uui
 // GetReport returns a report with its history to its reporter or to staff
 // whose scope covers it.
 func (s *Service) GetReport(ctx context.Context, p auth.Principal, id uuid.UUID) (Report, error) {
+	r, err := s.visibleReport(ctx, p, id)
+	if err != nil {
+		return Report{}, err
+	}
+	return s.store.ReportDetails(ctx, r)
+}
+
+// visibleReport returns the report if p may see it: its reporter, or staff
+// whose scope covers it. Anyone else is told it does not exist.
+func (s *Service) visibleReport(ctx context.Context, p auth.Principal, id uuid.UUID) (Report, error) {
 	r, found, err := s.store.Report(ctx, id)
 	if err != nil {
 		return Report{}, err
@@ -324,16 +355,118 @@ func (s *Service) GetReport(ctx context.Context, p auth.Principal, id uuid.UUID)
 		if !r.managedBy(p) {
 			return Report{}, errReportNotFound
 		}
-	} else {
-		w, err := s.callerWorker(ctx, p)
-		if err != nil {
-			return Report{}, err
-		}
-		if r.ReporterID != w.ID {
-			return Report{}, errReportNotFound
-		}
+		return r, nil
 	}
-	return s.store.ReportDetails(ctx, r)
+	w, err := s.callerWorker(ctx, p)
+	if err != nil {
+		return Report{}, err
+	}
+	if r.ReporterID != w.ID {
+		return Report{}, errReportNotFound
+	}
+	return r, nil
+}
+
+// PhotoFile is a stored photo opened for reading. Whoever receives one
+// closes Body.
+type PhotoFile struct {
+	ContentType string
+	Size        int64
+	Body        io.ReadCloser
+}
+
+// ReportPhotoFile opens photo n (1 to MaxReportPhotos) of a report for
+// those who may see the report.
+func (s *Service) ReportPhotoFile(ctx context.Context, p auth.Principal, id uuid.UUID, n int) (PhotoFile, error) {
+	if _, err := s.visibleReport(ctx, p, id); err != nil {
+		return PhotoFile{}, err
+	}
+	if n < 1 || n > MaxReportPhotos {
+		return PhotoFile{}, errPhotoNotFound
+	}
+	ph, found, err := s.store.ReportPhoto(ctx, id, n)
+	if err != nil {
+		return PhotoFile{}, err
+	}
+	if !found {
+		return PhotoFile{}, errPhotoNotFound
+	}
+	if s.photos == nil {
+		return PhotoFile{}, errors.New("report photo: no photo store configured")
+	}
+	// A row without its file is our fault, not the caller's: a plain error
+	// answers 500 and is logged with the request id.
+	body, err := s.photos.Open(ctx, ph.Path)
+	if err != nil {
+		return PhotoFile{}, fmt.Errorf("photo %d of report %s: %w", n, id, err)
+	}
+	return PhotoFile{ContentType: ph.ContentType, Size: ph.Size, Body: body}, nil
+}
+
+// MergeInput names the report a duplicate is merged into.
+type MergeInput struct {
+	Into string `json:"into"`
+	Note string `json:"note"`
+}
+
+// MergeReport merges an open report into another of the same category that
+// staff keep for the same problem (the primary): the report becomes merged,
+// a final status, and points at the primary, whose progress its reporter
+// can then follow. Both reports must be in the caller's scope.
+func (s *Service) MergeReport(ctx context.Context, p auth.Principal, id uuid.UUID, in MergeInput) (Report, error) {
+	if !p.IsStaff() {
+		return Report{}, fault.Forbiddenf("only staff may merge reports")
+	}
+	var c validate.Collector
+	into, err := uuid.Parse(in.Into)
+	if in.Into == "" {
+		c.Add("into", validate.CodeRequired, "name the report to merge into")
+	} else {
+		c.Check(err == nil, "into", validate.CodeInvalidFormat, "must be the id of a report")
+	}
+	t := ReportTransition{To: ReportMerged, ActorSubject: p.Subject, ActorRole: string(p.Role), At: s.now()}
+	t.Note = c.Text("note", in.Note, 0, 500)
+	if err := c.Err(); err != nil {
+		return Report{}, err
+	}
+	r, err := s.store.MergeReport(ctx, id, into, t, func(dup, primary *Report) (*pending, error) {
+		// Scope first, so nothing about a report out of scope leaks.
+		if dup == nil || !dup.managedBy(p) {
+			return nil, errReportNotFound
+		}
+		if primary == nil || !primary.managedBy(p) {
+			// Naming into tells the caller which id failed; unknown and out
+			// of scope still read the same.
+			return nil, (&fault.Error{Kind: fault.NotFound, Message: "report not found"}).With("into", into.String())
+		}
+		if dup.ID == primary.ID {
+			return nil, fault.Conflictf("a report cannot be merged into itself")
+		}
+		switch {
+		case dup.Status == ReportMerged:
+			return nil, fault.Conflictf("the report is already merged into %s; a merged report is final", *dup.MergedInto)
+		case !slices.Contains(reportOpen, dup.Status):
+			return nil, fault.Conflictf("a %s report cannot be merged; only an open report (submitted, accepted or dispatched) can", dup.Status)
+		case primary.Status == ReportRejected:
+			return nil, fault.Conflictf("cannot merge into report %s: it was rejected", primary.ID)
+		case primary.Status == ReportMerged:
+			return nil, (&fault.Error{Kind: fault.Conflict, Message: fmt.Sprintf(
+				"cannot merge into report %s: it is itself merged into %s; merge into that one", primary.ID, *primary.MergedInto)}).
+				With("merged_into", primary.MergedInto.String())
+		case dup.Category != primary.Category:
+			return nil, fault.Conflictf("cannot merge a %s report into a %s report: merged reports must have the same category", dup.Category, primary.Category)
+		}
+		from := dup.Status
+		dup.Status, dup.MergedInto, dup.UpdatedAt = ReportMerged, &primary.ID, t.At
+		return &pending{event.ReportStatusChanged, dup.Street, dup.ID.String(), event.ReportStatusChangedData{
+			ReportID: dup.ID.String(), Street: dup.Street, Community: dup.Community, Category: dup.Category,
+			From: from, To: ReportMerged, WorkerID: dup.ReporterID.String(), MergedInto: primary.ID.String(),
+		}}, nil
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("report %s: %w", id, err)
+	}
+	return r, nil
 }
 
 // ReportQuery filters and pages a list of reports (keyset on id).

@@ -11,7 +11,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
@@ -276,5 +280,283 @@ func TestReports_lifecycleAndScope(t *testing.T) {
 	p2 := h.must(200, "GET", "/v1/reports?limit=1&after="+p1.str("next"), w, nil)
 	if len(p2.Body["items"].([]any)) != 1 || p2.str("next") != "" {
 		t.Fatalf("page 2: %s", p2.Raw)
+	}
+}
+
+// mergeSetup is a community's staff and two of its riders, each with a
+// report of the same problem.
+type mergeSetup struct {
+	staff           string
+	w1, w2          string // tokens
+	wid2            string
+	primary, second string // report ids: w1's and w2's
+}
+
+func newMergeSetup(h *harness) mergeSetup {
+	h.t.Helper()
+	wid1, wid2 := h.knownWorker("qishan", "tashan"), h.knownWorker("qishan", "tashan")
+	m := mergeSetup{staff: h.staff("qishan", "tashan"), w1: h.worker(wid1), w2: h.worker(wid2), wid2: wid2}
+	m.primary = h.must(201, "POST", "/v1/reports", m.w1, reportBody(nil)).str("id")
+	m.second = h.must(201, "POST", "/v1/reports", m.w2, reportBody(map[string]any{"lat": 37.5400 + 0.0002})).str("id")
+	return m
+}
+
+func TestReports_mergeIntoPrimary(t *testing.T) {
+	h := newHarness(t)
+	m := newMergeSetup(h)
+	h.must(200, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, map[string]any{"to": "accepted"})
+
+	r := h.must(200, "POST", "/v1/reports/"+m.second+"/merge", m.staff, map[string]any{"into": m.primary, "note": "同一井盖"})
+	if r.str("status") != "merged" || r.str("merged_into") != m.primary || r.str("primary_status") != "submitted" {
+		t.Fatalf("merged: %s", r.Raw)
+	}
+	var from, note, role string
+	if err := h.pool.QueryRow(h.ctx, `SELECT from_status, note, actor_role FROM report_transitions
+		WHERE report_id = $1 AND to_status = 'merged'`, m.second).Scan(&from, &note, &role); err != nil {
+		t.Fatalf("merge transition: %v", err)
+	}
+	if from != "accepted" || note != "同一井盖" || role != "community_staff" {
+		t.Fatalf("merge transition: from %q note %q role %q", from, note, role)
+	}
+	ev := h.events(event.ReportStatusChanged.Type())
+	var d event.ReportStatusChangedData
+	_ = json.Unmarshal(ev[len(ev)-1].Data, &d)
+	if d.To != "merged" || d.From != "accepted" || d.MergedInto != m.primary || d.WorkerID != m.wid2 || d.ReportID != m.second {
+		t.Fatalf("merge event: %s", ev[len(ev)-1].Data)
+	}
+
+	// The merged report's reporter follows the primary.
+	h.must(200, "POST", "/v1/reports/"+m.primary+"/transitions", m.staff, map[string]any{"to": "accepted"})
+	got := h.must(200, "GET", "/v1/reports/"+m.second, m.w2, nil)
+	if got.str("merged_into") != m.primary || got.str("primary_status") != "accepted" {
+		t.Fatalf("reporter's view: %s", got.Raw)
+	}
+	if p := h.must(200, "GET", "/v1/reports/"+m.primary, m.staff, nil); p.str("primary_status") != "" || p.str("merged_into") != "" {
+		t.Fatalf("primary's view: %s", p.Raw)
+	}
+
+	// Merged is final, and only the merge endpoint merges.
+	dispatch := map[string]any{"to": "dispatched", "unit": "城管", "person": "王"}
+	r = h.must(409, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
+	if r.str("detail") != "a merged report cannot become dispatched; it is final" {
+		t.Fatalf("transition from merged: %s", r.Raw)
+	}
+	if r := h.must(422, "POST", "/v1/reports/"+m.primary+"/transitions", m.staff, map[string]any{"to": "merged"}); r.field() != "to" {
+		t.Fatalf("transition to merged: %s", r.Raw)
+	}
+
+	// A merged report is no longer a likely duplicate, nor ever overdue.
+	next := h.must(201, "POST", "/v1/reports", m.w1, reportBody(nil))
+	dups := next.Body["likely_duplicates"].([]any)
+	if len(dups) != 1 || dups[0].(map[string]any)["id"] != m.primary {
+		t.Fatalf("duplicates: %s", next.Raw)
+	}
+	h.pool.Exec(h.ctx, "UPDATE reports SET due_at = now() - interval '1 minute'")
+	for _, it := range h.must(200, "GET", "/v1/reports/overdue", m.staff, nil).Body["items"].([]any) {
+		if it.(map[string]any)["id"] == m.second {
+			t.Fatal("a merged report is listed as overdue")
+		}
+	}
+	ls := h.must(200, "GET", "/v1/reports?status=merged", m.staff, nil).Body["items"].([]any)
+	if len(ls) != 1 || ls[0].(map[string]any)["merged_into"] != m.primary {
+		t.Fatalf("merged list: %v", ls)
+	}
+
+	// When the primary is merged in turn, the reporter follows the last one.
+	last := h.must(201, "POST", "/v1/reports", m.w1, reportBody(map[string]any{"lat": 37.5401})).str("id")
+	h.must(200, "POST", "/v1/reports/"+m.primary+"/merge", h.streetAdmin("qishan"), map[string]any{"into": last})
+	h.must(200, "POST", "/v1/reports/"+last+"/transitions", m.staff, map[string]any{"to": "rejected", "note": "非本辖区"})
+	if got := h.must(200, "GET", "/v1/reports/"+m.second, m.w2, nil); got.str("merged_into") != m.primary || got.str("primary_status") != "rejected" {
+		t.Fatalf("after a second merge: %s", got.Raw)
+	}
+}
+
+func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
+	h := newHarness(t)
+	m := newMergeSetup(h)
+	staff, w := m.staff, m.w1
+	newReport := func(extra map[string]any) string {
+		return h.must(201, "POST", "/v1/reports", w, reportBody(extra)).str("id")
+	}
+	move := func(id string, steps ...map[string]any) {
+		for _, s := range steps {
+			h.must(200, "POST", "/v1/reports/"+id+"/transitions", staff, s)
+		}
+	}
+	rejected := newReport(nil)
+	move(rejected, map[string]any{"to": "rejected", "note": "重复"})
+	traffic := newReport(map[string]any{"category": "traffic"})
+	closed := newReport(nil)
+	move(closed, map[string]any{"to": "accepted"}, map[string]any{"to": "dispatched", "unit": "城管", "person": "王"},
+		map[string]any{"to": "resolved"}, map[string]any{"to": "closed", "valid": true})
+	merged := newReport(nil)
+	h.must(200, "POST", "/v1/reports/"+merged+"/merge", staff, map[string]any{"into": m.primary})
+	elsewhere := h.must(201, "POST", "/v1/reports", h.worker(h.knownWorker("qishan", "changsheng")), reportBody(nil)).str("id")
+	unknown := "0190d5e5-0000-7000-8000-000000000000"
+
+	cases := []struct {
+		name       string
+		token      string
+		id, into   any
+		note       string
+		status     int
+		field      string // for 422
+		detailHas  string
+		intoDetail bool // the 404 names into
+	}{
+		{"worker caller", m.w2, m.second, m.primary, "", 403, "", "only staff", false},
+		{"staff of another community", h.staff("qishan", "changsheng"), m.second, m.primary, "", 404, "", "report not found", false},
+		{"street admin of another street", h.streetAdmin("zhifu"), m.second, m.primary, "", 404, "", "report not found", false},
+		{"unknown report", staff, unknown, m.primary, "", 404, "", "report not found", false},
+		{"primary out of scope", staff, m.second, elsewhere, "", 404, "", "report not found", true},
+		{"unknown primary", staff, m.second, unknown, "", 404, "", "report not found", true},
+		{"into itself", staff, m.second, m.second, "", 409, "", "cannot be merged into itself", false},
+		{"into a rejected report", staff, m.second, rejected, "", 409, "", "it was rejected", false},
+		{"into a merged report", staff, m.second, merged, "", 409, "", "is itself merged into " + m.primary, false},
+		{"different category", staff, m.second, traffic, "", 409, "", "must have the same category", false},
+		{"already merged", staff, merged, m.second, "", 409, "", "already merged into " + m.primary, false},
+		{"closed report", staff, closed, m.primary, "", 409, "", "a closed report cannot be merged", false},
+		{"into missing", staff, m.second, nil, "", 422, "into", "", false},
+		{"into not a uuid", staff, m.second, "r-17", "", 422, "into", "", false},
+		{"into not a string", staff, m.second, 17, "", 400, "into", "", false},
+		{"note too long", staff, m.second, m.primary, strings.Repeat("长", 501), 422, "note", "", false},
+	}
+	transitions := h.count("SELECT count(*) FROM report_transitions")
+	events := len(h.events(event.ReportStatusChanged.Type()))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{}
+			if tc.into != nil {
+				body["into"] = tc.into
+			}
+			if tc.note != "" {
+				body["note"] = tc.note
+			}
+			r := h.do("POST", "/v1/reports/"+tc.id.(string)+"/merge", tc.token, body)
+			if r.Status != tc.status || r.field() != tc.field || !strings.Contains(r.str("detail"), tc.detailHas) {
+				t.Fatalf("status %d field %q, want %d %q %q: %s", r.Status, r.field(), tc.status, tc.field, tc.detailHas, r.Raw)
+			}
+			if tc.intoDetail && r.str("into") != tc.into {
+				t.Fatalf("the 404 does not name into: %s", r.Raw)
+			}
+			if n := h.count("SELECT count(*) FROM report_transitions"); n != transitions {
+				t.Fatalf("%d transitions, want %d", n, transitions)
+			}
+			if n := h.count("SELECT count(*) FROM reports WHERE status = 'merged'"); n != 1 {
+				t.Fatalf("%d merged reports, want 1", n)
+			}
+		})
+	}
+	if n := len(h.events(event.ReportStatusChanged.Type())); n != events {
+		t.Fatalf("%d status_changed events, want %d", n, events)
+	}
+}
+
+// getPhoto fetches a photo without the JSON harness, which would hide a
+// response cut short.
+func (h *harness) getPhoto(path, token string) (*http.Response, []byte, error) {
+	h.t.Helper()
+	req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	return res, raw, err
+}
+
+func TestReports_photoDownload(t *testing.T) {
+	h := newHarness(t)
+	wid := h.knownWorker("qishan", "tashan")
+	w := h.worker(wid)
+	pngData, jpegData := tinyPNG(t), tinyJPEG(t)
+	id := h.submit(w, reportBody(nil), upload{"a.png", pngData}, upload{"b.jpg", jpegData}).str("id")
+	base := "/v1/reports/" + id + "/photos/"
+
+	for _, who := range []struct{ name, token string }{
+		{"reporter", w}, {"staff in scope", h.staff("qishan", "tashan")}, {"street admin", h.streetAdmin("qishan")}, {"district", h.district()},
+	} {
+		for _, ph := range []struct {
+			n    string
+			data []byte
+			ct   string
+		}{{"1", pngData, "image/png"}, {"2", jpegData, "image/jpeg"}} {
+			r := h.must(200, "GET", base+ph.n, who.token, nil)
+			if !bytes.Equal(r.Raw, ph.data) || r.Header.Get("Content-Type") != ph.ct {
+				t.Fatalf("%s, photo %s: %d bytes of %s", who.name, ph.n, len(r.Raw), r.Header.Get("Content-Type"))
+			}
+			if r.Header.Get("Content-Length") != strconv.Itoa(len(ph.data)) || r.Header.Get("Cache-Control") != "private, max-age=86400" ||
+				r.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Fatalf("%s, photo %s: headers %v", who.name, ph.n, r.Header)
+			}
+		}
+	}
+
+	noPhotos := h.must(201, "POST", "/v1/reports", w, reportBody(nil)).str("id")
+	cases := []struct {
+		name, token, path, detail string
+	}{
+		{"another worker", h.worker(h.knownWorker("qishan", "tashan")), base + "1", "report not found"},
+		{"staff of another community", h.staff("qishan", "changsheng"), base + "1", "report not found"},
+		{"staff of another street", h.streetAdmin("zhifu"), base + "1", "report not found"},
+		{"unknown report", w, "/v1/reports/0190d5e5-0000-7000-8000-000000000000/photos/1", "report not found"},
+		{"another worker, bad n", h.worker(h.knownWorker("qishan", "tashan")), base + "abc", "report not found"},
+		{"n=4", w, base + "4", "photo not found"},
+		{"n=0", w, base + "0", "photo not found"},
+		{"n=abc", w, base + "abc", "photo not found"},
+		{"n=3 not taken", w, base + "3", "photo not found"},
+		{"report without photos", w, "/v1/reports/" + noPhotos + "/photos/1", "photo not found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("GET", tc.path, tc.token, nil)
+			if r.Status != 404 || r.str("detail") != tc.detail || r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("status %d, want 404 %q: %s", r.Status, tc.detail, r.Raw)
+			}
+		})
+	}
+
+	t.Run("file cut short on disk", func(t *testing.T) {
+		if err := os.WriteFile(filepath.Join(h.photoDir, id+"-2.jpg"), jpegData[:len(jpegData)/2], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res, raw, err := h.getPhoto(base+"2", w)
+		if err == nil && res.StatusCode == 200 {
+			t.Fatalf("a cut-off photo arrived whole: %d of %d bytes", len(raw), len(jpegData))
+		}
+	})
+	t.Run("file missing on disk", func(t *testing.T) {
+		if err := os.Remove(filepath.Join(h.photoDir, id+"-1.png")); err != nil {
+			t.Fatal(err)
+		}
+		r := h.do("GET", base+"1", w, nil)
+		if r.Status != 500 || r.Header.Get("Content-Type") != "application/problem+json" || r.str("request_id") == "" {
+			t.Fatalf("status %d: %s", r.Status, r.Raw)
+		}
+	})
+}
+
+func TestReports_mergeBothWaysAtOnceMergesOne(t *testing.T) {
+	h := newHarness(t)
+	m := newMergeSetup(h)
+	for i := 0; i < 8; i++ {
+		a := h.must(201, "POST", "/v1/reports", m.w1, reportBody(nil)).str("id")
+		b := h.must(201, "POST", "/v1/reports", m.w2, reportBody(nil)).str("id")
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for j, pair := range [][2]string{{a, b}, {b, a}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[j] = h.do("POST", "/v1/reports/"+pair[0]+"/merge", m.staff, map[string]any{"into": pair[1]}).Status
+			}()
+		}
+		wg.Wait()
+		slices.Sort(codes)
+		if codes[0] != 200 || codes[1] != 409 {
+			t.Fatalf("round %d: statuses %v, want one 200 and one 409", i, codes)
+		}
 	}
 }

@@ -1,23 +1,26 @@
 package activity
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nuanxin/nuanxin/pkg/db"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/db"
 )
 
 const reportCols = `id, reporter_id, street, community, category, description, lat, lng, address, status, valid,
-	due_at, created_at, updated_at`
+	due_at, created_at, updated_at, merged_into`
 
 func scanReport(row pgx.Row) (Report, error) {
 	var r Report
 	err := row.Scan(&r.ID, &r.ReporterID, &r.Street, &r.Community, &r.Category, &r.Description, &r.Lat, &r.Lng,
-		&r.Address, &r.Status, &r.Valid, &r.DueAt, &r.CreatedAt, &r.UpdatedAt)
+		&r.Address, &r.Status, &r.Valid, &r.DueAt, &r.CreatedAt, &r.UpdatedAt, &r.MergedInto)
 	r.Photos = []ReportPhoto{}
 	return r, err
 }
@@ -37,7 +40,7 @@ func (s *Store) SubmitReport(ctx context.Context, r Report, since time.Time) ([]
 		// narrow the rows before the exact distance.
 		dLat := duplicateRadius / 111000 * 1.5
 		rows, err := tx.Query(ctx, `SELECT id, status, created_at, `+distanceSQL+` AS d FROM reports
-			WHERE category = $3 AND status NOT IN ('closed', 'rejected') AND created_at >= $4
+			WHERE category = $3 AND status NOT IN ('closed', 'rejected', 'merged') AND created_at >= $4
 			  AND lat BETWEEN $1 - $5 AND $1 + $5
 			  AND `+distanceSQL+` <= $6
 			ORDER BY d, id`, r.Lat, r.Lng, r.Category, since, dLat, duplicateRadius)
@@ -85,7 +88,8 @@ func (s *Store) Report(ctx context.Context, id uuid.UUID) (Report, bool, error) 
 	return r, true, nil
 }
 
-// ReportDetails adds a report's photos and transitions.
+// ReportDetails adds a report's photos and transitions and, to a merged
+// report, its primary's status.
 func (s *Store) ReportDetails(ctx context.Context, r Report) (Report, error) {
 	rows, err := s.pool.Query(ctx, "SELECT n, content_type, size, path FROM report_photos WHERE report_id = $1 ORDER BY n", r.ID)
 	if err != nil {
@@ -112,7 +116,35 @@ func (s *Store) ReportDetails(ctx context.Context, r Report) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("transitions of report %s: %w", r.ID, err)
 	}
+	if r.MergedInto != nil {
+		// Follow merges to the report still standing. A report is merged
+		// only into one that is not merged, so there are no cycles; the
+		// depth cap guards the query against a bug all the same.
+		err := s.pool.QueryRow(ctx, `WITH RECURSIVE chain (id, status, merged_into, depth) AS (
+				SELECT id, status, merged_into, 1 FROM reports WHERE id = $1
+				UNION ALL
+				SELECT r.id, r.status, r.merged_into, c.depth + 1 FROM reports r JOIN chain c ON r.id = c.merged_into
+				WHERE c.depth < 32)
+			SELECT status FROM chain ORDER BY depth DESC LIMIT 1`, *r.MergedInto).Scan(&r.PrimaryStatus)
+		if err != nil {
+			return Report{}, fmt.Errorf("primary of report %s: %w", r.ID, err)
+		}
+	}
 	return r, nil
+}
+
+// ReportPhoto returns photo n of a report.
+func (s *Store) ReportPhoto(ctx context.Context, id uuid.UUID, n int) (ReportPhoto, bool, error) {
+	var ph ReportPhoto
+	err := s.pool.QueryRow(ctx, "SELECT n, content_type, size, path FROM report_photos WHERE report_id = $1 AND n = $2", id, n).
+		Scan(&ph.N, &ph.ContentType, &ph.Size, &ph.Path)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ReportPhoto{}, false, nil
+	}
+	if err != nil {
+		return ReportPhoto{}, false, fmt.Errorf("photo %d of report %s: %w", n, id, err)
+	}
+	return ph, true, nil
 }
 
 // TransitionReport locks the report, lets change move it on, and stores the
@@ -150,6 +182,57 @@ func (s *Store) TransitionReport(ctx context.Context, id uuid.UUID, t ReportTran
 	return s.ReportDetails(ctx, r)
 }
 
+// MergeReport locks reports id and into and passes them to merge (nil for
+// one that does not exist), which checks them and marks the first merged;
+// it stores the merge, the transition t (its From filled in) and the event
+// together.
+func (s *Store) MergeReport(ctx context.Context, id, into uuid.UUID, t ReportTransition, merge func(dup, primary *Report) (*pending, error)) (Report, error) {
+	var dup Report
+	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		// Lock in id order, so that two merges of the same pair in opposite
+		// directions queue up instead of deadlocking (the second then finds
+		// its primary merged).
+		ids := []uuid.UUID{id, into}
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		locked := map[uuid.UUID]*Report{}
+		for _, k := range slices.Compact(ids) {
+			r, err := scanReport(tx.QueryRow(ctx, "SELECT "+reportCols+" FROM reports WHERE id = $1 FOR UPDATE", k))
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			locked[k] = &r
+		}
+		// When id == into, both point at one row: merge refuses that before
+		// changing anything.
+		d, primary := locked[id], locked[into]
+		if d != nil {
+			t.From = d.Status
+		}
+		ev, err := merge(d, primary)
+		if err != nil {
+			return nil, err
+		}
+		dup = *d
+		if _, err := tx.Exec(ctx, "UPDATE reports SET status = $2, merged_into = $3, updated_at = $4 WHERE id = $1",
+			dup.ID, dup.Status, dup.MergedInto, dup.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO report_transitions (report_id, from_status, to_status, actor_subject,
+			actor_role, note, unit, person, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			dup.ID, t.From, t.To, t.ActorSubject, t.ActorRole, t.Note, t.Unit, t.Person, t.At); err != nil {
+			return nil, err
+		}
+		return []pending{*ev}, nil
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return s.ReportDetails(ctx, dup)
+}
+
 // ListReports returns a page of reports ordered by id.
 func (s *Store) ListReports(ctx context.Context, q ReportQuery) (Page[Report], error) {
 	var f db.Filter
@@ -158,6 +241,8 @@ func (s *Store) ListReports(ctx context.Context, q ReportQuery) (Page[Report], e
 	f.Eq("reporter_id", q.ReporterID)
 	f.Eq("status", q.Status)
 	if q.Overdue {
+		// reportOpen: a report in a final status (closed, rejected, merged)
+		// is never overdue.
 		f.Raw("status IN ('submitted', 'accepted', 'dispatched')")
 		f.Where("due_at < $%d", q.Now)
 	}

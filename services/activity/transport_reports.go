@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 
+	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
@@ -44,6 +47,89 @@ func (rt router) mountReports(svc *Service) {
 		}
 		return withBody[TransitionInput]{ID: id.(uuid.UUID), In: in}, nil
 	})
+	rt.handle("POST /v1/reports/{id}/merge", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(withBody[MergeInput])
+		return svc.MergeReport(ctx, p, r.ID, r.In)
+	}), func(ctx context.Context, r *http.Request) (any, error) {
+		id, err := decodeReportID(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		var in MergeInput
+		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
+			return nil, err
+		}
+		return withBody[MergeInput]{ID: id.(uuid.UUID), In: in}, nil
+	})
+	// A photo is not JSON, so this route has its own encoder; otherwise it
+	// is mounted as rt.handle mounts a GET: behind the token check, with the
+	// same server options.
+	photo := mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		ref := req.(photoRef)
+		return svc.ReportPhotoFile(ctx, p, ref.ID, ref.N)
+	})
+	rt.mux.Handle("GET /v1/reports/{id}/photos/{n}",
+		rt.v.Middleware(kithttp.NewServer(photo, decodePhotoRef, encodePhoto, rt.opts...)))
+}
+
+type photoRef struct {
+	ID uuid.UUID
+	N  int
+}
+
+// decodePhotoRef reads the report id and photo number. A number that is
+// not one stays 0, which the service answers as "photo not found" after
+// checking that the caller may see the report.
+func decodePhotoRef(ctx context.Context, r *http.Request) (any, error) {
+	id, err := decodeReportID(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil {
+		n = 0
+	}
+	return photoRef{ID: id.(uuid.UUID), N: n}, nil
+}
+
+// encodePhoto streams a photo and closes it. Headers go out with the first
+// byte, so a file that cannot be read at all still answers problem+json
+// (and is logged); one that fails or comes up short after that aborts the
+// response, so the client sees a broken download, not a cut-off photo.
+func encodePhoto(_ context.Context, w http.ResponseWriter, resp any) error {
+	f := resp.(PhotoFile)
+	defer f.Body.Close()
+	out := &photoBody{w: w, f: f}
+	n, err := io.Copy(out, f.Body)
+	if err == nil && n != f.Size {
+		err = fmt.Errorf("photo: %d bytes on disk, %d recorded", n, f.Size)
+	}
+	if err != nil && out.started {
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// photoBody sends the status and headers with the first byte of the photo.
+type photoBody struct {
+	w       http.ResponseWriter
+	f       PhotoFile
+	started bool
+}
+
+func (b *photoBody) Write(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		h := b.w.Header()
+		h.Set("Content-Type", b.f.ContentType)
+		h.Set("Content-Length", strconv.FormatInt(b.f.Size, 10))
+		// Photos never change under their report, but are personal data:
+		// browsers may keep them, shared caches may not.
+		h.Set("Cache-Control", "private, max-age=86400")
+		h.Set("X-Content-Type-Options", "nosniff")
+		b.w.WriteHeader(http.StatusOK)
+	}
+	return b.w.Write(p)
 }
 
 func decodeReportID(_ context.Context, r *http.Request) (any, error) {

@@ -1,0 +1,148 @@
+package testenv
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+)
+
+// API calls a service's HTTP API from a test, as the people who use it do:
+// with a bearer token of some role and scope, signed by Key (the service
+// verifies with its public half).
+type API struct {
+	T   testing.TB
+	URL string // the server's base URL, e.g. an httptest.Server's
+	Key ed25519.PrivateKey
+}
+
+// Token signs a token for p, valid for an hour. A principal without a
+// subject gets one named after its role.
+func (a API) Token(p auth.Principal) string {
+	a.T.Helper()
+	if p.Subject == "" {
+		p.Subject = string(p.Role) + "-test"
+	}
+	s, err := auth.Issue(a.Key, p, time.Hour)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	return s
+}
+
+// District is a district admin's token.
+func (a API) District() string { return a.Token(auth.Principal{Role: auth.DistrictAdmin}) }
+
+// StreetAdmin is the token of an admin of street.
+func (a API) StreetAdmin(street string) string {
+	return a.Token(auth.Principal{Role: auth.StreetAdmin, Street: street})
+}
+
+// Staff is the token of a community's staff member.
+func (a API) Staff(street, community string) string {
+	return a.Token(auth.Principal{Role: auth.CommunityStaff, Street: street, Community: community})
+}
+
+// Worker is a worker's own token.
+func (a API) Worker(id string) string {
+	return a.Token(auth.Principal{Role: auth.Worker, WorkerID: id, Subject: "worker-" + id})
+}
+
+// Response is an answer with its JSON body decoded (when it is JSON).
+type Response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+// Str returns a string member of the body ("" when absent).
+func (r Response) Str(key string) string { s, _ := r.Body[key].(string); return s }
+
+// Num returns a number member of the body (0 when absent).
+func (r Response) Num(key string) float64 { n, _ := r.Body[key].(float64); return n }
+
+// Items returns the items of a list answer.
+func (r Response) Items() []any { items, _ := r.Body["items"].([]any); return items }
+
+// Field returns the field of a problem's first error ("" when none).
+func (r Response) Field() string {
+	errs, _ := r.Body["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	f, _ := errs[0].(map[string]any)["field"].(string)
+	return f
+}
+
+// Do sends body (nil for none, a string as is, anything else as JSON) with
+// the token and any headers given as name, value pairs.
+func (a API) Do(method, path, token string, body any, headers ...string) Response {
+	a.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			a.T.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, a.URL+path, rd)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	out := Response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+// Must is Do, failing the test unless the answer has status want.
+func (a API) Must(want int, method, path, token string, body any, headers ...string) Response {
+	a.T.Helper()
+	r := a.Do(method, path, token, body, headers...)
+	if r.Status != want {
+		a.T.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	return r
+}
+
+// Eventually waits for cond, failing the test if it is still false after
+// within. It polls: for conditions on state the test cannot be told about.
+func Eventually(t testing.TB, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

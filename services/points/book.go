@@ -1,0 +1,117 @@
+package points
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+)
+
+// Book is one transaction's hold on the ledger: it locks accounts and posts
+// entries to them. Post is the only code that changes a balance.
+type Book struct {
+	ctx    context.Context
+	tx     pgx.Tx
+	stars  []int
+	events []pending
+}
+
+// pending is an event written to the outbox with the transaction.
+type pending struct {
+	name    event.Name
+	street  string
+	subject string
+	data    any
+}
+
+// Lock locks a worker's account for the rest of the transaction. Every
+// transaction that posts locks the account first, then any item: one order,
+// so no deadlock.
+func (b *Book) Lock(workerID uuid.UUID) (*Account, error) {
+	a, err := scanAccount(b.tx.QueryRow(b.ctx, "SELECT "+accountCols+" FROM accounts WHERE worker_id = $1 FOR UPDATE", workerID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errAccountNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock account %s: %w", workerID, err)
+	}
+	return &a, nil
+}
+
+// errInsufficient is a debit larger than the balance.
+type errInsufficient struct{ balance, need int64 }
+
+func (e errInsufficient) Error() string {
+	return fmt.Sprintf("the balance is %d points; this needs %d", e.balance, e.need)
+}
+
+// Post appends e to the locked account a: it sets the entry's balance after
+// and the account's balance, hours and star, and queues the entry's event
+// (and star.changed when the level moves). A debit beyond the balance is
+// refused with a Conflict; a cause already posted is refused with
+// errCauseTaken (the caller decides whether that is a replay).
+func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
+	if a.Balance+e.Points < 0 {
+		ins := errInsufficient{a.Balance, -e.Points}
+		return (&fault.Error{Kind: fault.Conflict, Message: ins.Error()}).With("balance", a.Balance)
+	}
+	if a.CentiHours+e.CentiHours < 0 {
+		return fmt.Errorf("post %s: hours would go below zero", e.Cause)
+	}
+	if e.ID == uuid.Nil {
+		e.ID = newID()
+	}
+	e.WorkerID, e.At = a.WorkerID, at
+	e.BalanceAfter = a.Balance + e.Points
+	if e.Street == "" {
+		e.Street, e.Community = a.Street, a.Community
+	}
+	err := b.tx.QueryRow(b.ctx, `INSERT INTO entries (id, worker_id, street, community, kind, points, centihours,
+			balance_after, cause, cause_event_id, ref, reverses, redemption_id, rule_id, service_day, capped, reason, actor, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		ON CONFLICT (cause) DO NOTHING RETURNING seq`,
+		e.ID, e.WorkerID, e.Street, e.Community, e.Kind, e.Points, e.CentiHours, e.BalanceAfter, e.Cause,
+		e.CauseEventID, e.Ref, e.Reverses, e.RedemptionID, e.RuleID, e.ServiceDay, e.Capped, e.Reason, e.Actor, e.At).
+		Scan(&e.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errCauseTaken
+	}
+	if err != nil {
+		return fmt.Errorf("post %s: %w", e.Cause, err)
+	}
+	from := a.Star
+	a.Balance, a.CentiHours, a.UpdatedAt = e.BalanceAfter, a.CentiHours+e.CentiHours, at
+	a.Star = starFor(a.CentiHours, b.stars)
+	if _, err := b.tx.Exec(b.ctx, `UPDATE accounts SET balance = $2, centihours = $3, star = $4, updated_at = $5
+		WHERE worker_id = $1`, a.WorkerID, a.Balance, a.CentiHours, a.Star, a.UpdatedAt); err != nil {
+		return fmt.Errorf("post %s: %w", e.Cause, err)
+	}
+	e.Hours = hours(e.CentiHours)
+	d := event.PointsData{EntryID: e.ID.String(), WorkerID: a.WorkerID.String(), Street: e.Street, Community: e.Community,
+		Kind: e.Kind, Points: e.Points, Hours: e.Hours, Balance: e.BalanceAfter, CauseEventID: e.CauseEventID,
+		Reason: e.Reason, Capped: e.Capped, At: at}
+	if e.RedemptionID != nil {
+		d.RedemptionID = e.RedemptionID.String()
+	}
+	b.events = append(b.events, pending{name, e.Street, a.WorkerID.String(), d})
+	if a.Star != from {
+		b.events = append(b.events, pending{event.StarChanged, a.Street, a.WorkerID.String(), event.StarChangedData{
+			WorkerID: a.WorkerID.String(), Street: a.Street, Community: a.Community, From: from, To: a.Star,
+			Hours: hours(a.CentiHours)}})
+	}
+	return nil
+}
+
+// errCauseTaken is a cause already in the ledger.
+var errCauseTaken = errors.New("this cause is already in the ledger")
+
+// Emit queues an event that is not an entry's.
+func (b *Book) Emit(name event.Name, street, subject string, data any) {
+	b.events = append(b.events, pending{name, street, subject, data})
+}

@@ -1,0 +1,255 @@
+package points
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/nuanxin/nuanxin/pkg/consume"
+	"github.com/nuanxin/nuanxin/pkg/event"
+)
+
+// Accounts follow the registry's worker events: registered opens one,
+// updated, left and transferred move or close it. Events older than the one
+// applied last are ignored, so order of delivery does not matter.
+var accountEvents = []event.Name{event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerTransferred}
+
+// earnEvents are the activity events that earn points.
+var earnEvents = []event.Name{event.AttendanceRecorded, event.ReportStatusChanged}
+
+// ApplyWorkerEvent opens or updates an account from a registry event, inside
+// the consumer runner's transaction.
+func (s *Service) ApplyWorkerEvent(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
+	name, err := e.Name()
+	if err != nil {
+		return consume.Permanent(err)
+	}
+	if name == event.WorkerTransferred {
+		var d event.WorkerTransferredData
+		if err := e.Decode(&d); err != nil {
+			return consume.Permanent(err)
+		}
+		_, err := tx.Exec(ctx, `UPDATE accounts SET street = $2, community = $3, event_time = $4, updated_at = $5
+			WHERE worker_id = $1 AND event_time <= $4`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time, s.now())
+		return err
+	}
+	var d event.WorkerData
+	if err := e.Decode(&d); err != nil {
+		return consume.Permanent(err)
+	}
+	if _, err := uuid.Parse(d.WorkerID); err != nil || d.Street == "" || d.Community == "" {
+		return consume.Permanent(fmt.Errorf("%s %s lacks a worker id, street or community", e.Type, e.ID))
+	}
+	status := "active"
+	if d.Status == "left" {
+		status = "left"
+	}
+	at := s.now()
+	_, err = tx.Exec(ctx, `INSERT INTO accounts (worker_id, street, community, status, event_time, opened_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)
+		ON CONFLICT (worker_id) DO UPDATE SET street = EXCLUDED.street, community = EXCLUDED.community,
+			status = EXCLUDED.status, event_time = EXCLUDED.event_time, updated_at = EXCLUDED.updated_at
+		WHERE accounts.event_time <= EXCLUDED.event_time`, d.WorkerID, d.Street, d.Community, status, e.Time, at)
+	return err
+}
+
+// Earn credits an activity event: an attendance, or a report closed as
+// valid. It runs in the consumer's transaction, so the entry and the inbox
+// row commit together; the entry's cause (the event id) is unique besides.
+func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
+	name, err := e.Name()
+	if err != nil {
+		return consume.Permanent(err)
+	}
+	cause := "event:" + e.ID
+	if taken, err := causeTaken(ctx, tx, cause); err != nil || taken {
+		return err // credited already: nothing more to do
+	}
+	return s.store.inBook(ctx, tx, s.stars, func(b *Book) error {
+		switch name {
+		case event.AttendanceRecorded:
+			var d event.AttendanceData
+			if err := e.Decode(&d); err != nil {
+				return consume.Permanent(err)
+			}
+			return s.earnAttendance(ctx, b, e, d)
+		case event.ReportStatusChanged:
+			var d event.ReportStatusChangedData
+			if err := e.Decode(&d); err != nil {
+				return consume.Permanent(err)
+			}
+			if d.To != "closed" || d.Valid == nil || !*d.Valid {
+				return nil // only a report closed as valid earns
+			}
+			return s.earnReport(ctx, b, e, d)
+		}
+		return nil
+	})
+}
+
+// lockEarner locks the account an event credits. An account not opened yet
+// is a retry: the registry's event is on its way.
+func lockEarner(b *Book, workerID string) (*Account, error) {
+	id, err := uuid.Parse(workerID)
+	if err != nil {
+		return nil, consume.Permanent(fmt.Errorf("worker id %q: %w", workerID, err))
+	}
+	a, err := b.Lock(id)
+	if errors.Is(err, errAccountNotFound) {
+		return nil, errNoAccountYet
+	}
+	return a, err
+}
+
+// serviceDay is the Shanghai calendar day of t, for the daily cap.
+func serviceDay(t time.Time) time.Time {
+	y, m, d := t.In(Shanghai).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// capped cuts points to what the day's cap leaves for the worker.
+func capped(ctx context.Context, b *Book, a *Account, day time.Time, cap int, points int64) (int64, bool, error) {
+	var earned int64
+	if err := b.tx.QueryRow(ctx, `SELECT coalesce(sum(points), 0) FROM entries
+		WHERE worker_id = $1 AND service_day = $2 AND kind IN ('earn', 'reverse')`, a.WorkerID, day).Scan(&earned); err != nil {
+		return 0, false, err
+	}
+	left := max(int64(cap)-earned, 0)
+	if points > left {
+		return left, true, nil
+	}
+	return points, false, nil
+}
+
+// earnAttendance credits an attendance by the rule of the street and time
+// the service was done. An attendance already credited (a staff correction)
+// is first reversed, then credited afresh at the corrected hours.
+func (s *Service) earnAttendance(ctx context.Context, b *Book, e event.Envelope, d event.AttendanceData) error {
+	a, err := lockEarner(b, d.WorkerID)
+	if err != nil {
+		return err
+	}
+	ref := "attendance:" + d.ActivityID + ":" + d.WorkerID
+	at := s.now()
+	if err := reverseRef(ctx, b, a, ref, e.ID, at); err != nil {
+		return err
+	}
+	rule, err := s.store.RuleAt(ctx, b.tx, d.Street, d.CheckedOutAt)
+	if err != nil {
+		return err
+	}
+	var centi int64
+	if d.VolunteerService {
+		centi = int64(d.Hours*100 + 0.5)
+	}
+	day := serviceDay(d.CheckedOutAt)
+	points, wasCapped, err := capped(ctx, b, a, day, rule.DailyCap, rule.forAttendance(d.Kind, d.VolunteerService, centi))
+	if err != nil {
+		return err
+	}
+	return b.Post(a, &Entry{Kind: KindEarn, Points: points, CentiHours: centi, Cause: "event:" + e.ID,
+		CauseEventID: e.ID, Ref: ref, RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped, Street: d.Street,
+		Community: a.Community}, event.PointsEarned, at)
+}
+
+// reverseRef takes back what earlier entries for ref credited, as far as
+// the balance allows: points already spent stay spent (the entry's reason
+// says so), hours are always taken back.
+func reverseRef(ctx context.Context, b *Book, a *Account, ref, eventID string, at time.Time) error {
+	var points, centi int64
+	var last *uuid.UUID
+	var street, community string
+	err := b.tx.QueryRow(ctx, `SELECT coalesce(sum(points), 0), coalesce(sum(centihours), 0),
+			(SELECT id FROM entries WHERE worker_id = $1 AND ref = $2 AND kind = 'earn' ORDER BY seq DESC LIMIT 1),
+			coalesce(min(street), ''), coalesce(min(community), '')
+		FROM entries WHERE worker_id = $1 AND ref = $2`, a.WorkerID, ref).Scan(&points, &centi, &last, &street, &community)
+	if err != nil {
+		return err
+	}
+	if last == nil || (points == 0 && centi == 0) {
+		return nil
+	}
+	take := min(points, a.Balance)
+	reason := "corrected"
+	if take < points {
+		reason = fmt.Sprintf("corrected; %d points were already spent and stay spent", points-take)
+	}
+	// The reversal counts against the day of the earning it reverses.
+	var day *time.Time
+	if err := b.tx.QueryRow(ctx, "SELECT service_day FROM entries WHERE id = $1", *last).Scan(&day); err != nil {
+		return err
+	}
+	return b.Post(a, &Entry{Kind: KindReverse, Points: -take, CentiHours: -centi, Cause: "reverse:" + eventID,
+		CauseEventID: eventID, Ref: ref, Reverses: last, ServiceDay: day, Reason: reason, Street: street,
+		Community: community}, event.PointsEarned, at)
+}
+
+// earnReport credits the reporter of a report closed as valid, once per
+// report.
+func (s *Service) earnReport(ctx context.Context, b *Book, e event.Envelope, d event.ReportStatusChangedData) error {
+	a, err := lockEarner(b, d.WorkerID)
+	if err != nil {
+		return err
+	}
+	ref := "report:" + d.ReportID
+	var done bool
+	if err := b.tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM entries WHERE worker_id = $1 AND ref = $2)",
+		a.WorkerID, ref).Scan(&done); err != nil || done {
+		return err
+	}
+	rule, err := s.store.RuleAt(ctx, b.tx, d.Street, e.Time)
+	if err != nil {
+		return err
+	}
+	day := serviceDay(e.Time)
+	points, wasCapped, err := capped(ctx, b, a, day, rule.DailyCap, int64(rule.PerValidReport))
+	if err != nil {
+		return err
+	}
+	return b.Post(a, &Entry{Kind: KindEarn, Points: points, Cause: "event:" + e.ID, CauseEventID: e.ID, Ref: ref,
+		RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped, Street: d.Street, Community: d.Community},
+		event.PointsEarned, s.now())
+}
+
+// Consumers are the durable consumers the service runs: accounts from the
+// registry, earnings from activity.
+func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects event.Subjects, log *slog.Logger, m *consume.Metrics) []*consume.Runner {
+	filters := func(names []event.Name) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = subjects.Filter(n)
+		}
+		return out
+	}
+	return []*consume.Runner{
+		{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m, Stream: subjects.Stream("registry"),
+			Durable: "points-accounts", Filters: filters(accountEvents), Handle: s.ApplyWorkerEvent},
+		{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m, Stream: subjects.Stream("activity"),
+			Durable: "points-earnings", Filters: filters(earnEvents), Handle: s.Earn,
+			// An earning for an account the registry has not opened yet waits
+			// for it: retries for about an hour before a dead letter.
+			MaxDeliver: 20, Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute}},
+	}
+}
+
+// RunConsumer runs r until ctx ends, starting it again (after a pause)
+// whenever it stops: before the producer has created its stream, or when
+// NATS is away.
+func RunConsumer(ctx context.Context, r *consume.Runner) {
+	for ctx.Err() == nil {
+		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+			r.Logger.Warn("consumer paused", "consumer", r.Durable, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}

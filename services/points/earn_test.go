@@ -1,0 +1,259 @@
+package points_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+)
+
+func TestEarn_attendanceCreditsByTheDefaultRuleOnceHoweverOftenDelivered(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	// Volunteer service of 2.5 hours: 5 for attending + 10 × 2.5 for the hours.
+	e := h.attendance(w, "qishan", "volunteer_service", 2.5, true, time.Now().Add(-time.Hour))
+	for range 4 {
+		h.republish(event.AttendanceRecorded, e)
+	}
+	h.settled()
+	r := h.Must(200, "GET", "/v1/accounts/"+w, h.Worker(w), nil)
+	if r.Num("balance") != 30 || r.Num("hours") != 2.5 || r.Num("star") != 0 || r.Num("next_star_hours") != 100 {
+		t.Fatalf("account: %s", r.Raw)
+	}
+	if n := h.count("SELECT count(*) FROM entries WHERE worker_id = $1", w); n != 1 {
+		t.Fatalf("%d entries for one event delivered five times", n)
+	}
+	if n := h.count("SELECT count(*) FROM inbox WHERE event_id = $1", e.ID); n != 1 {
+		t.Fatalf("%d inbox rows", n)
+	}
+	entries := h.Must(200, "GET", "/v1/accounts/"+w+"/entries", h.Worker(w), nil).Items()
+	first := entries[0].(map[string]any)
+	if first["kind"] != "earn" || first["points"] != 30.0 || first["cause_event_id"] != e.ID || first["balance_after"] != 30.0 {
+		t.Fatalf("entry: %v", first)
+	}
+	// An activity that is not volunteer service earns its attendance points only.
+	h.attendance(w, "qishan", "study", 1.5, false, time.Now().Add(-time.Hour))
+	h.settled()
+	if b := h.balance(w); b != 35 {
+		t.Fatalf("balance %d after a study session", b)
+	}
+	ev := h.events(event.PointsEarned)
+	if len(ev) != 2 {
+		t.Fatalf("%d points.earned events", len(ev))
+	}
+	var d event.PointsData
+	_ = json.Unmarshal(ev[0].Data, &d)
+	if d.WorkerID != w || d.Points != 30 || d.Hours != 2.5 || d.Balance != 30 || d.CauseEventID != e.ID {
+		t.Fatalf("points.earned: %+v", d)
+	}
+	h.checkLedger()
+}
+
+func TestEarn_correctedAttendanceIsReversedAndCreditedAgain(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	act := uuid.NewString()
+	out := time.Now().Add(-3 * time.Hour)
+	data := event.AttendanceData{ActivityID: act, WorkerID: w, Street: "qishan", Kind: "volunteer_service", Hours: 2,
+		VolunteerService: true, CheckedInAt: out.Add(-2 * time.Hour), CheckedOutAt: out}
+	h.publish(event.AttendanceRecorded, "qishan", act, data) // 5 + 20
+	h.settled()
+	// Staff correct it to 3 hours: the 25 are reversed and 35 credited.
+	data.Hours, data.Corrects, data.PreviousHours = 3, true, 2
+	h.publish(event.AttendanceRecorded, "qishan", act, data)
+	h.settled()
+	if b := h.balance(w); b != 35 {
+		t.Fatalf("balance %d after correcting to 3 hours", b)
+	}
+	// The worker spends 30; then the hours are corrected down to 0.5.
+	item := h.item("qishan", "", 30, 5)
+	h.redeem(h.Worker(w), item, 1, uuid.NewString(), 201)
+	data.Hours, data.PreviousHours = 0.5, 3
+	h.publish(event.AttendanceRecorded, "qishan", act, data)
+	h.settled()
+	// Only the 5 left can be taken back; then 5 + 5 are credited for half an hour.
+	if b := h.balance(w); b != 10 {
+		t.Fatalf("balance %d after correcting down past what was spent", b)
+	}
+	kinds := []string{}
+	rows, _ := h.pool.Query(h.ctx, "SELECT kind || ':' || points || ':' || centihours FROM entries WHERE worker_id = $1 ORDER BY seq", w)
+	for rows.Next() {
+		var k string
+		_ = rows.Scan(&k)
+		kinds = append(kinds, k)
+	}
+	want := []string{"earn:25:200", "reverse:-25:-200", "earn:35:300", "redeem:-30:0", "reverse:-5:-300", "earn:10:50"}
+	if len(kinds) != len(want) {
+		t.Fatalf("entries %v, want %v", kinds, want)
+	}
+	for i := range want {
+		if kinds[i] != want[i] {
+			t.Fatalf("entries %v, want %v", kinds, want)
+		}
+	}
+	var reason string
+	_ = h.pool.QueryRow(h.ctx, "SELECT reason FROM entries WHERE worker_id = $1 AND points = -5", w).Scan(&reason)
+	if reason == "corrected" || reason == "" {
+		t.Fatalf("a partial reversal should say what stays spent: %q", reason)
+	}
+	h.checkLedger()
+}
+
+func TestEarn_validReportsAndTheDailyCap(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	valid, invalid := true, false
+	report := func(id string, to string, v *bool) event.Envelope {
+		return h.publish(event.ReportStatusChanged, "qishan", id, event.ReportStatusChangedData{ReportID: id, Street: "qishan",
+			Community: "tashan", Category: "safety_hazard", From: "resolved", To: to, Valid: v, WorkerID: w})
+	}
+	r1 := uuid.NewString()
+	report(r1, "accepted", nil)
+	report(uuid.NewString(), "closed", &invalid)
+	report(r1, "closed", &valid) // 20 points
+	h.settled()
+	if b := h.balance(w); b != 20 {
+		t.Fatalf("balance %d after one valid report", b)
+	}
+	// The same report closed again (say, reopened upstream) earns nothing more.
+	report(r1, "closed", &valid)
+	h.settled()
+	if b := h.balance(w); b != 20 {
+		t.Fatalf("balance %d after the report closed twice", b)
+	}
+	// A long day of service: the default cap of 200 a day holds.
+	day := time.Now().Add(-2 * time.Hour)
+	h.attendance(w, "qishan", "volunteer_service", 12, true, day) // 125
+	h.attendance(w, "qishan", "volunteer_service", 8, true, day)  // 85, capped to 55
+	h.attendance(w, "qishan", "study", 1, false, day)             // 5, capped to 0
+	h.settled()
+	if b := h.balance(w); b != 200 {
+		t.Fatalf("balance %d, want the day's cap of 200", b)
+	}
+	r := h.Must(200, "GET", "/v1/accounts/"+w, h.Worker(w), nil)
+	if r.Num("hours") != 20 {
+		t.Fatalf("hours are not capped: %s", r.Raw)
+	}
+	if n := h.count("SELECT count(*) FROM entries WHERE worker_id = $1 AND capped", w); n != 2 {
+		t.Fatalf("%d capped entries", n)
+	}
+	h.checkLedger()
+}
+
+func TestEarn_waitsForTheAccountToOpen(t *testing.T) {
+	h := newHarness(t, nil)
+	id := uuid.NewString()
+	// The attendance arrives before the registry's event has been seen.
+	h.attendance(id, "qishan", "study", 1, false, time.Now().Add(-time.Hour))
+	time.Sleep(300 * time.Millisecond)
+	h.publish(event.WorkerRegistered, "qishan", id, event.WorkerData{WorkerID: id, Street: "qishan", Community: "tashan",
+		Status: "active"})
+	h.eventually(func() bool { return h.count("SELECT count(*) FROM entries WHERE worker_id = $1", id) == 1 })
+	if b := h.balance(id); b != 5 {
+		t.Fatalf("balance %d", b)
+	}
+}
+
+func TestRules_applyToServiceDoneFromTheirStart(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	start := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	rule := map[string]any{"effective_from": start.Format(time.RFC3339), "per_hour": 20, "per_valid_report": 30,
+		"daily_cap": 500, "per_activity": map[string]int{"volunteer_service": 10, "study": 2}, "note": "2027年新规"}
+	h.Must(201, "POST", "/v1/rules", h.StreetAdmin("qishan"), rule)
+	h.attendance(w, "qishan", "volunteer_service", 1, true, start.Add(-time.Minute)) // before: default 5 + 10
+	h.attendance(w, "qishan", "volunteer_service", 1, true, start.Add(time.Minute))  // after: 10 + 20
+	h.attendance(w, "qishan", "haircut", 1, false, start.Add(time.Minute))           // a kind the rule leaves out: 0
+	h.settled()
+	if b := h.balance(w); b != 45 {
+		t.Fatalf("balance %d, want 15 by the old rule and 30 by the new", b)
+	}
+	r := h.Must(200, "GET", "/v1/rules", h.Staff("qishan", "tashan"), nil)
+	if vs := r.Body["versions"].([]any); len(vs) != 1 || r.Body["current"].(map[string]any)["per_hour"] != 10.0 {
+		t.Fatalf("rules: %s", r.Raw)
+	}
+	// Bad rules name their field and change nothing.
+	cases := []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"in the past", with(rule, map[string]any{"effective_from": "2020-01-01"}), "effective_from"},
+		{"not a time", with(rule, map[string]any{"effective_from": "下周一"}), "effective_from"},
+		{"no daily cap", with(rule, map[string]any{"daily_cap": nil}), "daily_cap"},
+		{"negative per hour", with(rule, map[string]any{"per_hour": -1}), "per_hour"},
+		{"unknown kind", with(rule, map[string]any{"per_activity": map[string]int{"karaoke": 5}}), "per_activity.karaoke"},
+	}
+	for _, tc := range cases {
+		if r := h.Do("POST", "/v1/rules", h.StreetAdmin("qishan"), tc.body); r.Status != 422 || r.Field() != tc.field {
+			t.Errorf("%s: %d %q %s", tc.name, r.Status, r.Field(), r.Raw)
+		}
+	}
+	h.Must(409, "POST", "/v1/rules", h.StreetAdmin("qishan"), rule) // same start again
+	h.Must(403, "POST", "/v1/rules", h.Staff("qishan", "tashan"), rule)
+	h.Must(403, "POST", "/v1/rules", h.Worker(w), rule)
+	if r := h.Do("POST", "/v1/rules", h.StreetAdmin("qishan"), with(rule, map[string]any{"street": "zhifu"})); r.Status != 422 || r.Field() != "street" {
+		t.Fatalf("another street's rule: %d %s", r.Status, r.Raw)
+	}
+	if n := h.count("SELECT count(*) FROM rules"); n != 1 {
+		t.Fatalf("%d rules stored", n)
+	}
+}
+
+func TestStars_levelChangesWithHoursAndIsAnEvent(t *testing.T) {
+	h := newHarness(t, []int{1, 2, 3, 4, 5})
+	w := h.openAccount("qishan", "tashan")
+	h.attendance(w, "qishan", "volunteer_service", 2.5, true, time.Now().Add(-time.Hour))
+	h.settled()
+	r := h.Must(200, "GET", "/v1/accounts/"+w, h.Worker(w), nil)
+	if r.Num("star") != 2 || r.Num("next_star_hours") != 3 {
+		t.Fatalf("account: %s", r.Raw)
+	}
+	ev := h.events(event.StarChanged)
+	var d event.StarChangedData
+	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.From != 0 || d.To != 2 || d.Hours != 2.5 {
+		t.Fatalf("star.changed: %d %+v", len(ev), d)
+	}
+}
+
+func TestLedger_entriesCannotBeChangedOrRemoved(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	h.fund(w, 50)
+	for _, sql := range []string{"UPDATE entries SET points = 5000", "DELETE FROM entries", "TRUNCATE entries CASCADE"} {
+		if _, err := h.pool.Exec(h.ctx, sql); err == nil {
+			t.Errorf("%s succeeded", sql)
+		}
+	}
+	if _, err := h.pool.Exec(h.ctx, "UPDATE accounts SET balance = -1"); err == nil {
+		t.Error("a negative balance was stored")
+	}
+	// A balance that drifts from its entries is caught by the check.
+	if _, err := h.pool.Exec(h.ctx, "UPDATE accounts SET balance = 51"); err != nil {
+		t.Fatal(err)
+	}
+	r := h.Must(200, "GET", "/v1/ledger/check", h.District(), nil)
+	if r.Body["ok"] != false || len(r.Body["mismatches"].([]any)) != 1 {
+		t.Fatalf("check: %s", r.Raw)
+	}
+	h.Must(403, "GET", "/v1/ledger/check", h.Staff("qishan", "tashan"), nil)
+	h.Must(403, "GET", "/v1/ledger/check", h.Worker(w), nil)
+}
+
+func with(base map[string]any, extra map[string]any) map[string]any {
+	b := map[string]any{}
+	for k, v := range base {
+		b[k] = v
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(b, k)
+		} else {
+			b[k] = v
+		}
+	}
+	return b
+}

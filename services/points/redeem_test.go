@@ -1,0 +1,306 @@
+package points_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
+)
+
+// item opens a store (community "" for the whole street) with one item.
+func (h *harness) item(street, community string, price, stock int) string {
+	h.t.Helper()
+	admin := h.StreetAdmin(street)
+	if community != "" {
+		admin = h.Staff(street, community)
+	}
+	store := h.Must(201, "POST", "/v1/stores", admin, map[string]any{"name": "奇山积分超市", "address": "奇山街道党群服务中心"}).Str("id")
+	return h.Must(201, "POST", "/v1/stores/"+store+"/items", admin,
+		map[string]any{"name": "电动车头盔", "price": price, "stock": stock}).Str("id")
+}
+
+// redeem posts a redemption with an Idempotency-Key and checks the status.
+func (h *harness) redeem(token, item string, qty int, key string, want int) testenv.Response {
+	h.t.Helper()
+	return h.Must(want, "POST", "/v1/redemptions", token, map[string]any{"item_id": item, "quantity": qty}, "Idempotency-Key", key)
+}
+
+func (h *harness) stock(item string) int {
+	h.t.Helper()
+	return h.count("SELECT stock FROM items WHERE id = $1", item)
+}
+
+func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	h.fund(w, 100)
+	item := h.item("qishan", "", 30, 5)
+	key := uuid.NewString()
+	first := h.redeem(h.Worker(w), item, 2, key, 201)
+	if first.Str("status") != "placed" || first.Num("points") != 60 || first.Num("balance") != 40 || first.Str("item_name") != "电动车头盔" {
+		t.Fatalf("redemption: %s", first.Raw)
+	}
+	again := h.redeem(h.Worker(w), item, 2, key, 201)
+	if again.Str("id") != first.Str("id") || again.Num("balance") != 40 || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry: %s %v", again.Raw, again.Header)
+	}
+	if h.balance(w) != 40 || h.stock(item) != 3 {
+		t.Fatalf("balance %d stock %d after a retried redemption", h.balance(w), h.stock(item))
+	}
+	// The same key for another request is refused.
+	if r := h.redeem(h.Worker(w), item, 1, key, 422); r.Field() != "Idempotency-Key" {
+		t.Fatalf("reused key: %s", r.Raw)
+	}
+	// Cancelling refunds the points and puts the stock back; once.
+	id := first.Str("id")
+	c := h.Must(200, "POST", "/v1/redemptions/"+id+"/cancel", h.Worker(w), map[string]any{"reason": "不需要了"})
+	if c.Str("status") != "cancelled" || c.Num("balance") != 100 || h.stock(item) != 5 {
+		t.Fatalf("cancelled: %s, stock %d", c.Raw, h.stock(item))
+	}
+	h.Must(409, "POST", "/v1/redemptions/"+id+"/cancel", h.Worker(w), map[string]any{"reason": "again"})
+	// Staff hand an item over; a fulfilled redemption is final.
+	second := h.redeem(h.Worker(w), item, 1, uuid.NewString(), 201).Str("id")
+	h.Must(403, "POST", "/v1/redemptions/"+second+"/fulfil", h.Worker(w), nil)
+	h.Must(404, "POST", "/v1/redemptions/"+second+"/fulfil", h.StreetAdmin("zhifu"), nil)
+	f := h.Must(200, "POST", "/v1/redemptions/"+second+"/fulfil", h.StreetAdmin("qishan"), nil)
+	if f.Str("status") != "fulfilled" || f.Str("closed_by") == "" {
+		t.Fatalf("fulfilled: %s", f.Raw)
+	}
+	h.Must(409, "POST", "/v1/redemptions/"+second+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "x"})
+	// The worker's list, newest first.
+	if items := h.Must(200, "GET", "/v1/redemptions", h.Worker(w), nil).Items(); len(items) != 2 ||
+		items[0].(map[string]any)["id"] != second {
+		t.Fatalf("list: %v", items)
+	}
+	for name, want := range map[event.Name]int{event.PointsRedeemed: 2, event.PointsRefunded: 1, event.PointsAdjusted: 1} {
+		if got := len(h.events(name)); got != want {
+			t.Errorf("%d %s events, want %d", got, name.Type(), want)
+		}
+	}
+	h.checkLedger()
+}
+
+func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	other := h.openAccount("qishan", "tashan")
+	elsewhere := h.openAccount("zhifu", "baishi")
+	h.fund(w, 100)
+	item := h.item("qishan", "", 30, 5)
+	zhifuItem := h.item("zhifu", "", 10, 5)
+	cases := []struct {
+		name   string
+		token  string
+		body   any
+		key    string
+		status int
+		field  string
+	}{
+		{"unknown item", h.Worker(w), map[string]any{"item_id": uuid.NewString(), "quantity": 1}, "k1", 404, ""},
+		{"item not an id", h.Worker(w), map[string]any{"item_id": "头盔", "quantity": 1}, "k2", 422, "item_id"},
+		{"quantity 0", h.Worker(w), map[string]any{"item_id": item, "quantity": 0}, "k3", 422, "quantity"},
+		{"quantity huge", h.Worker(w), map[string]any{"item_id": item, "quantity": 1000000}, "k4", 422, "quantity"},
+		{"no quantity", h.Worker(w), map[string]any{"item_id": item}, "k5", 422, "quantity"},
+		{"no idempotency key", h.Worker(w), map[string]any{"item_id": item, "quantity": 1}, "", 422, "Idempotency-Key"},
+		{"for someone else", h.Worker(w), map[string]any{"item_id": item, "quantity": 1, "worker_id": other}, "k6", 403, ""},
+		{"too dear", h.Worker(w), map[string]any{"item_id": item, "quantity": 4}, "k7", 409, ""},
+		{"more than the stock", h.Worker(w), map[string]any{"item_id": item, "quantity": 6}, "k8", 409, ""},
+		{"another street's store", h.Worker(w), map[string]any{"item_id": zhifuItem, "quantity": 1}, "k9", 404, ""},
+		{"staff without a worker", h.StreetAdmin("qishan"), map[string]any{"item_id": item, "quantity": 1}, "k10", 422, "worker_id"},
+		{"staff for another street's worker", h.StreetAdmin("qishan"), map[string]any{"item_id": item, "quantity": 1, "worker_id": elsewhere}, "k11", 404, ""},
+		{"unknown field", h.Worker(w), map[string]any{"item_id": item, "quantity": 1, "price": 0}, "k12", 400, "price"},
+	}
+	snapshot := func() string {
+		var s string
+		_ = h.pool.QueryRow(h.ctx, `SELECT (SELECT count(*) FROM entries) || '/' || (SELECT sum(balance) FROM accounts) || '/' ||
+			(SELECT sum(stock) FROM items) || '/' || (SELECT count(*) FROM redemptions)`).Scan(&s)
+		return s
+	}
+	before := snapshot()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var headers []string
+			if tc.key != "" {
+				headers = []string{"Idempotency-Key", tc.key}
+			}
+			r := h.Do("POST", "/v1/redemptions", tc.token, tc.body, headers...)
+			if r.Status != tc.status || r.Field() != tc.field || r.Str("detail") == "" {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), tc.status, tc.field, r.Raw)
+			}
+		})
+	}
+	// Adjustments: a reason is required, and no balance goes below zero.
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+		field  string
+	}{
+		{map[string]any{"points": 10}, 422, "reason"},
+		{map[string]any{"points": 0, "reason": "调整"}, 422, "points"},
+		{map[string]any{"points": -101, "reason": "扣回误发积分"}, 409, ""},
+	} {
+		if r := h.Do("POST", "/v1/accounts/"+w+"/adjustments", h.District(), tc.body); r.Status != tc.status || r.Field() != tc.field {
+			t.Errorf("adjust %v: %d %q %s", tc.body, r.Status, r.Field(), r.Raw)
+		}
+	}
+	h.Must(403, "POST", "/v1/accounts/"+w+"/adjustments", h.Worker(w), map[string]any{"points": 10, "reason": "自己加分"})
+	h.Must(404, "POST", "/v1/accounts/"+w+"/adjustments", h.StreetAdmin("zhifu"), map[string]any{"points": 10, "reason": "跨街道"})
+	if after := snapshot(); after != before {
+		t.Fatalf("state changed: %s → %s", before, after)
+	}
+	h.checkLedger()
+}
+
+func TestAdjust_isAuditedAndARetryWithItsKeyAdjustsOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	body := map[string]any{"points": 15, "reason": "补记3月义诊服务"}
+	first := h.Must(201, "POST", "/v1/accounts/"+w+"/adjustments", h.Staff("qishan", "tashan"), body, "Idempotency-Key", "adj-1")
+	again := h.Must(201, "POST", "/v1/accounts/"+w+"/adjustments", h.Staff("qishan", "tashan"), body, "Idempotency-Key", "adj-1")
+	if first.Str("id") != again.Str("id") || again.Header.Get("Idempotent-Replayed") != "true" || h.balance(w) != 15 {
+		t.Fatalf("retry: %s / %s, balance %d", first.Raw, again.Raw, h.balance(w))
+	}
+	if first.Str("actor") != "community_staff-test" || first.Str("reason") != "补记3月义诊服务" || first.Str("kind") != "adjust" {
+		t.Fatalf("entry: %s", first.Raw)
+	}
+	var d event.PointsData
+	ev := h.events(event.PointsAdjusted)
+	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.Reason != "补记3月义诊服务" || d.Points != 15 {
+		t.Fatalf("points.adjusted: %d %+v", len(ev), d)
+	}
+}
+
+func TestAccounts_workersSeeTheirOwnAndStaffTheirScope(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	other := h.openAccount("qishan", "tashan")
+	for range 5 {
+		h.fund(w, 1)
+	}
+	h.Must(403, "GET", "/v1/accounts/"+w, h.Worker(other), nil)
+	h.Must(403, "GET", "/v1/accounts/"+w+"/entries", h.Worker(other), nil)
+	h.Must(404, "GET", "/v1/accounts/"+w, h.Staff("qishan", "changsheng"), nil)
+	h.Must(404, "GET", "/v1/accounts/"+w, h.StreetAdmin("zhifu"), nil)
+	h.Must(200, "GET", "/v1/accounts/"+w, h.Staff("qishan", "tashan"), nil)
+	h.Must(404, "GET", "/v1/accounts/nope", h.District(), nil)
+	// Entries page newest first.
+	p1 := h.Must(200, "GET", "/v1/accounts/"+w+"/entries?limit=3", h.Worker(w), nil)
+	p2 := h.Must(200, "GET", "/v1/accounts/"+w+"/entries?limit=3&before="+p1.Str("next"), h.Worker(w), nil)
+	if len(p1.Items()) != 3 || len(p2.Items()) != 2 || p2.Str("next") != "" ||
+		p1.Items()[0].(map[string]any)["balance_after"] != 5.0 || p2.Items()[1].(map[string]any)["balance_after"] != 1.0 {
+		t.Fatalf("pages: %s / %s", p1.Raw, p2.Raw)
+	}
+	if r := h.Do("GET", "/v1/accounts/"+w+"/entries?limit=0", h.Worker(w), nil); r.Status != 422 || r.Field() != "limit" {
+		t.Fatalf("limit 0: %d %s", r.Status, r.Raw)
+	}
+}
+
+// rawPost posts from a goroutine (no testing.T calls): the status and body.
+func rawPost(url, token, key string, body any) (int, []byte, error) {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest("POST", url, bytes.NewReader(raw))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+// race sends n redemptions of one item per worker, all at once, and counts
+// the answers by status.
+func (h *harness) race(workers []string, item string, n int) map[int]int {
+	h.t.Helper()
+	tokens := map[string]string{}
+	for _, w := range workers {
+		tokens[w] = h.Worker(w)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[int]int{}
+	start := make(chan struct{})
+	for _, w := range workers {
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				status, body, err := rawPost(h.URL+"/v1/redemptions", tokens[w], fmt.Sprintf("%s-%d", w, i),
+					map[string]any{"item_id": item, "quantity": 1})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil || (status != 201 && status != 409) {
+					counts[-1]++
+					h.t.Errorf("redemption: %d %v %s", status, err, body)
+					return
+				}
+				counts[status]++
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	return counts
+}
+
+func TestRedeem_1000ConcurrentRedemptionsAcceptExactlyWhatIsAffordable(t *testing.T) {
+	h := newHarness(t, nil)
+	// Round one, balances are the limit: 50 workers with 100 points each send
+	// 20 redemptions of a 30-point item with plenty of stock; each can afford 3.
+	var rich, poor []string
+	for range 50 {
+		w := h.openAccount("qishan", "tashan")
+		h.fund(w, 100)
+		poor = append(poor, w)
+	}
+	plenty := h.item("qishan", "", 30, 10000)
+	if c := h.race(poor, plenty, 20); c[201] != 150 || c[409] != 850 {
+		t.Fatalf("balance-limited: %v", c)
+	}
+	for _, w := range poor {
+		if b := h.balance(w); b != 10 {
+			t.Fatalf("worker %s has %d points left, want 10", w, b)
+		}
+	}
+	if s := h.stock(plenty); s != 10000-150 {
+		t.Fatalf("stock %d", s)
+	}
+	// Round two, stock is the limit: 50 workers with 1,000 points each send
+	// 20 redemptions of a 10-point item of which 100 are on the shelf.
+	for range 50 {
+		w := h.openAccount("qishan", "changsheng")
+		h.fund(w, 1000)
+		rich = append(rich, w)
+	}
+	scarce := h.item("qishan", "", 10, 100)
+	if c := h.race(rich, scarce, 20); c[201] != 100 || c[409] != 900 {
+		t.Fatalf("stock-limited: %v", c)
+	}
+	if s := h.stock(scarce); s != 0 {
+		t.Fatalf("stock %d", s)
+	}
+	var spent int64
+	_ = h.pool.QueryRow(h.ctx, "SELECT 50 * 1000 - sum(balance) FROM accounts WHERE community = 'changsheng'").Scan(&spent)
+	if spent != 1000 {
+		t.Fatalf("%d points spent on 100 items of 10", spent)
+	}
+	if n := h.count("SELECT count(*) FROM accounts WHERE balance < 0") + h.count("SELECT count(*) FROM items WHERE stock < 0"); n != 0 {
+		t.Fatalf("%d negative balances or stocks", n)
+	}
+	h.checkLedger()
+}

@@ -1,0 +1,266 @@
+package points
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+// The points supermarket (积分超市): stores of a street or a community,
+// items with a points price and stock.
+
+// Shop is a points supermarket. Community "" serves the whole street.
+type Shop struct {
+	ID        uuid.UUID `json:"id"`
+	Street    string    `json:"street"`
+	Community string    `json:"community,omitempty"`
+	Name      string    `json:"name"`
+	Address   string    `json:"address,omitempty"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Item is something a store gives for points.
+type Item struct {
+	ID        uuid.UUID `json:"id"`
+	StoreID   uuid.UUID `json:"store_id"`
+	Name      string    `json:"name"`
+	Price     int       `json:"price"`
+	Stock     int       `json:"stock"`
+	Stocked   int64     `json:"stocked"` // everything ever put on the shelf
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// StoreInput opens a store.
+type StoreInput struct {
+	Name      string `json:"name"`
+	Address   string `json:"address"`
+	Street    string `json:"street"`
+	Community string `json:"community"`
+}
+
+// ItemInput puts an item on a store's shelf.
+type ItemInput struct {
+	Name  string `json:"name"`
+	Price *int   `json:"price"`
+	Stock *int   `json:"stock"`
+}
+
+// RestockInput adds stock to an item.
+type RestockInput struct {
+	Quantity *int `json:"quantity"`
+}
+
+// Limits of the supermarket.
+const (
+	MaxPrice       = 100000
+	MaxStock       = 1000000
+	MaxRedeemCount = 20 // items in one redemption
+)
+
+var (
+	errStoreNotFound = fault.NotFoundf("store not found")
+	errItemNotFound  = fault.NotFoundf("item not found")
+)
+
+// manages reports whether staff p looks after a place: a street-wide one
+// needs the whole street.
+func manages(p auth.Principal, street, community string) bool {
+	if !p.IsStaff() {
+		return false
+	}
+	if community == "" {
+		return p.SeesStreet(street)
+	}
+	return p.SeesCommunity(street, community)
+}
+
+// serves reports whether a store serves a worker's account.
+func (sh Shop) serves(a Account) bool {
+	return sh.Street == a.Street && (sh.Community == "" || sh.Community == a.Community)
+}
+
+// visibleTo reports whether p may see the store: its staff, community staff
+// of its street for a street-wide store, and the workers it serves.
+func (sh Shop) visibleTo(p auth.Principal, a *Account) bool {
+	if p.Role == auth.Worker {
+		return a != nil && sh.serves(*a)
+	}
+	return manages(p, sh.Street, sh.Community) ||
+		(p.Role == auth.CommunityStaff && sh.Community == "" && sh.Street == p.Street)
+}
+
+// placeOf decides the street and community of what staff create, from what
+// they asked for and their scope.
+func placeOf(c *validate.Collector, p auth.Principal, street, community string) (string, string) {
+	street, community = strings.TrimSpace(street), strings.TrimSpace(community)
+	switch p.Role {
+	case auth.DistrictAdmin:
+		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
+	case auth.StreetAdmin:
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
+		street = p.Street
+	case auth.CommunityStaff:
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
+		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
+		street, community = p.Street, p.Community
+	}
+	c.Check(len(street) <= 64, "street", validate.CodeTooLong, "at most 64 characters")
+	c.Check(len(community) <= 64, "community", validate.CodeTooLong, "at most 64 characters")
+	return street, community
+}
+
+// OpenStore opens a points supermarket in the caller's scope.
+func (s *Service) OpenStore(ctx context.Context, p auth.Principal, in StoreInput) (Shop, error) {
+	if !p.IsStaff() {
+		return Shop{}, fault.Forbiddenf("only staff open stores")
+	}
+	sh := Shop{ID: newID(), CreatedBy: p.Subject, CreatedAt: s.now()}
+	var c validate.Collector
+	sh.Street, sh.Community = placeOf(&c, p, in.Street, in.Community)
+	sh.Name = c.Text("name", in.Name, 1, 100)
+	sh.Address = c.Text("address", in.Address, 0, 200)
+	if err := c.Err(); err != nil {
+		return Shop{}, err
+	}
+	if err := s.store.AddShop(ctx, sh); err != nil {
+		return Shop{}, err
+	}
+	return sh, nil
+}
+
+// callerAccount is the account of a worker token.
+func (s *Service) callerAccount(ctx context.Context, p auth.Principal) (*Account, error) {
+	id, err := uuid.Parse(p.WorkerID)
+	if err != nil {
+		return nil, errNoAccountYet
+	}
+	a, found, err := s.store.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errNoAccountYet
+	}
+	return &a, nil
+}
+
+// ListStores lists the stores the caller may use or look after.
+func (s *Service) ListStores(ctx context.Context, p auth.Principal, street string) ([]Shop, error) {
+	var a *Account
+	if p.Role == auth.Worker {
+		var err error
+		if a, err = s.callerAccount(ctx, p); err != nil {
+			return nil, err
+		}
+		street = a.Street
+	} else if p.Role != auth.DistrictAdmin {
+		street = p.Street
+	}
+	shops, err := s.store.Shops(ctx, street)
+	if err != nil {
+		return nil, err
+	}
+	out := []Shop{}
+	for _, sh := range shops {
+		if sh.visibleTo(p, a) {
+			out = append(out, sh)
+		}
+	}
+	return out, nil
+}
+
+// shopFor returns a store the caller may see (and, with manage, look after).
+func (s *Service) shopFor(ctx context.Context, p auth.Principal, id uuid.UUID, manage bool) (Shop, error) {
+	sh, found, err := s.store.Shop(ctx, id)
+	if err != nil {
+		return Shop{}, err
+	}
+	if !found {
+		return Shop{}, errStoreNotFound
+	}
+	var a *Account
+	if p.Role == auth.Worker {
+		if a, err = s.callerAccount(ctx, p); err != nil {
+			return Shop{}, err
+		}
+	}
+	if !sh.visibleTo(p, a) {
+		return Shop{}, errStoreNotFound
+	}
+	if manage && !manages(p, sh.Street, sh.Community) {
+		return Shop{}, fault.Forbiddenf("only the store's own staff manage its shelf")
+	}
+	return sh, nil
+}
+
+// AddItem puts an item on a store's shelf.
+func (s *Service) AddItem(ctx context.Context, p auth.Principal, storeID uuid.UUID, in ItemInput) (Item, error) {
+	if !p.IsStaff() {
+		return Item{}, fault.Forbiddenf("only staff manage stores")
+	}
+	var c validate.Collector
+	at := s.now()
+	it := Item{ID: newID(), StoreID: storeID, Active: true, CreatedAt: at, UpdatedAt: at}
+	it.Name = c.Text("name", in.Name, 1, 100)
+	it.Price = amount(&c, "price", in.Price, 1, MaxPrice)
+	it.Stock = amount(&c, "stock", in.Stock, 0, MaxStock)
+	it.Stocked = int64(it.Stock)
+	if err := c.Err(); err != nil {
+		return Item{}, err
+	}
+	if _, err := s.shopFor(ctx, p, storeID, true); err != nil {
+		return Item{}, err
+	}
+	if err := s.store.AddItem(ctx, it); err != nil {
+		return Item{}, err
+	}
+	return it, nil
+}
+
+// ListItems lists a store's items for those who may see the store.
+func (s *Service) ListItems(ctx context.Context, p auth.Principal, storeID uuid.UUID) ([]Item, error) {
+	if _, err := s.shopFor(ctx, p, storeID, false); err != nil {
+		return nil, err
+	}
+	return s.store.Items(ctx, storeID)
+}
+
+// Restock adds stock to an item.
+func (s *Service) Restock(ctx context.Context, p auth.Principal, itemID uuid.UUID, in RestockInput) (Item, error) {
+	if !p.IsStaff() {
+		return Item{}, fault.Forbiddenf("only staff manage stores")
+	}
+	var c validate.Collector
+	q := amount(&c, "quantity", in.Quantity, 1, MaxStock)
+	if err := c.Err(); err != nil {
+		return Item{}, err
+	}
+	it, found, err := s.store.Item(ctx, itemID)
+	if err != nil {
+		return Item{}, err
+	}
+	if !found {
+		return Item{}, errItemNotFound
+	}
+	if _, err := s.shopFor(ctx, p, it.StoreID, true); err != nil {
+		if fault.KindOf(err) == fault.NotFound {
+			return Item{}, errItemNotFound
+		}
+		return Item{}, err
+	}
+	it, err = s.store.Restock(ctx, itemID, q, s.now())
+	if err != nil {
+		return Item{}, fmt.Errorf("restock %s: %w", itemID, err)
+	}
+	return it, nil
+}

@@ -1,0 +1,282 @@
+package points
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+const shopCols = "id, street, community, name, address, created_by, created_at"
+
+func scanShop(row pgx.Row) (Shop, error) {
+	var sh Shop
+	err := row.Scan(&sh.ID, &sh.Street, &sh.Community, &sh.Name, &sh.Address, &sh.CreatedBy, &sh.CreatedAt)
+	return sh, err
+}
+
+// AddShop stores a new store.
+func (s *Store) AddShop(ctx context.Context, sh Shop) error {
+	_, err := s.pool.Exec(ctx, "INSERT INTO stores ("+shopCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		sh.ID, sh.Street, sh.Community, sh.Name, sh.Address, sh.CreatedBy, sh.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("add store: %w", err)
+	}
+	return nil
+}
+
+// Shops lists the stores of a street ("" for all), by id.
+func (s *Store) Shops(ctx context.Context, street string) ([]Shop, error) {
+	var f db.Filter
+	f.Eq("street", street)
+	rows, err := s.pool.Query(ctx, "SELECT "+shopCols+" FROM stores"+f.Clause()+" ORDER BY id", f.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("list stores: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Shop, error) { return scanShop(row) })
+}
+
+// Shop returns one store.
+func (s *Store) Shop(ctx context.Context, id uuid.UUID) (Shop, bool, error) {
+	sh, err := scanShop(s.pool.QueryRow(ctx, "SELECT "+shopCols+" FROM stores WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Shop{}, false, nil
+	}
+	if err != nil {
+		return Shop{}, false, fmt.Errorf("store %s: %w", id, err)
+	}
+	return sh, true, nil
+}
+
+const itemCols = "id, store_id, name, price, stock, stocked, active, created_at, updated_at"
+
+func scanItem(row pgx.Row) (Item, error) {
+	var it Item
+	err := row.Scan(&it.ID, &it.StoreID, &it.Name, &it.Price, &it.Stock, &it.Stocked, &it.Active, &it.CreatedAt, &it.UpdatedAt)
+	return it, err
+}
+
+// AddItem stores a new item.
+func (s *Store) AddItem(ctx context.Context, it Item) error {
+	_, err := s.pool.Exec(ctx, "INSERT INTO items ("+itemCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		it.ID, it.StoreID, it.Name, it.Price, it.Stock, it.Stocked, it.Active, it.CreatedAt, it.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("add item: %w", err)
+	}
+	return nil
+}
+
+// Items lists a store's items.
+func (s *Store) Items(ctx context.Context, storeID uuid.UUID) ([]Item, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+itemCols+" FROM items WHERE store_id = $1 ORDER BY id", storeID)
+	if err != nil {
+		return nil, fmt.Errorf("items of %s: %w", storeID, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Item, error) { return scanItem(row) })
+}
+
+// Item returns one item.
+func (s *Store) Item(ctx context.Context, id uuid.UUID) (Item, bool, error) {
+	it, err := scanItem(s.pool.QueryRow(ctx, "SELECT "+itemCols+" FROM items WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Item{}, false, nil
+	}
+	if err != nil {
+		return Item{}, false, fmt.Errorf("item %s: %w", id, err)
+	}
+	return it, true, nil
+}
+
+// Restock adds q to an item's stock, up to MaxStock on the shelf.
+func (s *Store) Restock(ctx context.Context, id uuid.UUID, q int, at time.Time) (Item, error) {
+	it, err := scanItem(s.pool.QueryRow(ctx, `UPDATE items SET stock = stock + $2, stocked = stocked + $2, updated_at = $3
+		WHERE id = $1 AND stock + $2 <= $4 RETURNING `+itemCols, id, q, at, MaxStock))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Item{}, fault.Conflictf("a shelf holds at most %d of an item", MaxStock)
+	}
+	return it, err
+}
+
+const redemptionCols = `r.id, r.worker_id, r.item_id, i.name, r.store_id, r.street, r.community, r.quantity, r.points,
+	r.status, r.cancel_reason, r.closed_by, r.created_at, r.closed_at, r.caller, r.idempotency_key, r.request_hash,
+	(SELECT balance_after FROM entries WHERE cause = 'redeem:' || r.id)`
+
+const redemptionFrom = " FROM redemptions r JOIN items i ON i.id = r.item_id"
+
+func scanRedemption(row pgx.Row) (Redemption, error) {
+	var r Redemption
+	err := row.Scan(&r.ID, &r.WorkerID, &r.ItemID, &r.ItemName, &r.StoreID, &r.Street, &r.Community, &r.Quantity,
+		&r.Points, &r.Status, &r.CancelReason, &r.ClosedBy, &r.CreatedAt, &r.ClosedAt, &r.caller, &r.key, &r.hash, &r.Balance)
+	return r, err
+}
+
+// errKeyRace is an insert that lost to another request with the same key.
+var errKeyRace = errors.New("idempotency key taken concurrently")
+
+// Redeem records a redemption r (its worker, item, quantity, caller, key
+// and hash set) in one transaction: it locks the account and then the item,
+// lets check decide and fill in r, takes the stock and posts the debit. A
+// key already used by the caller answers the first redemption (replayed)
+// or, with another request, a validation error.
+func (s *Store) Redeem(ctx context.Context, stars []int, r *Redemption, check func(a *Account, sh Shop, it Item) error) (replayed bool, err error) {
+	err = s.write(ctx, stars, func(b *Book) error {
+		a, err := b.Lock(r.WorkerID)
+		if err != nil {
+			return err
+		}
+		// Checked under the account's lock: a retry racing its original
+		// waits for it and then finds it.
+		prev, err := scanRedemption(b.tx.QueryRow(ctx, "SELECT "+redemptionCols+redemptionFrom+
+			" WHERE r.caller = $1 AND r.idempotency_key = $2", r.caller, r.key))
+		if err == nil {
+			if !bytes.Equal(prev.hash, r.hash) {
+				return validate.Errors{{Field: "Idempotency-Key", Code: "reused",
+					Message: "this key was used for a different redemption; use a new key for a new request"}}
+			}
+			*r, replayed = prev, true
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		it, err := scanItem(b.tx.QueryRow(ctx, "SELECT "+itemCols+" FROM items WHERE id = $1 FOR UPDATE", r.ItemID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errItemNotFound
+		}
+		if err != nil {
+			return err
+		}
+		sh, err := scanShop(b.tx.QueryRow(ctx, "SELECT "+shopCols+" FROM stores WHERE id = $1", it.StoreID))
+		if err != nil {
+			return err
+		}
+		if err := check(a, sh, it); err != nil {
+			return err
+		}
+		if _, err := b.tx.Exec(ctx, "UPDATE items SET stock = stock - $2, updated_at = $3 WHERE id = $1",
+			it.ID, r.Quantity, r.CreatedAt); err != nil {
+			return err
+		}
+		_, err = b.tx.Exec(ctx, `INSERT INTO redemptions (id, worker_id, item_id, store_id, street, community, quantity,
+			points, status, caller, idempotency_key, request_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.ID, r.WorkerID, r.ItemID, r.StoreID, r.Street, r.Community, r.Quantity, r.Points, r.Status,
+			r.caller, r.key, r.hash, r.CreatedAt)
+		if db.IsUniqueViolation(err, "") {
+			return errKeyRace
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.Post(a, r.entry(KindRedeem, -r.Points, r.caller, ""), redeemedEvent(KindRedeem), r.CreatedAt); err != nil {
+			return err
+		}
+		r.Balance = &a.Balance
+		return nil
+	})
+	return replayed, err
+}
+
+// Redemption returns one redemption.
+func (s *Store) Redemption(ctx context.Context, id uuid.UUID) (Redemption, bool, error) {
+	r, err := scanRedemption(s.pool.QueryRow(ctx, "SELECT "+redemptionCols+redemptionFrom+" WHERE r.id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Redemption{}, false, nil
+	}
+	if err != nil {
+		return Redemption{}, false, fmt.Errorf("redemption %s: %w", id, err)
+	}
+	return r, true, nil
+}
+
+// CloseRedemption locks the redemption's account, the redemption and its
+// item (the same order as Redeem), lets change close it, and stores it; an
+// entry change returns (a refund) is posted and its stock put back.
+func (s *Store) CloseRedemption(ctx context.Context, stars []int, id uuid.UUID, change func(r *Redemption) (*Entry, error)) (Redemption, error) {
+	var r Redemption
+	err := s.write(ctx, stars, func(b *Book) error {
+		var workerID uuid.UUID
+		err := b.tx.QueryRow(ctx, "SELECT worker_id FROM redemptions WHERE id = $1", id).Scan(&workerID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errRedemptionNotFound
+		}
+		if err != nil {
+			return err
+		}
+		a, err := b.Lock(workerID)
+		if err != nil {
+			return err
+		}
+		r, err = scanRedemption(b.tx.QueryRow(ctx, "SELECT "+redemptionCols+redemptionFrom+" WHERE r.id = $1 FOR UPDATE OF r", id))
+		if err != nil {
+			return err
+		}
+		if _, err := b.tx.Exec(ctx, "SELECT 1 FROM items WHERE id = $1 FOR UPDATE", r.ItemID); err != nil {
+			return err
+		}
+		e, err := change(&r)
+		if err != nil {
+			return err
+		}
+		if _, err := b.tx.Exec(ctx, `UPDATE redemptions SET status = $2, cancel_reason = $3, closed_by = $4, closed_at = $5
+			WHERE id = $1`, r.ID, r.Status, r.CancelReason, r.ClosedBy, r.ClosedAt); err != nil {
+			return err
+		}
+		if e == nil {
+			return nil
+		}
+		if _, err := b.tx.Exec(ctx, "UPDATE items SET stock = stock + $2, updated_at = $3 WHERE id = $1",
+			r.ItemID, r.Quantity, *r.ClosedAt); err != nil {
+			return err
+		}
+		if err := b.Post(a, e, redeemedEvent(e.Kind), *r.ClosedAt); err != nil {
+			return err
+		}
+		r.Balance = &a.Balance
+		return nil
+	})
+	if err != nil {
+		return Redemption{}, fmt.Errorf("redemption %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// ListRedemptions returns a page of redemptions, newest first.
+func (s *Store) ListRedemptions(ctx context.Context, q RedemptionQuery) (Page[Redemption], error) {
+	var f db.Filter
+	f.Eq("r.worker_id", q.WorkerID)
+	f.Eq("r.store_id", q.StoreID)
+	f.Eq("r.status", q.Status)
+	f.Eq("r.street", q.Street)
+	f.Eq("r.community", q.Commun)
+	if q.After != "" {
+		f.Where("r.id < $%d", q.After)
+	}
+	f.Args = append(f.Args, q.Limit+1)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT %s%s%s ORDER BY r.id DESC LIMIT $%d", redemptionCols, redemptionFrom,
+		f.Clause(), len(f.Args)), f.Args...)
+	if err != nil {
+		return Page[Redemption]{}, fmt.Errorf("list redemptions: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Redemption, error) { return scanRedemption(row) })
+	if err != nil {
+		return Page[Redemption]{}, fmt.Errorf("list redemptions: %w", err)
+	}
+	p := Page[Redemption]{Items: items}
+	if p.Items == nil {
+		p.Items = []Redemption{}
+	}
+	if len(items) > q.Limit {
+		p.Items = items[:q.Limit]
+		p.Next = items[q.Limit-1].ID.String()
+	}
+	return p, nil
+}

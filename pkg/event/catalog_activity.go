@@ -45,7 +45,9 @@ type AttendanceData struct {
 	CheckedInAt      time.Time `json:"checked_in_at"`
 	CheckedOutAt     time.Time `json:"checked_out_at"`
 	// Corrects marks a staff correction of an attendance already recorded:
-	// Hours replaces PreviousHours, so a consumer credits the difference.
+	// Hours replaces PreviousHours (absent when it was 0). A consumer
+	// replaces what the earlier record gave; points reverses its entries
+	// for the activity and worker and credits the corrected hours.
 	Corrects      bool    `json:"corrects,omitempty"`
 	PreviousHours float64 `json:"previous_hours,omitempty"`
 }

@@ -66,14 +66,14 @@ type ProjectData struct {
 
 // TaskData is the data of activity.task.created and .status_changed. From
 // and To are set on status changes. PersonSubject is the account of the
-// responsible person when they have one, so they can be reminded.
+// responsible person when they have one, so they can be reminded; their name
+// stays in the service, as no person's name travels in events.
 type TaskData struct {
 	TaskID        string    `json:"task_id"`
 	ProjectID     string    `json:"project_id"`
 	Street        string    `json:"street"`
 	Community     string    `json:"community,omitempty"`
 	Unit          string    `json:"unit"`
-	Person        string    `json:"person"`
 	PersonSubject string    `json:"person_subject,omitempty"`
 	Deadline      time.Time `json:"deadline"`
 	Status        string    `json:"status"`

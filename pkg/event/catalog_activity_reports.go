@@ -18,6 +18,8 @@ type ReportSubmittedData struct {
 	Lat       float64   `json:"lat"`
 	Lng       float64   `json:"lng"`
 	DueAt     time.Time `json:"due_at"`
+	// WorkerID is the reporter, so notification can confirm the report.
+	WorkerID string `json:"worker_id"`
 }
 
 // ReportStatusChangedData is the data of activity.report.status_changed.

@@ -357,7 +357,7 @@ type TaskTransition struct {
 
 func (t Task) event(name event.Name, from string) pending {
 	return pending{name, t.Street, t.ID.String(), event.TaskData{TaskID: t.ID.String(), ProjectID: t.ProjectID.String(),
-		Street: t.Street, Community: t.Community, Unit: t.Unit, Person: t.Person, PersonSubject: t.PersonSubject,
+		Street: t.Street, Community: t.Community, Unit: t.Unit, PersonSubject: t.PersonSubject,
 		Deadline: t.Deadline, Status: t.Status, From: from}}
 }
 

@@ -202,6 +202,8 @@ func (s *Service) SubmitReport(ctx context.Context, p auth.Principal, sub Report
 	}
 	r.Address = c.Text("address", in.Address, 0, 200)
 	r.Community = c.Text("community", in.Community, 0, 64)
+	c.Check(r.Community == "" || event.ValidToken(r.Community), "community", validate.CodeInvalidFormat,
+		"must be a community code (letters, digits, - or _)")
 	if r.Community == "" {
 		r.Community = w.Community
 	}
@@ -253,7 +255,7 @@ func (s *Service) SubmitReport(ctx context.Context, p auth.Principal, sub Report
 func (r Report) submittedEvent() pending {
 	return pending{event.ReportSubmitted, r.Street, r.ID.String(), event.ReportSubmittedData{
 		ReportID: r.ID.String(), Street: r.Street, Community: r.Community, Category: r.Category,
-		Lat: r.Lat, Lng: r.Lng, DueAt: r.DueAt,
+		Lat: r.Lat, Lng: r.Lng, DueAt: r.DueAt, WorkerID: r.ReporterID.String(),
 	}}
 }
 

@@ -174,6 +174,15 @@ func (r *Runner) process(ctx context.Context, msg jetstream.Msg) {
 // apply runs the handler and records the inbox row in one transaction.
 // It reports dup=true when the event had already been handled.
 func (r *Runner) apply(ctx context.Context, e event.Envelope) (dup bool, err error) {
+	hooks := &commitHooks{}
+	ctx = context.WithValue(ctx, hooksKey{}, hooks)
+	defer func() {
+		if err == nil {
+			for _, fn := range hooks.fns {
+				fn()
+			}
+		}
+	}()
 	err = db.InTx(ctx, r.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx,
 			"INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -188,6 +197,21 @@ func (r *Runner) apply(ctx context.Context, e event.Envelope) (dup bool, err err
 		return r.Handle(ctx, tx, e)
 	})
 	return dup, err
+}
+
+type commitHooks struct{ fns []func() }
+
+type hooksKey struct{}
+
+// AfterCommit runs fn once the handler's transaction has committed — for
+// what must not happen if it rolls back, such as counting a business metric.
+// Outside a handler it runs fn at once.
+func AfterCommit(ctx context.Context, fn func()) {
+	if h, ok := ctx.Value(hooksKey{}).(*commitHooks); ok {
+		h.fns = append(h.fns, fn)
+		return
+	}
+	fn()
 }
 
 func isPermanent(err error) bool {

@@ -413,3 +413,33 @@ func TestRunner_malformedEventDeadLettered(t *testing.T) {
 		})
 	}
 }
+
+func TestRunner_afterCommitRunsOnceAfterTheCommittedAttempt(t *testing.T) {
+	e := setup(t)
+	ev, data := newEvent(t, "w-1")
+	e.publish(t, data, ev.ID)
+	var ran, committedBefore atomic.Int64
+	r := &consume.Runner{Pool: e.pool, JS: e.js, Subjects: e.subj, Stream: e.subj.Stream("registry"), Durable: e.durable,
+		Backoff: []time.Duration{10 * time.Millisecond},
+		Handle: func(ctx context.Context, tx pgx.Tx, ev event.Envelope) error {
+			consume.AfterCommit(ctx, func() {
+				ran.Add(1)
+				// The hook sees the committed inbox row.
+				committedBefore.Store(int64(e.count(t, "SELECT count(*) FROM inbox WHERE event_id = $1", ev.ID)))
+			})
+			if e.calls.Add(1) <= 2 {
+				return errors.New("not yet")
+			}
+			return nil
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	eventually(t, 10*time.Second, "the hook did not run", func() bool { return ran.Load() == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if got := ran.Load(); got != 1 || e.calls.Load() != 3 || committedBefore.Load() != 1 {
+		t.Fatalf("hook ran %d times over %d attempts (inbox row seen: %d); want once, after the third commits",
+			got, e.calls.Load(), committedBefore.Load())
+	}
+}

@@ -139,12 +139,12 @@ func organiserScope(c *validate.Collector, p auth.Principal, street, community s
 		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
 		street, community = p.Street, p.Community
 	}
-	if len(street) > 64 {
-		c.Add("street", validate.CodeTooLong, "at most 64 characters")
-	}
-	if len(community) > 64 {
-		c.Add("community", validate.CodeTooLong, "at most 64 characters")
-	}
+	// Codes name NATS subject tokens and scopes: lower-case letters,
+	// digits, - and _, at most 64.
+	c.Check(street == "" || event.ValidToken(street), "street", validate.CodeInvalidFormat,
+		"must be a street code: lower-case letters, digits, - or _, at most 64")
+	c.Check(community == "" || event.ValidToken(community), "community", validate.CodeInvalidFormat,
+		"must be a community code: lower-case letters, digits, - or _, at most 64")
 	return street, community
 }
 

@@ -220,6 +220,10 @@ func (s *Service) GetProject(ctx context.Context, p auth.Principal, id uuid.UUID
 		return Project{}, errProjectNotFound
 	}
 	pr.Tasks, err = s.store.ProjectTasks(ctx, id)
+	at := s.now()
+	for i := range pr.Tasks {
+		pr.Tasks[i].late(at)
+	}
 	return pr, err
 }
 
@@ -268,6 +272,9 @@ func (s *Service) updateProject(ctx context.Context, p auth.Principal, id uuid.U
 
 // ClaimProject records that a unit has claimed a proposed project (认领).
 func (s *Service) ClaimProject(ctx context.Context, p auth.Principal, id uuid.UUID, in ClaimInput) (Project, error) {
+	if !p.IsStaff() {
+		return Project{}, fault.Forbiddenf("only staff may handle projects")
+	}
 	var c validate.Collector
 	unit := c.Text("unit", in.Unit, 1, 100)
 	contact := c.Text("contact", in.Contact, 0, 100)
@@ -306,6 +313,9 @@ func (s *Service) CompleteProject(ctx context.Context, p auth.Principal, id uuid
 // CancelProject cancels a project with no unfinished task; its needs are
 // open again for another meeting.
 func (s *Service) CancelProject(ctx context.Context, p auth.Principal, id uuid.UUID, in CancelProjectInput) (Project, error) {
+	if !p.IsStaff() {
+		return Project{}, fault.Forbiddenf("only staff may handle projects")
+	}
 	var c validate.Collector
 	reason := c.Text("reason", in.Reason, 1, 500)
 	if err := c.Err(); err != nil {

@@ -20,6 +20,14 @@ type Book struct {
 	tx     pgx.Tx
 	stars  []int
 	events []pending
+	// What was posted, for the metrics once the transaction commits.
+	posted      []posted
+	starChanges int
+}
+
+type posted struct {
+	kind   string
+	points int64
 }
 
 // pending is an event written to the outbox with the transaction.
@@ -100,7 +108,9 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 		d.RedemptionID = e.RedemptionID.String()
 	}
 	b.events = append(b.events, pending{name, e.Street, a.WorkerID.String(), d})
+	b.posted = append(b.posted, posted{e.Kind, e.Points})
 	if a.Star != from {
+		b.starChanges++
 		b.events = append(b.events, pending{event.StarChanged, a.Street, a.WorkerID.String(), event.StarChangedData{
 			WorkerID: a.WorkerID.String(), Street: a.Street, Community: a.Community, From: from, To: a.Star,
 			Hours: hours(a.CentiHours)}})

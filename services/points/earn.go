@@ -72,7 +72,7 @@ func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 	if taken, err := causeTaken(ctx, tx, cause); err != nil || taken {
 		return err // credited already: nothing more to do
 	}
-	return s.store.inBook(ctx, tx, s.stars, func(b *Book) error {
+	b, err := s.store.inBook(ctx, tx, s.stars, func(b *Book) error {
 		switch name {
 		case event.AttendanceRecorded:
 			var d event.AttendanceData
@@ -92,6 +92,11 @@ func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	consume.AfterCommit(ctx, func() { s.store.metrics.count(b) })
+	return nil
 }
 
 // lockEarner locks the account an event credits. An account not opened yet

@@ -69,7 +69,7 @@ func newHarness(t testing.TB, stars []int) *harness {
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
 	reg := metrics.NewRegistry()
 	log := slog.New(slog.DiscardHandler)
-	svc := points.NewService(points.NewStore(pool, outbox.Writer{Subjects: subjects}), stars)
+	svc := points.NewService(points.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), stars)
 	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -149,8 +150,10 @@ func (s *Service) SetRule(ctx context.Context, p auth.Principal, in RuleInput) (
 func streetOf(c *validate.Collector, p auth.Principal, street string) string {
 	street = strings.TrimSpace(street)
 	if p.Role == auth.DistrictAdmin {
-		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
-		c.Check(len(street) <= 64, "street", validate.CodeTooLong, "at most 64 characters")
+		if c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin") {
+			c.Check(event.ValidToken(street), "street", validate.CodeInvalidFormat,
+				"must be a street code: lower-case letters, digits, - or _, at most 64")
+		}
 		return street
 	}
 	c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -114,8 +115,12 @@ func placeOf(c *validate.Collector, p auth.Principal, street, community string) 
 		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
 		street, community = p.Street, p.Community
 	}
-	c.Check(len(street) <= 64, "street", validate.CodeTooLong, "at most 64 characters")
-	c.Check(len(community) <= 64, "community", validate.CodeTooLong, "at most 64 characters")
+	// Codes name NATS subject tokens and scopes: lower-case letters,
+	// digits, - and _, at most 64.
+	c.Check(street == "" || event.ValidToken(street), "street", validate.CodeInvalidFormat,
+		"must be a street code: lower-case letters, digits, - or _, at most 64")
+	c.Check(community == "" || event.ValidToken(community), "community", validate.CodeInvalidFormat,
+		"must be a community code: lower-case letters, digits, - or _, at most 64")
 	return street, community
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
@@ -16,33 +17,44 @@ import (
 // Store holds the points service's queries. Every write commits together
 // with the outbox rows of its events.
 type Store struct {
-	pool   *pgxpool.Pool
-	outbox outbox.Writer
+	pool    *pgxpool.Pool
+	outbox  outbox.Writer
+	metrics *ledgerMetrics
 }
 
-// NewStore returns a store over pool (search_path: the points schema).
-func NewStore(pool *pgxpool.Pool, w outbox.Writer) *Store {
-	return &Store{pool: pool, outbox: w}
+// NewStore returns a store over pool (search_path: the points schema) that
+// counts the ledger's entries in reg (nil: not counted).
+func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *Store {
+	return &Store{pool: pool, outbox: w, metrics: newMetrics(reg)}
 }
 
 // inBook runs fn with a Book over tx and writes the events it queued to
-// the outbox in the same transaction.
-func (s *Store) inBook(ctx context.Context, tx pgx.Tx, stars []int, fn func(b *Book) error) error {
+// the outbox in the same transaction. The caller counts the Book once the
+// transaction has committed.
+func (s *Store) inBook(ctx context.Context, tx pgx.Tx, stars []int, fn func(b *Book) error) (*Book, error) {
 	b := &Book{ctx: ctx, tx: tx, stars: stars}
 	if err := fn(b); err != nil {
-		return err
+		return nil, err
 	}
 	drafts := make([]outbox.Draft, len(b.events))
 	for i, e := range b.events {
 		drafts[i] = outbox.Draft{Name: e.name, Street: e.street, Subject: e.subject, Data: e.data}
 	}
 	_, err := s.outbox.AddAll(ctx, tx, drafts)
-	return err
+	return b, err
 }
 
 // write runs fn in a new transaction with a Book.
 func (s *Store) write(ctx context.Context, stars []int, fn func(b *Book) error) error {
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error { return s.inBook(ctx, tx, stars, fn) })
+	var b *Book
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		b, err = s.inBook(ctx, tx, stars, fn)
+		return err
+	})
+	if err == nil {
+		s.metrics.count(b)
+	}
+	return err
 }
 
 const accountCols = "worker_id, street, community, status, balance, centihours, star, opened_at, updated_at"

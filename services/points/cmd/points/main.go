@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	svc := points.NewService(points.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}), stars)
+	svc := points.NewService(points.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}, rt.Metrics), stars)
 	handler := points.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	var jobs []app.Job
 	for _, c := range svc.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics)) {

@@ -192,6 +192,10 @@ func TestRules_applyToServiceDoneFromTheirStart(t *testing.T) {
 			t.Errorf("%s: %d %q %s", tc.name, r.Status, r.Field(), r.Raw)
 		}
 	}
+	if r := h.Must(200, "GET", "/v1/rules", h.Worker(w), nil); r.Str("street") != "qishan" {
+		t.Fatalf("a rider's view of the rules: %s", r.Raw)
+	}
+	h.Must(403, "GET", "/v1/rules?street=zhifu", h.Worker(w), nil)
 	h.Must(409, "POST", "/v1/rules", h.StreetAdmin("qishan"), rule) // same start again
 	h.Must(403, "POST", "/v1/rules", h.Staff("qishan", "tashan"), rule)
 	h.Must(403, "POST", "/v1/rules", h.Worker(w), rule)

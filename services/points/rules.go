@@ -161,12 +161,20 @@ func streetOf(c *validate.Collector, p auth.Principal, street string) string {
 }
 
 // RulesOf lists a street's rule versions, oldest first, and the one in
-// effect now (the default when the street has set none yet).
+// effect now (the default when the street has set none yet), to staff of the
+// street and to its workers.
 func (s *Service) RulesOf(ctx context.Context, p auth.Principal, street string) (map[string]any, error) {
-	if !p.IsStaff() {
-		return nil, fault.Forbiddenf("only staff see the points rules")
-	}
-	if p.Role == auth.DistrictAdmin {
+	if p.Role == auth.Worker {
+		// A rider sees how their own street awards points.
+		a, err := s.callerAccount(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if street != "" && street != a.Street {
+			return nil, fault.Forbiddenf("a worker sees the rules of their own street")
+		}
+		street = a.Street
+	} else if p.Role == auth.DistrictAdmin {
 		if street == "" {
 			return nil, validate.Errors{{Field: "street", Code: validate.CodeRequired, Message: "is required for a district admin"}}
 		}

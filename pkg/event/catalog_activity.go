@@ -14,6 +14,8 @@ var (
 // ActivityData is the data of activity.activity.published and .cancelled.
 type ActivityData struct {
 	ActivityID       string    `json:"activity_id"`
+	Title            string    `json:"title,omitempty"` // public, as on the notice board
+	Address          string    `json:"address,omitempty"`
 	Kind             string    `json:"kind"`
 	Street           string    `json:"street"`
 	Community        string    `json:"community,omitempty"` // empty: the whole street is invited

@@ -68,6 +68,8 @@ type CheckInData struct {
 // StationData is the data of registry.station.opened.
 type StationData struct {
 	StationID  string   `json:"station_id"`
+	Name       string   `json:"name,omitempty"`    // a public place's name, e.g. 奇山街道暖新驿站
+	Address    string   `json:"address,omitempty"` // its street address
 	Kind       string   `json:"kind"`
 	Street     string   `json:"street"`
 	Community  string   `json:"community"`

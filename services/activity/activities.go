@@ -56,7 +56,7 @@ type Activity struct {
 
 // data is the event data of activity.published and .cancelled.
 func (a Activity) data() event.ActivityData {
-	d := event.ActivityData{ActivityID: a.ID.String(), Kind: a.Kind, Street: a.Street, Community: a.Community,
+	d := event.ActivityData{ActivityID: a.ID.String(), Title: a.Title, Address: a.Address, Kind: a.Kind, Street: a.Street, Community: a.Community,
 		StartsAt: a.StartsAt, EndsAt: a.EndsAt, VolunteerService: a.VolunteerService}
 	if a.Capacity != nil {
 		d.Capacity = *a.Capacity

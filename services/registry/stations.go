@@ -149,7 +149,7 @@ func (s *Service) OpenStation(ctx context.Context, p auth.Principal, in StationI
 	st.Street, st.Community = street, in.Community
 	st.CreatedAt = s.now()
 	ev := pending{event.StationOpened, st.Street, st.ID.String(), event.StationData{
-		StationID: st.ID.String(), Kind: st.Kind, Street: st.Street, Community: st.Community,
+		StationID: st.ID.String(), Name: st.Name, Address: st.Address, Kind: st.Kind, Street: st.Street, Community: st.Community,
 		Lat: st.Lat, Lng: st.Lng, Facilities: st.Facilities,
 	}}
 	if err := s.store.CreateStation(ctx, st, ev); err != nil {

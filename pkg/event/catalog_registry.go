@@ -77,3 +77,14 @@ type StationData struct {
 	Lng        float64  `json:"lng"`
 	Facilities []string `json:"facilities"`
 }
+
+// The vocabularies of WorkerData, part of the contract: consumers may filter
+// by them (notification's segments).
+var (
+	Occupations = []string{"food_delivery", "courier", "ride_hailing_driver", "freight_driver", "designated_driver", "other"}
+	// PoliticalStatuses runs from the masses through the party-development
+	// pipeline (applicant → activist → development target → probationary
+	// member → full member); other_party is a member of a democratic party.
+	PoliticalStatuses = []string{"masses", "league_member", "applicant", "activist", "development_target",
+		"probationary_member", "party_member", "other_party"}
+)

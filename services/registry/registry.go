@@ -26,11 +26,10 @@ import (
 // display and for the spreadsheets clerks import.
 var (
 	EnterpriseKinds = []string{"express_outlet", "parcel_station", "logistics", "delivery_station", "ride_hailing", "freight", "other"}
-	Occupations     = []string{"food_delivery", "courier", "ride_hailing_driver", "freight_driver", "designated_driver", "other"}
+	Occupations     = event.Occupations // as the worker events carry them
 	// PoliticalStatuses runs from the masses through the party-development
-	// pipeline (applicant → activist → development target → probationary
-	// member → full member); other_party is a member of a democratic party.
-	PoliticalStatuses = []string{"masses", "league_member", "applicant", "activist", "development_target", "probationary_member", "party_member", "other_party"}
+	// pipeline; see event.PoliticalStatuses.
+	PoliticalStatuses = event.PoliticalStatuses
 	StationKinds      = []string{"warm_station", "rider_station", "love_corner", "shared_locker", "other"}
 	Facilities        = []string{"charging", "water", "microwave", "medicine", "toilet", "aircon", "heating", "books", "pump", "fridge", "bed", "wifi", "locker", "umbrella", "repair"}
 	CheckInChannels   = []string{"online", "station"}

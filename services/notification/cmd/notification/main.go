@@ -1,0 +1,72 @@
+// Command notification serves the notification API. It only wires: the
+// process (pkg/app) plus what is the notification service's own — the
+// consumers that turn events into messages, the broadcast fan-out, the
+// reminders and the dispatcher that pushes deliveries.
+//
+//	notification          run the service
+//	notification migrate  apply migrations and exit
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/nuanxin/nuanxin/pkg/app"
+	"github.com/nuanxin/nuanxin/pkg/config"
+	"github.com/nuanxin/nuanxin/pkg/consume"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/services/notification"
+)
+
+func service() app.Service {
+	return app.Service{Name: "notification", Schema: notification.Schema, Migrations: notification.Migrations(),
+		DefaultAddr: "127.0.0.1:8084"}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("notification stopped", "service", "notification", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "migrate" {
+		return app.Migrate(ctx, service())
+	}
+	var env config.Env
+	settings := app.LoadSettings(&env, service())
+	if err := env.Err(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	rt, err := app.Start(ctx, service(), settings)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	store := notification.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects})
+	svc := notification.NewService(store, nil)
+	handler := notification.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
+	// SMS and WeChat go to a logging provider: no outside calls from here.
+	// A real gateway is a notification.Provider in its place.
+	logOnly := notification.LogProvider{Log: rt.Log}
+	dispatcher := &notification.Dispatcher{Store: store, Log: rt.Log, Senders: map[string]notification.Provider{
+		"sms": logOnly, "wechat": logOnly, "webhook": notification.NewWebhook(5 * time.Second)}}
+	jobs := []app.Job{
+		dispatcher.Run,
+		notification.BroadcastJob{Service: svc, Log: rt.Log}.Run,
+		notification.Reminders{Service: svc, Log: rt.Log}.Run,
+	}
+	for _, c := range svc.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics)) {
+		jobs = append(jobs, func(ctx context.Context) { notification.RunConsumer(ctx, c) })
+	}
+	return rt.Serve(ctx, handler, jobs...)
+}

@@ -1,0 +1,271 @@
+package notification
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
+)
+
+// Push is one delivery to make: a message to a recipient on a channel.
+type Push struct {
+	NotificationID uuid.UUID
+	Channel        string
+	Attempt        int // 1 for the first try
+	Recipient      Recipient
+	Street         string
+	Category       string
+	Title          string
+	Body           string
+	CreatedAt      time.Time
+	WebhookURL     string
+	WebhookSecret  string
+}
+
+// Provider sends SMS or WeChat subscription messages. A real provider
+// (an SMS gateway, the WeChat API) is one adapter away; it resolves the
+// recipient's number or openid from its own binding.
+type Provider interface {
+	Send(ctx context.Context, p Push) error
+}
+
+// LogProvider only logs what it would send: for local use and tests, as
+// nothing leaves this machine.
+type LogProvider struct {
+	Log *slog.Logger
+}
+
+// Send logs the message.
+func (l LogProvider) Send(ctx context.Context, p Push) error {
+	l.Log.InfoContext(ctx, "would send", "channel", p.Channel, "recipient", string(p.Recipient),
+		"notification_id", p.NotificationID, "title", p.Title)
+	return nil
+}
+
+// Webhook posts messages as JSON, signed with the recipient's secret:
+// X-Nuanxin-Signature is "sha256=" and the hex HMAC-SHA256 of
+// "<X-Nuanxin-Timestamp>.<body>", so a receiver can check the sender and
+// refuse replays. X-Nuanxin-Id lets it drop a message it already has (a
+// delivery may be retried after a timeout that in fact succeeded).
+type Webhook struct {
+	Client *http.Client // with a timeout; see NewWebhook
+	Now    func() time.Time
+}
+
+// NewWebhook returns a webhook sender with a timeout per request.
+func NewWebhook(timeout time.Duration) Webhook {
+	return Webhook{Client: &http.Client{Timeout: timeout,
+		// A redirect could lead a signed message elsewhere; treat it as a failure.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Sign is the signature of body at timestamp ts with secret.
+func Sign(secret, ts string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Send posts the message; any answer but 2xx is a failure.
+func (w Webhook) Send(ctx context.Context, p Push) error {
+	body, err := json.Marshal(map[string]any{"id": p.NotificationID, "recipient": p.Recipient, "category": p.Category,
+		"title": p.Title, "body": p.Body, "created_at": p.CreatedAt})
+	if err != nil {
+		return err
+	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	ts := strconv.FormatInt(now().Unix(), 10)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "nuanxin-notification/1")
+	req.Header.Set("X-Nuanxin-Id", p.NotificationID.String())
+	req.Header.Set("X-Nuanxin-Timestamp", ts)
+	req.Header.Set("X-Nuanxin-Signature", Sign(p.WebhookSecret, ts, body))
+	res, err := w.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return fmt.Errorf("webhook answered %s", res.Status)
+	}
+	return nil
+}
+
+// Dispatcher pushes due deliveries: it claims a batch (so that several
+// instances share the work), sends each outside any transaction, and
+// records the outcome with its event. A failure is retried with exponential
+// backoff and jitter until MaxAttempts, then the delivery has failed.
+type Dispatcher struct {
+	Store       *Store
+	Senders     map[string]Provider // by channel: sms, wechat, webhook
+	Log         *slog.Logger
+	Now         func() time.Time
+	MaxAttempts int           // default 5
+	RetryBase   time.Duration // the first retry's delay; default 30 s, doubling
+	Claim       time.Duration // how long a claimed delivery is held; default 2 minutes
+	Poll        time.Duration // the pause when nothing is due; default 1 s
+	Batch       int           // default 50
+}
+
+func (d *Dispatcher) defaults() {
+	if d.MaxAttempts <= 0 {
+		d.MaxAttempts = 5
+	}
+	if d.RetryBase <= 0 {
+		d.RetryBase = 30 * time.Second
+	}
+	if d.Claim <= 0 {
+		d.Claim = 2 * time.Minute
+	}
+	if d.Poll <= 0 {
+		d.Poll = time.Second
+	}
+	if d.Batch <= 0 {
+		d.Batch = 50
+	}
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+}
+
+// backoff is the delay before retry n (1 for the first): RetryBase doubling,
+// with up to a quarter of it added at random so retries do not come in waves.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	delay := d.RetryBase << min(n-1, 10)
+	return delay + time.Duration(rand.Int64N(int64(delay)/4+1))
+}
+
+// Run pushes deliveries until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) {
+	d.defaults()
+	for ctx.Err() == nil {
+		n, err := d.Once(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Warn("dispatch", "err", err)
+		}
+		if n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(d.Poll):
+			}
+		}
+	}
+}
+
+// Once claims and pushes one batch of due deliveries, and returns how many.
+func (d *Dispatcher) Once(ctx context.Context) (int, error) {
+	d.defaults()
+	pushes, err := d.Store.claimDeliveries(ctx, d.Now(), d.Claim, d.Batch)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range pushes {
+		sender, ok := d.Senders[p.Channel]
+		err := errors.New("no sender for the channel")
+		if ok {
+			err = sender.Send(ctx, p)
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err() // the claim runs out and the delivery is tried again
+		}
+		out := outcome{Push: p, At: d.Now()}
+		switch {
+		case err == nil:
+			out.Status = "delivered"
+		case p.Attempt >= d.MaxAttempts:
+			out.Status, out.Error = "failed", err.Error()
+		default:
+			out.Status, out.Error, out.Retry = "pending", err.Error(), out.At.Add(d.backoff(p.Attempt))
+		}
+		if err := d.Store.recordOutcome(ctx, out); err != nil {
+			return 0, err
+		}
+		if out.Status != "delivered" {
+			d.Log.Warn("push failed", "channel", p.Channel, "notification_id", p.NotificationID, "attempt", p.Attempt,
+				"status", out.Status, "err", out.Error)
+		}
+	}
+	return len(pushes), nil
+}
+
+// outcome is what became of a push.
+type outcome struct {
+	Push
+	Status string // delivered, pending (to retry at Retry), failed
+	Error  string
+	Retry  time.Time
+	At     time.Time
+}
+
+// claimDeliveries holds a batch of due deliveries for claim, counting the
+// attempt, and returns them with what sending needs.
+func (s *Store) claimDeliveries(ctx context.Context, now time.Time, claim time.Duration, batch int) ([]Push, error) {
+	rows, err := s.pool.Query(ctx, `WITH due AS (
+			SELECT notification_id, channel FROM deliveries
+			WHERE status = 'pending' AND next_attempt_at <= $1
+			ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+		UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2, updated_at = $1
+		FROM due, notifications n LEFT JOIN preferences p ON p.recipient = n.recipient
+		WHERE d.notification_id = due.notification_id AND d.channel = due.channel AND n.id = d.notification_id
+		RETURNING d.notification_id, d.channel, d.attempts, n.recipient, n.street, n.category, n.title, n.body, n.created_at,
+			coalesce(p.webhook_url, ''), coalesce(p.webhook_secret, '')`, now, now.Add(claim), batch)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Push, error) {
+		var p Push
+		err := row.Scan(&p.NotificationID, &p.Channel, &p.Attempt, &p.Recipient, &p.Street, &p.Category, &p.Title, &p.Body,
+			&p.CreatedAt, &p.WebhookURL, &p.WebhookSecret)
+		return p, err
+	})
+}
+
+// recordOutcome stores a push's outcome and, when it is final, its event.
+func (s *Store) recordOutcome(ctx context.Context, o outcome) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		next := o.At
+		if o.Status == "pending" {
+			next = o.Retry
+		}
+		if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = $3, last_error = $4, next_attempt_at = $5, updated_at = $6
+			WHERE notification_id = $1 AND channel = $2`, o.NotificationID, o.Channel, o.Status, o.Error, next, o.At); err != nil {
+			return err
+		}
+		if o.Status == "pending" {
+			return nil
+		}
+		name := event.NotificationDelivered
+		if o.Status == "failed" {
+			name = event.NotificationFailed
+		}
+		_, err := s.outbox.Add(ctx, tx, name, o.Street, o.NotificationID.String(), event.DeliveryData{
+			NotificationID: o.NotificationID.String(), Recipient: string(o.Recipient), Channel: o.Channel,
+			Category: o.Category, Attempts: o.Attempt, Error: o.Error, At: o.At})
+		return err
+	})
+}

@@ -1,0 +1,237 @@
+package notification_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/consume"
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/metrics"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
+	"github.com/nuanxin/nuanxin/services/notification"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// clock is a settable time for the service and its dispatcher.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time // zero: the real time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t.UTC(); c.mu.Unlock() }
+
+// harness is the notification service wired as in main — relay, consumers,
+// broadcast job and dispatcher running, with fast retries — on a fresh
+// database and a unique NATS namespace, behind an httptest server. Other
+// services' events are published onto their real streams.
+type harness struct {
+	testenv.API
+	t        testing.TB
+	ctx      context.Context
+	pool     *pgxpool.Pool
+	js       jetstream.JetStream
+	subjects event.Subjects
+	svc      *notification.Service
+	clock    *clock
+	sms      *recording
+	runners  []*consume.Runner
+}
+
+// recording is a provider that remembers what it sent.
+type recording struct {
+	mu   sync.Mutex
+	sent []notification.Push
+}
+
+func (r *recording) Send(_ context.Context, p notification.Push) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, p)
+	return nil
+}
+
+func (r *recording) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.sent) }
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pool, err := db.Open(ctx, testenv.Postgres(t), notification.Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, pool, notification.Schema, notification.Migrations()...); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(testenv.NATS(t), nats.ReconnectBufSize(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	subjects := event.Subjects{Namespace: "t" + testenv.Unique()}
+	for _, svc := range []string{"registry", "activity", "points", "notification"} {
+		if err := subjects.EnsureStreams(ctx, js, svc, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	reg := metrics.NewRegistry()
+	log := slog.New(slog.DiscardHandler)
+	clk := &clock{}
+	store := notification.NewStore(pool, outbox.Writer{Subjects: subjects})
+	svc := notification.NewService(store, clk.Now)
+	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
+		httpx.Check{Name: "postgres", Fn: pool.Ping}))
+	sms := &recording{}
+	dispatcher := &notification.Dispatcher{Store: store, Log: log, Now: clk.Now, RetryBase: 20 * time.Millisecond,
+		Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
+			"webhook": notification.NewWebhook(2 * time.Second)}}
+	jobs := []func(context.Context){
+		func(ctx context.Context) {
+			_ = (&outbox.Relay{Pool: pool, JS: js, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}).Run(ctx)
+		},
+		dispatcher.Run,
+		notification.BroadcastJob{Service: svc, Log: log, Idle: 20 * time.Millisecond}.Run,
+	}
+	runners := svc.Consumers(pool, js, subjects, log, consume.NewMetrics(reg))
+	for _, r := range runners {
+		r.Durable += "-" + testenv.Unique()
+		r.Backoff = []time.Duration{50 * time.Millisecond}
+		jobs = append(jobs, func(ctx context.Context) { notification.RunConsumer(ctx, r) })
+	}
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		wg.Add(1)
+		go func() { defer wg.Done(); job(ctx) }()
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		wg.Wait()
+		nc.Close()
+		pool.Close()
+	})
+	return &harness{API: testenv.API{T: t, URL: srv.URL, Key: key}, t: t, ctx: ctx, pool: pool, js: js,
+		subjects: subjects, svc: svc, clock: clk, sms: sms, runners: runners}
+}
+
+// publish puts an event on its producer's stream, as its relay would.
+func (h *harness) publish(name event.Name, street, subject string, data any) event.Envelope {
+	h.t.Helper()
+	e, err := event.New(name, street, subject, data)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.republish(name, e)
+	return e
+}
+
+// republish delivers an event again under a fresh message id.
+func (h *harness) republish(name event.Name, e event.Envelope) {
+	h.t.Helper()
+	raw, _ := json.Marshal(e)
+	if _, err := h.js.Publish(h.ctx, h.subjects.For(name, e.Street), raw, jetstream.WithMsgID(uuid.NewString())); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// settled waits until every consumer has handled all it was sent.
+func (h *harness) settled() {
+	h.t.Helper()
+	testenv.Eventually(h.t, 20*time.Second, func() bool {
+		for _, r := range h.runners {
+			c, err := h.js.Consumer(h.ctx, r.Stream, r.Durable)
+			if err != nil {
+				return false
+			}
+			info, err := c.Info(h.ctx)
+			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// worker registers a worker through a registry event and returns the id.
+func (h *harness) worker(street, community string) string {
+	h.t.Helper()
+	id := uuid.Must(uuid.NewV7()).String()
+	h.publish(event.WorkerRegistered, street, id, event.WorkerData{WorkerID: id, Street: street, Community: community,
+		Occupation: "food_delivery", PoliticalStatus: "masses", Status: "active"})
+	return id
+}
+
+func (h *harness) count(sql string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.pool.QueryRow(h.ctx, sql, args...).Scan(&n); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// inbox returns a worker's inbox items.
+func (h *harness) inbox(worker string) []map[string]any {
+	h.t.Helper()
+	var out []map[string]any
+	for _, it := range h.Must(200, "GET", "/v1/inbox", h.Worker(worker), nil).Items() {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+// events returns the notification stream's events of one type once the
+// outbox is empty.
+func (h *harness) events(name event.Name) []event.Envelope {
+	h.t.Helper()
+	testenv.Eventually(h.t, 15*time.Second, func() bool { return h.count("SELECT count(*) FROM outbox") == 0 })
+	st, err := h.js.Stream(h.ctx, h.subjects.Stream("notification"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	info, _ := st.Info(h.ctx)
+	var out []event.Envelope
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		m, err := st.GetMsg(h.ctx, seq)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		e, _ := event.Parse(m.Data)
+		if e.Type == name.Type() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// authStaff is a community staff member of qishan/tashan with a subject.
+func authStaff(subject string) auth.Principal {
+	return auth.Principal{Role: auth.CommunityStaff, Street: "qishan", Community: "tashan", Subject: subject}
+}

@@ -1,0 +1,264 @@
+package notification_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
+	"github.com/nuanxin/nuanxin/services/notification"
+)
+
+func TestEvents_anEventDeliveredThreeTimesMakesOneMessage(t *testing.T) {
+	h := newHarness(t)
+	w := h.worker("qishan", "tashan")
+	valid := true
+	e := h.publish(event.ReportStatusChanged, "qishan", uuid.NewString(), event.ReportStatusChangedData{
+		ReportID: uuid.NewString(), Street: "qishan", Category: "safety_hazard", From: "resolved", To: "closed",
+		Valid: &valid, WorkerID: w})
+	h.republish(event.ReportStatusChanged, e)
+	h.republish(event.ReportStatusChanged, e)
+	h.settled()
+	items := h.inbox(w)
+	if len(items) != 1 {
+		t.Fatalf("%d messages for one event delivered three times", len(items))
+	}
+	if body := items[0]["body"].(string); !strings.Contains(body, "安全隐患") || !strings.Contains(body, "有效") {
+		t.Fatalf("message: %v", items[0])
+	}
+	// Reading it: once read, the unread count drops; another worker cannot read it.
+	id := items[0]["id"].(string)
+	other := h.worker("qishan", "tashan")
+	h.settled()
+	h.Must(404, "POST", "/v1/inbox/"+id+"/read", h.Worker(other), nil)
+	r := h.Must(200, "POST", "/v1/inbox/"+id+"/read", h.Worker(w), nil)
+	if r.Str("read_at") == "" {
+		t.Fatalf("read: %s", r.Raw)
+	}
+	if r := h.Must(200, "GET", "/v1/inbox?unread=true", h.Worker(w), nil); len(r.Items()) != 0 || r.Num("unread") != 0 {
+		t.Fatalf("unread after reading: %s", r.Raw)
+	}
+}
+
+func TestEvents_eachTemplateReachesItsRecipient(t *testing.T) {
+	h := newHarness(t)
+	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	station := uuid.NewString()
+	h.publish(event.StationOpened, "qishan", station, event.StationData{StationID: station, Name: "塔山暖新驿站",
+		Street: "qishan", Community: "tashan", Lat: 37.54, Lng: 121.39})
+	h.publish(event.StationOpened, "qishan", uuid.NewString(), event.StationData{StationID: uuid.NewString(), Name: "奇山骑手之家",
+		Street: "qishan", Community: "changsheng", Lat: 37.55, Lng: 121.40})
+	w := h.worker("qishan", "tashan")
+	h.settled()
+	h.publish(event.WorkerCheckedIn, "qishan", w, event.CheckInData{WorkerID: w, Street: "qishan", Community: "tashan",
+		Channel: "station", StationID: station, CheckedInAt: time.Now()})
+	h.publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 25, Balance: 125})
+	h.publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 0, Balance: 125, Capped: true})
+	h.publish(event.StarChanged, "qishan", w, event.StarChangedData{WorkerID: w, Street: "qishan", From: 0, To: 1, Hours: 100.5})
+	h.publish(event.PairingOverdue, "qishan", uuid.NewString(), event.PairingOverdueData{PairingID: uuid.NewString(),
+		WorkerID: w, StaffSubject: "staff-li", Street: "qishan", Community: "tashan", Month: "2026-10"})
+	h.settled()
+	got := map[string]string{}
+	for _, it := range h.inbox(w) {
+		got[it["template"].(string)] = it["body"].(string)
+	}
+	if len(got) != 3 || !strings.Contains(got["welcome"], "塔山社区") || !strings.Contains(got["welcome"], "塔山暖新驿站、奇山骑手之家") ||
+		!strings.Contains(got["points.earned"], "25") || !strings.Contains(got["star.reached"], "100.5") {
+		t.Fatalf("worker's messages: %v", got)
+	}
+	staff := h.Token(authStaff("staff-li"))
+	if items := h.Must(200, "GET", "/v1/inbox", staff, nil).Items(); len(items) != 1 ||
+		items[0].(map[string]any)["template"] != "pairing.overdue" {
+		t.Fatalf("staff's messages: %v", items)
+	}
+}
+
+func TestWebhook_failingThreeTimesThenAcceptedIsDeliveredOnce(t *testing.T) {
+	h := newHarness(t)
+	w := h.worker("qishan", "tashan")
+	var calls atomic.Int32
+	var mu sync.Mutex
+	var bodies [][]byte
+	var sigOK atomic.Bool
+	var secret atomic.Value
+	secret.Store("")
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+		sigOK.Store(r.Header.Get("X-Nuanxin-Signature") == notification.Sign(secret.Load().(string), r.Header.Get("X-Nuanxin-Timestamp"), b))
+		if calls.Add(1) <= 3 {
+			http.Error(rw, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		rw.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+	prefs := h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{"webhook_url": hook.URL,
+		"channels": map[string]any{"report": map[string]bool{"webhook": true, "inbox": true}}, "quiet_hours": map[string]string{"start": "00:00", "end": "00:00"}})
+	secret.Store(prefs.Str("webhook_secret"))
+	if !strings.HasPrefix(prefs.Str("webhook_secret"), "whsec_") {
+		t.Fatalf("preferences: %s", prefs.Raw)
+	}
+	if again := h.Must(200, "GET", "/v1/preferences", h.Worker(w), nil); again.Str("webhook_secret") != "" || again.Body["webhook_secret_set"] != true {
+		t.Fatalf("the secret is shown once: %s", again.Raw)
+	}
+	h.settled()
+	h.publish(event.ReportSubmitted, "qishan", uuid.NewString(), event.ReportSubmittedData{ReportID: uuid.NewString(),
+		Street: "qishan", Category: "fire_risk", DueAt: time.Now().Add(4 * time.Hour), WorkerID: w})
+	h.settled()
+	testenv.Eventually(t, 15*time.Second, func() bool {
+		return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1
+	})
+	if n := calls.Load(); n != 4 {
+		t.Fatalf("the webhook was called %d times, want 3 failures and 1 success", n)
+	}
+	if !sigOK.Load() {
+		t.Fatal("the signature does not match the secret")
+	}
+	var attempts int
+	var lastErr string
+	_ = h.pool.QueryRow(h.ctx, "SELECT attempts, last_error FROM deliveries").Scan(&attempts, &lastErr)
+	if attempts != 4 || lastErr != "" {
+		t.Fatalf("attempts %d, last error %q", attempts, lastErr)
+	}
+	var msg map[string]any
+	_ = json.Unmarshal(bodies[3], &msg)
+	if msg["category"] != "report" || !strings.Contains(msg["body"].(string), "消防隐患") {
+		t.Fatalf("webhook body: %s", bodies[3])
+	}
+	ev := h.events(event.NotificationDelivered)
+	var d event.DeliveryData
+	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.Channel != "webhook" || d.Attempts != 4 {
+		t.Fatalf("delivered events: %d %+v", len(ev), d)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := calls.Load(); n != 4 {
+		t.Fatalf("the webhook was called again after success: %d", n)
+	}
+}
+
+func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {
+	h := newHarness(t)
+	w := h.worker("qishan", "tashan")
+	var calls atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Error(rw, "gone", http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{"webhook_url": hook.URL,
+		"channels": map[string]any{"points": map[string]bool{"webhook": true}}, "quiet_hours": map[string]string{"start": "00:00", "end": "00:00"}})
+	h.settled()
+	h.publish(event.PointsRedeemed, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "redeem", Points: -30, Balance: 70})
+	testenv.Eventually(t, 15*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'failed'") == 1 })
+	if n := calls.Load(); n != 5 {
+		t.Fatalf("%d calls, want 5 attempts", n)
+	}
+	ev := h.events(event.NotificationFailed)
+	var d event.DeliveryData
+	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || !strings.Contains(d.Error, "500") {
+		t.Fatalf("failed events: %d %+v", len(ev), d)
+	}
+	// The inbox has the message all the same.
+	if items := h.inbox(w); len(items) != 1 {
+		t.Fatalf("inbox: %v", items)
+	}
+}
+
+func TestQuietHours_deferPushesToTheMorningAndReleaseThem(t *testing.T) {
+	h := newHarness(t)
+	w := h.worker("qishan", "tashan")
+	h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{
+		"channels": map[string]any{"activity": map[string]bool{"sms": true}, "notice": map[string]bool{"sms": true}}})
+	h.settled()
+	night := time.Date(2026, 11, 23, 23, 30, 0, 0, notification.Shanghai)
+	h.clock.Set(night)
+	act := uuid.NewString()
+	h.publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "冬季安全骑行培训",
+		Street: "qishan", StartsAt: night.Add(48 * time.Hour), EndsAt: night.Add(50 * time.Hour)})
+	h.settled()
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.inbox(w)) == 1 })
+	// The inbox has it now; the SMS waits for 07:00.
+	var at time.Time
+	if err := h.pool.QueryRow(h.ctx, "SELECT next_attempt_at FROM deliveries WHERE channel = 'sms'").Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 24, 7, 0, 0, 0, notification.Shanghai); !at.Equal(want) {
+		t.Fatalf("the SMS waits until %s, want %s", at.In(notification.Shanghai), want)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := h.sms.count(); n != 0 {
+		t.Fatalf("%d SMS sent in quiet hours", n)
+	}
+	// An urgent broadcast goes at once even at night.
+	h.Must(201, "POST", "/v1/broadcasts", h.StreetAdmin("qishan"), map[string]any{"template": "policy_notice", "urgent": true,
+		"variables": map[string]string{"title": "寒潮预警", "content": "今夜有寒潮，请注意防寒保暖，合理安排配送。"}})
+	testenv.Eventually(t, 10*time.Second, func() bool { return h.sms.count() == 1 })
+	// Morning: the deferred one is released.
+	h.clock.Set(time.Date(2026, 11, 24, 7, 0, 1, 0, notification.Shanghai))
+	testenv.Eventually(t, 10*time.Second, func() bool { return h.sms.count() == 2 })
+}
+
+func TestQuietHours_deliverAt(t *testing.T) {
+	at := func(d, hh, mm int) time.Time { return time.Date(2026, 11, d, hh, mm, 0, 0, notification.Shanghai) }
+	cases := []struct {
+		name   string
+		q      notification.QuietHours
+		now    time.Time
+		urgent bool
+		want   time.Time
+	}{
+		{"evening inside", notification.DefaultQuietHours, at(23, 22, 0), false, at(24, 7, 0)},
+		{"after midnight inside", notification.DefaultQuietHours, at(24, 3, 15), false, at(24, 7, 0)},
+		{"at the end", notification.DefaultQuietHours, at(24, 7, 0), false, at(24, 7, 0)},
+		{"day", notification.DefaultQuietHours, at(24, 12, 0), false, at(24, 12, 0)},
+		{"urgent at night", notification.DefaultQuietHours, at(23, 23, 0), true, at(23, 23, 0)},
+		{"a nap window", notification.QuietHours{Start: "13:00", End: "14:30"}, at(24, 13, 10), false, at(24, 14, 30)},
+		{"none", notification.QuietHours{Start: "00:00", End: "00:00"}, at(24, 2, 0), false, at(24, 2, 0)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.q.DeliverAt(tc.now, tc.urgent); !got.Equal(tc.want) {
+				t.Fatalf("got %s, want %s", got.In(notification.Shanghai), tc.want)
+			}
+		})
+	}
+}
+
+func TestTemplates_renderInBothLanguagesAndRefuseEmptyVariables(t *testing.T) {
+	for _, tpl := range notification.Templates() {
+		vars := map[string]string{}
+		for _, v := range tpl.Vars {
+			vars[v] = "值" + v
+		}
+		for _, lang := range []string{"zh-CN", "en"} {
+			m, err := tpl.Render(lang, vars)
+			if err != nil || m.Title == "" || m.Body == "" || strings.Contains(m.Body, "<no value>") {
+				t.Errorf("%s in %s: %+v %v", tpl.Key, lang, m, err)
+			}
+		}
+	}
+	h := newHarness(t)
+	staff := h.Staff("qishan", "tashan")
+	r := h.Must(200, "POST", "/v1/templates/warm_service_list/preview", staff,
+		map[string]any{"variables": map[string]string{"month": "12月", "items": "免费理发、义诊"}, "lang": "en"})
+	if r.Str("title") != "Warm services for 12月" {
+		t.Fatalf("preview: %s", r.Raw)
+	}
+	if r := h.Do("POST", "/v1/templates/warm_service_list/preview", staff, map[string]any{"variables": map[string]string{"month": "", "items": "x"}}); r.Status != 422 || r.Field() != "variables.month" {
+		t.Fatalf("empty variable: %d %s", r.Status, r.Raw)
+	}
+	h.Must(404, "POST", "/v1/templates/nope/preview", staff, map[string]any{})
+	h.Must(403, "GET", "/v1/templates", h.Worker(uuid.NewString()), nil)
+}

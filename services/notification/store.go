@@ -1,0 +1,212 @@
+package notification
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+)
+
+// Store holds the notification service's queries.
+type Store struct {
+	pool   *pgxpool.Pool
+	outbox outbox.Writer
+}
+
+// NewStore returns a store over pool (search_path: the notification schema).
+func NewStore(pool *pgxpool.Pool, w outbox.Writer) *Store {
+	return &Store{pool: pool, outbox: w}
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const prefCols = "recipient, lang, channels, quiet_start::text, quiet_end::text, webhook_url, webhook_secret, updated_at"
+
+func scanPrefs(row pgx.Row) (Preferences, error) {
+	var p Preferences
+	var start, end string
+	var channels []byte
+	err := row.Scan(&p.Recipient, &p.Lang, &channels, &start, &end, &p.WebhookURL, &p.secret, &p.UpdatedAt)
+	if err != nil {
+		return p, err
+	}
+	p.QuietHours = QuietHours{Start: start[:5], End: end[:5]}
+	p.SecretSet = p.secret != ""
+	if err := json.Unmarshal(channels, &p.Channels); err != nil {
+		return p, fmt.Errorf("channels of %s: %w", p.Recipient, err)
+	}
+	return p, nil
+}
+
+// preferences returns the recipients' preferences that differ from the
+// defaults (those not in the map have none).
+func preferences(ctx context.Context, q querier, rs []Recipient) (map[Recipient]Preferences, error) {
+	rows, err := q.Query(ctx, "SELECT "+prefCols+" FROM preferences WHERE recipient = ANY($1)", rs)
+	if err != nil {
+		return nil, fmt.Errorf("preferences: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Preferences, error) { return scanPrefs(row) })
+	if err != nil {
+		return nil, fmt.Errorf("preferences: %w", err)
+	}
+	out := make(map[Recipient]Preferences, len(list))
+	for _, p := range list {
+		out[p.Recipient] = p
+	}
+	return out, nil
+}
+
+// Preferences returns a recipient's preferences, or the defaults.
+func (s *Store) Preferences(ctx context.Context, r Recipient) (Preferences, error) {
+	p, err := scanPrefs(s.pool.QueryRow(ctx, "SELECT "+prefCols+" FROM preferences WHERE recipient = $1", r))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return defaultPreferences(r), nil
+	}
+	return p, err
+}
+
+// SavePreferences stores a recipient's preferences whole.
+func (s *Store) SavePreferences(ctx context.Context, p Preferences) error {
+	channels, err := json.Marshal(p.Channels)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO preferences (recipient, lang, channels, quiet_start, quiet_end, webhook_url, webhook_secret, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (recipient) DO UPDATE SET lang = EXCLUDED.lang, channels = EXCLUDED.channels,
+			quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end, webhook_url = EXCLUDED.webhook_url,
+			webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at`,
+		p.Recipient, p.Lang, channels, p.QuietHours.Start, p.QuietHours.End, p.WebhookURL, p.secret, p.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("save preferences of %s: %w", p.Recipient, err)
+	}
+	return nil
+}
+
+// insert stores messages (one per recipient; a cause already sent to a
+// recipient is skipped) and the push deliveries their preferences ask for,
+// and returns how many were new.
+func insert(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipient]Preferences, now time.Time) (int, error) {
+	if len(ns) == 0 {
+		return 0, nil
+	}
+	ids, recipients, streets, categories, templates, titles, bodies, urgents, causes, broadcasts :=
+		make([]uuid.UUID, len(ns)), make([]string, len(ns)), make([]string, len(ns)), make([]string, len(ns)), make([]string, len(ns)),
+		make([]string, len(ns)), make([]string, len(ns)), make([]bool, len(ns)), make([]string, len(ns)), make([]*uuid.UUID, len(ns))
+	for i, n := range ns {
+		ids[i], recipients[i], streets[i], categories[i], templates[i] = n.ID, string(n.Recipient), n.Street, n.Category, n.Template
+		titles[i], bodies[i], urgents[i], causes[i], broadcasts[i] = n.Title, n.Body, n.Urgent, n.cause, n.BroadcastID
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO notifications (id, recipient, street, category, template, title, body, urgent,
+			cause, broadcast_id, created_at)
+		SELECT *, $11::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+			$7::text[], $8::bool[], $9::text[], $10::uuid[])
+		ON CONFLICT (cause, recipient) DO NOTHING RETURNING id`,
+		ids, recipients, streets, categories, templates, titles, bodies, urgents, causes, broadcasts, now)
+	if err != nil {
+		return 0, fmt.Errorf("insert notifications: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return 0, fmt.Errorf("insert notifications: %w", err)
+	}
+	fresh := make(map[uuid.UUID]bool, len(inserted))
+	for _, id := range inserted {
+		fresh[id] = true
+	}
+	var dIDs []uuid.UUID
+	var dChannels []string
+	var dAt []time.Time
+	for _, n := range ns {
+		p, ok := prefs[n.Recipient]
+		if !ok || !fresh[n.ID] {
+			continue
+		}
+		for _, ch := range p.pushChannels(n.Category) {
+			dIDs, dChannels, dAt = append(dIDs, n.ID), append(dChannels, ch), append(dAt, p.QuietHours.DeliverAt(now, n.Urgent))
+		}
+	}
+	if len(dIDs) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (notification_id, channel, status, next_attempt_at, updated_at)
+			SELECT id, channel, 'pending', at, $4 FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS d(id, channel, at)`,
+			dIDs, dChannels, dAt, now); err != nil {
+			return 0, fmt.Errorf("insert deliveries: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "NOTIFY notification_deliveries"); err != nil {
+			return 0, err
+		}
+	}
+	return len(inserted), nil
+}
+
+const notificationCols = "seq, id, recipient, street, category, template, title, body, urgent, broadcast_id, created_at, read_at"
+
+func scanNotification(row pgx.Row) (Notification, error) {
+	var n Notification
+	err := row.Scan(&n.Seq, &n.ID, &n.Recipient, &n.Street, &n.Category, &n.Template, &n.Title, &n.Body, &n.Urgent, &n.BroadcastID,
+		&n.CreatedAt, &n.ReadAt)
+	return n, err
+}
+
+// Inbox returns a recipient's messages newest first, before seq (0: from
+// the newest), and whether there are more.
+func (s *Store) Inbox(ctx context.Context, r Recipient, unread bool, before int64, limit int) ([]Notification, bool, error) {
+	var f db.Filter
+	f.Where("recipient = $%d", string(r))
+	if unread {
+		f.Raw("read_at IS NULL")
+	}
+	if before > 0 {
+		f.Where("seq < $%d", before)
+	}
+	f.Args = append(f.Args, limit+1)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf("SELECT %s FROM notifications%s ORDER BY seq DESC LIMIT $%d",
+		notificationCols, f.Clause(), len(f.Args)), f.Args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("inbox: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notification, error) { return scanNotification(row) })
+	if err != nil {
+		return nil, false, fmt.Errorf("inbox: %w", err)
+	}
+	if items == nil {
+		items = []Notification{}
+	}
+	if len(items) > limit {
+		return items[:limit], true, nil
+	}
+	return items, false, nil
+}
+
+// MarkRead marks a recipient's message read (once; reading again keeps the
+// first time). It reports false when the recipient has no such message.
+func (s *Store) MarkRead(ctx context.Context, r Recipient, id uuid.UUID, at time.Time) (Notification, bool, error) {
+	n, err := scanNotification(s.pool.QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, $3)
+		WHERE id = $1 AND recipient = $2 RETURNING `+notificationCols, id, string(r), at))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Notification{}, false, nil
+	}
+	if err != nil {
+		return Notification{}, false, fmt.Errorf("mark read: %w", err)
+	}
+	return n, true, nil
+}
+
+// Unread counts a recipient's unread messages.
+func (s *Store) Unread(ctx context.Context, r Recipient) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM notifications WHERE recipient = $1 AND read_at IS NULL", string(r)).Scan(&n)
+	return n, err
+}

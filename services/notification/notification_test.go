@@ -146,6 +146,19 @@ func TestWebhook_failingThreeTimesThenAcceptedIsDeliveredOnce(t *testing.T) {
 	if n := calls.Load(); n != 4 {
 		t.Fatalf("the webhook was called again after success: %d", n)
 	}
+	// The recipient sees the delivery on the message; the street admin in the log.
+	detail := h.Must(200, "GET", "/v1/inbox/"+d.NotificationID, h.Worker(w), nil)
+	if ds := detail.Body["deliveries"].([]any); len(ds) != 1 || ds[0].(map[string]any)["status"] != "delivered" {
+		t.Fatalf("message: %s", detail.Raw)
+	}
+	if items := h.Must(200, "GET", "/v1/deliveries?status=delivered", h.StreetAdmin("qishan"), nil).Items(); len(items) != 1 {
+		t.Fatalf("log: %v", items)
+	}
+	if items := h.Must(200, "GET", "/v1/deliveries", h.StreetAdmin("zhifu"), nil).Items(); len(items) != 0 {
+		t.Fatalf("another street's log: %v", items)
+	}
+	h.Must(403, "GET", "/v1/deliveries", h.Worker(w), nil)
+	h.Must(404, "GET", "/v1/inbox/"+d.NotificationID, h.Worker(uuid.NewString()), nil)
 }
 
 func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {

@@ -74,6 +74,28 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 		}
 		return id, nil
 	})
+	rt.handle("GET /v1/inbox/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.GetMessage(ctx, p, req.(uuid.UUID))
+	}), func(_ context.Context, r *http.Request) (any, error) {
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			return nil, fault.NotFoundf("message not found")
+		}
+		return id, nil
+	})
+	rt.handle("GET /v1/deliveries", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.ListDeliveries(ctx, p, req.(DeliveryQuery))
+	}), func(_ context.Context, r *http.Request) (any, error) {
+		v := r.URL.Query()
+		var c validate.Collector
+		q := DeliveryQuery{Street: v.Get("street"), Status: v.Get("status"), Channel: v.Get("channel"), Before: v.Get("before"), Limit: 50}
+		if s := v.Get("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			c.Check(err == nil, "limit", validate.CodeInvalidFormat, "must be a whole number")
+			q.Limit = n
+		}
+		return q, c.Err()
+	})
 	rt.handle("GET /v1/preferences", mk(func(ctx context.Context, p auth.Principal, _ any) (any, error) {
 		return svc.GetPreferences(ctx, p)
 	}), none)

@@ -1,0 +1,64 @@
+package notification_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
+)
+
+// BenchmarkBroadcast_fanOut sends a broadcast to 20,000 workers per
+// iteration, from POST /v1/broadcasts until the job marks it done: every
+// message is in its recipient's inbox by then.
+func BenchmarkBroadcast_fanOut(b *testing.B) {
+	h := newHarness(b)
+	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	const workers = 20000
+	h.workersDirect(workers, "qishan", "tashan", "food_delivery")
+	h.settled()
+	admin := h.StreetAdmin("qishan")
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		id := h.Must(201, "POST", "/v1/broadcasts", admin, warmList).Str("id")
+		testenv.Eventually(b, 5*time.Minute, func() bool {
+			return h.count("SELECT count(*) FROM broadcasts WHERE id = $1 AND status = 'done'", id) == 1
+		})
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(workers*b.N)/elapsed.Seconds(), "messages/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkEvent_toInbox measures an event's way from JetStream to the
+// recipient's inbox: publishing report.status_changed until its message is
+// stored (what GET /v1/inbox then shows).
+func BenchmarkEvent_toInbox(b *testing.B) {
+	h := newHarness(b)
+	w := h.worker("qishan", "tashan")
+	h.settled()
+	latencies := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		report := uuid.NewString()
+		sent := time.Now()
+		h.publish(event.ReportStatusChanged, "qishan", report, event.ReportStatusChangedData{ReportID: report,
+			Street: "qishan", Category: "traffic", From: "submitted", To: "accepted", WorkerID: w})
+		for h.count("SELECT count(*) FROM notifications WHERE recipient = $1 AND created_at >= $2", "worker:"+w, sent.Add(-time.Millisecond)) == 0 {
+			time.Sleep(200 * time.Microsecond)
+		}
+		latencies = append(latencies, time.Since(sent))
+	}
+	b.StopTimer()
+	slices.Sort(latencies)
+	pct := func(p float64) float64 {
+		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}

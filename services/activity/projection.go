@@ -40,9 +40,13 @@ func ProjectWorker(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 			return consume.Permanent(err)
 		}
 		// Both copies (old and new street) carry the same data: applying
-		// either, or both, gives the same row.
-		_, err := tx.Exec(ctx, `UPDATE workers SET street = $2, community = $3, event_time = $4
-			WHERE id = $1 AND event_time <= $4`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time)
+		// either, or both, gives the same row. Seen before the registration,
+		// it makes the row; the older registration then changes nothing.
+		_, err := tx.Exec(ctx, `INSERT INTO workers (id, street, community, status, occupation, event_time)
+			VALUES ($1, $2, $3, 'active', '', $4)
+			ON CONFLICT (id) DO UPDATE SET street = EXCLUDED.street, community = EXCLUDED.community,
+				event_time = EXCLUDED.event_time
+			WHERE workers.event_time <= EXCLUDED.event_time`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time)
 		return err
 	default:
 		return nil // not ours to project

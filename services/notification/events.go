@@ -108,8 +108,13 @@ func (s *Service) HandleRegistry(ctx context.Context, tx pgx.Tx, e event.Envelop
 		if err := e.Decode(&d); err != nil {
 			return consume.Permanent(err)
 		}
-		_, err := tx.Exec(ctx, `UPDATE workers SET street = $2, community = $3, event_time = $4
-			WHERE id = $1 AND event_time <= $4`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time)
+		// Seen before the registration, it makes the row; the older
+		// registration then changes nothing.
+		_, err := tx.Exec(ctx, `INSERT INTO workers (id, street, community, status, event_time)
+			VALUES ($1, $2, $3, 'active', $4)
+			ON CONFLICT (id) DO UPDATE SET street = EXCLUDED.street, community = EXCLUDED.community,
+				event_time = EXCLUDED.event_time
+			WHERE workers.event_time <= EXCLUDED.event_time`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time)
 		return err
 	case event.StationOpened:
 		var d event.StationData

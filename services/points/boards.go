@@ -129,17 +129,22 @@ const boardSQL = `WITH ranked AS (
 	SELECT worker_id, sum(points) AS points, rank() OVER (ORDER BY sum(points) DESC) AS rnk
 	FROM entries
 	WHERE kind IN ('earn', 'reverse') AND street = $1 AND ($2 = '' OR community = $2)
-	  AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
+	  AND ($3::date IS NULL OR service_day >= $3) AND ($4::date IS NULL OR service_day < $4)
 	GROUP BY worker_id
 	HAVING sum(points) > 0)`
 
 // Board returns the top places (ties with the last one included) and, if
 // me is given, that worker's place.
 func (s *Store) Board(ctx context.Context, q BoardQuery, from, to *time.Time, me *uuid.UUID) ([]Place, *Place, error) {
+	var fromDay, toDay *string
+	if from != nil {
+		f, t := from.In(Shanghai).Format(time.DateOnly), to.In(Shanghai).Format(time.DateOnly)
+		fromDay, toDay = &f, &t
+	}
 	rows, err := s.pool.Query(ctx, boardSQL+`
 		SELECT rnk, worker_id, points FROM ranked
 		WHERE rnk <= coalesce((SELECT rnk FROM ranked ORDER BY rnk, worker_id OFFSET $5 - 1 LIMIT 1), $5)
-		ORDER BY rnk, worker_id`, q.Street, q.Community, from, to, q.Limit)
+		ORDER BY rnk, worker_id`, q.Street, q.Community, fromDay, toDay, q.Limit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -159,7 +164,7 @@ func (s *Store) Board(ctx context.Context, q BoardQuery, from, to *time.Time, me
 	}
 	mine := Place{WorkerID: *me}
 	err = s.pool.QueryRow(ctx, boardSQL+` SELECT rnk, points FROM ranked WHERE worker_id = $5`,
-		q.Street, q.Community, from, to, *me).Scan(&mine.Rank, &mine.Points)
+		q.Street, q.Community, fromDay, toDay, *me).Scan(&mine.Rank, &mine.Points)
 	if err != nil && err != pgx.ErrNoRows {
 		return nil, nil, err
 	}

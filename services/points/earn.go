@@ -36,8 +36,13 @@ func (s *Service) ApplyWorkerEvent(ctx context.Context, tx pgx.Tx, e event.Envel
 		if err := e.Decode(&d); err != nil {
 			return consume.Permanent(err)
 		}
-		_, err := tx.Exec(ctx, `UPDATE accounts SET street = $2, community = $3, event_time = $4, updated_at = $5
-			WHERE worker_id = $1 AND event_time <= $4`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time, s.now())
+		// A transfer seen before the registration opens the account in its
+		// new place; the older registration then changes nothing.
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (worker_id, street, community, status, event_time, opened_at, updated_at)
+			VALUES ($1, $2, $3, 'active', $4, $5, $5)
+			ON CONFLICT (worker_id) DO UPDATE SET street = EXCLUDED.street, community = EXCLUDED.community,
+				event_time = EXCLUDED.event_time, updated_at = EXCLUDED.updated_at
+			WHERE accounts.event_time <= EXCLUDED.event_time`, d.WorkerID, d.ToStreet, d.ToCommunity, e.Time, s.now())
 		return err
 	}
 	var d event.WorkerData
@@ -160,25 +165,28 @@ func (s *Service) earnAttendance(ctx context.Context, b *Book, e event.Envelope,
 		return err
 	}
 	return b.Post(a, &Entry{Kind: KindEarn, Points: points, CentiHours: centi, Cause: "event:" + e.ID,
-		CauseEventID: e.ID, Ref: ref, RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped, Street: d.Street,
-		Community: a.Community}, event.PointsEarned, at)
+		CauseEventID: e.ID, Ref: ref, RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, at)
 }
 
-// reverseRef takes back what earlier entries for ref credited, as far as
-// the balance allows: points already spent stay spent (the entry's reason
-// says so), hours are always taken back.
+// reverseRef takes back the latest earning for ref — each correction
+// replaces the one before, which is the latest earning — as far as the
+// balance allows: points already spent stay spent (the entry's reason says
+// so), hours are always taken back.
 func reverseRef(ctx context.Context, b *Book, a *Account, ref, eventID string, at time.Time) error {
+	var last uuid.UUID
 	var points, centi int64
-	var last *uuid.UUID
+	var day *time.Time
 	var street, community string
-	err := b.tx.QueryRow(ctx, `SELECT coalesce(sum(points), 0), coalesce(sum(centihours), 0),
-			(SELECT id FROM entries WHERE worker_id = $1 AND ref = $2 AND kind = 'earn' ORDER BY seq DESC LIMIT 1),
-			coalesce(min(street), ''), coalesce(min(community), '')
-		FROM entries WHERE worker_id = $1 AND ref = $2`, a.WorkerID, ref).Scan(&points, &centi, &last, &street, &community)
+	err := b.tx.QueryRow(ctx, `SELECT id, points, centihours, service_day, street, community FROM entries
+		WHERE worker_id = $1 AND ref = $2 AND kind = 'earn' ORDER BY seq DESC LIMIT 1`, a.WorkerID, ref).
+		Scan(&last, &points, &centi, &day, &street, &community)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if last == nil || (points == 0 && centi == 0) {
+	if points == 0 && centi == 0 {
 		return nil
 	}
 	take := min(points, a.Balance)
@@ -186,13 +194,9 @@ func reverseRef(ctx context.Context, b *Book, a *Account, ref, eventID string, a
 	if take < points {
 		reason = fmt.Sprintf("corrected; %d points were already spent and stay spent", points-take)
 	}
-	// The reversal counts against the day of the earning it reverses.
-	var day *time.Time
-	if err := b.tx.QueryRow(ctx, "SELECT service_day FROM entries WHERE id = $1", *last).Scan(&day); err != nil {
-		return err
-	}
+	// The reversal counts against the day and place of the earning it reverses.
 	return b.Post(a, &Entry{Kind: KindReverse, Points: -take, CentiHours: -centi, Cause: "reverse:" + eventID,
-		CauseEventID: eventID, Ref: ref, Reverses: last, ServiceDay: day, Reason: reason, Street: street,
+		CauseEventID: eventID, Ref: ref, Reverses: &last, ServiceDay: day, Reason: reason, Street: street,
 		Community: community}, event.PointsEarned, at)
 }
 
@@ -219,8 +223,7 @@ func (s *Service) earnReport(ctx context.Context, b *Book, e event.Envelope, d e
 		return err
 	}
 	return b.Post(a, &Entry{Kind: KindEarn, Points: points, Cause: "event:" + e.ID, CauseEventID: e.ID, Ref: ref,
-		RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped, Street: d.Street, Community: d.Community},
-		event.PointsEarned, s.now())
+		RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, s.now())
 }
 
 // Consumers are the durable consumers the service runs: accounts from the
@@ -239,7 +242,7 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 		{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m, Stream: subjects.Stream("activity"),
 			Durable: "points-earnings", Filters: filters(earnEvents), Handle: s.Earn,
 			// An earning for an account the registry has not opened yet waits
-			// for it: retries for about an hour before a dead letter.
+			// for it: retries for over an hour (about 77 minutes) before a dead letter.
 			MaxDeliver: 20, Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute}},
 	}
 }

@@ -99,7 +99,34 @@ func TestEarn_correctedAttendanceIsReversedAndCreditedAgain(t *testing.T) {
 	if reason == "corrected" || reason == "" {
 		t.Fatalf("a partial reversal should say what stays spent: %q", reason)
 	}
+	// What stayed spent is not clawed back by a later correction from other points.
+	h.fund(w, 100)
+	data.PreviousHours = 0.5
+	h.publish(event.AttendanceRecorded, "qishan", act, data)
+	h.settled()
+	if b := h.balance(w); b != 110 {
+		t.Fatalf("balance %d after correcting again to the same half hour, want 110", b)
+	}
 	h.checkLedger()
+}
+
+func TestAccounts_aTransferSeenBeforeTheRegistrationWins(t *testing.T) {
+	h := newHarness(t, nil)
+	id := uuid.Must(uuid.NewV7()).String()
+	registered, err := event.New(event.WorkerRegistered, "qishan", id, event.WorkerData{WorkerID: id, Street: "qishan",
+		Community: "tashan", Status: "active"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	h.publish(event.WorkerTransferred, "zhifu", id, event.WorkerTransferredData{WorkerID: id, FromStreet: "qishan",
+		FromCommunity: "tashan", ToStreet: "zhifu", ToCommunity: "baishi"})
+	h.republish(event.WorkerRegistered, registered)
+	h.settled()
+	r := h.Must(200, "GET", "/v1/accounts/"+id, h.Worker(id), nil)
+	if r.Str("street") != "zhifu" || r.Str("community") != "baishi" {
+		t.Fatalf("account: %s", r.Raw)
+	}
 }
 
 func TestEarn_validReportsAndTheDailyCap(t *testing.T) {

@@ -44,6 +44,9 @@ type Redemption struct {
 	caller       string
 	key          string
 	hash         []byte
+	actor        string // who placed it (the token's subject)
+	// The worker's place, for staff of the worker's community.
+	workerStreet, workerCommunity string
 }
 
 // RedeemInput is a redemption request. A worker redeems for themself
@@ -91,17 +94,16 @@ func (s *Service) Redeem(ctx context.Context, p auth.Principal, req RedeemReques
 	}
 	sum := sha256.Sum256(req.Raw)
 	r = Redemption{ID: newID(), WorkerID: workerID, ItemID: itemID, Quantity: qty, Status: RedemptionPlaced,
-		caller: callerOf(p), key: key, hash: sum[:]}
+		caller: callerOf(p), key: key, hash: sum[:], actor: p.Subject}
 	for attempt := 0; ; attempt++ {
 		r.CreatedAt = s.now()
 		replayed, err = s.store.Redeem(ctx, s.stars, &r, func(a *Account, sh Shop, it Item) error {
-			if p.Role == auth.Worker {
-				if !sh.serves(*a) {
-					return errItemNotFound
-				}
-			} else if !manages(p, a.Street, a.Community) {
+			// A store serves the workers of its street (or community),
+			// whoever is at the counter; staff act within their scope.
+			if p.Role != auth.Worker && !p.SeesCommunity(a.Street, a.Community) {
 				return errAccountNotFound
-			} else if !manages(p, sh.Street, sh.Community) {
+			}
+			if !sh.serves(*a) || (p.Role != auth.Worker && !manages(p, sh.Street, sh.Community) && !sh.visibleTo(p, nil)) {
 				return errItemNotFound
 			}
 			if a.Status != "active" {
@@ -175,11 +177,13 @@ func (s *Service) GetRedemption(ctx context.Context, p auth.Principal, id uuid.U
 	return r, nil
 }
 
-func (s *Service) seesRedemption(ctx context.Context, p auth.Principal, r Redemption) bool {
+// seesRedemption: its worker, the staff of its store, and the staff of the
+// worker's community.
+func (s *Service) seesRedemption(_ context.Context, p auth.Principal, r Redemption) bool {
 	if p.Role == auth.Worker {
 		return p.WorkerID == r.WorkerID.String()
 	}
-	return manages(p, r.Street, r.Community)
+	return manages(p, r.Street, r.Community) || p.SeesCommunity(r.workerStreet, r.workerCommunity)
 }
 
 // CancelRedemption cancels a placed redemption: its worker or the store's

@@ -75,6 +75,14 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 		t.Fatalf("fulfilled: %s", f.Raw)
 	}
 	h.Must(409, "POST", "/v1/redemptions/"+second+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "x"})
+	// The worker's community staff see it too; the entry names who placed it.
+	h.Must(200, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "tashan"), nil)
+	h.Must(404, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "changsheng"), nil)
+	var actor string
+	_ = h.pool.QueryRow(h.ctx, "SELECT actor FROM entries WHERE redemption_id = $1 AND kind = 'redeem'", second).Scan(&actor)
+	if actor != "worker-"+w {
+		t.Fatalf("the redeem entry's actor is %q", actor)
+	}
 	// The worker's list, newest first.
 	if items := h.Must(200, "GET", "/v1/redemptions", h.Worker(w), nil).Items(); len(items) != 2 ||
 		items[0].(map[string]any)["id"] != second {
@@ -116,6 +124,7 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 		{"another street's store", h.Worker(w), map[string]any{"item_id": zhifuItem, "quantity": 1}, "k9", 404, ""},
 		{"staff without a worker", h.StreetAdmin("qishan"), map[string]any{"item_id": item, "quantity": 1}, "k10", 422, "worker_id"},
 		{"staff for another street's worker", h.StreetAdmin("qishan"), map[string]any{"item_id": item, "quantity": 1, "worker_id": elsewhere}, "k11", 404, ""},
+		{"a store not serving the worker", h.District(), map[string]any{"item_id": zhifuItem, "quantity": 1, "worker_id": w}, "k13", 404, ""},
 		{"unknown field", h.Worker(w), map[string]any{"item_id": item, "quantity": 1, "price": 0}, "k12", 400, "price"},
 	}
 	snapshot := func() string {

@@ -27,13 +27,13 @@ var ActivityKinds = []string{"study", "council", "safety_training", "anti_fraud"
 // Rule is how a street office awards points, from EffectiveFrom on. A
 // service is scored by the rule in effect when it was done.
 type Rule struct {
-	ID             uuid.UUID      `json:"id,omitempty"` // nil for the built-in default
+	ID             uuid.UUID      `json:"id,omitzero"` // none for the built-in default
 	Street         string         `json:"street"`
-	EffectiveFrom  time.Time      `json:"effective_from"`
-	PerHour        int            `json:"per_hour"`         // per volunteer-service hour
-	PerActivity    map[string]int `json:"per_activity"`     // per attended activity, by kind
-	PerValidReport int            `json:"per_valid_report"` // per report closed as valid
-	DailyCap       int            `json:"daily_cap"`        // most points earned in one Shanghai day
+	EffectiveFrom  time.Time      `json:"effective_from,omitzero"` // none for the built-in default
+	PerHour        int            `json:"per_hour"`                // per volunteer-service hour
+	PerActivity    map[string]int `json:"per_activity"`            // per attended activity, by kind
+	PerValidReport int            `json:"per_valid_report"`        // per report closed as valid
+	DailyCap       int            `json:"daily_cap"`               // most points earned in one Shanghai day
 	Note           string         `json:"note,omitempty"`
 	CreatedBy      string         `json:"created_by,omitempty"`
 	CreatedAt      time.Time      `json:"created_at,omitzero"`

@@ -107,14 +107,15 @@ func (s *Store) Restock(ctx context.Context, id uuid.UUID, q int, at time.Time) 
 
 const redemptionCols = `r.id, r.worker_id, r.item_id, i.name, r.store_id, r.street, r.community, r.quantity, r.points,
 	r.status, r.cancel_reason, r.closed_by, r.created_at, r.closed_at, r.caller, r.idempotency_key, r.request_hash,
-	(SELECT balance_after FROM entries WHERE cause = 'redeem:' || r.id)`
+	(SELECT balance_after FROM entries WHERE cause = 'redeem:' || r.id), a.street, a.community`
 
-const redemptionFrom = " FROM redemptions r JOIN items i ON i.id = r.item_id"
+const redemptionFrom = " FROM redemptions r JOIN items i ON i.id = r.item_id JOIN accounts a ON a.worker_id = r.worker_id"
 
 func scanRedemption(row pgx.Row) (Redemption, error) {
 	var r Redemption
 	err := row.Scan(&r.ID, &r.WorkerID, &r.ItemID, &r.ItemName, &r.StoreID, &r.Street, &r.Community, &r.Quantity,
-		&r.Points, &r.Status, &r.CancelReason, &r.ClosedBy, &r.CreatedAt, &r.ClosedAt, &r.caller, &r.key, &r.hash, &r.Balance)
+		&r.Points, &r.Status, &r.CancelReason, &r.ClosedBy, &r.CreatedAt, &r.ClosedAt, &r.caller, &r.key, &r.hash, &r.Balance,
+		&r.workerStreet, &r.workerCommunity)
 	return r, err
 }
 
@@ -176,10 +177,11 @@ func (s *Store) Redeem(ctx context.Context, stars []int, r *Redemption, check fu
 		if err != nil {
 			return err
 		}
-		if err := b.Post(a, r.entry(KindRedeem, -r.Points, r.caller, ""), redeemedEvent(KindRedeem), r.CreatedAt); err != nil {
+		if err := b.Post(a, r.entry(KindRedeem, -r.Points, r.actor, ""), redeemedEvent(KindRedeem), r.CreatedAt); err != nil {
 			return err
 		}
 		r.Balance = &a.Balance
+		r.workerStreet, r.workerCommunity = a.Street, a.Community
 		return nil
 	})
 	return replayed, err

@@ -52,7 +52,7 @@ CREATE TABLE entries (
 CREATE INDEX entries_worker_idx ON entries (worker_id, seq);
 CREATE INDEX entries_ref_idx ON entries (worker_id, ref) WHERE ref <> '';
 CREATE INDEX entries_day_idx ON entries (worker_id, service_day) WHERE service_day IS NOT NULL;
-CREATE INDEX entries_board_idx ON entries (street, at) WHERE kind IN ('earn', 'reverse');
+CREATE INDEX entries_board_idx ON entries (street, service_day) WHERE kind IN ('earn', 'reverse');
 
 CREATE FUNCTION entries_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -174,7 +174,7 @@ func (d *devStack) start(ctx context.Context) (summary, error) {
 	}
 
 	registry := newAPIClient(devServices()[0].URL())
-	if sum.Seed, err = d.seed(ctx, registry, key); err != nil {
+	if sum.Seed, err = d.seed(ctx, registry, newAPIClient(devServiceURL("points")), key); err != nil {
 		return sum, err
 	}
 	if sum.Tokens, err = devTokens(ctx, registry, key); err != nil {
@@ -263,29 +263,73 @@ func (d *devStack) startServices(ctx context.Context, st stackInfo, sum *summary
 	return nil
 }
 
-// seed loads the demo data once: the marker file in the data directory says
-// it is done. Delete the marker to seed again (existing rows are kept).
-func (d *devStack) seed(ctx context.Context, registry *apiClient, key ed25519.PrivateKey) (string, error) {
+// seededPointsMarker says the points supermarkets are in too: a data
+// directory seeded before the points service existed gets only those.
+const seededPointsMarker = "seeded-points"
+
+// seed loads the demo data once: the marker files in the data directory say
+// it is done. Delete the marker to seed again (existing rows are kept). A
+// data directory seeded before the points service existed gets the points
+// supermarkets alone.
+func (d *devStack) seed(ctx context.Context, registry, points *apiClient, key ed25519.PrivateKey) (string, error) {
 	marker := filepath.Join(d.opts.dataDir, seededMarker)
+	pointsMarker := filepath.Join(d.opts.dataDir, seededPointsMarker)
 	source := ""
 	if _, err := os.Stat(d.opts.seedsDir); err == nil {
 		source = " (drawn from the reports in " + d.opts.seedsDir + ")"
 	}
-	if _, err := os.Stat(marker); err == nil {
-		return "seeded on an earlier run" + source + "; delete " + marker + " to seed again", nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	seeded, err := fileExists(marker)
+	if err != nil {
 		return "", fmt.Errorf("seed marker: %w", err)
 	}
-	d.log.Info("seeding demo data through the registry API")
-	res, err := seedDemo(ctx, registry, key, demo())
+	pointsSeeded, err := fileExists(pointsMarker)
+	if err != nil {
+		return "", fmt.Errorf("seed marker: %w", err)
+	}
+	if seeded && pointsSeeded {
+		return "seeded on an earlier run" + source + "; delete " + marker + " to seed again", nil
+	}
+	data, markers := demo(), []string{marker, pointsMarker}
+	if seeded {
+		data, markers = demoData{Stores: data.Stores}, []string{pointsMarker}
+		d.log.Info("seeding the points supermarkets through the points API")
+	} else {
+		d.log.Info("seeding demo data through the registry and points APIs")
+	}
+	res, err := seedDemo(ctx, registry, points, key, data)
 	if err != nil {
 		return "", fmt.Errorf("seed demo data: %w", err)
 	}
 	note := fmt.Sprintf("%s: %s\n", time.Now().Format(time.RFC3339), res)
-	if err := os.WriteFile(marker, []byte(note), 0o644); err != nil {
-		return "", fmt.Errorf("write seed marker: %w", err)
+	for _, m := range markers {
+		if err := os.WriteFile(m, []byte(note), 0o644); err != nil {
+			return "", fmt.Errorf("write seed marker: %w", err)
+		}
+	}
+	if seeded {
+		return fmt.Sprintf("seeded on an earlier run%s; the %d points supermarkets with %d items added just now",
+			source, res.Stores, res.Items), nil
 	}
 	return "seeded just now: " + res.String() + source, nil
+}
+
+// fileExists reports whether path exists.
+func fileExists(path string) (bool, error) {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// devServiceURL is the base URL of the dev service called name.
+func devServiceURL(name string) string {
+	for _, svc := range devServices() {
+		if svc.Name == name {
+			return svc.URL()
+		}
+	}
+	panic("no dev service " + name)
 }
 
 // devTokens issues a token for each role: the whole district, street

@@ -9,9 +9,14 @@ package main
 // place is in Hunan; the demo moves it into the district). 白石街道建设里社区
 // and 长生社区 also appear in seed 001's pages.
 //
+// Each street office also runs a points supermarket (积分超市) on the points
+// service, where riders spend their volunteer points on things the job
+// needs: a helmet, a raincoat, a power bank, a haircut, a health check.
+//
 // People, numbers and addresses are made up. Everything is fixed, so every
 // developer gets the same demo. The types carry the JSON of the registry's
-// create requests; fields tagged "-" link the pieces together.
+// and the points service's create requests; fields tagged "-" link the
+// pieces together.
 
 // demoData is everything the seed creates, in creation order.
 type demoData struct {
@@ -19,6 +24,7 @@ type demoData struct {
 	Enterprises []demoEnterprise
 	Stations    []demoStation
 	Workers     []demoWorker
+	Stores      []demoStore // on the points service, after the registry's data
 }
 
 // demoStreet is a street office (POST /v1/streets) with its communities.
@@ -87,6 +93,22 @@ type demoWorker struct {
 	MobilePartyMember bool    `json:"mobile_party_member"`
 	HomePartyOrg      string  `json:"home_party_org,omitempty"`
 	CheckIn           checkIn `json:"-"`
+}
+
+// demoStore is a street-wide points supermarket (POST /v1/stores on the
+// points service), opened by its street's admin, with its shelf.
+type demoStore struct {
+	Street  string     `json:"-"` // the street office whose admin opens it
+	Name    string     `json:"name"`
+	Address string     `json:"address"`
+	Items   []demoItem `json:"-"`
+}
+
+// demoItem is POST /v1/stores/{id}/items: a price in points and the stock.
+type demoItem struct {
+	Name  string `json:"name"`
+	Price int    `json:"price"`
+	Stock int    `json:"stock"`
 }
 
 // checkIn is how a demo worker checks in with their community: not at all
@@ -262,6 +284,34 @@ func demo() demoData {
 				Community: "jiansheli", Platform: "滴滴", PoliticalStatus: "masses"},
 			{Name: "陶佳怡", Mobile: "17863820519", IDNumber: residentID("370611", "20020218", "046"), Occupation: "courier",
 				Community: "jiansheli", Enterprise: "jt-baishi", Platform: "极兔", PoliticalStatus: "league_member"},
+		},
+
+		// One supermarket per street, in a warm station of the street, with
+		// what riders ask for. Prices in points: at the default rule (10
+		// points an hour of volunteer service, 5 an activity, 20 a valid
+		// report) a haircut is about five hours, a helmet thirty.
+		Stores: []demoStore{
+			{Street: "qishan", Name: "奇山街道暖新积分超市", Address: "芝罘区上乔西路28号（烟小暖·暖新驿站内）", Items: []demoItem{
+				{Name: "电动车头盔", Price: 300, Stock: 50},
+				{Name: "雨衣", Price: 200, Stock: 80},
+				{Name: "充电宝", Price: 500, Stock: 30},
+				{Name: "理发券", Price: 50, Stock: 100},
+				{Name: "体检套餐", Price: 800, Stock: 20},
+				{Name: "反光背心", Price: 100, Stock: 60},
+			}},
+			{Street: "jianshelu", Name: "建设路街道“劳动者港湾”积分超市", Address: "芝罘区建设路66号（建设银行建设路支行一楼）", Items: []demoItem{
+				{Name: "电动车头盔", Price: 300, Stock: 40},
+				{Name: "雨衣", Price: 200, Stock: 60},
+				{Name: "充电宝", Price: 500, Stock: 25},
+				{Name: "理发券", Price: 50, Stock: 100},
+				{Name: "米面油礼包", Price: 400, Stock: 30},
+			}},
+			{Street: "baishi", Name: "白石街道暖新积分超市", Address: "芝罘区建设里小区12号楼（建设里社区暖新驿站）", Items: []demoItem{
+				{Name: "雨衣", Price: 200, Stock: 50},
+				{Name: "理发券", Price: 50, Stock: 80},
+				{Name: "护膝护腕套装", Price: 150, Stock: 40},
+				{Name: "体检套餐", Price: 800, Stock: 20},
+			}},
 		},
 	}
 }

@@ -11,45 +11,52 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // registryVocabularies reads the vocabularies (EnterpriseKinds, Occupations,
-// ...) from the registry's source, so the demo data cannot drift from them
-// and this test does not depend on the registry compiling.
+// ...) from the registry's source, or from the event catalog where the
+// registry takes them from it, so the demo data cannot drift from them and
+// this test does not depend on the registry compiling.
 func registryVocabularies(t *testing.T) map[string][]string {
 	t.Helper()
 	root, err := findRepoRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(root, "services", "registry", "registry.go"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	vocab := map[string][]string{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		spec, ok := n.(*ast.ValueSpec)
-		if !ok || len(spec.Names) != 1 || len(spec.Values) != 1 {
-			return true
+	for _, path := range []string{
+		filepath.Join(root, "services", "registry", "registry.go"),
+		filepath.Join(root, "pkg", "event", "catalog_registry.go"),
+	} {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		lit, ok := spec.Values[0].(*ast.CompositeLit)
-		if !ok {
-			return true
-		}
-		for _, elt := range lit.Elts {
-			if s, ok := elt.(*ast.BasicLit); ok && s.Kind == token.STRING {
-				v, _ := strconv.Unquote(s.Value)
-				vocab[spec.Names[0].Name] = append(vocab[spec.Names[0].Name], v)
+		ast.Inspect(f, func(n ast.Node) bool {
+			spec, ok := n.(*ast.ValueSpec)
+			if !ok || len(spec.Names) != 1 || len(spec.Values) != 1 {
+				return true
 			}
-		}
-		return true
-	})
+			lit, ok := spec.Values[0].(*ast.CompositeLit)
+			if !ok || len(vocab[spec.Names[0].Name]) > 0 {
+				return true
+			}
+			for _, elt := range lit.Elts {
+				if s, ok := elt.(*ast.BasicLit); ok && s.Kind == token.STRING {
+					v, _ := strconv.Unquote(s.Value)
+					vocab[spec.Names[0].Name] = append(vocab[spec.Names[0].Name], v)
+				}
+			}
+			return true
+		})
+	}
 	for _, name := range []string{"EnterpriseKinds", "Occupations", "PoliticalStatuses", "StationKinds", "Facilities"} {
 		if len(vocab[name]) == 0 {
-			t.Fatalf("vocabulary %s not found in services/registry/registry.go", name)
+			t.Fatalf("vocabulary %s found neither in services/registry/registry.go nor in pkg/event/catalog_registry.go", name)
 		}
 	}
 	return vocab
@@ -204,13 +211,17 @@ func TestDemoDataHasADemosWorth(t *testing.T) {
 
 // registryInputFields reads the JSON field names of every struct type in the
 // registry's source (StreetInput, WorkerInput, ...).
-func registryInputFields(t *testing.T) map[string][]string {
+func registryInputFields(t *testing.T) map[string][]string { return inputFields(t, "registry") }
+
+// inputFields reads the JSON field names of every struct type in a
+// service's source.
+func inputFields(t *testing.T, service string) map[string][]string {
 	t.Helper()
 	root, err := findRepoRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := filepath.Glob(filepath.Join(root, "services", "registry", "*.go"))
+	files, err := filepath.Glob(filepath.Join(root, "services", service, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,5 +327,67 @@ func TestDemoStationCheckInsAreAtTheWorkersCommunity(t *testing.T) {
 		if got, ok := community[w.CheckIn.Station]; !ok || got != w.Community {
 			t.Errorf("%s (%s) checks in at station %s of community %q", w.Name, w.Community, w.CheckIn.Station, got)
 		}
+	}
+}
+
+// The points service refuses unknown JSON fields too.
+func TestDemoStoreRequestsUseOnlyFieldsThePointsServiceAccepts(t *testing.T) {
+	fields := inputFields(t, "points")
+	st := demo().Stores[0]
+	for _, tt := range []struct {
+		request  any
+		typeName string
+	}{{st, "StoreInput"}, {st.Items[0], "ItemInput"}} {
+		accepted, ok := fields[tt.typeName]
+		if !ok {
+			t.Fatalf("no struct %s in services/points", tt.typeName)
+		}
+		for _, k := range jsonKeys(t, tt.request) {
+			if !slices.Contains(accepted, k) {
+				t.Errorf("the seed sends %q, which %s does not have (it has %v)", k, tt.typeName, accepted)
+			}
+		}
+	}
+}
+
+// One street-wide supermarket per demo street, with a handful of items the
+// points service takes (names 1–100 characters, prices 1–100000) and a
+// demo's stock.
+func TestDemoStoresAreOnePerStreet(t *testing.T) {
+	d := demo()
+	stores := map[string]int{}
+	for _, st := range d.Stores {
+		stores[st.Street]++
+		if n := utf8.RuneCountInString(st.Name); n < 1 || n > 100 {
+			t.Errorf("store %s: name of %d characters", st.Name, n)
+		}
+		if n := utf8.RuneCountInString(st.Address); n > 200 {
+			t.Errorf("store %s: address of %d characters", st.Name, n)
+		}
+		if len(st.Items) < 4 || len(st.Items) > 6 {
+			t.Errorf("store %s has %d items, want 4 to 6", st.Name, len(st.Items))
+		}
+		names := map[string]bool{}
+		for _, it := range st.Items {
+			if names[it.Name] {
+				t.Errorf("store %s: %s twice (the seed finds items by name)", st.Name, it.Name)
+			}
+			names[it.Name] = true
+			if n := utf8.RuneCountInString(it.Name); n < 1 || n > 100 {
+				t.Errorf("store %s: item name %q", st.Name, it.Name)
+			}
+			if it.Price < 1 || it.Price > 100000 || it.Stock < 20 || it.Stock > 100 {
+				t.Errorf("store %s: %s costs %d points, %d in stock; want 1–100000 and 20–100", st.Name, it.Name, it.Price, it.Stock)
+			}
+		}
+	}
+	for _, street := range d.Streets {
+		if stores[street.Code] != 1 {
+			t.Errorf("street %s has %d supermarkets, want 1", street.Code, stores[street.Code])
+		}
+		delete(stores, street.Code)
+	}
+	for street := range stores {
+		t.Errorf("a supermarket in street %q, which the demo does not have", street)
 	}
 }

@@ -14,30 +14,36 @@ import (
 // seedResult counts what the seed sent, created or found already there.
 type seedResult struct {
 	Streets, Communities, Enterprises, Stations, Workers, CheckIns int
+	Stores, Items                                                  int // points supermarkets and their items
 }
 
 func (r seedResult) String() string {
-	return fmt.Sprintf("%d street offices, %d communities, %d enterprises, %d stations, %d workers, %d check-ins",
-		r.Streets, r.Communities, r.Enterprises, r.Stations, r.Workers, r.CheckIns)
+	return fmt.Sprintf("%d street offices, %d communities, %d enterprises, %d stations, %d workers, %d check-ins, "+
+		"%d points supermarkets with %d items",
+		r.Streets, r.Communities, r.Enterprises, r.Stations, r.Workers, r.CheckIns, r.Stores, r.Items)
 }
 
-// seeder puts demo data into the registry through its HTTP API, so that
-// validation runs and events are published as for any client.
+// seeder puts demo data into the registry and the points service through
+// their HTTP APIs, so that validation runs and events are published as for
+// any client.
 type seeder struct {
-	api *apiClient
-	key ed25519.PrivateKey // signs the seed's tokens
+	api    *apiClient         // the registry
+	points *apiClient         // the points service
+	key    ed25519.PrivateKey // signs the seed's tokens
 
 	district    string            // district admin token
 	enterprises map[string]string // demo key -> enterprise id
 	stations    map[string]string // demo key -> station id
 }
 
-// seedDemo creates d in the registry. It creates as a district admin; the
-// online check-ins are made by each worker with their own token, as the
-// mini-program would. What exists already (409 Conflict) is taken as it is,
-// so a seed that stopped halfway can simply run again.
-func seedDemo(ctx context.Context, api *apiClient, key ed25519.PrivateKey, d demoData) (seedResult, error) {
-	s := &seeder{api: api, key: key, enterprises: map[string]string{}, stations: map[string]string{}}
+// seedDemo creates d in the registry, then opens d's points supermarkets on
+// the points service. It creates as a district admin; the online check-ins
+// are made by each worker with their own token, as the mini-program would,
+// and each supermarket by its street's admin. What exists already (409
+// Conflict, or a row found by its name) is taken as it is, so a seed that
+// stopped halfway can simply run again.
+func seedDemo(ctx context.Context, api, points *apiClient, key ed25519.PrivateKey, d demoData) (seedResult, error) {
+	s := &seeder{api: api, points: points, key: key, enterprises: map[string]string{}, stations: map[string]string{}}
 	var err error
 	if s.district, err = s.token(auth.Principal{Role: auth.DistrictAdmin}); err != nil {
 		return seedResult{}, err
@@ -80,6 +86,14 @@ func seedDemo(ctx context.Context, api *apiClient, key ed25519.PrivateKey, d dem
 			return r, fmt.Errorf("seed check-in of worker %s: %w", w.Name, err)
 		}
 		r.CheckIns++
+	}
+	for _, st := range d.Stores {
+		items, err := s.store(ctx, st)
+		if err != nil {
+			return r, fmt.Errorf("seed points supermarket %s of street %s: %w", st.Name, st.Street, err)
+		}
+		r.Stores++
+		r.Items += items
 	}
 	return r, nil
 }
@@ -221,4 +235,72 @@ func (s *seeder) checkIn(ctx context.Context, workerID string, c checkIn) error 
 		return nil
 	}
 	return err
+}
+
+// store opens a points supermarket as its street's admin and puts its items
+// on the shelf; it returns how many items the shelf has of st's. Stores have
+// no key the points service enforces, so a store of that name in the street,
+// from an earlier seed, is taken instead of opening a second one, and only
+// the items it lacks (by name) are added.
+func (s *seeder) store(ctx context.Context, st demoStore) (int, error) {
+	token, err := s.token(auth.Principal{Role: auth.StreetAdmin, Street: st.Street})
+	if err != nil {
+		return 0, err
+	}
+	id, err := s.findStore(ctx, token, st)
+	if err != nil {
+		return 0, err
+	}
+	if id == "" {
+		var created struct {
+			ID string `json:"id"`
+		}
+		if err := s.points.do(ctx, token, http.MethodPost, "/v1/stores", st, &created); err != nil {
+			return 0, err
+		}
+		id = created.ID
+	}
+	path := "/v1/stores/" + url.PathEscape(id) + "/items"
+	var shelf struct {
+		Items []struct {
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	if err := s.points.do(ctx, token, http.MethodGet, path, nil, &shelf); err != nil {
+		return 0, err
+	}
+	onShelf := map[string]bool{}
+	for _, it := range shelf.Items {
+		onShelf[it.Name] = true
+	}
+	for _, it := range st.Items {
+		if onShelf[it.Name] {
+			continue
+		}
+		if err := s.points.do(ctx, token, http.MethodPost, path, it, nil); err != nil {
+			return 0, fmt.Errorf("item %s: %w", it.Name, err)
+		}
+	}
+	return len(st.Items), nil
+}
+
+// findStore returns the id of the street's store named like st, or "".
+func (s *seeder) findStore(ctx context.Context, token string, st demoStore) (string, error) {
+	var list struct {
+		Items []struct {
+			ID        string `json:"id"`
+			Name      string `json:"name"`
+			Community string `json:"community"`
+		} `json:"items"`
+	}
+	path := "/v1/stores?street=" + url.QueryEscape(st.Street)
+	if err := s.points.do(ctx, token, http.MethodGet, path, nil, &list); err != nil {
+		return "", err
+	}
+	for _, it := range list.Items {
+		if it.Name == st.Name && it.Community == "" {
+			return it.ID, nil
+		}
+	}
+	return "", nil
 }

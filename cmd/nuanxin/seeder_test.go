@@ -5,8 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,7 +125,7 @@ func TestSeedTakesWhatExistsAndLinksTheRest(t *testing.T) {
 			{Name: "刘洋", Community: "tashan", Enterprise: "zto-tashan", CheckIn: atStation("yanxiaonuan")},
 		},
 	}
-	res, err := seedDemo(t.Context(), newAPIClient(srv.URL), key, d)
+	res, err := seedDemo(t.Context(), newAPIClient(srv.URL), nil, key, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +158,7 @@ func TestSeedStopsAtTheFirstRejectedRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	res, err := seedDemo(t.Context(), newAPIClient(srv.URL), key, demo())
+	res, err := seedDemo(t.Context(), newAPIClient(srv.URL), newAPIClient(srv.URL), key, demo())
 	if err == nil {
 		t.Fatal("seed succeeded against a registry that rejects everything")
 	}
@@ -164,5 +169,283 @@ func TestSeedStopsAtTheFirstRejectedRequest(t *testing.T) {
 	}
 	if res != (seedResult{}) {
 		t.Errorf("result = %+v, want nothing counted", res)
+	}
+}
+
+// fakePoints is the part of the points API the seed uses, with memory: the
+// stores and items it was given. Every call must come with a street admin's
+// token for the store's street.
+type fakePoints struct {
+	t        *testing.T
+	verifier auth.Verifier
+
+	mu     sync.Mutex
+	stores []fakeStore
+	calls  []string // "METHOD path", in order
+}
+
+type fakeStore struct {
+	ID, Street, Community, Name, Address string
+	Items                                []demoItem
+}
+
+func (f *fakePoints) handler() http.Handler {
+	mux := http.NewServeMux()
+	// caller checks the token and returns the caller's street.
+	caller := func(r *http.Request) string {
+		f.mu.Lock()
+		f.calls = append(f.calls, r.Method+" "+r.URL.RequestURI())
+		f.mu.Unlock()
+		p, err := f.verifier.Verify(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		if err != nil || p.Role != auth.StreetAdmin || p.Street == "" {
+			f.t.Errorf("%s %s with token %+v (%v), want a street admin's", r.Method, r.URL, p, err)
+		}
+		return p.Street
+	}
+	store := func(w http.ResponseWriter, r *http.Request, street string) *fakeStore {
+		for i := range f.stores {
+			if f.stores[i].ID == r.PathValue("id") && f.stores[i].Street == street {
+				return &f.stores[i]
+			}
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"title":"Not found","status":404,"detail":"store not found"}`)
+		return nil
+	}
+	mux.HandleFunc("GET /v1/stores", func(w http.ResponseWriter, r *http.Request) {
+		street := caller(r)
+		if q := r.URL.Query().Get("street"); q != street {
+			f.t.Errorf("GET /v1/stores?street=%s with the token of street %s", q, street)
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var items []map[string]string
+		for _, st := range f.stores {
+			if st.Street == street { // a street admin sees their street's, whatever they ask
+				items = append(items, map[string]string{"id": st.ID, "street": st.Street, "community": st.Community, "name": st.Name})
+			}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"items": items})
+	})
+	mux.HandleFunc("POST /v1/stores", func(w http.ResponseWriter, r *http.Request) {
+		street := caller(r)
+		var in map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			f.t.Error(err)
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		st := fakeStore{ID: fmt.Sprintf("store-%d", len(f.stores)+1), Street: street, Name: in["name"], Address: in["address"]}
+		f.stores = append(f.stores, st)
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]string{"id": st.ID, "street": street, "name": st.Name})
+	})
+	mux.HandleFunc("GET /v1/stores/{id}/items", func(w http.ResponseWriter, r *http.Request) {
+		street := caller(r)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if st := store(w, r, street); st != nil {
+			json.NewEncoder(w).Encode(map[string]any{"items": st.Items})
+		}
+	})
+	mux.HandleFunc("POST /v1/stores/{id}/items", func(w http.ResponseWriter, r *http.Request) {
+		street := caller(r)
+		var it demoItem
+		if err := json.NewDecoder(r.Body).Decode(&it); err != nil {
+			f.t.Error(err)
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if st := store(w, r, street); st != nil {
+			st.Items = append(st.Items, it)
+			w.WriteHeader(http.StatusCreated)
+			json.NewEncoder(w).Encode(it)
+		}
+	})
+	return mux
+}
+
+// posts lists the POSTs the fake received since the last call.
+func (f *fakePoints) posts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, "POST ") {
+			out = append(out, c)
+		}
+	}
+	f.calls = nil
+	return out
+}
+
+// state returns a copy of the stores and how many calls were made since
+// the last posts.
+func (f *fakePoints) state() ([]fakeStore, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	stores := make([]fakeStore, len(f.stores))
+	for i, st := range f.stores {
+		st.Items = slices.Clone(st.Items)
+		stores[i] = st
+	}
+	return stores, len(f.calls)
+}
+
+func newFakePoints(t *testing.T) (*fakePoints, *apiClient, ed25519.PrivateKey) {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakePoints{t: t, verifier: auth.Verifier{Key: pub}}
+	srv := httptest.NewServer(fake.handler())
+	t.Cleanup(srv.Close)
+	return fake, newAPIClient(srv.URL), key
+}
+
+func TestSeedOpensAPointsSupermarketPerStreetOnce(t *testing.T) {
+	fake, points, key := newFakePoints(t)
+	d := demoData{Stores: demo().Stores}
+	var items int
+	for _, st := range d.Stores {
+		items += len(st.Items)
+	}
+	want := seedResult{Stores: len(d.Stores), Items: items}
+
+	res, err := seedDemo(t.Context(), nil, points, key, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != want {
+		t.Errorf("result = %+v, want %+v", res, want)
+	}
+	if got := fake.posts(); len(got) != len(d.Stores)+items {
+		t.Errorf("first seed sent %d POSTs, want %d stores and %d items:\n%s", len(got), len(d.Stores), items, strings.Join(got, "\n"))
+	}
+	stores, _ := fake.state()
+	for i, st := range d.Stores {
+		got := stores[i]
+		if got.Street != st.Street || got.Name != st.Name || got.Address != st.Address || !slices.Equal(got.Items, st.Items) {
+			t.Errorf("store %d = %+v, want %+v", i, got, st)
+		}
+	}
+
+	// Again: every store is found by its name, every item by its name.
+	res, err = seedDemo(t.Context(), nil, points, key, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != want {
+		t.Errorf("second seed: result = %+v, want %+v", res, want)
+	}
+	if got := fake.posts(); len(got) != 0 {
+		t.Errorf("second seed created again:\n%s", strings.Join(got, "\n"))
+	}
+	if stores, _ := fake.state(); len(stores) != len(d.Stores) {
+		t.Errorf("%d stores after two seeds, want %d", len(stores), len(d.Stores))
+	}
+}
+
+func TestSeedCompletesAStoreOfAnEarlierSeedThatStoppedHalfway(t *testing.T) {
+	fake, points, key := newFakePoints(t)
+	st := demo().Stores[0]
+	fake.stores = []fakeStore{
+		// Another store of the street with the same name, for one community: not the demo's.
+		{ID: "community-store", Street: st.Street, Community: "tashan", Name: st.Name},
+		{ID: "earlier", Street: st.Street, Name: st.Name, Items: st.Items[:2]},
+	}
+	res, err := seedDemo(t.Context(), nil, points, key, demoData{Stores: []demoStore{st}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (seedResult{Stores: 1, Items: len(st.Items)}); res != want {
+		t.Errorf("result = %+v, want %+v", res, want)
+	}
+	var want []string
+	for range st.Items[2:] {
+		want = append(want, "POST /v1/stores/earlier/items")
+	}
+	if got := fake.posts(); !slices.Equal(got, want) {
+		t.Errorf("POSTs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if stores, _ := fake.state(); !slices.Equal(stores[1].Items, st.Items) {
+		t.Errorf("shelf = %v, want %v", stores[1].Items, st.Items)
+	}
+}
+
+func TestSeedSaysWhichStoreAndItemThePointsServiceRefused(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/stores":
+			fmt.Fprint(w, `{"items":[]}`)
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/stores":
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"s-1"}`)
+		case r.Method == http.MethodGet:
+			fmt.Fprint(w, `{"items":[]}`)
+		default:
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			fmt.Fprint(w, `{"title":"Invalid request","status":422,"detail":"One or more fields are invalid.",`+
+				`"errors":[{"field":"price","code":"out_of_range","message":"must be between 1 and 100000"}]}`)
+		}
+	}))
+	defer srv.Close()
+
+	st := demo().Stores[0]
+	res, err := seedDemo(t.Context(), nil, newAPIClient(srv.URL), key, demoData{Stores: []demoStore{st}})
+	if err == nil {
+		t.Fatal("seed succeeded against a points service that refuses every item")
+	}
+	for _, want := range []string{"seed points supermarket " + st.Name + " of street qishan", "item " + st.Items[0].Name,
+		"POST /v1/stores/s-1/items", "422", "price: must be between 1 and 100000 (out_of_range)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if res != (seedResult{}) {
+		t.Errorf("result = %+v, want nothing counted", res)
+	}
+}
+
+// A data directory seeded before the points service existed gets the
+// supermarkets alone, once.
+func TestDevSeedAddsOnlyTheSupermarketsToAnEarlierSeed(t *testing.T) {
+	fake, points, key := newFakePoints(t)
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the registry was called again: %s %s", r.Method, r.URL)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer registry.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, seededMarker), []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := &devStack{opts: devOptions{dataDir: dir, seedsDir: filepath.Join(dir, "none")}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+	msg, err := d.seed(t.Context(), newAPIClient(registry.URL), points, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg, "seeded on an earlier run") || !strings.Contains(msg, fmt.Sprintf("%d points supermarkets", len(demo().Stores))) {
+		t.Errorf("message %q", msg)
+	}
+	if stores, _ := fake.state(); len(stores) != len(demo().Stores) {
+		t.Errorf("%d stores opened, want %d", len(stores), len(demo().Stores))
+	}
+	fake.posts()
+
+	msg, err = d.seed(t.Context(), newAPIClient(registry.URL), points, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg, "seeded on an earlier run") {
+		t.Errorf("second run: %q", msg)
+	}
+	if _, calls := fake.state(); calls != 0 {
+		t.Errorf("second run called the points service %d times", calls)
 	}
 }

@@ -30,7 +30,9 @@ func devServices() []service {
 		{Name: "registry", Package: "./services/registry/cmd/registry", Addr: "127.0.0.1:8081"},
 		{Name: "activity", Package: "./services/activity/cmd/activity", Addr: "127.0.0.1:8082"},
 		{Name: "points", Package: "./services/points/cmd/points", Addr: "127.0.0.1:8083"},
-		{Name: "notification", Package: "./services/notification/cmd/notification", Addr: "127.0.0.1:8084"},
+		// Webhooks to 127.0.0.1 are how one tries them locally; never in production.
+		{Name: "notification", Package: "./services/notification/cmd/notification", Addr: "127.0.0.1:8084",
+			Env: []string{"NOTIFICATION_WEBHOOK_ALLOW_PRIVATE=true"}},
 	}
 }
 

@@ -12,8 +12,10 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,9 +70,32 @@ type Webhook struct {
 	Now    func() time.Time
 }
 
-// NewWebhook returns a webhook sender with a timeout per request.
-func NewWebhook(timeout time.Duration) Webhook {
-	return Webhook{Client: &http.Client{Timeout: timeout,
+// NewWebhook returns a webhook sender with a timeout per request. Unless
+// allowPrivate, it refuses to connect to loopback, private and link-local
+// addresses: a webhook URL is given by any user, and must not reach the
+// service's own network (Postgres, NATS, metadata endpoints). The check is
+// made on the address actually dialled, so a name that resolves there is
+// refused too.
+func NewWebhook(timeout time.Duration, allowPrivate bool) Webhook {
+	dialer := &net.Dialer{Timeout: timeout}
+	if !allowPrivate {
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			ip := net.ParseIP(host)
+			if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+				ip.IsUnspecified() || ip.IsMulticast() {
+				return fmt.Errorf("webhook address %s is not public", host)
+			}
+			return nil
+		}
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = dialer.DialContext
+	transport.Proxy = nil
+	return Webhook{Client: &http.Client{Timeout: timeout, Transport: transport,
 		// A redirect could lead a signed message elsewhere; treat it as a failure.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }

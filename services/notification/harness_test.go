@@ -111,7 +111,7 @@ func newHarness(t testing.TB) *harness {
 	sms := &recording{}
 	dispatcher := &notification.Dispatcher{Store: store, Log: log, Now: clk.Now, RetryBase: 20 * time.Millisecond,
 		Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
-			"webhook": notification.NewWebhook(2 * time.Second)}}
+			"webhook": notification.NewWebhook(2*time.Second, true)}}
 	jobs := []func(context.Context){
 		func(ctx context.Context) {
 			_ = (&outbox.Relay{Pool: pool, JS: js, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}).Run(ctx)

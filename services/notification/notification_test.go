@@ -275,3 +275,16 @@ func TestTemplates_renderInBothLanguagesAndRefuseEmptyVariables(t *testing.T) {
 	h.Must(404, "POST", "/v1/templates/nope/preview", staff, map[string]any{})
 	h.Must(403, "GET", "/v1/templates", h.Worker(uuid.NewString()), nil)
 }
+
+func TestWebhook_refusesPrivateAddressesUnlessAllowed(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(http.StatusNoContent) }))
+	defer hook.Close()
+	push := notification.Push{NotificationID: uuid.New(), Channel: "webhook", WebhookURL: hook.URL, WebhookSecret: "s"}
+	err := notification.NewWebhook(time.Second, false).Send(t.Context(), push)
+	if err == nil || !strings.Contains(err.Error(), "not public") {
+		t.Fatalf("a loopback webhook was called: %v", err)
+	}
+	if err := notification.NewWebhook(time.Second, true).Send(t.Context(), push); err != nil {
+		t.Fatalf("allowed: %v", err)
+	}
+}

@@ -149,6 +149,7 @@ type Dispatcher struct {
 	Store       *Store
 	Senders     map[string]Provider // by channel: sms, wechat, webhook
 	Log         *slog.Logger
+	Metrics     *Metrics // optional
 	Now         func() time.Time
 	MaxAttempts int           // default 5
 	RetryBase   time.Duration // the first retry's delay; default 30 s, doubling
@@ -230,6 +231,11 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 		if err := d.Store.recordOutcome(ctx, out); err != nil {
 			return 0, err
 		}
+		outcomeLabel := out.Status
+		if out.Status == "pending" {
+			outcomeLabel = "retry"
+		}
+		d.Metrics.pushed(p.Channel, outcomeLabel)
 		if out.Status != "delivered" {
 			d.Log.Warn("push failed", "channel", p.Channel, "notification_id", p.NotificationID, "attempt", p.Attempt,
 				"status", out.Status, "err", out.Error)

@@ -109,7 +109,7 @@ func newHarness(t testing.TB) *harness {
 	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 	sms := &recording{}
-	dispatcher := &notification.Dispatcher{Store: store, Log: log, Now: clk.Now, RetryBase: 20 * time.Millisecond,
+	dispatcher := &notification.Dispatcher{Store: store, Log: log, Now: clk.Now, Metrics: notification.NewMetrics(reg, pool), RetryBase: 20 * time.Millisecond,
 		Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
 			"webhook": notification.NewWebhook(2*time.Second, true)}}
 	jobs := []func(context.Context){

@@ -178,6 +178,13 @@ func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {
 	if n := calls.Load(); n != 5 {
 		t.Fatalf("%d calls, want 5 attempts", n)
 	}
+	metrics := h.Must(200, "GET", "/metrics", "", nil).Raw
+	for _, line := range []string{`nuanxin_notification_pushes_total{channel="webhook",outcome="retry"} 4`,
+		`nuanxin_notification_pushes_total{channel="webhook",outcome="failed"} 1`, "nuanxin_notification_deliveries_due 0"} {
+		if !strings.Contains(string(metrics), line) {
+			t.Errorf("metrics lack %s", line)
+		}
+	}
 	ev := h.events(event.NotificationFailed)
 	var d event.DeliveryData
 	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || !strings.Contains(d.Error, "500") {

@@ -243,6 +243,10 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 			Durable: "points-earnings", Filters: filters(earnEvents), Handle: s.Earn,
 			// An earning for an account the registry has not opened yet waits
 			// for it: retries for over an hour (about 77 minutes) before a dead letter.
+			// The handler takes milliseconds and the inbox makes an early
+			// redelivery harmless: a crashed instance's messages come back in
+			// 10 s rather than 30.
+			AckWait:    10 * time.Second,
 			MaxDeliver: 20, Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute}},
 	}
 }

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string) error {
 	// SMS and WeChat go to a logging provider: no outside calls from here.
 	// A real gateway is a notification.Provider in its place.
 	logOnly := notification.LogProvider{Log: rt.Log}
-	dispatcher := &notification.Dispatcher{Store: store, Log: rt.Log, Senders: map[string]notification.Provider{
+	dispatcher := &notification.Dispatcher{Store: store, Log: rt.Log, Metrics: notification.NewMetrics(rt.Metrics, rt.Pool), Senders: map[string]notification.Provider{
 		"sms": logOnly, "wechat": logOnly, "webhook": notification.NewWebhook(5*time.Second, allowPrivate)}}
 	jobs := []app.Job{
 		dispatcher.Run,

@@ -1,4 +1,5 @@
-// Package auth verifies bearer JWTs and says what their holder may see.
+// Package auth verifies bearer JWTs and says what their holder may see,
+// manage and create where.
 //
 // A token names a role and a scope: a district admin sees the whole
 // district, a street admin one street office, community staff one community,
@@ -17,8 +18,10 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // Role is what a caller is.
@@ -106,6 +109,46 @@ func (p Principal) SeesCommunity(street, community string) bool {
 		return true
 	}
 	return p.Role == CommunityStaff && p.Street == street && p.Community == community
+}
+
+// Manages reports whether staff p looks after something placed in street
+// and community: a street-wide one (community "") needs the whole street.
+// A worker manages nothing.
+func (p Principal) Manages(street, community string) bool {
+	if !p.IsStaff() {
+		return false
+	}
+	if community == "" {
+		return p.SeesStreet(street)
+	}
+	return p.SeesCommunity(street, community)
+}
+
+// Place decides the street and community of something staff create (an
+// activity, a need, a store) from what they asked for and their scope: a
+// district admin names the street, a street admin gets their own street and
+// community staff their own community. What lies outside the scope, or is
+// not a code, is added to c as a field error.
+func (p Principal) Place(c *validate.Collector, street, community string) (string, string) {
+	street, community = strings.TrimSpace(street), strings.TrimSpace(community)
+	switch p.Role {
+	case DistrictAdmin:
+		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
+	case StreetAdmin:
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
+		street = p.Street
+	case CommunityStaff:
+		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
+		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
+		street, community = p.Street, p.Community
+	}
+	// Codes name NATS subject tokens and scopes: lower-case letters,
+	// digits, - and _, at most 64.
+	c.Check(street == "" || event.ValidToken(street), "street", validate.CodeInvalidFormat,
+		"must be a street code: lower-case letters, digits, - or _, at most 64")
+	c.Check(community == "" || event.ValidToken(community), "community", validate.CodeInvalidFormat,
+		"must be a community code: lower-case letters, digits, - or _, at most 64")
+	return street, community
 }
 
 type claims struct {

@@ -130,6 +130,25 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
+// RestartPause is how long RunUntilDone waits before starting a runner
+// again.
+const RestartPause = 2 * time.Second
+
+// RunUntilDone runs r until ctx ends, starting it again after RestartPause
+// whenever Run returns before then (before the producer has created its
+// stream, or when NATS is away), with a warning in the log.
+func (r *Runner) RunUntilDone(ctx context.Context) {
+	for ctx.Err() == nil {
+		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+			r.Logger.Warn("consumer paused", "consumer", r.Durable, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(RestartPause):
+		}
+	}
+}
+
 // process handles one message and settles it with exactly one of Ack,
 // NakWithDelay or Term.
 func (r *Runner) process(ctx context.Context, msg jetstream.Msg) {

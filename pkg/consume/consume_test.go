@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -441,5 +443,57 @@ func TestRunner_afterCommitRunsOnceAfterTheCommittedAttempt(t *testing.T) {
 	if got := ran.Load(); got != 1 || e.calls.Load() != 3 || committedBefore.Load() != 1 {
 		t.Fatalf("hook ran %d times over %d attempts (inbox row seen: %d); want once, after the third commits",
 			got, e.calls.Load(), committedBefore.Load())
+	}
+}
+
+// lockedBuffer is a log destination safe to read while a runner writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestRunner_runUntilDoneRestartsUntilTheStreamIsThere(t *testing.T) {
+	e := setup(t)
+	// A namespace whose streams do not exist yet: Run fails at once.
+	e.subj = event.Subjects{Namespace: "t" + testenv.Unique()}
+	var logs lockedBuffer
+	r := &consume.Runner{Pool: e.pool, JS: e.js, Subjects: e.subj, Stream: e.subj.Stream("registry"), Durable: e.durable,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Handle: func(context.Context, pgx.Tx, event.Envelope) error { e.calls.Add(1); return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.RunUntilDone(ctx); close(done) }()
+
+	eventually(t, 5*time.Second, "no warning that the consumer paused", func() bool {
+		return strings.Contains(logs.String(), "consumer paused") && strings.Contains(logs.String(), "consumer="+e.durable)
+	})
+	if err := e.subj.EnsureStreams(e.ctx, e.js, "registry", 1); err != nil {
+		t.Fatal(err)
+	}
+	ev, data := newEvent(t, "w-1")
+	e.publish(t, data, ev.ID)
+	eventually(t, 3*consume.RestartPause+5*time.Second, "the event was not handled after the restart", func() bool { return e.calls.Load() == 1 })
+
+	paused := strings.Count(logs.String(), "consumer paused")
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunUntilDone did not return after its context was cancelled")
+	}
+	if n := strings.Count(logs.String(), "consumer paused"); n != paused {
+		t.Error("the cancellation was logged as a pause")
 	}
 }

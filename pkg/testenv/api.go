@@ -134,6 +134,24 @@ func (a API) Must(want int, method, path, token string, body any, headers ...str
 	return r
 }
 
+// With is a copy of the JSON object base changed by extra: each member of
+// extra replaces base's, and a nil one removes it. For bodies that differ
+// from a good one in a member or two.
+func With(base, extra map[string]any) map[string]any {
+	b := make(map[string]any, len(base)+len(extra))
+	for k, v := range base {
+		b[k] = v
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(b, k)
+		} else {
+			b[k] = v
+		}
+	}
+	return b
+}
+
 // Eventually waits for cond, failing the test if it is still false after
 // within. It polls: for conditions on state the test cannot be told about.
 func Eventually(t testing.TB, within time.Duration, cond func() bool) {

@@ -3,6 +3,7 @@ package testenv_test
 import (
 	"context"
 	"net"
+	"reflect"
 	"regexp"
 	"testing"
 	"time"
@@ -135,5 +136,16 @@ func TestUnique(t *testing.T) {
 			t.Fatalf("Unique() repeated %q", u)
 		}
 		seen[u] = true
+	}
+}
+
+func TestWith(t *testing.T) {
+	base := map[string]any{"a": 1, "b": "x"}
+	got := testenv.With(base, map[string]any{"b": "y", "a": nil, "c": true})
+	if want := (map[string]any{"b": "y", "c": true}); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if want := (map[string]any{"a": 1, "b": "x"}); !reflect.DeepEqual(base, want) {
+		t.Errorf("base changed to %v", base)
 	}
 }

@@ -123,31 +123,6 @@ func parseTime(c *validate.Collector, field, s string) (time.Time, bool) {
 	return t.UTC().Truncate(time.Microsecond), true
 }
 
-// organiserScope decides the street and community of something staff create
-// (an activity, a need, a resource, a project) from what they asked for and
-// their scope, adding field errors for what lies outside it.
-func organiserScope(c *validate.Collector, p auth.Principal, street, community string) (string, string) {
-	street, community = strings.TrimSpace(street), strings.TrimSpace(community)
-	switch p.Role {
-	case auth.DistrictAdmin:
-		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
-	case auth.StreetAdmin:
-		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
-		street = p.Street
-	case auth.CommunityStaff:
-		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
-		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
-		street, community = p.Street, p.Community
-	}
-	// Codes name NATS subject tokens and scopes: lower-case letters,
-	// digits, - and _, at most 64.
-	c.Check(street == "" || event.ValidToken(street), "street", validate.CodeInvalidFormat,
-		"must be a street code: lower-case letters, digits, - or _, at most 64")
-	c.Check(community == "" || event.ValidToken(community), "community", validate.CodeInvalidFormat,
-		"must be a community code: lower-case letters, digits, - or _, at most 64")
-	return street, community
-}
-
 // checkTimes validates an activity's times against now.
 func checkTimes(c *validate.Collector, start, end, now time.Time) {
 	if !start.After(now) {
@@ -171,7 +146,7 @@ func (s *Service) CreateActivity(ctx context.Context, p auth.Principal, in Activ
 	a.Title = c.Text("title", in.Title, 1, 100)
 	a.Kind = c.OneOf("kind", in.Kind, Kinds)
 	a.Description = c.Text("description", in.Description, 0, 2000)
-	a.Street, a.Community = organiserScope(&c, p, in.Street, in.Community)
+	a.Street, a.Community = p.Place(&c, in.Street, in.Community)
 	a.Address = c.Text("address", in.Address, 0, 200)
 	if in.StationID != "" {
 		id, err := uuid.Parse(in.StationID)

@@ -90,7 +90,7 @@ func newHarness(t testing.TB) *harness {
 	relay := &outbox.Relay{Pool: pool, JS: js, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	done := make(chan struct{}, 2)
 	go func() { _ = relay.Run(ctx); done <- struct{}{} }()
-	go func() { activity.RunWorkerConsumer(ctx, consumer); done <- struct{}{} }()
+	go func() { consumer.RunUntilDone(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()

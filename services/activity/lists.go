@@ -46,18 +46,6 @@ const (
 // NeedStatuses lists every status a need can have.
 var NeedStatuses = []string{NeedOpen, NeedInProject, NeedMet, NeedWithdrawn}
 
-// staffManages reports whether staff p looks after things placed in street
-// and community: a street-wide one (community "") needs the whole street.
-func staffManages(p auth.Principal, street, community string) bool {
-	if !p.IsStaff() {
-		return false
-	}
-	if community == "" {
-		return p.SeesStreet(street)
-	}
-	return p.SeesCommunity(street, community)
-}
-
 // Need is something workers need (需求清单): raised by a worker for their
 // community, or recorded by staff.
 type Need struct {
@@ -130,7 +118,7 @@ func (s *Service) CreateNeed(ctx context.Context, p auth.Principal, in NeedInput
 		n.Source, n.WorkerID, n.Street, n.Community = "worker", &w.ID, w.Street, w.Community
 	} else {
 		n.Source = "staff"
-		n.Street, n.Community = organiserScope(&c, p, in.Street, in.Community)
+		n.Street, n.Community = p.Place(&c, in.Street, in.Community)
 	}
 	n.Category = c.OneOf("category", in.Category, ListCategories)
 	n.Title = c.Text("title", in.Title, 1, 100)
@@ -155,7 +143,7 @@ func (s *Service) GetNeed(ctx context.Context, p auth.Principal, id uuid.UUID) (
 	if err != nil {
 		return Need{}, err
 	}
-	if !found || !(n.ownedBy(p) || staffManages(p, n.Street, n.Community)) {
+	if !found || !(n.ownedBy(p) || p.Manages(n.Street, n.Community)) {
 		return Need{}, errNeedNotFound
 	}
 	return n, nil
@@ -169,7 +157,7 @@ func (s *Service) WithdrawNeed(ctx context.Context, p auth.Principal, id uuid.UU
 		return Need{}, err
 	}
 	return s.store.UpdateNeed(ctx, id, func(n *Need) (*pending, error) {
-		if !(n.ownedBy(p) || staffManages(p, n.Street, n.Community)) {
+		if !(n.ownedBy(p) || p.Manages(n.Street, n.Community)) {
 			return nil, errNeedNotFound
 		}
 		if n.Status != NeedOpen {
@@ -268,7 +256,7 @@ func (r Resource) event(name event.Name) pending {
 // scope, and for community staff also the street-wide ones of their street,
 // which their community's projects may use.
 func (r Resource) visibleTo(p auth.Principal) bool {
-	return staffManages(p, r.Street, r.Community) ||
+	return p.Manages(r.Street, r.Community) ||
 		(p.Role == auth.CommunityStaff && r.Community == "" && r.Street == p.Street)
 }
 
@@ -280,7 +268,7 @@ func (s *Service) CreateResource(ctx context.Context, p auth.Principal, in Resou
 	at := s.now()
 	r := Resource{ID: newID(), Status: ResourceAvailable, CreatedBy: p.Subject, CreatedAt: at, UpdatedAt: at}
 	var c validate.Collector
-	r.Street, r.Community = organiserScope(&c, p, in.Street, in.Community)
+	r.Street, r.Community = p.Place(&c, in.Street, in.Community)
 	r.Unit = c.Text("unit", in.Unit, 1, 100)
 	r.Category = c.OneOf("category", in.Category, ListCategories)
 	r.Title = c.Text("title", in.Title, 1, 100)
@@ -322,7 +310,7 @@ func (s *Service) WithdrawResource(ctx context.Context, p auth.Principal, id uui
 		return Resource{}, err
 	}
 	return s.store.UpdateResource(ctx, id, func(r *Resource) (*pending, error) {
-		if !staffManages(p, r.Street, r.Community) {
+		if !p.Manages(r.Street, r.Community) {
 			if r.visibleTo(p) {
 				return nil, fault.Forbiddenf("a street-wide resource is withdrawn by the street office")
 			}

@@ -161,7 +161,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	at := s.now()
 	pr := Project{ID: newID(), Status: ProjectProposed, CreatedBy: p.Subject, CreatedAt: at, UpdatedAt: at}
 	var c validate.Collector
-	pr.Street, pr.Community = organiserScope(&c, p, in.Street, in.Community)
+	pr.Street, pr.Community = p.Place(&c, in.Street, in.Community)
 	pr.Title = c.Text("title", in.Title, 1, 100)
 	pr.Description = c.Text("description", in.Description, 0, 2000)
 	pr.MeetingOn = meetingDate(&c, in.MeetingOn, at)
@@ -216,7 +216,7 @@ func (s *Service) GetProject(ctx context.Context, p auth.Principal, id uuid.UUID
 	if err != nil {
 		return Project{}, err
 	}
-	if !found || !staffManages(p, pr.Street, pr.Community) {
+	if !found || !p.Manages(pr.Street, pr.Community) {
 		return Project{}, errProjectNotFound
 	}
 	pr.Tasks, err = s.store.ProjectTasks(ctx, id)
@@ -259,7 +259,7 @@ func (s *Service) updateProject(ctx context.Context, p auth.Principal, id uuid.U
 		return Project{}, fault.Forbiddenf("only staff may handle projects")
 	}
 	pr, err := s.store.UpdateProject(ctx, id, s.now(), func(pr *Project, tasks map[string]int) (projectChange, error) {
-		if !staffManages(p, pr.Street, pr.Community) {
+		if !p.Manages(pr.Street, pr.Community) {
 			return projectChange{}, errProjectNotFound
 		}
 		return change(pr, tasks)
@@ -427,7 +427,7 @@ func (s *Service) CreateTask(ctx context.Context, p auth.Principal, projectID uu
 		return Task{}, err
 	}
 	err := s.store.CreateTask(ctx, &t, func(pr Project) (pending, error) {
-		if !staffManages(p, pr.Street, pr.Community) {
+		if !p.Manages(pr.Street, pr.Community) {
 			return pending{}, errProjectNotFound
 		}
 		if pr.Status != ProjectClaimed {
@@ -454,7 +454,7 @@ func (s *Service) GetTask(ctx context.Context, p auth.Principal, id uuid.UUID) (
 	if err != nil {
 		return Task{}, err
 	}
-	if !found || !staffManages(p, t.Street, t.Community) {
+	if !found || !p.Manages(t.Street, t.Community) {
 		return Task{}, errTaskNotFound
 	}
 	t.late(s.now())
@@ -478,7 +478,7 @@ func (s *Service) TransitionTask(ctx context.Context, p auth.Principal, id uuid.
 		return Task{}, err
 	}
 	t, err := s.store.TransitionTask(ctx, id, &tr, func(t *Task) (pending, error) {
-		if !staffManages(p, t.Street, t.Community) {
+		if !p.Manages(t.Street, t.Community) {
 			return pending{}, errTaskNotFound
 		}
 		allowed := taskNext[t.Status]

@@ -8,22 +8,8 @@ import (
 	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
-
-func with(base map[string]any, extra map[string]any) map[string]any {
-	b := map[string]any{}
-	for k, v := range base {
-		b[k] = v
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
-}
 
 var (
 	needBody     = map[string]any{"category": "charging", "title": "电动车换电点太少", "description": "奇山路一带没有换电柜"}
@@ -38,7 +24,7 @@ func projectBody(needs, resources []string) map[string]any {
 }
 
 func taskBody(extra map[string]any) map[string]any {
-	return with(map[string]any{"title": "奇山路新增换电柜2组", "person": "王建", "person_subject": "wangjian",
+	return testenv.With(map[string]any{"title": "奇山路新增换电柜2组", "person": "王建", "person_subject": "wangjian",
 		"standard": "两组换电柜投入使用并接入平台", "deadline": time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}, extra)
 }
 
@@ -64,11 +50,11 @@ func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 	if mine.str("source") != "worker" || mine.str("worker_id") != wid || mine.str("community") != "tashan" || mine.str("status") != "open" {
 		t.Fatalf("worker's need: %s", mine.Raw)
 	}
-	surveyed := h.must(201, "POST", "/v1/needs", staff, with(needBody, map[string]any{"title": "夜间充电不安全"})).str("id")
+	surveyed := h.must(201, "POST", "/v1/needs", staff, testenv.With(needBody, map[string]any{"title": "夜间充电不安全"})).str("id")
 	// A unit's resource for the community, and a street-wide one recorded by the street office.
 	local := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
 	streetWide := h.must(201, "POST", "/v1/resources", h.streetAdmin("qishan"),
-		with(resourceBody, map[string]any{"unit": "奇山派出所", "category": "legal_aid", "title": "消防安全讲解"})).str("id")
+		testenv.With(resourceBody, map[string]any{"unit": "奇山派出所", "category": "legal_aid", "title": "消防安全讲解"})).str("id")
 
 	// The joint meeting links them.
 	pr := h.must(201, "POST", "/v1/projects", staff, projectBody([]string{mine.str("id"), surveyed}, []string{local, streetWide}))
@@ -167,19 +153,19 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		status     int
 		field      string
 	}{
-		{"need: unknown category", "/v1/needs", with(needBody, map[string]any{"category": "ufo"}), 422, "category"},
-		{"need: no title", "/v1/needs", with(needBody, map[string]any{"title": ""}), 422, "title"},
-		{"need: another community", "/v1/needs", with(needBody, map[string]any{"community": "changsheng"}), 422, "community"},
-		{"need: unknown field", "/v1/needs", with(needBody, map[string]any{"priority": 1}), 400, "priority"},
+		{"need: unknown category", "/v1/needs", testenv.With(needBody, map[string]any{"category": "ufo"}), 422, "category"},
+		{"need: no title", "/v1/needs", testenv.With(needBody, map[string]any{"title": ""}), 422, "title"},
+		{"need: another community", "/v1/needs", testenv.With(needBody, map[string]any{"community": "changsheng"}), 422, "community"},
+		{"need: unknown field", "/v1/needs", testenv.With(needBody, map[string]any{"priority": 1}), 400, "priority"},
 		{"withdraw need: no reason", "/v1/needs/" + openNeed + "/withdraw", map[string]any{}, 422, "reason"},
-		{"resource: no unit", "/v1/resources", with(resourceBody, map[string]any{"unit": nil}), 422, "unit"},
+		{"resource: no unit", "/v1/resources", testenv.With(resourceBody, map[string]any{"unit": nil}), 422, "unit"},
 		{"project: no needs", "/v1/projects", projectBody(nil, []string{res}), 422, "need_ids"},
 		{"project: no resources", "/v1/projects", projectBody([]string{openNeed}, nil), 422, "resource_ids"},
 		{"project: need not an id", "/v1/projects", projectBody([]string{"n-1"}, []string{res}), 422, "need_ids"},
 		{"project: need twice", "/v1/projects", projectBody([]string{openNeed, openNeed}, []string{res}), 422, "need_ids"},
 		{"project: need of another community", "/v1/projects", projectBody([]string{elsewhere}, []string{res}), 422, "need_ids"},
-		{"project: meeting in the future", "/v1/projects", with(projectBody([]string{openNeed}, []string{res}), map[string]any{"meeting_on": tomorrow}), 422, "meeting_on"},
-		{"project: meeting not a date", "/v1/projects", with(projectBody([]string{openNeed}, []string{res}), map[string]any{"meeting_on": "3月5日"}), 422, "meeting_on"},
+		{"project: meeting in the future", "/v1/projects", testenv.With(projectBody([]string{openNeed}, []string{res}), map[string]any{"meeting_on": tomorrow}), 422, "meeting_on"},
+		{"project: meeting not a date", "/v1/projects", testenv.With(projectBody([]string{openNeed}, []string{res}), map[string]any{"meeting_on": "3月5日"}), 422, "meeting_on"},
 		{"project: need already in a project", "/v1/projects", projectBody([]string{taken, openNeed}, []string{res}), 409, ""},
 		{"project: withdrawn resource", "/v1/projects", projectBody([]string{openNeed}, []string{withdrawnRes}), 409, ""},
 		{"claim: no unit", "/v1/projects/" + proposed + "/claim", map[string]any{"unit": ""}, 422, "unit"},
@@ -288,7 +274,7 @@ func TestLists_rolesAndScope(t *testing.T) {
 	if r := h.do("POST", "/v1/needs", h.district(), needBody); r.Status != 422 || r.field() != "street" {
 		t.Fatalf("district without street: %d %s", r.Status, r.Raw)
 	}
-	h.must(201, "POST", "/v1/needs", h.district(), with(needBody, map[string]any{"street": "zhifu"}))
+	h.must(201, "POST", "/v1/needs", h.district(), testenv.With(needBody, map[string]any{"street": "zhifu"}))
 	// The rider withdraws their own open need.
 	r := h.must(200, "POST", "/v1/needs/"+mine+"/withdraw", h.worker(wid), map[string]any{"reason": "已自行解决"})
 	if r.str("status") != "withdrawn" || r.str("note") != "已自行解决" {

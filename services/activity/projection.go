@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -75,20 +74,5 @@ func WorkerConsumer(pool *pgxpool.Pool, js jetstream.JetStream, subjects event.S
 		Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m,
 		Stream: subjects.Stream("registry"), Durable: "activity-workers", Filters: filters,
 		Handle: ProjectWorker,
-	}
-}
-
-// RunWorkerConsumer runs the projection consumer until ctx ends, starting it
-// again (after a pause) whenever it stops: before the registry has created
-// its stream, or when NATS is away.
-func RunWorkerConsumer(ctx context.Context, r *consume.Runner) {
-	for ctx.Err() == nil {
-		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Warn("worker projection paused", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
-		}
 	}
 }

@@ -8,33 +8,30 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/route"
 )
 
 // mountAttendance mounts check-in, check-out, corrections and the list.
-func (rt router) mountAttendance(svc *Service) {
-	rt.handle("POST /v1/activities/{id}/attendance/check-in", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[AttendanceInput])
+func mountAttendance(rt route.Router, svc *Service) {
+	rt.Handle("POST /v1/activities/{id}/attendance/check-in", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[AttendanceInput])
 		att, isNew, err := svc.CheckIn(ctx, p, r.ID, r.In)
 		if err != nil || !isNew {
 			return att, err
 		}
-		return created(att, nil)
-	}), withID[AttendanceInput])
-	rt.handle("POST /v1/activities/{id}/attendance/check-out", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[AttendanceInput])
+		return route.Created(att, nil)
+	}), route.PathIDWith[AttendanceInput]("id", errActivityNotFound))
+	rt.Handle("POST /v1/activities/{id}/attendance/check-out", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[AttendanceInput])
 		return svc.CheckOut(ctx, p, r.ID, r.In)
-	}), withID[AttendanceInput])
-	rt.handle("POST /v1/activities/{id}/attendance/{worker_id}/correct", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	}), route.PathIDWith[AttendanceInput]("id", errActivityNotFound))
+	rt.Handle("POST /v1/activities/{id}/attendance/{worker_id}/correct", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(correctRequest)
 		return svc.CorrectAttendance(ctx, p, r.ID, r.WorkerID, r.In)
 	}), decodeCorrect)
-	rt.handle("GET /v1/activities/{id}/attendance", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		items, err := svc.ListAttendance(ctx, p, req.(uuid.UUID))
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"items": items}, nil
-	}), decodeID)
+	rt.Handle("GET /v1/activities/{id}/attendance", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Items(svc.ListAttendance(ctx, p, req.(uuid.UUID)))
+	}), activityID)
 }
 
 type correctRequest struct {
@@ -48,10 +45,10 @@ func decodeCorrect(ctx context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, fault.NotFoundf("no attendance of this worker at this activity")
 	}
-	b, err := withID[CorrectionInput](ctx, r)
+	b, err := route.PathIDWith[CorrectionInput]("id", errActivityNotFound)(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	wb := b.(withBody[CorrectionInput])
+	wb := b.(route.WithID[CorrectionInput])
 	return correctRequest{ID: wb.ID, WorkerID: wid, In: wb.In}, nil
 }

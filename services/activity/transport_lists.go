@@ -7,80 +7,81 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // mountLists mounts the four lists: needs, resources, projects and tasks.
-func (rt router) mountLists(svc *Service) {
-	needID, resourceID, projectID, taskID := pathID(errNeedNotFound), pathID(errResourceNotFound),
-		pathID(errProjectNotFound), pathID(errTaskNotFound)
+func mountLists(rt route.Router, svc *Service) {
+	needID, resourceID, projectID, taskID := route.PathID("id", errNeedNotFound), route.PathID("id", errResourceNotFound),
+		route.PathID("id", errProjectNotFound), route.PathID("id", errTaskNotFound)
 
-	rt.handle("POST /v1/needs", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return created(svc.CreateNeed(ctx, p, req.(NeedInput)))
-	}), body[NeedInput])
-	rt.handle("GET /v1/needs", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("POST /v1/needs", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Created(svc.CreateNeed(ctx, p, req.(NeedInput)))
+	}), route.Body[NeedInput])
+	rt.Handle("GET /v1/needs", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListNeeds(ctx, p, req.(CategoryQuery))
 	}), decodeCategoryQuery)
-	rt.handle("GET /v1/needs/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/needs/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetNeed(ctx, p, req.(uuid.UUID))
 	}), needID)
-	rt.handle("POST /v1/needs/{id}/withdraw", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[WithdrawInput])
+	rt.Handle("POST /v1/needs/{id}/withdraw", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[WithdrawInput])
 		return svc.WithdrawNeed(ctx, p, r.ID, r.In)
-	}), pathIDWith[WithdrawInput](errNeedNotFound))
+	}), route.PathIDWith[WithdrawInput]("id", errNeedNotFound))
 
-	rt.handle("POST /v1/resources", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return created(svc.CreateResource(ctx, p, req.(ResourceInput)))
-	}), body[ResourceInput])
-	rt.handle("GET /v1/resources", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("POST /v1/resources", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Created(svc.CreateResource(ctx, p, req.(ResourceInput)))
+	}), route.Body[ResourceInput])
+	rt.Handle("GET /v1/resources", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListResources(ctx, p, req.(CategoryQuery))
 	}), decodeCategoryQuery)
-	rt.handle("GET /v1/resources/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/resources/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetResource(ctx, p, req.(uuid.UUID))
 	}), resourceID)
-	rt.handle("POST /v1/resources/{id}/withdraw", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[WithdrawInput])
+	rt.Handle("POST /v1/resources/{id}/withdraw", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[WithdrawInput])
 		return svc.WithdrawResource(ctx, p, r.ID, r.In)
-	}), pathIDWith[WithdrawInput](errResourceNotFound))
+	}), route.PathIDWith[WithdrawInput]("id", errResourceNotFound))
 
-	rt.handle("POST /v1/projects", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return created(svc.CreateProject(ctx, p, req.(ProjectInput)))
-	}), body[ProjectInput])
-	rt.handle("GET /v1/projects", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("POST /v1/projects", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Created(svc.CreateProject(ctx, p, req.(ProjectInput)))
+	}), route.Body[ProjectInput])
+	rt.Handle("GET /v1/projects", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListProjects(ctx, p, req.(ListQuery))
 	}), decodeListQuery)
-	rt.handle("GET /v1/projects/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/projects/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetProject(ctx, p, req.(uuid.UUID))
 	}), projectID)
-	rt.handle("POST /v1/projects/{id}/claim", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[ClaimInput])
+	rt.Handle("POST /v1/projects/{id}/claim", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[ClaimInput])
 		return svc.ClaimProject(ctx, p, r.ID, r.In)
-	}), pathIDWith[ClaimInput](errProjectNotFound))
-	rt.handle("POST /v1/projects/{id}/complete", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	}), route.PathIDWith[ClaimInput]("id", errProjectNotFound))
+	rt.Handle("POST /v1/projects/{id}/complete", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.CompleteProject(ctx, p, req.(uuid.UUID))
 	}), projectID)
-	rt.handle("POST /v1/projects/{id}/cancel", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[CancelProjectInput])
+	rt.Handle("POST /v1/projects/{id}/cancel", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[CancelProjectInput])
 		return svc.CancelProject(ctx, p, r.ID, r.In)
-	}), pathIDWith[CancelProjectInput](errProjectNotFound))
-	rt.handle("POST /v1/projects/{id}/tasks", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[TaskInput])
-		return created(svc.CreateTask(ctx, p, r.ID, r.In))
-	}), pathIDWith[TaskInput](errProjectNotFound))
+	}), route.PathIDWith[CancelProjectInput]("id", errProjectNotFound))
+	rt.Handle("POST /v1/projects/{id}/tasks", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[TaskInput])
+		return route.Created(svc.CreateTask(ctx, p, r.ID, r.In))
+	}), route.PathIDWith[TaskInput]("id", errProjectNotFound))
 
-	rt.handle("GET /v1/tasks", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/tasks", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListTasks(ctx, p, req.(TaskQuery))
 	}), decodeTaskQuery(false))
-	rt.handle("GET /v1/tasks/overdue", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/tasks/overdue", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListTasks(ctx, p, req.(TaskQuery))
 	}), decodeTaskQuery(true))
-	rt.handle("GET /v1/tasks/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/tasks/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetTask(ctx, p, req.(uuid.UUID))
 	}), taskID)
-	rt.handle("POST /v1/tasks/{id}/transitions", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[TaskTransitionInput])
+	rt.Handle("POST /v1/tasks/{id}/transitions", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[TaskTransitionInput])
 		return svc.TransitionTask(ctx, p, r.ID, r.In)
-	}), pathIDWith[TaskTransitionInput](errTaskNotFound))
+	}), route.PathIDWith[TaskTransitionInput]("id", errTaskNotFound))
 }
 
 func decodeCategoryQuery(ctx context.Context, r *http.Request) (any, error) {
@@ -96,7 +97,7 @@ func decodeTaskQuery(overdue bool) func(context.Context, *http.Request) (any, er
 		v := r.URL.Query()
 		var c validate.Collector
 		q := TaskQuery{ListQuery: ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-			After: v.Get("after"), Limit: intParam(&c, v, "limit", 50)}, ProjectID: v.Get("project"), Overdue: overdue}
+			After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50)}, ProjectID: v.Get("project"), Overdue: overdue}
 		return q, c.Err()
 	}
 }

@@ -11,65 +11,41 @@ import (
 	"net/http"
 	"strconv"
 
-	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // mountReports mounts riders' reports.
-func (rt router) mountReports(svc *Service) {
-	rt.handle("POST /v1/reports", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return created(svc.SubmitReport(ctx, p, req.(ReportSubmission)))
+func mountReports(rt route.Router, svc *Service) {
+	rt.Handle("POST /v1/reports", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Created(svc.SubmitReport(ctx, p, req.(ReportSubmission)))
 	}), decodeReportSubmission)
-	rt.handle("GET /v1/reports", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/reports", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListReports(ctx, p, req.(ReportQuery))
 	}), decodeReportQuery(false))
-	rt.handle("GET /v1/reports/overdue", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/reports/overdue", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListReports(ctx, p, req.(ReportQuery))
 	}), decodeReportQuery(true))
-	rt.handle("GET /v1/reports/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/reports/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetReport(ctx, p, req.(uuid.UUID))
-	}), decodeReportID)
-	rt.handle("POST /v1/reports/{id}/transitions", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[TransitionInput])
+	}), reportID)
+	rt.Handle("POST /v1/reports/{id}/transitions", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[TransitionInput])
 		return svc.TransitionReport(ctx, p, r.ID, r.In)
-	}), func(ctx context.Context, r *http.Request) (any, error) {
-		id, err := decodeReportID(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		var in TransitionInput
-		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
-			return nil, err
-		}
-		return withBody[TransitionInput]{ID: id.(uuid.UUID), In: in}, nil
-	})
-	rt.handle("POST /v1/reports/{id}/merge", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(withBody[MergeInput])
+	}), route.PathIDAndBody[TransitionInput]("id", errReportNotFound))
+	rt.Handle("POST /v1/reports/{id}/merge", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[MergeInput])
 		return svc.MergeReport(ctx, p, r.ID, r.In)
-	}), func(ctx context.Context, r *http.Request) (any, error) {
-		id, err := decodeReportID(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		var in MergeInput
-		if err := httpx.DecodeJSON(nil, r, &in, 0); err != nil {
-			return nil, err
-		}
-		return withBody[MergeInput]{ID: id.(uuid.UUID), In: in}, nil
-	})
-	// A photo is not JSON, so this route has its own encoder; otherwise it
-	// is mounted as rt.handle mounts a GET: behind the token check, with the
-	// same server options.
-	photo := mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	}), route.PathIDAndBody[MergeInput]("id", errReportNotFound))
+	// A photo is not JSON, so this route has its own encoder.
+	rt.HandleWith("GET /v1/reports/{id}/photos/{n}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		ref := req.(photoRef)
 		return svc.ReportPhotoFile(ctx, p, ref.ID, ref.N)
-	})
-	rt.mux.Handle("GET /v1/reports/{id}/photos/{n}",
-		rt.v.Middleware(kithttp.NewServer(photo, decodePhotoRef, encodePhoto, rt.opts...)))
+	}), decodePhotoRef, encodePhoto)
 }
 
 type photoRef struct {
@@ -81,7 +57,7 @@ type photoRef struct {
 // not one stays 0, which the service answers as "photo not found" after
 // checking that the caller may see the report.
 func decodePhotoRef(ctx context.Context, r *http.Request) (any, error) {
-	id, err := decodeReportID(ctx, r)
+	id, err := reportID(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -132,20 +108,15 @@ func (b *photoBody) Write(p []byte) (int, error) {
 	return b.w.Write(p)
 }
 
-func decodeReportID(_ context.Context, r *http.Request) (any, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return nil, errReportNotFound
-	}
-	return id, nil
-}
+// reportID decodes a report's path {id}.
+var reportID = route.PathID("id", errReportNotFound)
 
 func decodeReportQuery(overdue bool) func(context.Context, *http.Request) (any, error) {
 	return func(_ context.Context, r *http.Request) (any, error) {
 		v := r.URL.Query()
 		var c validate.Collector
 		q := ReportQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-			After: v.Get("after"), Limit: intParam(&c, v, "limit", 50), Overdue: overdue}
+			After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50), Overdue: overdue}
 		return q, c.Err()
 	}
 }

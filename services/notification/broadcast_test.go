@@ -38,7 +38,7 @@ func TestBroadcast_toASegmentReachesEachPersonOnce(t *testing.T) {
 	h.workersDirect(10, "qishan", "changsheng", "food_delivery")
 	h.workersDirect(10, "zhifu", "baishi", "food_delivery")
 	h.settled()
-	body := with(warmList, map[string]any{"segment": map[string]string{"community": "tashan", "occupation": "food_delivery"}})
+	body := testenv.With(warmList, map[string]any{"segment": map[string]string{"community": "tashan", "occupation": "food_delivery"}})
 	b := h.Must(201, "POST", "/v1/broadcasts", h.StreetAdmin("qishan"), body)
 	id := b.Str("id")
 	testenv.Eventually(t, 15*time.Second, func() bool {
@@ -71,15 +71,15 @@ func TestBroadcast_badInputAnswersClearlyAndQueuesNothing(t *testing.T) {
 		status int
 		field  string
 	}{
-		{"unknown community", admin, with(warmList, map[string]any{"segment": map[string]string{"community": "atlantis"}}), 422, "segment.community"},
-		{"unknown occupation", admin, with(warmList, map[string]any{"segment": map[string]string{"occupation": "astronaut"}}), 422, "segment.occupation"},
-		{"unknown segment key", admin, with(warmList, map[string]any{"segment": map[string]string{"age": "30"}}), 400, "age"},
-		{"a segment of no one", admin, with(warmList, map[string]any{"segment": map[string]string{"political_status": "party_member"}}), 422, "segment"},
-		{"empty variable", admin, with(warmList, map[string]any{"variables": map[string]string{"month": "12月", "items": " "}}), 422, "variables.items"},
-		{"missing variable", admin, with(warmList, map[string]any{"variables": map[string]string{"month": "12月"}}), 422, "variables.items"},
-		{"unknown variable", admin, with(warmList, map[string]any{"variables": map[string]string{"month": "12月", "items": "x", "price": "1"}}), 422, "variables.price"},
-		{"a template not for broadcasts", admin, with(warmList, map[string]any{"template": "points.earned"}), 422, "template"},
-		{"another street", admin, with(warmList, map[string]any{"segment": map[string]string{"street": "zhifu"}}), 422, "segment.street"},
+		{"unknown community", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"community": "atlantis"}}), 422, "segment.community"},
+		{"unknown occupation", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"occupation": "astronaut"}}), 422, "segment.occupation"},
+		{"unknown segment key", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"age": "30"}}), 400, "age"},
+		{"a segment of no one", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"political_status": "party_member"}}), 422, "segment"},
+		{"empty variable", admin, testenv.With(warmList, map[string]any{"variables": map[string]string{"month": "12月", "items": " "}}), 422, "variables.items"},
+		{"missing variable", admin, testenv.With(warmList, map[string]any{"variables": map[string]string{"month": "12月"}}), 422, "variables.items"},
+		{"unknown variable", admin, testenv.With(warmList, map[string]any{"variables": map[string]string{"month": "12月", "items": "x", "price": "1"}}), 422, "variables.price"},
+		{"a template not for broadcasts", admin, testenv.With(warmList, map[string]any{"template": "points.earned"}), 422, "template"},
+		{"another street", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"street": "zhifu"}}), 422, "segment.street"},
 		{"district without street", h.District(), warmList, 422, "segment.street"},
 		{"community staff", h.Staff("qishan", "tashan"), warmList, 403, ""},
 		{"worker", h.Worker(uuid.NewString()), warmList, 403, ""},
@@ -236,19 +236,4 @@ func TestBroadcast_to100000WorkersGivesExactlyOneMessageEachWithBoundedMemory(t 
 		t.Fatalf("peak heap %d MB", p>>20)
 	}
 	t.Logf("peak heap %d MB", peak.Load()>>20)
-}
-
-func with(base map[string]any, extra map[string]any) map[string]any {
-	b := map[string]any{}
-	for k, v := range base {
-		b[k] = v
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
 }

@@ -45,7 +45,7 @@ func (s *Service) GetMessage(ctx context.Context, p auth.Principal, id uuid.UUID
 	}
 	n, err := scanNotification(s.store.pool.QueryRow(ctx, "SELECT "+notificationCols+" FROM notifications WHERE id = $1 AND recipient = $2", id, string(r)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return MessageDetail{}, fault.NotFoundf("message not found")
+		return MessageDetail{}, errMessageNotFound
 	}
 	if err != nil {
 		return MessageDetail{}, fmt.Errorf("message %s: %w", id, err)

@@ -309,18 +309,3 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 		runner("points", pointsEvents, s.HandlePoints),
 	}
 }
-
-// RunConsumer runs r until ctx ends, starting it again (after a pause)
-// whenever it stops: before the producer has created its stream, or when
-// NATS is away.
-func RunConsumer(ctx context.Context, r *consume.Runner) {
-	for ctx.Err() == nil {
-		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Warn("consumer paused", "consumer", r.Durable, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
-		}
-	}
-}

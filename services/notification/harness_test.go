@@ -123,7 +123,7 @@ func newHarness(t testing.TB) *harness {
 	for _, r := range runners {
 		r.Durable += "-" + testenv.Unique()
 		r.Backoff = []time.Duration{50 * time.Millisecond}
-		jobs = append(jobs, func(ctx context.Context) { notification.RunConsumer(ctx, r) })
+		jobs = append(jobs, r.RunUntilDone)
 	}
 	var wg sync.WaitGroup
 	for _, job := range jobs {

@@ -60,6 +60,10 @@ func (s *Service) Inbox(ctx context.Context, p auth.Principal, q InboxQuery) (In
 	return page, err
 }
 
+// errMessageNotFound answers for a message that is not the caller's, or is
+// not there at all.
+var errMessageNotFound = fault.NotFoundf("message not found")
+
 // MarkRead marks one of the caller's messages read.
 func (s *Service) MarkRead(ctx context.Context, p auth.Principal, id uuid.UUID) (Notification, error) {
 	r, err := recipientOf(p)
@@ -71,7 +75,7 @@ func (s *Service) MarkRead(ctx context.Context, p auth.Principal, id uuid.UUID) 
 		return Notification{}, err
 	}
 	if !found {
-		return Notification{}, fault.NotFoundf("message not found")
+		return Notification{}, errMessageNotFound
 	}
 	return n, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
@@ -172,13 +173,13 @@ func (s *Store) Board(ctx context.Context, q BoardQuery, from, to *time.Time, me
 }
 
 // mountBoards mounts the leaderboards.
-func (rt router) mountBoards(svc *Service) {
-	rt.handle("GET /v1/leaderboards", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+func mountBoards(rt route.Router, svc *Service) {
+	rt.Handle("GET /v1/leaderboards", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.Leaderboard(ctx, p, req.(BoardQuery))
 	}), func(_ context.Context, r *http.Request) (any, error) {
 		v := r.URL.Query()
 		var c validate.Collector
 		return BoardQuery{Street: v.Get("street"), Community: v.Get("community"), Period: v.Get("period"),
-			Month: v.Get("month"), Year: v.Get("year"), Limit: intParam(&c, v, "limit", 50)}, c.Err()
+			Month: v.Get("month"), Year: v.Get("year"), Limit: route.IntParam(&c, v, "limit", 50)}, c.Err()
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 func TestEarn_attendanceCreditsByTheDefaultRuleOnceHoweverOftenDelivered(t *testing.T) {
@@ -208,11 +209,11 @@ func TestRules_applyToServiceDoneFromTheirStart(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{"in the past", with(rule, map[string]any{"effective_from": "2020-01-01"}), "effective_from"},
-		{"not a time", with(rule, map[string]any{"effective_from": "下周一"}), "effective_from"},
-		{"no daily cap", with(rule, map[string]any{"daily_cap": nil}), "daily_cap"},
-		{"negative per hour", with(rule, map[string]any{"per_hour": -1}), "per_hour"},
-		{"unknown kind", with(rule, map[string]any{"per_activity": map[string]int{"karaoke": 5}}), "per_activity.karaoke"},
+		{"in the past", testenv.With(rule, map[string]any{"effective_from": "2020-01-01"}), "effective_from"},
+		{"not a time", testenv.With(rule, map[string]any{"effective_from": "下周一"}), "effective_from"},
+		{"no daily cap", testenv.With(rule, map[string]any{"daily_cap": nil}), "daily_cap"},
+		{"negative per hour", testenv.With(rule, map[string]any{"per_hour": -1}), "per_hour"},
+		{"unknown kind", testenv.With(rule, map[string]any{"per_activity": map[string]int{"karaoke": 5}}), "per_activity.karaoke"},
 	}
 	for _, tc := range cases {
 		if r := h.Do("POST", "/v1/rules", h.StreetAdmin("qishan"), tc.body); r.Status != 422 || r.Field() != tc.field {
@@ -226,7 +227,7 @@ func TestRules_applyToServiceDoneFromTheirStart(t *testing.T) {
 	h.Must(409, "POST", "/v1/rules", h.StreetAdmin("qishan"), rule) // same start again
 	h.Must(403, "POST", "/v1/rules", h.Staff("qishan", "tashan"), rule)
 	h.Must(403, "POST", "/v1/rules", h.Worker(w), rule)
-	if r := h.Do("POST", "/v1/rules", h.StreetAdmin("qishan"), with(rule, map[string]any{"street": "zhifu"})); r.Status != 422 || r.Field() != "street" {
+	if r := h.Do("POST", "/v1/rules", h.StreetAdmin("qishan"), testenv.With(rule, map[string]any{"street": "zhifu"})); r.Status != 422 || r.Field() != "street" {
 		t.Fatalf("another street's rule: %d %s", r.Status, r.Raw)
 	}
 	if n := h.count("SELECT count(*) FROM rules"); n != 1 {
@@ -272,19 +273,4 @@ func TestLedger_entriesCannotBeChangedOrRemoved(t *testing.T) {
 	}
 	h.Must(403, "GET", "/v1/ledger/check", h.Staff("qishan", "tashan"), nil)
 	h.Must(403, "GET", "/v1/ledger/check", h.Worker(w), nil)
-}
-
-func with(base map[string]any, extra map[string]any) map[string]any {
-	b := map[string]any{}
-	for k, v := range base {
-		b[k] = v
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
 }

@@ -80,7 +80,7 @@ func newHarness(t testing.TB, stars []int) *harness {
 	for _, r := range runners {
 		r.Durable += "-" + testenv.Unique()
 		r.Backoff = []time.Duration{100 * time.Millisecond}
-		go func() { points.RunConsumer(ctx, r); done <- struct{}{} }()
+		go func() { r.RunUntilDone(ctx); done <- struct{}{} }()
 	}
 	t.Cleanup(func() {
 		srv.Close()

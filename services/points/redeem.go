@@ -103,7 +103,7 @@ func (s *Service) Redeem(ctx context.Context, p auth.Principal, req RedeemReques
 			if p.Role != auth.Worker && !p.SeesCommunity(a.Street, a.Community) {
 				return errAccountNotFound
 			}
-			if !sh.serves(*a) || (p.Role != auth.Worker && !manages(p, sh.Street, sh.Community) && !sh.visibleTo(p, nil)) {
+			if !sh.serves(*a) || (p.Role != auth.Worker && !p.Manages(sh.Street, sh.Community) && !sh.visibleTo(p, nil)) {
 				return errItemNotFound
 			}
 			if a.Status != "active" {
@@ -183,7 +183,7 @@ func (s *Service) seesRedemption(_ context.Context, p auth.Principal, r Redempti
 	if p.Role == auth.Worker {
 		return p.WorkerID == r.WorkerID.String()
 	}
-	return manages(p, r.Street, r.Community) || p.SeesCommunity(r.workerStreet, r.workerCommunity)
+	return p.Manages(r.Street, r.Community) || p.SeesCommunity(r.workerStreet, r.workerCommunity)
 }
 
 // CancelRedemption cancels a placed redemption: its worker or the store's
@@ -216,7 +216,7 @@ func (s *Service) FulfilRedemption(ctx context.Context, p auth.Principal, id uui
 		return Redemption{}, fault.Forbiddenf("the store's staff hand items over")
 	}
 	return s.store.CloseRedemption(ctx, s.stars, id, func(r *Redemption) (*Entry, error) {
-		if !manages(p, r.Street, r.Community) {
+		if !p.Manages(r.Street, r.Community) {
 			return nil, errRedemptionNotFound
 		}
 		if r.Status != RedemptionPlaced {

@@ -3,13 +3,11 @@ package points
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
-	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -73,18 +71,6 @@ var (
 	errItemNotFound  = fault.NotFoundf("item not found")
 )
 
-// manages reports whether staff p looks after a place: a street-wide one
-// needs the whole street.
-func manages(p auth.Principal, street, community string) bool {
-	if !p.IsStaff() {
-		return false
-	}
-	if community == "" {
-		return p.SeesStreet(street)
-	}
-	return p.SeesCommunity(street, community)
-}
-
 // serves reports whether a store serves a worker's account.
 func (sh Shop) serves(a Account) bool {
 	return sh.Street == a.Street && (sh.Community == "" || sh.Community == a.Community)
@@ -96,32 +82,8 @@ func (sh Shop) visibleTo(p auth.Principal, a *Account) bool {
 	if p.Role == auth.Worker {
 		return a != nil && sh.serves(*a)
 	}
-	return manages(p, sh.Street, sh.Community) ||
+	return p.Manages(sh.Street, sh.Community) ||
 		(p.Role == auth.CommunityStaff && sh.Community == "" && sh.Street == p.Street)
-}
-
-// placeOf decides the street and community of what staff create, from what
-// they asked for and their scope.
-func placeOf(c *validate.Collector, p auth.Principal, street, community string) (string, string) {
-	street, community = strings.TrimSpace(street), strings.TrimSpace(community)
-	switch p.Role {
-	case auth.DistrictAdmin:
-		c.Check(street != "", "street", validate.CodeRequired, "is required for a district admin")
-	case auth.StreetAdmin:
-		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
-		street = p.Street
-	case auth.CommunityStaff:
-		c.Check(street == "" || street == p.Street, "street", validate.CodeUnknownValue, "must be your own street")
-		c.Check(community == "" || community == p.Community, "community", validate.CodeUnknownValue, "must be your own community")
-		street, community = p.Street, p.Community
-	}
-	// Codes name NATS subject tokens and scopes: lower-case letters,
-	// digits, - and _, at most 64.
-	c.Check(street == "" || event.ValidToken(street), "street", validate.CodeInvalidFormat,
-		"must be a street code: lower-case letters, digits, - or _, at most 64")
-	c.Check(community == "" || event.ValidToken(community), "community", validate.CodeInvalidFormat,
-		"must be a community code: lower-case letters, digits, - or _, at most 64")
-	return street, community
 }
 
 // OpenStore opens a points supermarket in the caller's scope.
@@ -131,7 +93,7 @@ func (s *Service) OpenStore(ctx context.Context, p auth.Principal, in StoreInput
 	}
 	sh := Shop{ID: newID(), CreatedBy: p.Subject, CreatedAt: s.now()}
 	var c validate.Collector
-	sh.Street, sh.Community = placeOf(&c, p, in.Street, in.Community)
+	sh.Street, sh.Community = p.Place(&c, in.Street, in.Community)
 	sh.Name = c.Text("name", in.Name, 1, 100)
 	sh.Address = c.Text("address", in.Address, 0, 200)
 	if err := c.Err(); err != nil {
@@ -202,7 +164,7 @@ func (s *Service) shopFor(ctx context.Context, p auth.Principal, id uuid.UUID, m
 	if !sh.visibleTo(p, a) {
 		return Shop{}, errStoreNotFound
 	}
-	if manage && !manages(p, sh.Street, sh.Community) {
+	if manage && !p.Manages(sh.Street, sh.Community) {
 		return Shop{}, fault.Forbiddenf("only the store's own staff manage its shelf")
 	}
 	return sh, nil

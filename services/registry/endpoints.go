@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
-	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/route"
 )
 
 // Endpoints are the registry's go-kit endpoints, one per use case. The
@@ -34,30 +34,12 @@ type Endpoints struct {
 	NearbyStations   endpoint.Endpoint
 }
 
-// Requests that carry a path id or a path code beside a body.
-type (
-	idRequest              struct{ ID uuid.UUID }
-	createCommunityRequest struct {
-		Street string
-		In     CommunityInput
-	}
-	updateEnterpriseRequest struct {
-		ID uuid.UUID
-		In EnterprisePatch
-	}
-	updateWorkerRequest struct {
-		ID uuid.UUID
-		In WorkerPatch
-	}
-	leaveRequest struct {
-		ID uuid.UUID
-		In LeaveInput
-	}
-	checkInRequest struct {
-		ID uuid.UUID
-		In CheckInInput
-	}
-)
+// createCommunityRequest carries a path code beside a body. Requests with
+// a path id arrive as a uuid.UUID or, with a body, a route.WithID.
+type createCommunityRequest struct {
+	Street string
+	In     CommunityInput
+}
 
 // checkInResponse answers 201 for a new check-in and 200 for a repeat.
 type checkInResponse struct {
@@ -72,93 +54,69 @@ func (r checkInResponse) StatusCode() int {
 	return 200
 }
 
-// call is a use case as an endpoint sees it: the caller and the request.
-type call func(ctx context.Context, p auth.Principal, req any) (any, error)
-
-// mk adapts a call to a go-kit endpoint, fetching the caller that the
-// transport's auth middleware stored.
-func mk(c call) endpoint.Endpoint {
-	return func(ctx context.Context, req any) (any, error) {
-		p, ok := auth.FromContext(ctx)
-		if !ok {
-			return nil, &fault.Error{Kind: fault.Unauthenticated, Message: "not signed in"}
-		}
-		return c(ctx, p, req)
-	}
-}
-
-// created answers 201 with v.
-func created(v any, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return httpx.Created(v), nil
-}
-
 // MakeEndpoints wires each use case of the ledger to an endpoint.
 func MakeEndpoints(svc *Service) Endpoints {
 	return Endpoints{
-		CreateStreet: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return created(svc.CreateStreet(ctx, p, req.(StreetInput)))
+		CreateStreet: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return route.Created(svc.CreateStreet(ctx, p, req.(StreetInput)))
 		}),
-		CreateCommunity: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		CreateCommunity: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			r := req.(createCommunityRequest)
-			return created(svc.CreateCommunity(ctx, p, r.Street, r.In))
+			return route.Created(svc.CreateCommunity(ctx, p, r.Street, r.In))
 		}),
-		Org: mk(func(ctx context.Context, p auth.Principal, _ any) (any, error) {
+		Org: route.Endpoint(func(ctx context.Context, p auth.Principal, _ any) (any, error) {
 			streets, err := svc.Org(ctx, p)
 			return map[string]any{"streets": streets}, err
 		}),
-		Vocabulary: mk(func(context.Context, auth.Principal, any) (any, error) {
+		Vocabulary: route.Endpoint(func(context.Context, auth.Principal, any) (any, error) {
 			return Vocabulary(), nil
 		}),
-		CreateEnterprise: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return created(svc.RegisterEnterprise(ctx, p, req.(EnterpriseInput)))
+		CreateEnterprise: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return route.Created(svc.RegisterEnterprise(ctx, p, req.(EnterpriseInput)))
 		}),
-		ListEnterprises: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		ListEnterprises: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			return svc.ListEnterprises(ctx, p, req.(EnterpriseQuery))
 		}),
-		GetEnterprise: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return svc.GetEnterprise(ctx, p, req.(idRequest).ID)
+		GetEnterprise: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return svc.GetEnterprise(ctx, p, req.(uuid.UUID))
 		}),
-		UpdateEnterprise: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			r := req.(updateEnterpriseRequest)
+		UpdateEnterprise: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[EnterprisePatch])
 			return svc.UpdateEnterprise(ctx, p, r.ID, r.In)
 		}),
-		RegisterWorker: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return created(svc.RegisterWorker(ctx, p, req.(WorkerInput)))
+		RegisterWorker: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return route.Created(svc.RegisterWorker(ctx, p, req.(WorkerInput)))
 		}),
-		ListWorkers: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		ListWorkers: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			return svc.ListWorkers(ctx, p, req.(WorkerQuery))
 		}),
-		GetWorker: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return svc.GetWorker(ctx, p, req.(idRequest).ID)
+		GetWorker: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return svc.GetWorker(ctx, p, req.(uuid.UUID))
 		}),
-		WorkerPII: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return svc.WorkerPII(ctx, p, req.(idRequest).ID, httpx.RequestID(ctx))
+		WorkerPII: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return svc.WorkerPII(ctx, p, req.(uuid.UUID), httpx.RequestID(ctx))
 		}),
-		UpdateWorker: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			r := req.(updateWorkerRequest)
+		UpdateWorker: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[WorkerPatch])
 			return svc.UpdateWorker(ctx, p, r.ID, r.In)
 		}),
-		LeaveWorker: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			r := req.(leaveRequest)
+		LeaveWorker: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[LeaveInput])
 			return svc.LeaveWorker(ctx, p, r.ID, r.In)
 		}),
-		CheckIn: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			r := req.(checkInRequest)
+		CheckIn: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[CheckInInput])
 			ci, isNew, err := svc.CheckIn(ctx, p, r.ID, r.In)
 			if err != nil {
 				return nil, err
 			}
 			return checkInResponse{CheckIn: ci, created: isNew}, nil
 		}),
-		OpenStation: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			return created(svc.OpenStation(ctx, p, req.(StationInput)))
+		OpenStation: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return route.Created(svc.OpenStation(ctx, p, req.(StationInput)))
 		}),
-		NearbyStations: mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-			items, err := svc.NearbyStations(ctx, p, req.(NearbyQuery))
-			return map[string]any{"items": items}, err
+		NearbyStations: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return route.Items(svc.NearbyStations(ctx, p, req.(NearbyQuery)))
 		}),
 	}
 }

@@ -122,6 +122,8 @@ func (s *Service) ListEnterprises(ctx context.Context, p auth.Principal, q Enter
 	return s.store.ListEnterprises(ctx, q)
 }
 
+var errEnterpriseNotFound = fault.NotFoundf("enterprise not found")
+
 // GetEnterprise returns one enterprise in the caller's scope.
 func (s *Service) GetEnterprise(ctx context.Context, p auth.Principal, id uuid.UUID) (Enterprise, error) {
 	e, found, err := s.store.Enterprise(ctx, id)
@@ -129,7 +131,7 @@ func (s *Service) GetEnterprise(ctx context.Context, p auth.Principal, id uuid.U
 		return Enterprise{}, wrap("get enterprise", err)
 	}
 	if !found || !p.SeesCommunity(e.Street, e.Community) {
-		return Enterprise{}, fault.NotFoundf("enterprise not found")
+		return Enterprise{}, errEnterpriseNotFound
 	}
 	return e, nil
 }
@@ -161,7 +163,7 @@ func (s *Service) UpdateEnterprise(ctx context.Context, p auth.Principal, id uui
 	var out Enterprise
 	err := s.store.UpdateEnterprise(ctx, id, func(e *Enterprise) (*pending, error) {
 		if !p.SeesCommunity(e.Street, e.Community) {
-			return nil, fault.NotFoundf("enterprise not found")
+			return nil, errEnterpriseNotFound
 		}
 		var c validate.Collector
 		before := *e

@@ -272,6 +272,8 @@ func fileProblem(err error) error {
 	return err
 }
 
+var errImportNotFound = fault.NotFoundf("import not found")
+
 // GetImport returns a job to the staff member who started it, or to staff
 // whose scope covers theirs.
 func (s *Service) GetImport(ctx context.Context, p auth.Principal, id uuid.UUID) (ImportJob, error) {
@@ -280,7 +282,7 @@ func (s *Service) GetImport(ctx context.Context, p auth.Principal, id uuid.UUID)
 		return ImportJob{}, wrap("get import", err)
 	}
 	if !found || !seesImport(p, job) {
-		return ImportJob{}, fault.NotFoundf("import not found")
+		return ImportJob{}, errImportNotFound
 	}
 	return job, nil
 }

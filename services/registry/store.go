@@ -249,7 +249,7 @@ func (s *Store) UpdateEnterprise(ctx context.Context, id uuid.UUID, fn func(*Ent
 	return s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
 		e, err := scanEnterprise(tx.QueryRow(ctx, "SELECT "+enterpriseCols+" FROM enterprises WHERE id = $1 FOR UPDATE", id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fault.NotFoundf("enterprise not found")
+			return nil, errEnterpriseNotFound
 		}
 		if err != nil {
 			return nil, fmt.Errorf("update enterprise: %w", err)

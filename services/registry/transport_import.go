@@ -13,6 +13,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
@@ -21,8 +22,8 @@ import (
 //	POST /v1/imports/{kind}        upload (kind: workers | enterprises) → 202 and the job
 //	GET  /v1/imports/{id}          the job: status, progress, counts
 //	GET  /v1/imports/{id}/rows     per-row outcomes (?status=rejected&after=&limit=)
-func (rt router) mountImports(svc *Service) {
-	rt.handle("POST /v1/imports/{kind}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+func mountImports(rt route.Router, svc *Service) {
+	rt.Handle("POST /v1/imports/{kind}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		u := req.(upload)
 		job, err := svc.StartImport(ctx, p, u.kind, u.fileName, u.data)
 		if err != nil {
@@ -30,10 +31,10 @@ func (rt router) mountImports(svc *Service) {
 		}
 		return accepted{job}, nil
 	}), decodeUpload)
-	rt.handle("GET /v1/imports/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return svc.GetImport(ctx, p, req.(idRequest).ID)
-	}), decodeID("import"))
-	rt.handle("GET /v1/imports/{id}/rows", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.Handle("GET /v1/imports/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.GetImport(ctx, p, req.(uuid.UUID))
+	}), importID)
+	rt.Handle("GET /v1/imports/{id}/rows", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(importRowsRequest)
 		rows, err := svc.ImportRows(ctx, p, r.id, r.q)
 		if err != nil {
@@ -107,12 +108,12 @@ type importRowsRequest struct {
 	q  ImportRowQuery
 }
 
-func decodeImportRows(_ context.Context, r *http.Request) (any, error) {
-	id, err := pathID(r, "import")
+func decodeImportRows(ctx context.Context, r *http.Request) (any, error) {
+	id, err := importID(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	q := query{v: r.URL.Query()}
-	out := importRowsRequest{id: id, q: ImportRowQuery{Status: q.v.Get("status"), After: q.int("after", 0), Limit: q.int("limit", 100)}}
+	out := importRowsRequest{id: id.(uuid.UUID), q: ImportRowQuery{Status: q.v.Get("status"), After: q.int("after", 0), Limit: q.int("limit", 100)}}
 	return out, q.c.Err()
 }

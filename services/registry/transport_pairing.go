@@ -7,51 +7,37 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
-)
-
-// Requests of the pairing API that carry a path id beside a body.
-type (
-	endPairingRequest struct {
-		ID uuid.UUID
-		In EndPairingInput
-	}
-	contactRequest struct {
-		ID uuid.UUID
-		In PairingContactInput
-	}
+	"github.com/nuanxin/nuanxin/pkg/route"
 )
 
 // mountPairing mounts pairings (结对联系), their contacts and the overdue
 // list. A pairing ends by POST …/end with a reason, like a worker leaves:
 // it is kept with its contacts, never deleted.
-func (rt router) mountPairing(svc *Service) {
-	handle := rt.handle
-	handle("POST /v1/pairings", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return created(svc.CreatePairing(ctx, p, req.(PairingInput)))
-	}), body[PairingInput])
-	handle("GET /v1/pairings", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+func mountPairing(rt route.Router, svc *Service) {
+	handle := rt.Handle
+	handle("POST /v1/pairings", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Created(svc.CreatePairing(ctx, p, req.(PairingInput)))
+	}), route.Body[PairingInput])
+	handle("GET /v1/pairings", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListPairings(ctx, p, req.(PairingQuery))
 	}), decodeListPairings)
-	handle("GET /v1/pairings/overdue", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	handle("GET /v1/pairings/overdue", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.OverduePairings(ctx, p, req.(OverdueQuery))
 	}), decodeOverdue)
-	handle("GET /v1/pairings/{id}", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		return svc.GetPairing(ctx, p, req.(idRequest).ID)
-	}), decodeID("pairing"))
-	handle("POST /v1/pairings/{id}/end", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(endPairingRequest)
+	handle("GET /v1/pairings/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.GetPairing(ctx, p, req.(uuid.UUID))
+	}), pairingID)
+	handle("POST /v1/pairings/{id}/end", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[EndPairingInput])
 		return svc.EndPairing(ctx, p, r.ID, r.In)
-	}), withID[endPairingRequest, EndPairingInput]("pairing",
-		func(id uuid.UUID, in EndPairingInput) endPairingRequest { return endPairingRequest{id, in} }))
-	handle("POST /v1/pairings/{id}/contacts", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(contactRequest)
-		return created(svc.RecordPairingContact(ctx, p, r.ID, r.In))
-	}), withID[contactRequest, PairingContactInput]("pairing",
-		func(id uuid.UUID, in PairingContactInput) contactRequest { return contactRequest{id, in} }))
-	handle("GET /v1/pairings/{id}/contacts", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		items, err := svc.PairingContacts(ctx, p, req.(idRequest).ID)
-		return map[string]any{"items": items}, err
-	}), decodeID("pairing"))
+	}), route.PathIDAndBody[EndPairingInput]("id", errPairingNotFound))
+	handle("POST /v1/pairings/{id}/contacts", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[PairingContactInput])
+		return route.Created(svc.RecordPairingContact(ctx, p, r.ID, r.In))
+	}), route.PathIDAndBody[PairingContactInput]("id", errPairingNotFound))
+	handle("GET /v1/pairings/{id}/contacts", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Items(svc.PairingContacts(ctx, p, req.(uuid.UUID)))
+	}), pairingID)
 }
 
 func decodeListPairings(_ context.Context, r *http.Request) (any, error) {

@@ -6,18 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
-)
-
-// Requests of the party pipeline and transfers: a worker id and a body.
-type (
-	statusStepRequest struct {
-		ID uuid.UUID
-		In StatusStepInput
-	}
-	transferRequest struct {
-		ID uuid.UUID
-		In TransferInput
-	}
+	"github.com/nuanxin/nuanxin/pkg/route"
 )
 
 // mountParty mounts the party pipeline (political-status steps) and
@@ -29,26 +18,22 @@ type (
 //	GET  /v1/workers/{id}/transfers          the transfers, oldest first
 //
 // A worker's history is a handful of rows, so the lists are not paged.
-func (rt router) mountParty(svc *Service) {
-	rt.handle("POST /v1/workers/{id}/political-status", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(statusStepRequest)
-		return created(svc.StepStatus(ctx, p, r.ID, r.In))
-	}), withID[statusStepRequest, StatusStepInput]("worker",
-		func(id uuid.UUID, in StatusStepInput) statusStepRequest { return statusStepRequest{id, in} }))
+func mountParty(rt route.Router, svc *Service) {
+	rt.Handle("POST /v1/workers/{id}/political-status", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[StatusStepInput])
+		return route.Created(svc.StepStatus(ctx, p, r.ID, r.In))
+	}), route.PathIDAndBody[StatusStepInput]("id", errWorkerNotFound))
 
-	rt.handle("GET /v1/workers/{id}/political-status", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		steps, err := svc.StatusHistory(ctx, p, req.(idRequest).ID)
-		return map[string]any{"items": steps}, err
-	}), decodeID("worker"))
+	rt.Handle("GET /v1/workers/{id}/political-status", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Items(svc.StatusHistory(ctx, p, req.(uuid.UUID)))
+	}), workerID)
 
-	rt.handle("POST /v1/workers/{id}/transfer", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		r := req.(transferRequest)
-		return created(svc.TransferWorker(ctx, p, r.ID, r.In))
-	}), withID[transferRequest, TransferInput]("worker",
-		func(id uuid.UUID, in TransferInput) transferRequest { return transferRequest{id, in} }))
+	rt.Handle("POST /v1/workers/{id}/transfer", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[TransferInput])
+		return route.Created(svc.TransferWorker(ctx, p, r.ID, r.In))
+	}), route.PathIDAndBody[TransferInput]("id", errWorkerNotFound))
 
-	rt.handle("GET /v1/workers/{id}/transfers", mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
-		transfers, err := svc.Transfers(ctx, p, req.(idRequest).ID)
-		return map[string]any{"items": transfers}, err
-	}), decodeID("worker"))
+	rt.Handle("GET /v1/workers/{id}/transfers", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return route.Items(svc.Transfers(ctx, p, req.(uuid.UUID)))
+	}), workerID)
 }

@@ -16,17 +16,18 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/route"
 )
 
 // mountRosters mounts GET /v1/rosters/{enterprises,workers,party-members,candidates}.
 // Parameters: street, community, (workers) status and occupation,
 // format=json|csv|xlsx, pii=masked|full.
-func (rt router) mountRosters(svc *Service) {
-	ep := mk(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+func mountRosters(rt route.Router, svc *Service) {
+	ep := route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.Roster(ctx, p, req.(RosterQuery), httpx.RequestID(ctx))
 	})
 	for _, kind := range []string{RosterEnterprises, RosterWorkers, RosterPartyMembers, RosterCandidates} {
-		rt.handleWith("GET /v1/rosters/"+kind, ep, decodeRoster(kind), encodeRoster)
+		rt.HandleWith("GET /v1/rosters/"+kind, ep, decodeRoster(kind), encodeRoster)
 	}
 }
 

@@ -57,5 +57,5 @@ func run(ctx context.Context, args []string) error {
 	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
 	handler := activity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	workers := activity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics))
-	return rt.Serve(ctx, handler, func(ctx context.Context) { activity.RunWorkerConsumer(ctx, workers) })
+	return rt.Serve(ctx, handler, workers.RunUntilDone)
 }

@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string) error {
 		notification.Reminders{Service: svc, Log: rt.Log}.Run,
 	}
 	for _, c := range svc.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics)) {
-		jobs = append(jobs, func(ctx context.Context) { notification.RunConsumer(ctx, c) })
+		jobs = append(jobs, c.RunUntilDone)
 	}
 	return rt.Serve(ctx, handler, jobs...)
 }

@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string) error {
 	handler := points.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	var jobs []app.Job
 	for _, c := range svc.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics)) {
-		jobs = append(jobs, func(ctx context.Context) { points.RunConsumer(ctx, c) })
+		jobs = append(jobs, c.RunUntilDone)
 	}
 	return rt.Serve(ctx, handler, jobs...)
 }

@@ -1,0 +1,198 @@
+package route_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/route"
+	"github.com/nuanxin/nuanxin/pkg/validate"
+)
+
+type input struct {
+	Name string `json:"name"`
+}
+
+// server mounts echo routes: the caller's subject and the decoded request.
+func server(t *testing.T) (*httptest.Server, string) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := auth.Issue(priv, auth.Principal{Subject: "u1", Role: auth.DistrictAdmin}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	// Keys without a pool: only a request with no key, or one the
+	// middleware refuses before touching the database, may reach it.
+	rt := route.New(mux, auth.Verifier{Key: pub}, idempotency.Keys{}, slog.New(slog.DiscardHandler))
+	echo := route.Endpoint(func(_ context.Context, p auth.Principal, req any) (any, error) {
+		return map[string]any{"sub": p.Subject, "req": req}, nil
+	})
+	rt.Handle("GET /things/{id}", echo, route.PathID("id", fault.NotFoundf("thing not found")))
+	rt.Handle("POST /things", route.Endpoint(func(_ context.Context, _ auth.Principal, req any) (any, error) {
+		return route.Created(req, nil)
+	}), route.Body[input])
+	rt.HandleOwnKey("POST /own", echo, route.None)
+	rt.HandleWith("GET /text", echo, route.None, func(_ context.Context, w http.ResponseWriter, _ any) error {
+		_, err := w.Write([]byte("plain"))
+		return err
+	})
+	rt.NoRoute("/")
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, token
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, token, body string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func TestRouter(t *testing.T) {
+	srv, token := server(t)
+	id := uuid.NewString()
+	longKey := strings.Repeat("k", 201)
+	for _, tc := range []struct {
+		name, method, path, token, body string
+		header                          []string
+		status                          int
+		contains                        string
+	}{
+		{"no token", "GET", "/things/" + id, "", "", nil, 401, "bearer token"},
+		{"path id", "GET", "/things/" + id, token, "", nil, 200, `"req":"` + id + `"`},
+		{"not an id", "GET", "/things/nope", token, "", nil, 404, "thing not found"},
+		{"created", "POST", "/things", token, `{"name":"a"}`, nil, 201, `{"name":"a"}`},
+		{"bad body", "POST", "/things", token, `{"nope":1}`, nil, 400, "unknown_field"},
+		{"POST behind the key middleware", "POST", "/things", token, `{"name":"a"}`, []string{idempotency.Header, longKey}, 422, "at most 200"},
+		{"own key not wrapped", "POST", "/own", token, "", []string{idempotency.Header, longKey}, 200, `"sub":"u1"`},
+		{"own encoder", "GET", "/text", token, "", nil, 200, "plain"},
+		{"no route", "GET", "/elsewhere", "", "", nil, 404, "no such endpoint: GET /elsewhere"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := call(t, srv, tc.method, tc.path, tc.token, tc.body, tc.header...)
+			if status != tc.status || !strings.Contains(body, tc.contains) {
+				t.Fatalf("got %d %s, want %d containing %q", status, body, tc.status, tc.contains)
+			}
+		})
+	}
+}
+
+func TestEndpointNeedsACaller(t *testing.T) {
+	ep := route.Endpoint(func(context.Context, auth.Principal, any) (any, error) { return "ran", nil })
+	_, err := ep(context.Background(), nil)
+	var f *fault.Error
+	if !errors.As(err, &f) || f.Kind != fault.Unauthenticated {
+		t.Fatalf("got %v, want an Unauthenticated fault", err)
+	}
+	got, err := ep(auth.WithPrincipal(context.Background(), auth.Principal{Subject: "u"}), nil)
+	if err != nil || got != "ran" {
+		t.Fatalf("got %v, %v", got, err)
+	}
+}
+
+func TestPathIDWith(t *testing.T) {
+	notFound := fault.NotFoundf("thing not found")
+	id := uuid.New()
+	request := func(body string) *http.Request {
+		r := httptest.NewRequest("POST", "/things/"+id.String(), strings.NewReader(body))
+		r.SetPathValue("id", id.String())
+		return r
+	}
+	got, err := route.PathIDWith[input]("id", notFound)(context.Background(), request(""))
+	if err != nil || got != (route.WithID[input]{ID: id}) {
+		t.Fatalf("empty body: got %v, %v; want the zero input", got, err)
+	}
+	got, err = route.PathIDWith[input]("id", notFound)(context.Background(), request(`{"name":"a"}`))
+	if err != nil || got != (route.WithID[input]{ID: id, In: input{Name: "a"}}) {
+		t.Fatalf("body: got %v, %v", got, err)
+	}
+	_, err = route.PathIDAndBody[input]("id", notFound)(context.Background(), request(""))
+	var be *httpx.BodyError
+	if !errors.As(err, &be) || be.Field.Code != "required" {
+		t.Fatalf("required body: got %v, want a body error", err)
+	}
+	bad := request("")
+	bad.SetPathValue("id", "nope")
+	if _, err := route.PathIDAndBody[input]("id", notFound)(context.Background(), bad); err != notFound {
+		t.Fatalf("not an id: got %v, want %v", err, notFound)
+	}
+}
+
+func TestIntParam(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  int
+		bad   bool
+	}{
+		{"", 50, false},
+		{"limit=7", 7, false},
+		{"limit=-3", -3, false},
+		{"limit=x", 0, true},
+		{"limit=1.5", 0, true},
+	} {
+		v, _ := url.ParseQuery(tc.query)
+		var c validate.Collector
+		got := route.IntParam(&c, v, "limit", 50)
+		err := c.Err()
+		if got != tc.want || (err != nil) != tc.bad {
+			t.Errorf("%q: got %d, %v; want %d, error %v", tc.query, got, err, tc.want, tc.bad)
+		}
+		var errs validate.Errors
+		if tc.bad && (!errors.As(err, &errs) || errs[0].Field != "limit" || errs[0].Code != validate.CodeInvalidFormat) {
+			t.Errorf("%q: got %v, want an invalid_format error on limit", tc.query, err)
+		}
+	}
+}
+
+func TestItems(t *testing.T) {
+	got, err := route.Items[string](nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(got)
+	if string(b) != `{"items":[]}` {
+		t.Fatalf("got %s, want an empty list", b)
+	}
+	boom := errors.New("boom")
+	if got, err := route.Items([]string{"a"}, boom); got != nil || err != boom {
+		t.Fatalf("got %v, %v; want the error alone", got, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,8 +80,8 @@ func (s *Service) ListDeliveries(ctx context.Context, p auth.Principal, q Delive
 		c.OneOf("channel", q.Channel, Channels)
 	}
 	if q.Before != "" {
-		_, err := time.Parse(time.RFC3339Nano, q.Before)
-		c.Check(err == nil, "before", validate.CodeInvalidFormat, "must be the next cursor of a previous page")
+		_, ok := parseCursor(q.Before)
+		c.Check(ok, "before", validate.CodeInvalidFormat, "must be the next cursor of a previous page")
 	}
 	if err := c.Err(); err != nil {
 		return nil, err
@@ -94,9 +95,34 @@ func (s *Service) ListDeliveries(ctx context.Context, p auth.Principal, q Delive
 	}
 	out := map[string]any{"items": items}
 	if more {
-		out["next"] = items[len(items)-1].UpdatedAt.Format(time.RFC3339Nano)
+		last := items[len(items)-1]
+		out["next"] = deliveryCursor{last.UpdatedAt, last.NotificationID, last.Channel}.String()
 	}
 	return out, nil
+}
+
+// deliveryCursor is where a page of the delivery log ended.
+type deliveryCursor struct {
+	at      time.Time
+	id      uuid.UUID
+	channel string
+}
+
+func (c deliveryCursor) String() string {
+	return c.at.UTC().Format(time.RFC3339Nano) + "~" + c.id.String() + "~" + c.channel
+}
+
+func parseCursor(s string) (deliveryCursor, bool) {
+	parts := strings.Split(s, "~")
+	if len(parts) != 3 {
+		return deliveryCursor{}, false
+	}
+	at, err1 := time.Parse(time.RFC3339Nano, parts[0])
+	id, err2 := uuid.Parse(parts[1])
+	if err1 != nil || err2 != nil || parts[2] == "" {
+		return deliveryCursor{}, false
+	}
+	return deliveryCursor{at, id, parts[2]}, true
 }
 
 // Deliveries reads the delivery log.
@@ -108,14 +134,18 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, bo
 	if q.NotificationID != "" {
 		f.Where("d.notification_id = $%d::uuid", q.NotificationID)
 	}
-	if q.Before != "" {
-		f.Where("d.updated_at < $%d::timestamptz", q.Before)
+	if cur, ok := parseCursor(q.Before); ok {
+		// Many deliveries share a time (a broadcast's batch): the id and
+		// channel break the tie, so no page skips any.
+		f.Args = append(f.Args, cur.at, cur.id, cur.channel)
+		n := len(f.Args)
+		f.Raw(fmt.Sprintf("(d.updated_at, d.notification_id, d.channel) < ($%d, $%d, $%d)", n-2, n-1, n))
 	}
 	f.Args = append(f.Args, q.Limit+1)
 	rows, err := s.pool.Query(ctx, `SELECT d.notification_id, n.recipient, n.street, n.category, d.channel, d.status, d.attempts,
 			d.next_attempt_at, d.last_error, d.updated_at
 		FROM deliveries d JOIN notifications n ON n.id = d.notification_id`+f.Clause()+
-		" ORDER BY d.updated_at DESC LIMIT $"+strconv.Itoa(len(f.Args)), f.Args...)
+		" ORDER BY d.updated_at DESC, d.notification_id DESC, d.channel DESC LIMIT $"+strconv.Itoa(len(f.Args)), f.Args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("deliveries: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"syscall"
 	"time"
@@ -38,6 +39,7 @@ type Push struct {
 	CreatedAt      time.Time
 	WebhookURL     string
 	WebhookSecret  string
+	claimedUntil   time.Time // this instance's hold on the delivery
 }
 
 // Provider sends SMS or WeChat subscription messages. A real provider
@@ -84,9 +86,8 @@ func NewWebhook(timeout time.Duration, allowPrivate bool) Webhook {
 			if err != nil {
 				return err
 			}
-			ip := net.ParseIP(host)
-			if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsUnspecified() || ip.IsMulticast() {
+			ip, err := netip.ParseAddr(host)
+			if err != nil || !publicAddr(ip.Unmap()) {
 				return fmt.Errorf("webhook address %s is not public", host)
 			}
 			return nil
@@ -98,6 +99,27 @@ func NewWebhook(timeout time.Duration, allowPrivate bool) Webhook {
 	return Webhook{Client: &http.Client{Timeout: timeout, Transport: transport,
 		// A redirect could lead a signed message elsewhere; treat it as a failure.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// notPublic are the special-purpose ranges beside loopback, private and
+// link-local: shared address space (100.64.0.0/10, where some clouds keep
+// their metadata service), IETF protocol assignments, benchmarking.
+var notPublic = []netip.Prefix{netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("fc00::/7")}
+
+// publicAddr reports whether a webhook may be sent to ip.
+func publicAddr(ip netip.Addr) bool {
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return false
+	}
+	for _, p := range notPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }
 
 // Sign is the signature of body at timestamp ts with secret.
@@ -156,6 +178,7 @@ type Dispatcher struct {
 	Claim       time.Duration // how long a claimed delivery is held; default 2 minutes
 	Poll        time.Duration // the pause when nothing is due; default 1 s
 	Batch       int           // default 50
+	SendTimeout time.Duration // the most one send may take; default 15 s
 }
 
 func (d *Dispatcher) defaults() {
@@ -174,8 +197,11 @@ func (d *Dispatcher) defaults() {
 	if d.Batch <= 0 {
 		d.Batch = 50
 	}
+	if d.SendTimeout <= 0 {
+		d.SendTimeout = 15 * time.Second
+	}
 	if d.Now == nil {
-		d.Now = func() time.Time { return time.Now().UTC() }
+		d.Now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	}
 }
 
@@ -210,11 +236,18 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, p := range pushes {
+	for i, p := range pushes {
+		// A push that could not finish before the claim runs out is given
+		// back untried, so no other instance sends it while this one might.
+		if d.Now().Add(d.SendTimeout).After(p.claimedUntil) {
+			return i, d.Store.release(ctx, pushes[i:], d.Now())
+		}
 		sender, ok := d.Senders[p.Channel]
 		err := errors.New("no sender for the channel")
 		if ok {
-			err = sender.Send(ctx, p)
+			sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
+			err = sender.Send(sctx, p)
+			cancel()
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err() // the claim runs out and the delivery is tried again
@@ -269,11 +302,24 @@ func (s *Store) claimDeliveries(ctx context.Context, now time.Time, claim time.D
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Push, error) {
-		var p Push
+		p := Push{claimedUntil: now.Add(claim)}
 		err := row.Scan(&p.NotificationID, &p.Channel, &p.Attempt, &p.Recipient, &p.Street, &p.Category, &p.Title, &p.Body,
 			&p.CreatedAt, &p.WebhookURL, &p.WebhookSecret)
 		return p, err
 	})
+}
+
+// release gives claimed deliveries back untried: due again now, the
+// attempt not counted.
+func (s *Store) release(ctx context.Context, pushes []Push, now time.Time) error {
+	for _, p := range pushes {
+		if _, err := s.pool.Exec(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = $5
+			WHERE notification_id = $1 AND channel = $2 AND attempts = $3 AND next_attempt_at = $4 AND status = 'pending'`,
+			p.NotificationID, p.Channel, p.Attempt, p.claimedUntil, now); err != nil {
+			return fmt.Errorf("release delivery: %w", err)
+		}
+	}
+	return nil
 }
 
 // recordOutcome stores a push's outcome and, when it is final, its event.
@@ -283,9 +329,16 @@ func (s *Store) recordOutcome(ctx context.Context, o outcome) error {
 		if o.Status == "pending" {
 			next = o.Retry
 		}
-		if _, err := tx.Exec(ctx, `UPDATE deliveries SET status = $3, last_error = $4, next_attempt_at = $5, updated_at = $6
-			WHERE notification_id = $1 AND channel = $2`, o.NotificationID, o.Channel, o.Status, o.Error, next, o.At); err != nil {
+		// Only while the claim is ours: the attempt and the hold are as we
+		// claimed them. Otherwise another instance has the delivery now.
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = $3, last_error = $4, next_attempt_at = $5, updated_at = $6
+			WHERE notification_id = $1 AND channel = $2 AND status = 'pending' AND attempts = $7 AND next_attempt_at = $8`,
+			o.NotificationID, o.Channel, o.Status, o.Error, next, o.At, o.Attempt, o.claimedUntil)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
 		}
 		if o.Status == "pending" {
 			return nil
@@ -294,7 +347,7 @@ func (s *Store) recordOutcome(ctx context.Context, o outcome) error {
 		if o.Status == "failed" {
 			name = event.NotificationFailed
 		}
-		_, err := s.outbox.Add(ctx, tx, name, o.Street, o.NotificationID.String(), event.DeliveryData{
+		_, err = s.outbox.Add(ctx, tx, name, o.Street, o.NotificationID.String(), event.DeliveryData{
 			NotificationID: o.NotificationID.String(), Recipient: string(o.Recipient), Channel: o.Channel,
 			Category: o.Category, Attempts: o.Attempt, Error: o.Error, At: o.At})
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -132,12 +133,15 @@ func (s *Service) SetPreferences(ctx context.Context, p auth.Principal, in Prefe
 		c.Check(validLang(in.Lang), "lang", validate.CodeUnknownValue, "must be zh-CN or en")
 		next.Lang = in.Lang
 	}
-	for category, chans := range in.Channels {
+	// In a fixed order, so that the same request names its errors alike.
+	for _, category := range slices.Sorted(maps.Keys(in.Channels)) {
+		chans := in.Channels[category]
 		if !slices.Contains(Categories, category) {
 			c.Add("channels."+category, validate.CodeUnknownValue, "is not a category; one of "+strings.Join(Categories, ", "))
 			continue
 		}
-		for ch, on := range chans {
+		for _, ch := range slices.Sorted(maps.Keys(chans)) {
+			on := chans[ch]
 			field := "channels." + category + "." + ch
 			switch {
 			case ch == "inbox":

@@ -6,7 +6,7 @@
 // Each message is one row per recipient whose cause (the event, broadcast or
 // reminder that made it) is unique, so an event delivered three times is one
 // message, and a broadcast never reaches a person twice. Recipients come from
-// local projections fed by events (projection.go), never from another
+// local projections fed by events (events.go), never from another
 // service's tables. Push deliveries are retried with backoff and jitter by
 // the dispatcher (dispatch.go). This file holds the domain types; SQL is in
 // store*.go, HTTP in transport_http.go.

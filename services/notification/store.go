@@ -144,9 +144,6 @@ func insert(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipie
 			dIDs, dChannels, dAt, now); err != nil {
 			return 0, fmt.Errorf("insert deliveries: %w", err)
 		}
-		if _, err := tx.Exec(ctx, "NOTIFY notification_deliveries"); err != nil {
-			return 0, err
-		}
 	}
 	return len(inserted), nil
 }

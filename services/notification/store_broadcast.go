@@ -44,8 +44,7 @@ func (s *Store) addBroadcast(ctx context.Context, tx pgx.Tx, b Broadcast) error 
 	if err != nil {
 		return fmt.Errorf("queue broadcast: %w", err)
 	}
-	_, err = tx.Exec(ctx, "NOTIFY notification_broadcasts")
-	return err
+	return nil
 }
 
 // AddBroadcast queues a broadcast.

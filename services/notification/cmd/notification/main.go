@@ -8,11 +8,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -46,7 +48,10 @@ func run(ctx context.Context, args []string) error {
 	settings := app.LoadSettings(&env, service())
 	// Webhooks to private addresses only where every user is trusted: the
 	// local stack and tests.
-	allowPrivate := os.Getenv("NOTIFICATION_WEBHOOK_ALLOW_PRIVATE") == "true"
+	allowPrivate, err := strconv.ParseBool(cmp.Or(os.Getenv("NOTIFICATION_WEBHOOK_ALLOW_PRIVATE"), "false"))
+	if err != nil {
+		return fmt.Errorf("configuration: NOTIFICATION_WEBHOOK_ALLOW_PRIVATE: want true or false: %w", err)
+	}
 	if err := env.Err(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}

@@ -3,7 +3,9 @@
 // Idempotency-Key, answers as JSON and errors as problem+json. It also holds
 // the small decoders and answers every service's transport uses: a JSON
 // body, a path id (text that is not an id names nothing: 404), a whole
-// number from the query, a list as {"items": [...]} and 201 Created.
+// number from the query, a list as {"items": [...]} and 201 Created. And
+// Handler puts a service's routes together with what every service serves
+// besides: health, readiness and metrics.
 package route
 
 import (
@@ -17,13 +19,26 @@ import (
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
+
+// Handler is a service's whole HTTP surface: the routes register mounts,
+// GET /healthz and /readyz (httpx.Health with checks) and GET /metrics
+// (reg), wrapped in access logging and per-route metrics.
+func Handler(register func(*http.ServeMux), reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
+	mux := http.NewServeMux()
+	register(mux)
+	httpx.Health(mux, checks...)
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))
+}
 
 // Router mounts go-kit endpoints on Mux. Each area of a service's API
 // mounts its routes through one Router.

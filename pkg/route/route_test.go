@@ -21,6 +21,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -112,6 +113,38 @@ func TestRouter(t *testing.T) {
 				t.Fatalf("got %d %s, want %d containing %q", status, body, tc.status, tc.contains)
 			}
 		})
+	}
+}
+
+// TestHandler: the service's routes, health, readiness and metrics behind
+// one handler that gives every answer a request id and counts it by route.
+func TestHandler(t *testing.T) {
+	reg := metrics.NewRegistry()
+	down := httpx.Check{Name: "postgres", Fn: func(context.Context) error { return errors.New("down") }}
+	srv := httptest.NewServer(route.Handler(func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("pong")) })
+	}, reg, slog.New(slog.DiscardHandler), down))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		path     string
+		status   int
+		contains string
+	}{
+		{"/v1/ping", 200, "pong"},
+		{"/healthz", 200, `"status":"ok"`},
+		{"/readyz", 503, `"postgres":"down"`},
+		{"/metrics", 200, `nuanxin_http_requests_total{code="200",route="GET /v1/ping"} 1`},
+	} {
+		res, err := srv.Client().Get(srv.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tc.status || !strings.Contains(string(b), tc.contains) || res.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%s: got %d %s (request id %q), want %d containing %q", tc.path, res.StatusCode, b,
+				res.Header.Get("X-Request-Id"), tc.status, tc.contains)
+		}
 	}
 }
 

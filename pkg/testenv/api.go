@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,6 +105,52 @@ func (a API) Do(method, path, token string, body any, headers ...string) Respons
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return a.send(req, token, headers)
+}
+
+// Part is one part of a multipart/form-data body: a form field or, with a
+// FileName, a file.
+type Part struct {
+	Name     string // the form field
+	FileName string // "" for a plain field
+	Data     []byte
+}
+
+// PostForm posts parts as multipart/form-data, as a browser's form does,
+// with the token and any headers given as name, value pairs.
+func (a API) PostForm(path, token string, parts []Part, headers ...string) Response {
+	a.T.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, p := range parts {
+		var w io.Writer
+		var err error
+		if p.FileName != "" {
+			w, err = mw.CreateFormFile(p.Name, p.FileName)
+		} else {
+			w, err = mw.CreateFormField(p.Name)
+		}
+		if err == nil {
+			_, err = w.Write(p.Data)
+		}
+		if err != nil {
+			a.T.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		a.T.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", a.URL+path, &body)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return a.send(req, token, headers)
+}
+
+// send sends req with the token and headers, and decodes the answer.
+func (a API) send(req *http.Request, token string, headers []string) Response {
+	a.T.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

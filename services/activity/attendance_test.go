@@ -19,7 +19,7 @@ func (h *harness) running(extra map[string]any, before, after time.Duration) str
 
 func (h *harness) moveWindow(id string, before, after time.Duration) {
 	h.t.Helper()
-	if _, err := h.pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - $2::interval, ends_at = now() + $3::interval
+	if _, err := h.Pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - $2::interval, ends_at = now() + $3::interval
 		WHERE id = $1`, id, before.String(), after.String()); err != nil {
 		h.t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func (h *harness) moveWindow(id string, before, after time.Duration) {
 func (h *harness) attendanceEvents() []event.AttendanceData {
 	h.t.Helper()
 	var out []event.AttendanceData
-	for _, e := range h.events(event.AttendanceRecorded.Type()) {
+	for _, e := range h.Events(event.AttendanceRecorded) {
 		var d event.AttendanceData
 		if err := json.Unmarshal(e.Data, &d); err != nil {
 			h.t.Fatal(err)
@@ -47,33 +47,33 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	h := newHarness(t)
 	id := h.published(map[string]any{"capacity": 10, "kind": "volunteer_service", "volunteer_service": true})
 	wid := h.knownWorker("qishan", "tashan")
-	w := h.worker(wid)
+	w := h.Worker(wid)
 	base := "/v1/activities/" + id + "/attendance/"
-	h.must(201, "POST", "/v1/activities/"+id+"/signups", w, nil)
+	h.Must(201, "POST", "/v1/activities/"+id+"/signups", w, nil)
 	h.moveWindow(id, time.Hour, time.Hour)
 
 	// Not checked in yet: no check-out.
-	h.must(409, "POST", base+"check-out", w, nil)
-	r := h.must(201, "POST", base+"check-in", w, nil)
-	if r.str("worker_id") != wid || r.Body["checked_out_at"] != nil || r.Body["hours"] != nil {
+	h.Must(409, "POST", base+"check-out", w, nil)
+	r := h.Must(201, "POST", base+"check-in", w, nil)
+	if r.Str("worker_id") != wid || r.Body["checked_out_at"] != nil || r.Body["hours"] != nil {
 		t.Fatalf("check-in: %s", r.Raw)
 	}
-	again := h.must(200, "POST", base+"check-in", w, map[string]any{})
-	if again.str("checked_in_at") != r.str("checked_in_at") {
+	again := h.Must(200, "POST", base+"check-in", w, map[string]any{})
+	if again.Str("checked_in_at") != r.Str("checked_in_at") {
 		t.Fatalf("second check-in changed the record: %s vs %s", again.Raw, r.Raw)
 	}
 	// The worker came 5h ago to an activity that ran from 4h to 1h ago.
-	if _, err := h.pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - interval '4 hours', ends_at = now() - interval '1 hour' WHERE id = $1;`, id); err != nil {
+	if _, err := h.Pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - interval '4 hours', ends_at = now() - interval '1 hour' WHERE id = $1;`, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.pool.Exec(h.ctx, `UPDATE attendance SET checked_in_at = now() - interval '5 hours' WHERE activity_id = $1`, id); err != nil {
+	if _, err := h.Pool.Exec(h.ctx, `UPDATE attendance SET checked_in_at = now() - interval '5 hours' WHERE activity_id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	out := h.must(200, "POST", base+"check-out", w, nil)
+	out := h.Must(200, "POST", base+"check-out", w, nil)
 	if out.Body["hours"] != 3.0 || out.Body["checked_out_at"] == nil {
 		t.Fatalf("check-out: %s", out.Raw)
 	}
-	h.must(409, "POST", base+"check-out", w, nil)
+	h.Must(409, "POST", base+"check-out", w, nil)
 
 	evs := h.attendanceEvents()
 	if len(evs) != 1 {
@@ -93,26 +93,26 @@ func TestAttendance_staffCheckInOutWalkInAndList(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(nil, time.Hour, time.Hour) // no capacity: walk-ins welcome
 	wid := h.knownWorker("qishan", "changsheng")
-	staff := h.streetAdmin("qishan")
+	staff := h.StreetAdmin("qishan")
 	base := "/v1/activities/" + id + "/attendance/"
 	in, outAt := ago(30*time.Minute), ago(10*time.Minute)
 
-	r := h.must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": wid, "at": in})
-	if r.str("recorded_by") == "" || r.str("worker_id") != wid {
+	r := h.Must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": wid, "at": in})
+	if r.Str("recorded_by") == "" || r.Str("worker_id") != wid {
 		t.Fatalf("check-in: %s", r.Raw)
 	}
-	out := h.must(200, "POST", base+"check-out", staff, map[string]any{"worker_id": wid, "at": outAt})
+	out := h.Must(200, "POST", base+"check-out", staff, map[string]any{"worker_id": wid, "at": outAt})
 	if out.Body["hours"] != 0.33 {
 		t.Fatalf("check-out: %s", out.Raw)
 	}
 	// Another street's staff do not see the activity; workers may not list.
-	h.must(404, "POST", base+"check-in", h.streetAdmin("zhifu"), map[string]any{"worker_id": h.knownWorker("zhifu", "x")})
-	h.must(404, "GET", "/v1/activities/"+id+"/attendance", h.streetAdmin("zhifu"), nil)
-	h.must(403, "GET", "/v1/activities/"+id+"/attendance", h.worker(wid), nil)
+	h.Must(404, "POST", base+"check-in", h.StreetAdmin("zhifu"), map[string]any{"worker_id": h.knownWorker("zhifu", "x")})
+	h.Must(404, "GET", "/v1/activities/"+id+"/attendance", h.StreetAdmin("zhifu"), nil)
+	h.Must(403, "GET", "/v1/activities/"+id+"/attendance", h.Worker(wid), nil)
 	// A worker of another street is not invited.
-	h.must(404, "POST", base+"check-in", h.worker(h.knownWorker("zhifu", "x")), nil)
+	h.Must(404, "POST", base+"check-in", h.Worker(h.knownWorker("zhifu", "x")), nil)
 
-	list := h.must(200, "GET", "/v1/activities/"+id+"/attendance", staff, nil)
+	list := h.Must(200, "GET", "/v1/activities/"+id+"/attendance", staff, nil)
 	items := list.Body["items"].([]any)
 	if len(items) != 1 || items[0].(map[string]any)["hours"] != 0.33 {
 		t.Fatalf("list: %s", list.Raw)
@@ -125,17 +125,17 @@ func TestAttendance_staffCheckInOutWalkInAndList(t *testing.T) {
 func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(map[string]any{"capacity": 5}, time.Hour, time.Hour)
-	w := h.worker(h.knownWorker("qishan", "tashan"))
-	r := h.must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", w, nil)
-	if r.str("detail") == "" {
+	w := h.Worker(h.knownWorker("qishan", "tashan"))
+	r := h.Must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", w, nil)
+	if r.Str("detail") == "" {
 		t.Fatalf("no detail: %s", r.Raw)
 	}
-	h.must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", h.streetAdmin("qishan"),
+	h.Must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", h.StreetAdmin("qishan"),
 		map[string]any{"worker_id": h.knownWorker("qishan", "tashan")})
 
 	// Check-in opens an hour before the start.
 	later := h.published(nil) // starts in 48h
-	h.must(409, "POST", "/v1/activities/"+later+"/attendance/check-in", w, nil)
+	h.Must(409, "POST", "/v1/activities/"+later+"/attendance/check-in", w, nil)
 	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
 		t.Fatalf("%d attendance rows", n)
 	}
@@ -145,11 +145,11 @@ func TestAttendance_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(nil, time.Hour, time.Hour)
 	wid := h.knownWorker("qishan", "tashan")
-	staff := h.streetAdmin("qishan")
+	staff := h.StreetAdmin("qishan")
 	base := "/v1/activities/" + id + "/attendance/"
 	// One worker checked in 20 minutes ago, for the check-out and correction cases.
 	done := h.knownWorker("qishan", "tashan")
-	h.must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": done, "at": ago(20 * time.Minute)})
+	h.Must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": done, "at": ago(20 * time.Minute)})
 	before := h.count("SELECT count(*) FROM attendance")
 
 	cases := []struct {
@@ -162,7 +162,7 @@ func TestAttendance_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		{"no worker", "check-in", staff, map[string]any{}, "worker_id"},
 		{"bad worker", "check-in", staff, map[string]any{"worker_id": "nope"}, "worker_id"},
 		{"at before the window", "check-in", staff, map[string]any{"worker_id": wid, "at": ago(3 * time.Hour)}, "at"},
-		{"worker gives a time", "check-in", h.worker(wid), map[string]any{"at": ago(time.Minute)}, "at"},
+		{"worker gives a time", "check-in", h.Worker(wid), map[string]any{"at": ago(time.Minute)}, "at"},
 		{"check-out before check-in", "check-out", staff, map[string]any{"worker_id": done, "at": ago(30 * time.Minute)}, "at"},
 		{"correction without reason", done + "/correct", staff,
 			map[string]any{"checked_in_at": ago(time.Hour), "checked_out_at": ago(time.Minute), "reason": ""}, "reason"},
@@ -173,9 +173,9 @@ func TestAttendance_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.do("POST", base+tc.path, tc.token, tc.body)
-			if r.Status != 422 || r.field() != tc.field {
-				t.Fatalf("status %d field %q, want 422 %q: %s", r.Status, r.field(), tc.field, r.Raw)
+			r := h.Do("POST", base+tc.path, tc.token, tc.body)
+			if r.Status != 422 || r.Field() != tc.field {
+				t.Fatalf("status %d field %q, want 422 %q: %s", r.Status, r.Field(), tc.field, r.Raw)
 			}
 		})
 	}
@@ -197,19 +197,19 @@ func TestAttendance_correctionByStaff(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(map[string]any{"kind": "study"}, 2*time.Hour, time.Hour)
 	wid := h.knownWorker("qishan", "tashan")
-	staff := h.streetAdmin("qishan")
+	staff := h.StreetAdmin("qishan")
 	base := "/v1/activities/" + id + "/attendance/"
-	h.must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": wid, "at": ago(time.Hour)})
-	h.must(200, "POST", base+"check-out", staff, map[string]any{"worker_id": wid, "at": ago(30 * time.Minute)})
+	h.Must(201, "POST", base+"check-in", staff, map[string]any{"worker_id": wid, "at": ago(time.Hour)})
+	h.Must(200, "POST", base+"check-out", staff, map[string]any{"worker_id": wid, "at": ago(30 * time.Minute)})
 
 	fix := map[string]any{"checked_in_at": ago(3 * time.Hour), "checked_out_at": ago(30 * time.Minute), "reason": "忘记签到"}
-	h.must(403, "POST", base+wid+"/correct", h.worker(wid), fix)
-	h.must(404, "POST", base+wid+"/correct", h.streetAdmin("zhifu"), fix)
-	h.must(404, "POST", base+h.knownWorker("qishan", "tashan")+"/correct", staff, fix)
+	h.Must(403, "POST", base+wid+"/correct", h.Worker(wid), fix)
+	h.Must(404, "POST", base+wid+"/correct", h.StreetAdmin("zhifu"), fix)
+	h.Must(404, "POST", base+h.knownWorker("qishan", "tashan")+"/correct", staff, fix)
 
 	// In 3h ago, but the activity started 2h ago: 1.5 hours, not 2.5.
-	r := h.must(200, "POST", base+wid+"/correct", staff, fix)
-	if r.Body["hours"] != 1.5 || r.Body["corrected"] != true || r.str("correction_reason") != "忘记签到" {
+	r := h.Must(200, "POST", base+wid+"/correct", staff, fix)
+	if r.Body["hours"] != 1.5 || r.Body["corrected"] != true || r.Str("correction_reason") != "忘记签到" {
 		t.Fatalf("corrected: %s", r.Raw)
 	}
 	if n := h.count("SELECT count(*) FROM attendance_corrections WHERE activity_id = $1 AND worker_id = $2 AND reason = '忘记签到' AND old_hours = 0.5 AND new_hours = 1.5", id, wid); n != 1 {

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 // arrivals records when an event for each worker arrives from JetStream.
@@ -26,13 +27,13 @@ func (a *arrivals) seen() int {
 // watch subscribes to one event type's subject and records, per worker id
 // in its data, when it first arrived.
 func (h *harness) watch(b *testing.B, name event.Name) *arrivals {
-	nc, err := nats.Connect(h.js.Conn().ConnectedUrl())
+	nc, err := nats.Connect(h.JS.Conn().ConnectedUrl())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(nc.Close)
 	a := &arrivals{at: map[string]time.Time{}}
-	if _, err := nc.Subscribe(h.subjects.Filter(name), func(m *nats.Msg) {
+	if _, err := nc.Subscribe(h.Subjects.Filter(name), func(m *nats.Msg) {
 		now := time.Now()
 		e, err := event.Parse(m.Data)
 		if err != nil {
@@ -66,16 +67,16 @@ func BenchmarkSignup_httpToJetStream(b *testing.B) {
 	tokens := make([]string, b.N)
 	for i := range workers {
 		workers[i] = h.knownWorker("qishan", "tashan")
-		tokens[i] = h.worker(workers[i])
+		tokens[i] = h.Worker(workers[i])
 	}
 	sent := make([]time.Time, b.N)
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		sent[i] = time.Now()
-		h.must(201, "POST", "/v1/activities/"+activity+"/signups", tokens[i], nil)
+		h.Must(201, "POST", "/v1/activities/"+activity+"/signups", tokens[i], nil)
 	}
-	eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
+	testenv.Eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
 	elapsed := time.Since(start)
 	b.StopTimer()
 	reportLatency(b, a, workers, sent, elapsed, "signups/s")
@@ -88,7 +89,7 @@ func BenchmarkSignup_httpToJetStream(b *testing.B) {
 func BenchmarkAttendance_httpToJetStream(b *testing.B) {
 	h := newHarness(b)
 	activity := h.published(map[string]any{"capacity": nil})
-	if _, err := h.pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, activity); err != nil {
+	if _, err := h.Pool.Exec(h.ctx, `UPDATE activities SET starts_at = now() - interval '1 hour', ends_at = now() + interval '2 hours' WHERE id = $1`, activity); err != nil {
 		b.Fatal(err)
 	}
 	a := h.watch(b, event.AttendanceRecorded)
@@ -96,17 +97,17 @@ func BenchmarkAttendance_httpToJetStream(b *testing.B) {
 	tokens := make([]string, b.N)
 	for i := range workers {
 		workers[i] = h.knownWorker("qishan", "tashan")
-		tokens[i] = h.worker(workers[i])
-		h.must(201, "POST", "/v1/activities/"+activity+"/attendance/check-in", tokens[i], map[string]any{})
+		tokens[i] = h.Worker(workers[i])
+		h.Must(201, "POST", "/v1/activities/"+activity+"/attendance/check-in", tokens[i], map[string]any{})
 	}
 	sent := make([]time.Time, b.N)
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		sent[i] = time.Now()
-		h.must(200, "POST", "/v1/activities/"+activity+"/attendance/check-out", tokens[i], map[string]any{})
+		h.Must(200, "POST", "/v1/activities/"+activity+"/attendance/check-out", tokens[i], map[string]any{})
 	}
-	eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
+	testenv.Eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
 	elapsed := time.Since(start)
 	b.StopTimer()
 	reportLatency(b, a, workers, sent, elapsed, "attendance/s")

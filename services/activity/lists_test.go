@@ -32,100 +32,100 @@ func taskBody(extra map[string]any) map[string]any {
 // one tashan resource, and returns its id.
 func (h *harness) claimedProject() string {
 	h.t.Helper()
-	staff := h.staff("qishan", "tashan")
-	need := h.must(201, "POST", "/v1/needs", staff, needBody).str("id")
-	res := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
-	id := h.must(201, "POST", "/v1/projects", staff, projectBody([]string{need}, []string{res})).str("id")
-	h.must(200, "POST", "/v1/projects/"+id+"/claim", staff, map[string]any{"unit": "铁塔能源烟台分公司"})
+	staff := h.Staff("qishan", "tashan")
+	need := h.Must(201, "POST", "/v1/needs", staff, needBody).Str("id")
+	res := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
+	id := h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{need}, []string{res})).Str("id")
+	h.Must(200, "POST", "/v1/projects/"+id+"/claim", staff, map[string]any{"unit": "铁塔能源烟台分公司"})
 	return id
 }
 
 func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 	h := newHarness(t)
 	wid := h.knownWorker("qishan", "tashan")
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 
 	// A rider raises a need; staff record one from a survey.
-	mine := h.must(201, "POST", "/v1/needs", h.worker(wid), needBody)
-	if mine.str("source") != "worker" || mine.str("worker_id") != wid || mine.str("community") != "tashan" || mine.str("status") != "open" {
+	mine := h.Must(201, "POST", "/v1/needs", h.Worker(wid), needBody)
+	if mine.Str("source") != "worker" || mine.Str("worker_id") != wid || mine.Str("community") != "tashan" || mine.Str("status") != "open" {
 		t.Fatalf("worker's need: %s", mine.Raw)
 	}
-	surveyed := h.must(201, "POST", "/v1/needs", staff, testenv.With(needBody, map[string]any{"title": "夜间充电不安全"})).str("id")
+	surveyed := h.Must(201, "POST", "/v1/needs", staff, testenv.With(needBody, map[string]any{"title": "夜间充电不安全"})).Str("id")
 	// A unit's resource for the community, and a street-wide one recorded by the street office.
-	local := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
-	streetWide := h.must(201, "POST", "/v1/resources", h.streetAdmin("qishan"),
-		testenv.With(resourceBody, map[string]any{"unit": "奇山派出所", "category": "legal_aid", "title": "消防安全讲解"})).str("id")
+	local := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
+	streetWide := h.Must(201, "POST", "/v1/resources", h.StreetAdmin("qishan"),
+		testenv.With(resourceBody, map[string]any{"unit": "奇山派出所", "category": "legal_aid", "title": "消防安全讲解"})).Str("id")
 
 	// The joint meeting links them.
-	pr := h.must(201, "POST", "/v1/projects", staff, projectBody([]string{mine.str("id"), surveyed}, []string{local, streetWide}))
-	pid := pr.str("id")
-	if pr.str("status") != "proposed" || pr.str("community") != "tashan" || len(pr.Body["need_ids"].([]any)) != 2 {
+	pr := h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{mine.Str("id"), surveyed}, []string{local, streetWide}))
+	pid := pr.Str("id")
+	if pr.Str("status") != "proposed" || pr.Str("community") != "tashan" || len(pr.Body["need_ids"].([]any)) != 2 {
 		t.Fatalf("project: %s", pr.Raw)
 	}
-	r := h.must(200, "GET", "/v1/needs/"+mine.str("id"), h.worker(wid), nil)
-	if r.str("status") != "in_project" || r.str("project_id") != pid {
+	r := h.Must(200, "GET", "/v1/needs/"+mine.Str("id"), h.Worker(wid), nil)
+	if r.Str("status") != "in_project" || r.Str("project_id") != pid {
 		t.Fatalf("need after the meeting: %s", r.Raw)
 	}
 	// No tasks before a unit claims it.
-	h.must(409, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil))
-	claimed := h.must(200, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "铁塔能源烟台分公司", "contact": "王经理"})
-	if claimed.str("status") != "claimed" || claimed.str("claimed_by") != "铁塔能源烟台分公司" || claimed.Body["claimed_at"] == nil {
+	h.Must(409, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil))
+	claimed := h.Must(200, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "铁塔能源烟台分公司", "contact": "王经理"})
+	if claimed.Str("status") != "claimed" || claimed.Str("claimed_by") != "铁塔能源烟台分公司" || claimed.Body["claimed_at"] == nil {
 		t.Fatalf("claimed: %s", claimed.Raw)
 	}
-	h.must(409, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "另一家单位"})
+	h.Must(409, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "另一家单位"})
 
 	// Tasks: the unit defaults to the claiming one; a date deadline means the end of that day in Shanghai.
-	task := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"deadline": "2099-06-30"}))
-	if task.str("unit") != "铁塔能源烟台分公司" || task.str("status") != "open" || task.str("deadline") != "2099-06-30T16:00:00Z" {
+	task := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"deadline": "2099-06-30"}))
+	if task.Str("unit") != "铁塔能源烟台分公司" || task.Str("status") != "open" || task.Str("deadline") != "2099-06-30T16:00:00Z" {
 		t.Fatalf("task: %s", task.Raw)
 	}
-	tid := task.str("id")
-	second := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"title": "夜间巡查", "unit": "奇山派出所"})).str("id")
+	tid := task.Str("id")
+	second := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"title": "夜间巡查", "unit": "奇山派出所"})).Str("id")
 	// Unfinished tasks hold the project open.
-	h.must(409, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
-	h.must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "in_progress"})
-	done := h.must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "done", "note": "两组换电柜已投用"})
-	if tr := done.Body["transitions"].([]any); done.str("status") != "done" || len(tr) != 2 ||
+	h.Must(409, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "in_progress"})
+	done := h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "done", "note": "两组换电柜已投用"})
+	if tr := done.Body["transitions"].([]any); done.Str("status") != "done" || len(tr) != 2 ||
 		tr[1].(map[string]any)["note"] != "两组换电柜已投用" || tr[1].(map[string]any)["actor_role"] != "community_staff" {
 		t.Fatalf("done: %s", done.Raw)
 	}
-	h.must(200, "POST", "/v1/tasks/"+second+"/transitions", staff, map[string]any{"to": "cancelled", "note": "并入派出所日常巡查"})
-	detail := h.must(200, "GET", "/v1/projects/"+pid, staff, nil)
+	h.Must(200, "POST", "/v1/tasks/"+second+"/transitions", staff, map[string]any{"to": "cancelled", "note": "并入派出所日常巡查"})
+	detail := h.Must(200, "GET", "/v1/projects/"+pid, staff, nil)
 	if len(detail.Body["tasks"].([]any)) != 2 {
 		t.Fatalf("project detail: %s", detail.Raw)
 	}
-	completed := h.must(200, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
-	if completed.str("status") != "completed" || completed.Body["closed_at"] == nil {
+	completed := h.Must(200, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	if completed.Str("status") != "completed" || completed.Body["closed_at"] == nil {
 		t.Fatalf("completed: %s", completed.Raw)
 	}
 	// The rider sees their need met.
-	if r := h.must(200, "GET", "/v1/needs/"+mine.str("id"), h.worker(wid), nil); r.str("status") != "met" || r.str("project_id") != pid {
+	if r := h.Must(200, "GET", "/v1/needs/"+mine.Str("id"), h.Worker(wid), nil); r.Str("status") != "met" || r.Str("project_id") != pid {
 		t.Fatalf("need at the end: %s", r.Raw)
 	}
 
 	// Every step is an event.
-	for typ, want := range map[string]int{
-		event.NeedCreated.Type(): 2, event.ResourceCreated.Type(): 2, event.ProjectCreated.Type(): 1,
-		event.NeedStatusChanged.Type(): 4, event.ProjectClaimed.Type(): 1, event.TaskCreated.Type(): 2,
-		event.TaskStatusChanged.Type(): 3, event.ProjectCompleted.Type(): 1,
+	for name, want := range map[event.Name]int{
+		event.NeedCreated: 2, event.ResourceCreated: 2, event.ProjectCreated: 1,
+		event.NeedStatusChanged: 4, event.ProjectClaimed: 1, event.TaskCreated: 2,
+		event.TaskStatusChanged: 3, event.ProjectCompleted: 1,
 	} {
-		if got := len(h.events(typ)); got != want {
-			t.Errorf("%d %s events, want %d", got, typ, want)
+		if got := len(h.Events(name)); got != want {
+			t.Errorf("%d %s events, want %d", got, name.Type(), want)
 		}
 	}
 	var nd event.NeedStatusChangedData
-	changes := h.events(event.NeedStatusChanged.Type())
+	changes := h.Events(event.NeedStatusChanged)
 	_ = json.Unmarshal(changes[len(changes)-1].Data, &nd)
 	if nd.To != "met" || nd.From != "in_project" || nd.ProjectID != pid {
 		t.Fatalf("last need event: %+v", nd)
 	}
 	var td event.TaskData
-	_ = json.Unmarshal(h.events(event.TaskCreated.Type())[0].Data, &td)
+	_ = json.Unmarshal(h.Events(event.TaskCreated)[0].Data, &td)
 	if td.PersonSubject != "wangjian" || td.ProjectID != pid || td.Deadline.IsZero() || td.Street != "qishan" {
 		t.Fatalf("task.created: %+v", td)
 	}
 	var pd event.ProjectData
-	_ = json.Unmarshal(h.events(event.ProjectClaimed.Type())[0].Data, &pd)
+	_ = json.Unmarshal(h.Events(event.ProjectClaimed)[0].Data, &pd)
 	if pd.ClaimedBy != "铁塔能源烟台分公司" || len(pd.NeedIDs) != 2 || len(pd.ResourceIDs) != 2 {
 		t.Fatalf("project.claimed: %+v", pd)
 	}
@@ -133,18 +133,18 @@ func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 
 func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	h := newHarness(t)
-	staff := h.staff("qishan", "tashan")
-	openNeed := h.must(201, "POST", "/v1/needs", staff, needBody).str("id")
-	res := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
-	elsewhere := h.must(201, "POST", "/v1/needs", h.staff("qishan", "changsheng"), needBody).str("id")
-	withdrawnRes := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
-	h.must(200, "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "单位撤回"})
-	taken := h.must(201, "POST", "/v1/needs", staff, needBody).str("id")
-	proposed := h.must(201, "POST", "/v1/projects", staff, projectBody([]string{taken}, []string{res})).str("id")
+	staff := h.Staff("qishan", "tashan")
+	openNeed := h.Must(201, "POST", "/v1/needs", staff, needBody).Str("id")
+	res := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
+	elsewhere := h.Must(201, "POST", "/v1/needs", h.Staff("qishan", "changsheng"), needBody).Str("id")
+	withdrawnRes := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
+	h.Must(200, "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "单位撤回"})
+	taken := h.Must(201, "POST", "/v1/needs", staff, needBody).Str("id")
+	proposed := h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{taken}, []string{res})).Str("id")
 	claimed := h.claimedProject()
-	task := h.must(201, "POST", "/v1/projects/"+claimed+"/tasks", staff, taskBody(nil)).str("id")
-	h.must(200, "POST", "/v1/tasks/"+task+"/transitions", staff, map[string]any{"to": "done", "note": "已完成"})
-	open := h.must(201, "POST", "/v1/projects/"+claimed+"/tasks", staff, taskBody(nil)).str("id")
+	task := h.Must(201, "POST", "/v1/projects/"+claimed+"/tasks", staff, taskBody(nil)).Str("id")
+	h.Must(200, "POST", "/v1/tasks/"+task+"/transitions", staff, map[string]any{"to": "done", "note": "已完成"})
+	open := h.Must(201, "POST", "/v1/projects/"+claimed+"/tasks", staff, taskBody(nil)).Str("id")
 
 	tomorrow := time.Now().Add(24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
 	cases := []struct {
@@ -183,7 +183,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	}
 	tables := []string{"needs", "resources", "projects", "project_needs", "project_resources", "tasks", "task_transitions", "outbox"}
 	snapshot := func() map[string]int {
-		h.events(event.NeedCreated.Type()) // wait until the outbox is drained
+		h.Events(event.NeedCreated) // wait until the outbox is drained
 		m := map[string]int{}
 		for _, tb := range tables {
 			m[tb] = h.count("SELECT count(*) FROM " + tb)
@@ -194,11 +194,11 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	before := snapshot()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.do("POST", tc.path, staff, tc.body)
-			if r.Status != tc.status || r.field() != tc.field {
-				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.field(), tc.status, tc.field, r.Raw)
+			r := h.Do("POST", tc.path, staff, tc.body)
+			if r.Status != tc.status || r.Field() != tc.field {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), tc.status, tc.field, r.Raw)
 			}
-			if r.str("detail") == "" {
+			if r.Str("detail") == "" {
 				t.Fatalf("no detail: %s", r.Raw)
 			}
 		})
@@ -210,7 +210,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		}
 	}
 	// The refusal of an illegal step says which are allowed.
-	r := h.do("POST", "/v1/tasks/"+open+"/transitions", staff, map[string]any{"to": "open"})
+	r := h.Do("POST", "/v1/tasks/"+open+"/transitions", staff, map[string]any{"to": "open"})
 	if allowed, _ := r.Body["allowed"].([]any); r.Status != 409 || len(allowed) != 3 {
 		t.Fatalf("illegal step: %d %s", r.Status, r.Raw)
 	}
@@ -220,125 +220,125 @@ func TestLists_rolesAndScope(t *testing.T) {
 	h := newHarness(t)
 	wid := h.knownWorker("qishan", "tashan")
 	other := h.knownWorker("qishan", "tashan")
-	staff, neighbour := h.staff("qishan", "tashan"), h.staff("qishan", "changsheng")
+	staff, neighbour := h.Staff("qishan", "tashan"), h.Staff("qishan", "changsheng")
 
-	mine := h.must(201, "POST", "/v1/needs", h.worker(wid), needBody).str("id")
-	h.must(201, "POST", "/v1/needs", h.worker(other), needBody)
-	streetRes := h.must(201, "POST", "/v1/resources", h.streetAdmin("qishan"), resourceBody).str("id")
+	mine := h.Must(201, "POST", "/v1/needs", h.Worker(wid), needBody).Str("id")
+	h.Must(201, "POST", "/v1/needs", h.Worker(other), needBody)
+	streetRes := h.Must(201, "POST", "/v1/resources", h.StreetAdmin("qishan"), resourceBody).Str("id")
 	pid := h.claimedProject()
-	tid := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).str("id")
+	tid := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
 
 	// A worker sees their own needs only, and none of the staff lists.
-	if r := h.must(200, "GET", "/v1/needs", h.worker(wid), nil); len(r.Body["items"].([]any)) != 1 {
+	if r := h.Must(200, "GET", "/v1/needs", h.Worker(wid), nil); len(r.Body["items"].([]any)) != 1 {
 		t.Fatalf("worker's needs: %s", r.Raw)
 	}
-	h.must(404, "GET", "/v1/needs/"+mine, h.worker(other), nil)
-	h.must(404, "POST", "/v1/needs/"+mine+"/withdraw", h.worker(other), map[string]any{"reason": "不需要了"})
+	h.Must(404, "GET", "/v1/needs/"+mine, h.Worker(other), nil)
+	h.Must(404, "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(other), map[string]any{"reason": "不需要了"})
 	for _, path := range []string{"/v1/resources", "/v1/resources/" + streetRes, "/v1/projects", "/v1/projects/" + pid,
 		"/v1/tasks", "/v1/tasks/overdue", "/v1/tasks/" + tid} {
-		h.must(403, "GET", path, h.worker(wid), nil)
+		h.Must(403, "GET", path, h.Worker(wid), nil)
 	}
 	for path, body := range map[string]any{"/v1/resources": resourceBody, "/v1/projects": projectBody([]string{mine}, []string{streetRes}),
 		"/v1/projects/" + pid + "/tasks": taskBody(nil), "/v1/tasks/" + tid + "/transitions": map[string]any{"to": "in_progress"},
 		"/v1/projects/" + pid + "/claim": map[string]any{"unit": "x"}} {
-		h.must(403, "POST", path, h.worker(wid), body)
+		h.Must(403, "POST", path, h.Worker(wid), body)
 	}
 	// Another community's staff and another street's admin find nothing.
-	for _, tok := range []string{neighbour, h.streetAdmin("zhifu")} {
-		h.must(404, "GET", "/v1/needs/"+mine, tok, nil)
-		h.must(404, "GET", "/v1/projects/"+pid, tok, nil)
-		h.must(404, "GET", "/v1/tasks/"+tid, tok, nil)
-		h.must(404, "POST", "/v1/tasks/"+tid+"/transitions", tok, map[string]any{"to": "in_progress"})
-		h.must(404, "POST", "/v1/projects/"+pid+"/cancel", tok, map[string]any{"reason": "x"})
+	for _, tok := range []string{neighbour, h.StreetAdmin("zhifu")} {
+		h.Must(404, "GET", "/v1/needs/"+mine, tok, nil)
+		h.Must(404, "GET", "/v1/projects/"+pid, tok, nil)
+		h.Must(404, "GET", "/v1/tasks/"+tid, tok, nil)
+		h.Must(404, "POST", "/v1/tasks/"+tid+"/transitions", tok, map[string]any{"to": "in_progress"})
+		h.Must(404, "POST", "/v1/projects/"+pid+"/cancel", tok, map[string]any{"reason": "x"})
 		for _, path := range []string{"/v1/needs", "/v1/projects", "/v1/tasks"} {
-			if r := h.must(200, "GET", path, tok, nil); len(r.Body["items"].([]any)) != 0 {
+			if r := h.Must(200, "GET", path, tok, nil); len(r.Body["items"].([]any)) != 0 {
 				t.Fatalf("%s for an outsider: %s", path, r.Raw)
 			}
 		}
 	}
 	// A filter outside the scope is an empty list, not someone else's rows.
-	if r := h.must(200, "GET", "/v1/needs?community=tashan", neighbour, nil); len(r.Body["items"].([]any)) != 0 {
+	if r := h.Must(200, "GET", "/v1/needs?community=tashan", neighbour, nil); len(r.Body["items"].([]any)) != 0 {
 		t.Fatalf("filtered: %s", r.Raw)
 	}
 	// Community staff see the street-wide resources, but only the street office withdraws them.
-	h.must(200, "GET", "/v1/resources/"+streetRes, neighbour, nil)
-	if r := h.must(200, "GET", "/v1/resources", neighbour, nil); len(r.Body["items"].([]any)) != 1 {
+	h.Must(200, "GET", "/v1/resources/"+streetRes, neighbour, nil)
+	if r := h.Must(200, "GET", "/v1/resources", neighbour, nil); len(r.Body["items"].([]any)) != 1 {
 		t.Fatalf("neighbour's resources: %s", r.Raw)
 	}
-	h.must(403, "POST", "/v1/resources/"+streetRes+"/withdraw", neighbour, map[string]any{"reason": "x"})
-	h.must(404, "GET", "/v1/resources/"+streetRes, h.streetAdmin("zhifu"), nil)
+	h.Must(403, "POST", "/v1/resources/"+streetRes+"/withdraw", neighbour, map[string]any{"reason": "x"})
+	h.Must(404, "GET", "/v1/resources/"+streetRes, h.StreetAdmin("zhifu"), nil)
 	// The street admin sees the whole street; the district admin names the street.
-	if r := h.must(200, "GET", "/v1/needs", h.streetAdmin("qishan"), nil); len(r.Body["items"].([]any)) != 3 {
+	if r := h.Must(200, "GET", "/v1/needs", h.StreetAdmin("qishan"), nil); len(r.Body["items"].([]any)) != 3 {
 		t.Fatalf("street's needs: %s", r.Raw)
 	}
-	if r := h.do("POST", "/v1/needs", h.district(), needBody); r.Status != 422 || r.field() != "street" {
+	if r := h.Do("POST", "/v1/needs", h.District(), needBody); r.Status != 422 || r.Field() != "street" {
 		t.Fatalf("district without street: %d %s", r.Status, r.Raw)
 	}
-	h.must(201, "POST", "/v1/needs", h.district(), testenv.With(needBody, map[string]any{"street": "zhifu"}))
+	h.Must(201, "POST", "/v1/needs", h.District(), testenv.With(needBody, map[string]any{"street": "zhifu"}))
 	// The rider withdraws their own open need.
-	r := h.must(200, "POST", "/v1/needs/"+mine+"/withdraw", h.worker(wid), map[string]any{"reason": "已自行解决"})
-	if r.str("status") != "withdrawn" || r.str("note") != "已自行解决" {
+	r := h.Must(200, "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(wid), map[string]any{"reason": "已自行解决"})
+	if r.Str("status") != "withdrawn" || r.Str("note") != "已自行解决" {
 		t.Fatalf("withdrawn: %s", r.Raw)
 	}
-	h.must(409, "POST", "/v1/needs/"+mine+"/withdraw", h.worker(wid), map[string]any{"reason": "again"})
+	h.Must(409, "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(wid), map[string]any{"reason": "again"})
 	// Unknown and malformed ids are not found.
-	h.must(404, "GET", "/v1/needs/nope", staff, nil)
-	h.must(404, "GET", "/v1/tasks/0190d5e5-0000-7000-8000-000000000000", staff, nil)
+	h.Must(404, "GET", "/v1/needs/nope", staff, nil)
+	h.Must(404, "GET", "/v1/tasks/0190d5e5-0000-7000-8000-000000000000", staff, nil)
 }
 
 func TestLists_overdueTasks(t *testing.T) {
 	h := newHarness(t)
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	pid := h.claimedProject()
-	late := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).str("id")
-	lateDone := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).str("id")
-	onTime := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).str("id")
-	h.must(200, "POST", "/v1/tasks/"+lateDone+"/transitions", staff, map[string]any{"to": "done", "note": "按时完成"})
+	late := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
+	lateDone := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
+	onTime := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
+	h.Must(200, "POST", "/v1/tasks/"+lateDone+"/transitions", staff, map[string]any{"to": "done", "note": "按时完成"})
 	// Time passes for two of them.
-	if _, err := h.pool.Exec(h.ctx, "UPDATE tasks SET deadline = now() - interval '1 hour' WHERE id = ANY($1::uuid[])",
+	if _, err := h.Pool.Exec(h.ctx, "UPDATE tasks SET deadline = now() - interval '1 hour' WHERE id = ANY($1::uuid[])",
 		[]string{late, lateDone}); err != nil {
 		t.Fatal(err)
 	}
-	r := h.must(200, "GET", "/v1/tasks/overdue", staff, nil)
+	r := h.Must(200, "GET", "/v1/tasks/overdue", staff, nil)
 	items := r.Body["items"].([]any)
 	if len(items) != 1 || items[0].(map[string]any)["id"] != late || items[0].(map[string]any)["overdue"] != true {
 		t.Fatalf("overdue: %s", r.Raw)
 	}
-	if r := h.must(200, "GET", "/v1/tasks/"+onTime, staff, nil); r.Body["overdue"] != false {
+	if r := h.Must(200, "GET", "/v1/tasks/"+onTime, staff, nil); r.Body["overdue"] != false {
 		t.Fatalf("on time: %s", r.Raw)
 	}
-	if r := h.must(200, "GET", "/v1/tasks?project="+pid+"&limit=2", staff, nil); len(r.Body["items"].([]any)) != 2 || r.str("next") == "" {
+	if r := h.Must(200, "GET", "/v1/tasks?project="+pid+"&limit=2", staff, nil); len(r.Body["items"].([]any)) != 2 || r.Str("next") == "" {
 		t.Fatalf("first page: %s", r.Raw)
 	}
-	if r := h.must(200, "GET", "/v1/tasks/overdue", h.staff("qishan", "changsheng"), nil); len(r.Body["items"].([]any)) != 0 {
+	if r := h.Must(200, "GET", "/v1/tasks/overdue", h.Staff("qishan", "changsheng"), nil); len(r.Body["items"].([]any)) != 0 {
 		t.Fatalf("another community's overdue: %s", r.Raw)
 	}
-	if r := h.do("GET", "/v1/tasks?project=p1", staff, nil); r.Status != 422 || r.field() != "project" {
+	if r := h.Do("GET", "/v1/tasks?project=p1", staff, nil); r.Status != 422 || r.Field() != "project" {
 		t.Fatalf("bad project filter: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestLists_cancelledProjectFreesItsNeeds(t *testing.T) {
 	h := newHarness(t)
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	pid := h.claimedProject()
-	need := h.must(200, "GET", "/v1/projects/"+pid, staff, nil).Body["need_ids"].([]any)[0].(string)
-	tid := h.must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).str("id")
-	h.must(409, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
-	h.must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "cancelled", "note": "单位退出"})
-	r := h.must(200, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
-	if r.str("status") != "cancelled" || r.str("cancel_reason") != "单位退出" {
+	need := h.Must(200, "GET", "/v1/projects/"+pid, staff, nil).Body["need_ids"].([]any)[0].(string)
+	tid := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
+	h.Must(409, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
+	h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "cancelled", "note": "单位退出"})
+	r := h.Must(200, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
+	if r.Str("status") != "cancelled" || r.Str("cancel_reason") != "单位退出" {
 		t.Fatalf("cancelled: %s", r.Raw)
 	}
-	if n := h.must(200, "GET", "/v1/needs/"+need, staff, nil); n.str("status") != "open" || n.str("project_id") != "" {
+	if n := h.Must(200, "GET", "/v1/needs/"+need, staff, nil); n.Str("status") != "open" || n.Str("project_id") != "" {
 		t.Fatalf("need after cancel: %s", n.Raw)
 	}
-	h.must(409, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	h.Must(409, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
 	// The next meeting can take the need up again.
-	res := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
-	h.must(201, "POST", "/v1/projects", staff, projectBody([]string{need}, []string{res}))
+	res := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
+	h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{need}, []string{res}))
 	var d event.NeedStatusChangedData
-	for _, e := range h.events(event.NeedStatusChanged.Type()) {
+	for _, e := range h.Events(event.NeedStatusChanged) {
 		_ = json.Unmarshal(e.Data, &d)
 		if d.To == "open" && d.ProjectID != pid {
 			t.Fatalf("need freed: %+v", d)
@@ -348,16 +348,16 @@ func TestLists_cancelledProjectFreesItsNeeds(t *testing.T) {
 
 func TestLists_twoMeetingsRacingForOneNeedTakeItOnce(t *testing.T) {
 	h := newHarness(t)
-	staff := h.staff("qishan", "tashan")
-	need := h.must(201, "POST", "/v1/needs", staff, needBody).str("id")
-	res := h.must(201, "POST", "/v1/resources", staff, resourceBody).str("id")
+	staff := h.Staff("qishan", "tashan")
+	need := h.Must(201, "POST", "/v1/needs", staff, needBody).Str("id")
+	res := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
 	var wg sync.WaitGroup
 	statuses := make(chan int, 20)
 	for range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- h.do("POST", "/v1/projects", staff, projectBody([]string{need}, []string{res})).Status
+			statuses <- h.Do("POST", "/v1/projects", staff, projectBody([]string{need}, []string{res})).Status
 		}()
 	}
 	wg.Wait()

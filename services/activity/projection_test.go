@@ -10,13 +10,14 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/registry"
 )
 
 // projected reads the projection row of a worker ("" when absent).
 func (h *harness) projected(id string) (street, community, status string) {
 	h.t.Helper()
-	_ = h.pool.QueryRow(h.ctx, "SELECT street, community, status FROM workers WHERE id = $1", id).Scan(&street, &community, &status)
+	_ = h.Pool.QueryRow(h.ctx, "SELECT street, community, status FROM workers WHERE id = $1", id).Scan(&street, &community, &status)
 	return
 }
 
@@ -39,17 +40,17 @@ func TestProjection_followsRealRegistryEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := w.ID.String()
-	eventually(t, 15*time.Second, func() bool { s, c, st := h.projected(id); return s == "qishan" && c == "tashan" && st == "active" })
+	testenv.Eventually(t, 15*time.Second, func() bool { s, c, st := h.projected(id); return s == "qishan" && c == "tashan" && st == "active" })
 
 	if _, err := reg.TransferWorker(ctx, admin, w.ID, registry.TransferInput{Community: "changsheng", Reason: "换了配送站"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, func() bool { _, c, _ := h.projected(id); return c == "changsheng" })
+	testenv.Eventually(t, 15*time.Second, func() bool { _, c, _ := h.projected(id); return c == "changsheng" })
 
 	if _, err := reg.LeaveWorker(ctx, admin, w.ID, registry.LeaveInput{Reason: "回老家"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, func() bool { _, _, st := h.projected(id); return st == "left" })
+	testenv.Eventually(t, 15*time.Second, func() bool { _, _, st := h.projected(id); return st == "left" })
 }
 
 // A registry event delivered five times changes the projection once: the
@@ -67,28 +68,28 @@ func TestProjection_eventRedeliveredFiveTimesChangesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := w.ID.String()
-	eventually(t, 15*time.Second, func() bool { _, _, st := h.projected(id); return st == "active" })
+	testenv.Eventually(t, 15*time.Second, func() bool { _, _, st := h.projected(id); return st == "active" })
 
 	// Take the real worker.registered message off the registry stream and
 	// deliver it four more times (new message ids, so the stream keeps them).
-	st, err := h.js.Stream(ctx, h.subjects.Stream("registry"))
+	st, err := h.JS.Stream(ctx, h.Subjects.Stream("registry"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := st.GetLastMsgForSubject(ctx, h.subjects.For(event.WorkerRegistered, "qishan"))
+	m, err := st.GetLastMsgForSubject(ctx, h.Subjects.For(event.WorkerRegistered, "qishan"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 4 {
 		msg := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
-		if _, err := h.js.PublishMsg(ctx, msg, jetstream.WithMsgID(m.Header.Get("Nats-Msg-Id")+"-again-"+string(rune('a'+i)))); err != nil {
+		if _, err := h.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(m.Header.Get("Nats-Msg-Id")+"-again-"+string(rune('a'+i)))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Meanwhile the projection moved on: an older copy must not roll it back.
-	h.pool.Exec(ctx, "UPDATE workers SET community = 'moved-on', event_time = now() WHERE id = $1", id)
+	h.Pool.Exec(ctx, "UPDATE workers SET community = 'moved-on', event_time = now() WHERE id = $1", id)
 
-	eventually(t, 15*time.Second, func() bool {
+	testenv.Eventually(t, 15*time.Second, func() bool {
 		return h.gauge("nuanxin_consumer_messages_total", "duplicate") == 4
 	})
 	if n := h.count("SELECT count(*) FROM inbox WHERE event_id = (SELECT event_id FROM inbox ORDER BY processed_at LIMIT 1)"); n != 1 {

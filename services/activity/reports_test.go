@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 func tinyPNG(t testing.TB) []byte {
@@ -45,43 +45,21 @@ type upload struct {
 	data []byte
 }
 
+// reportBody is a good report changed by extra (testenv.With).
 func reportBody(extra map[string]any) map[string]any {
-	b := map[string]any{"category": "safety_hazard", "description": "井盖缺失", "lat": 37.5400, "lng": 121.3900,
-		"address": "奇山路12号"}
-	for k, v := range extra {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return testenv.With(map[string]any{"category": "safety_hazard", "description": "井盖缺失", "lat": 37.5400, "lng": 121.3900,
+		"address": "奇山路12号"}, extra)
 }
 
 // submit posts a report as multipart/form-data with photos.
-func (h *harness) submit(token string, report map[string]any, photos ...upload) response {
+func (h *harness) submit(token string, report map[string]any, photos ...upload) testenv.Response {
 	h.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
 	raw, _ := json.Marshal(report)
-	_ = mw.WriteField("report", string(raw))
+	parts := []testenv.Part{{Name: "report", Data: raw}}
 	for _, p := range photos {
-		fw, _ := mw.CreateFormFile("photo", p.name)
-		_, _ = fw.Write(p.data)
+		parts = append(parts, testenv.Part{Name: "photo", FileName: p.name, Data: p.data})
 	}
-	_ = mw.Close()
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/reports", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := response{Status: res.StatusCode, Header: res.Header}
-	out.Raw, _ = io.ReadAll(res.Body)
-	_ = json.Unmarshal(out.Raw, &out.Body)
-	return out
+	return h.PostForm("/v1/reports", token, parts)
 }
 
 func (h *harness) photoFiles() int {
@@ -96,11 +74,11 @@ func (h *harness) photoFiles() int {
 func TestReports_submitWithPhotos(t *testing.T) {
 	h := newHarness(t)
 	wid := h.knownWorker("qishan", "tashan")
-	r := h.submit(h.worker(wid), reportBody(nil), upload{"a.png", tinyPNG(t)}, upload{"b.jpg", tinyJPEG(t)})
+	r := h.submit(h.Worker(wid), reportBody(nil), upload{"a.png", tinyPNG(t)}, upload{"b.jpg", tinyJPEG(t)})
 	if r.Status != 201 {
 		t.Fatalf("status %d: %s", r.Status, r.Raw)
 	}
-	if r.str("status") != "submitted" || r.str("street") != "qishan" || r.str("community") != "tashan" || r.str("worker_id") != wid {
+	if r.Str("status") != "submitted" || r.Str("street") != "qishan" || r.Str("community") != "tashan" || r.Str("worker_id") != wid {
 		t.Fatalf("submitted: %s", r.Raw)
 	}
 	photos := r.Body["photos"].([]any)
@@ -114,14 +92,14 @@ func TestReports_submitWithPhotos(t *testing.T) {
 		t.Fatalf("%d photo rows", n)
 	}
 	// Plain JSON without photos also works.
-	h.must(201, "POST", "/v1/reports", h.worker(wid), reportBody(map[string]any{"category": "suggestion", "community": "changsheng"}))
-	ev := h.events(event.ReportSubmitted.Type())
+	h.Must(201, "POST", "/v1/reports", h.Worker(wid), reportBody(map[string]any{"category": "suggestion", "community": "changsheng"}))
+	ev := h.Events(event.ReportSubmitted)
 	if len(ev) != 2 {
 		t.Fatalf("%d submitted events", len(ev))
 	}
 	var d map[string]any
 	_ = json.Unmarshal(ev[0].Data, &d)
-	if d["report_id"] != r.str("id") || d["category"] != "safety_hazard" || d["due_at"] == nil || d["description"] != nil {
+	if d["report_id"] != r.Str("id") || d["category"] != "safety_hazard" || d["due_at"] == nil || d["description"] != nil {
 		t.Fatalf("event data: %s", ev[0].Data)
 	}
 }
@@ -147,14 +125,14 @@ func TestReports_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.submit(h.worker(wid), reportBody(tc.body), tc.photos...)
-			if r.Status != tc.status || r.field() != tc.field {
-				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.field(), tc.status, tc.field, r.Raw)
+			r := h.submit(h.Worker(wid), reportBody(tc.body), tc.photos...)
+			if r.Status != tc.status || r.Field() != tc.field {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), tc.status, tc.field, r.Raw)
 			}
 		})
 	}
-	r := h.submit(h.worker("0190d5e5-0000-7000-8000-000000000000"), reportBody(nil), png)
-	if r.Status != 404 || r.str("detail") != "worker not found" {
+	r := h.submit(h.Worker("0190d5e5-0000-7000-8000-000000000000"), reportBody(nil), png)
+	if r.Status != 404 || r.Str("detail") != "worker not found" {
 		t.Fatalf("unknown worker: %d %s", r.Status, r.Raw)
 	}
 	if n := h.count("SELECT count(*) FROM reports"); n != 0 {
@@ -173,27 +151,27 @@ func TestReports_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 
 func TestReports_likelyDuplicates(t *testing.T) {
 	h := newHarness(t)
-	w := h.worker(h.knownWorker("qishan", "tashan"))
-	first := h.must(201, "POST", "/v1/reports", w, reportBody(nil)).str("id")
+	w := h.Worker(h.knownWorker("qishan", "tashan"))
+	first := h.Must(201, "POST", "/v1/reports", w, reportBody(nil)).Str("id")
 	// About 30 m north: a likely duplicate.
-	near := h.must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"lat": 37.5400 + 0.00027}))
+	near := h.Must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"lat": 37.5400 + 0.00027}))
 	dups := near.Body["likely_duplicates"].([]any)
 	if len(dups) != 1 || dups[0].(map[string]any)["id"] != first {
 		t.Fatalf("near: %s", near.Raw)
 	}
 	// About 200 m away: not one.
-	far := h.must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"lat": 37.5400 + 0.0018}))
+	far := h.Must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"lat": 37.5400 + 0.0018}))
 	if dups := far.Body["likely_duplicates"].([]any); len(dups) != 0 {
 		t.Fatalf("far: %s", far.Raw)
 	}
 	// Another category at the same spot: not one.
-	other := h.must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"category": "traffic"}))
+	other := h.Must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"category": "traffic"}))
 	if dups := other.Body["likely_duplicates"].([]any); len(dups) != 0 {
 		t.Fatalf("other category: %s", other.Raw)
 	}
 	// Older than 24 h: not one.
-	h.pool.Exec(h.ctx, "UPDATE reports SET created_at = created_at - interval '25 hours'")
-	old := h.must(201, "POST", "/v1/reports", w, reportBody(nil))
+	h.Pool.Exec(h.ctx, "UPDATE reports SET created_at = created_at - interval '25 hours'")
+	old := h.Must(201, "POST", "/v1/reports", w, reportBody(nil))
 	if dups := old.Body["likely_duplicates"].([]any); len(dups) != 0 {
 		t.Fatalf("old: %s", old.Raw)
 	}
@@ -202,46 +180,46 @@ func TestReports_likelyDuplicates(t *testing.T) {
 func TestReports_lifecycleAndScope(t *testing.T) {
 	h := newHarness(t)
 	wid := h.knownWorker("qishan", "tashan")
-	w := h.worker(wid)
-	id := h.must(201, "POST", "/v1/reports", w, reportBody(nil)).str("id")
+	w := h.Worker(wid)
+	id := h.Must(201, "POST", "/v1/reports", w, reportBody(nil)).Str("id")
 	path := "/v1/reports/" + id
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 
-	h.must(403, "POST", path+"/transitions", w, map[string]any{"to": "accepted"})
-	h.must(404, "POST", path+"/transitions", h.streetAdmin("zhifu"), map[string]any{"to": "accepted"})
-	h.must(404, "POST", path+"/transitions", h.staff("qishan", "changsheng"), map[string]any{"to": "accepted"})
-	h.must(404, "GET", path, h.streetAdmin("zhifu"), nil)
-	h.must(404, "GET", path, h.worker(h.knownWorker("qishan", "tashan")), nil)
-	h.must(200, "GET", path, w, nil)
+	h.Must(403, "POST", path+"/transitions", w, map[string]any{"to": "accepted"})
+	h.Must(404, "POST", path+"/transitions", h.StreetAdmin("zhifu"), map[string]any{"to": "accepted"})
+	h.Must(404, "POST", path+"/transitions", h.Staff("qishan", "changsheng"), map[string]any{"to": "accepted"})
+	h.Must(404, "GET", path, h.StreetAdmin("zhifu"), nil)
+	h.Must(404, "GET", path, h.Worker(h.knownWorker("qishan", "tashan")), nil)
+	h.Must(200, "GET", path, w, nil)
 
-	r := h.must(409, "POST", path+"/transitions", staff, map[string]any{"to": "resolved"})
-	if !strings.Contains(r.str("detail"), "accepted or rejected") {
+	r := h.Must(409, "POST", path+"/transitions", staff, map[string]any{"to": "resolved"})
+	if !strings.Contains(r.Str("detail"), "accepted or rejected") {
 		t.Fatalf("illegal: %s", r.Raw)
 	}
-	if r := h.must(422, "POST", path+"/transitions", staff, map[string]any{"to": "rejected"}); r.field() != "note" {
+	if r := h.Must(422, "POST", path+"/transitions", staff, map[string]any{"to": "rejected"}); r.Field() != "note" {
 		t.Fatalf("reject without note: %s", r.Raw)
 	}
-	h.must(200, "POST", path+"/transitions", staff, map[string]any{"to": "accepted", "note": "收到"})
-	if r := h.must(422, "POST", path+"/transitions", staff, map[string]any{"to": "dispatched", "person": "王"}); r.field() != "unit" {
+	h.Must(200, "POST", path+"/transitions", staff, map[string]any{"to": "accepted", "note": "收到"})
+	if r := h.Must(422, "POST", path+"/transitions", staff, map[string]any{"to": "dispatched", "person": "王"}); r.Field() != "unit" {
 		t.Fatalf("dispatch without unit: %s", r.Raw)
 	}
-	h.must(200, "POST", path+"/transitions", h.streetAdmin("qishan"), map[string]any{"to": "dispatched", "unit": "城管中队", "person": "王师傅"})
-	h.must(200, "POST", path+"/transitions", staff, map[string]any{"to": "resolved", "note": "已补井盖"})
-	if r := h.must(422, "POST", path+"/transitions", staff, map[string]any{"to": "closed"}); r.field() != "valid" {
+	h.Must(200, "POST", path+"/transitions", h.StreetAdmin("qishan"), map[string]any{"to": "dispatched", "unit": "城管中队", "person": "王师傅"})
+	h.Must(200, "POST", path+"/transitions", staff, map[string]any{"to": "resolved", "note": "已补井盖"})
+	if r := h.Must(422, "POST", path+"/transitions", staff, map[string]any{"to": "closed"}); r.Field() != "valid" {
 		t.Fatalf("close without valid: %s", r.Raw)
 	}
-	c := h.must(200, "POST", path+"/transitions", staff, map[string]any{"to": "closed", "valid": true})
-	if c.str("status") != "closed" || c.Body["valid"] != true {
+	c := h.Must(200, "POST", path+"/transitions", staff, map[string]any{"to": "closed", "valid": true})
+	if c.Str("status") != "closed" || c.Body["valid"] != true {
 		t.Fatalf("closed: %s", c.Raw)
 	}
-	h.must(409, "POST", path+"/transitions", staff, map[string]any{"to": "accepted"})
+	h.Must(409, "POST", path+"/transitions", staff, map[string]any{"to": "accepted"})
 
-	got := h.must(200, "GET", path, w, nil)
+	got := h.Must(200, "GET", path, w, nil)
 	tr := got.Body["transitions"].([]any)
 	if len(tr) != 4 || tr[1].(map[string]any)["unit"] != "城管中队" || tr[0].(map[string]any)["note"] != "收到" {
 		t.Fatalf("transitions: %s", got.Raw)
 	}
-	ev := h.events(event.ReportStatusChanged.Type())
+	ev := h.Events(event.ReportStatusChanged)
 	if len(ev) != 4 {
 		t.Fatalf("%d status_changed events", len(ev))
 	}
@@ -257,28 +235,28 @@ func TestReports_lifecycleAndScope(t *testing.T) {
 	}
 
 	// Lists: staff their scope, workers their own; overdue for staff.
-	if n := len(h.must(200, "GET", "/v1/reports", staff, nil).Body["items"].([]any)); n != 1 {
+	if n := len(h.Must(200, "GET", "/v1/reports", staff, nil).Body["items"].([]any)); n != 1 {
 		t.Fatalf("staff list %d", n)
 	}
-	if n := len(h.must(200, "GET", "/v1/reports", h.streetAdmin("zhifu"), nil).Body["items"].([]any)); n != 0 {
+	if n := len(h.Must(200, "GET", "/v1/reports", h.StreetAdmin("zhifu"), nil).Body["items"].([]any)); n != 0 {
 		t.Fatalf("other street list %d", n)
 	}
-	if n := len(h.must(200, "GET", "/v1/reports", h.worker(h.knownWorker("qishan", "tashan")), nil).Body["items"].([]any)); n != 0 {
+	if n := len(h.Must(200, "GET", "/v1/reports", h.Worker(h.knownWorker("qishan", "tashan")), nil).Body["items"].([]any)); n != 0 {
 		t.Fatalf("other worker list %d", n)
 	}
-	open := h.must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"category": "fire_risk"})).str("id")
-	h.pool.Exec(h.ctx, "UPDATE reports SET due_at = now() - interval '1 minute' WHERE id = $1", open)
-	od := h.must(200, "GET", "/v1/reports/overdue", staff, nil).Body["items"].([]any)
+	open := h.Must(201, "POST", "/v1/reports", w, reportBody(map[string]any{"category": "fire_risk"})).Str("id")
+	h.Pool.Exec(h.ctx, "UPDATE reports SET due_at = now() - interval '1 minute' WHERE id = $1", open)
+	od := h.Must(200, "GET", "/v1/reports/overdue", staff, nil).Body["items"].([]any)
 	if len(od) != 1 || od[0].(map[string]any)["id"] != open {
 		t.Fatalf("overdue: %v", od)
 	}
-	h.must(403, "GET", "/v1/reports/overdue", w, nil)
-	p1 := h.must(200, "GET", "/v1/reports?limit=1", w, nil)
-	if len(p1.Body["items"].([]any)) != 1 || p1.str("next") == "" {
+	h.Must(403, "GET", "/v1/reports/overdue", w, nil)
+	p1 := h.Must(200, "GET", "/v1/reports?limit=1", w, nil)
+	if len(p1.Body["items"].([]any)) != 1 || p1.Str("next") == "" {
 		t.Fatalf("page 1: %s", p1.Raw)
 	}
-	p2 := h.must(200, "GET", "/v1/reports?limit=1&after="+p1.str("next"), w, nil)
-	if len(p2.Body["items"].([]any)) != 1 || p2.str("next") != "" {
+	p2 := h.Must(200, "GET", "/v1/reports?limit=1&after="+p1.Str("next"), w, nil)
+	if len(p2.Body["items"].([]any)) != 1 || p2.Str("next") != "" {
 		t.Fatalf("page 2: %s", p2.Raw)
 	}
 }
@@ -295,30 +273,30 @@ type mergeSetup struct {
 func newMergeSetup(h *harness) mergeSetup {
 	h.t.Helper()
 	wid1, wid2 := h.knownWorker("qishan", "tashan"), h.knownWorker("qishan", "tashan")
-	m := mergeSetup{staff: h.staff("qishan", "tashan"), w1: h.worker(wid1), w2: h.worker(wid2), wid2: wid2}
-	m.primary = h.must(201, "POST", "/v1/reports", m.w1, reportBody(nil)).str("id")
-	m.second = h.must(201, "POST", "/v1/reports", m.w2, reportBody(map[string]any{"lat": 37.5400 + 0.0002})).str("id")
+	m := mergeSetup{staff: h.Staff("qishan", "tashan"), w1: h.Worker(wid1), w2: h.Worker(wid2), wid2: wid2}
+	m.primary = h.Must(201, "POST", "/v1/reports", m.w1, reportBody(nil)).Str("id")
+	m.second = h.Must(201, "POST", "/v1/reports", m.w2, reportBody(map[string]any{"lat": 37.5400 + 0.0002})).Str("id")
 	return m
 }
 
 func TestReports_mergeIntoPrimary(t *testing.T) {
 	h := newHarness(t)
 	m := newMergeSetup(h)
-	h.must(200, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, map[string]any{"to": "accepted"})
+	h.Must(200, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, map[string]any{"to": "accepted"})
 
-	r := h.must(200, "POST", "/v1/reports/"+m.second+"/merge", m.staff, map[string]any{"into": m.primary, "note": "同一井盖"})
-	if r.str("status") != "merged" || r.str("merged_into") != m.primary || r.str("primary_status") != "submitted" {
+	r := h.Must(200, "POST", "/v1/reports/"+m.second+"/merge", m.staff, map[string]any{"into": m.primary, "note": "同一井盖"})
+	if r.Str("status") != "merged" || r.Str("merged_into") != m.primary || r.Str("primary_status") != "submitted" {
 		t.Fatalf("merged: %s", r.Raw)
 	}
 	var from, note, role string
-	if err := h.pool.QueryRow(h.ctx, `SELECT from_status, note, actor_role FROM report_transitions
+	if err := h.Pool.QueryRow(h.ctx, `SELECT from_status, note, actor_role FROM report_transitions
 		WHERE report_id = $1 AND to_status = 'merged'`, m.second).Scan(&from, &note, &role); err != nil {
 		t.Fatalf("merge transition: %v", err)
 	}
 	if from != "accepted" || note != "同一井盖" || role != "community_staff" {
 		t.Fatalf("merge transition: from %q note %q role %q", from, note, role)
 	}
-	ev := h.events(event.ReportStatusChanged.Type())
+	ev := h.Events(event.ReportStatusChanged)
 	var d event.ReportStatusChangedData
 	_ = json.Unmarshal(ev[len(ev)-1].Data, &d)
 	if d.To != "merged" || d.From != "accepted" || d.MergedInto != m.primary || d.WorkerID != m.wid2 || d.ReportID != m.second {
@@ -326,47 +304,47 @@ func TestReports_mergeIntoPrimary(t *testing.T) {
 	}
 
 	// The merged report's reporter follows the primary.
-	h.must(200, "POST", "/v1/reports/"+m.primary+"/transitions", m.staff, map[string]any{"to": "accepted"})
-	got := h.must(200, "GET", "/v1/reports/"+m.second, m.w2, nil)
-	if got.str("merged_into") != m.primary || got.str("primary_status") != "accepted" {
+	h.Must(200, "POST", "/v1/reports/"+m.primary+"/transitions", m.staff, map[string]any{"to": "accepted"})
+	got := h.Must(200, "GET", "/v1/reports/"+m.second, m.w2, nil)
+	if got.Str("merged_into") != m.primary || got.Str("primary_status") != "accepted" {
 		t.Fatalf("reporter's view: %s", got.Raw)
 	}
-	if p := h.must(200, "GET", "/v1/reports/"+m.primary, m.staff, nil); p.str("primary_status") != "" || p.str("merged_into") != "" {
+	if p := h.Must(200, "GET", "/v1/reports/"+m.primary, m.staff, nil); p.Str("primary_status") != "" || p.Str("merged_into") != "" {
 		t.Fatalf("primary's view: %s", p.Raw)
 	}
 
 	// Merged is final, and only the merge endpoint merges.
 	dispatch := map[string]any{"to": "dispatched", "unit": "城管", "person": "王"}
-	r = h.must(409, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
-	if r.str("detail") != "a merged report cannot become dispatched; it is final" {
+	r = h.Must(409, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
+	if r.Str("detail") != "a merged report cannot become dispatched; it is final" {
 		t.Fatalf("transition from merged: %s", r.Raw)
 	}
-	if r := h.must(422, "POST", "/v1/reports/"+m.primary+"/transitions", m.staff, map[string]any{"to": "merged"}); r.field() != "to" {
+	if r := h.Must(422, "POST", "/v1/reports/"+m.primary+"/transitions", m.staff, map[string]any{"to": "merged"}); r.Field() != "to" {
 		t.Fatalf("transition to merged: %s", r.Raw)
 	}
 
 	// A merged report is no longer a likely duplicate, nor ever overdue.
-	next := h.must(201, "POST", "/v1/reports", m.w1, reportBody(nil))
+	next := h.Must(201, "POST", "/v1/reports", m.w1, reportBody(nil))
 	dups := next.Body["likely_duplicates"].([]any)
 	if len(dups) != 1 || dups[0].(map[string]any)["id"] != m.primary {
 		t.Fatalf("duplicates: %s", next.Raw)
 	}
-	h.pool.Exec(h.ctx, "UPDATE reports SET due_at = now() - interval '1 minute'")
-	for _, it := range h.must(200, "GET", "/v1/reports/overdue", m.staff, nil).Body["items"].([]any) {
+	h.Pool.Exec(h.ctx, "UPDATE reports SET due_at = now() - interval '1 minute'")
+	for _, it := range h.Must(200, "GET", "/v1/reports/overdue", m.staff, nil).Body["items"].([]any) {
 		if it.(map[string]any)["id"] == m.second {
 			t.Fatal("a merged report is listed as overdue")
 		}
 	}
-	ls := h.must(200, "GET", "/v1/reports?status=merged", m.staff, nil).Body["items"].([]any)
+	ls := h.Must(200, "GET", "/v1/reports?status=merged", m.staff, nil).Body["items"].([]any)
 	if len(ls) != 1 || ls[0].(map[string]any)["merged_into"] != m.primary {
 		t.Fatalf("merged list: %v", ls)
 	}
 
 	// When the primary is merged in turn, the reporter follows the last one.
-	last := h.must(201, "POST", "/v1/reports", m.w1, reportBody(map[string]any{"lat": 37.5401})).str("id")
-	h.must(200, "POST", "/v1/reports/"+m.primary+"/merge", h.streetAdmin("qishan"), map[string]any{"into": last})
-	h.must(200, "POST", "/v1/reports/"+last+"/transitions", m.staff, map[string]any{"to": "rejected", "note": "非本辖区"})
-	if got := h.must(200, "GET", "/v1/reports/"+m.second, m.w2, nil); got.str("merged_into") != m.primary || got.str("primary_status") != "rejected" {
+	last := h.Must(201, "POST", "/v1/reports", m.w1, reportBody(map[string]any{"lat": 37.5401})).Str("id")
+	h.Must(200, "POST", "/v1/reports/"+m.primary+"/merge", h.StreetAdmin("qishan"), map[string]any{"into": last})
+	h.Must(200, "POST", "/v1/reports/"+last+"/transitions", m.staff, map[string]any{"to": "rejected", "note": "非本辖区"})
+	if got := h.Must(200, "GET", "/v1/reports/"+m.second, m.w2, nil); got.Str("merged_into") != m.primary || got.Str("primary_status") != "rejected" {
 		t.Fatalf("after a second merge: %s", got.Raw)
 	}
 }
@@ -376,11 +354,11 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 	m := newMergeSetup(h)
 	staff, w := m.staff, m.w1
 	newReport := func(extra map[string]any) string {
-		return h.must(201, "POST", "/v1/reports", w, reportBody(extra)).str("id")
+		return h.Must(201, "POST", "/v1/reports", w, reportBody(extra)).Str("id")
 	}
 	move := func(id string, steps ...map[string]any) {
 		for _, s := range steps {
-			h.must(200, "POST", "/v1/reports/"+id+"/transitions", staff, s)
+			h.Must(200, "POST", "/v1/reports/"+id+"/transitions", staff, s)
 		}
 	}
 	rejected := newReport(nil)
@@ -390,8 +368,8 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 	move(closed, map[string]any{"to": "accepted"}, map[string]any{"to": "dispatched", "unit": "城管", "person": "王"},
 		map[string]any{"to": "resolved"}, map[string]any{"to": "closed", "valid": true})
 	merged := newReport(nil)
-	h.must(200, "POST", "/v1/reports/"+merged+"/merge", staff, map[string]any{"into": m.primary})
-	elsewhere := h.must(201, "POST", "/v1/reports", h.worker(h.knownWorker("qishan", "changsheng")), reportBody(nil)).str("id")
+	h.Must(200, "POST", "/v1/reports/"+merged+"/merge", staff, map[string]any{"into": m.primary})
+	elsewhere := h.Must(201, "POST", "/v1/reports", h.Worker(h.knownWorker("qishan", "changsheng")), reportBody(nil)).Str("id")
 	unknown := "0190d5e5-0000-7000-8000-000000000000"
 
 	cases := []struct {
@@ -405,8 +383,8 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 		intoDetail bool // the 404 names into
 	}{
 		{"worker caller", m.w2, m.second, m.primary, "", 403, "", "only staff", false},
-		{"staff of another community", h.staff("qishan", "changsheng"), m.second, m.primary, "", 404, "", "report not found", false},
-		{"street admin of another street", h.streetAdmin("zhifu"), m.second, m.primary, "", 404, "", "report not found", false},
+		{"staff of another community", h.Staff("qishan", "changsheng"), m.second, m.primary, "", 404, "", "report not found", false},
+		{"street admin of another street", h.StreetAdmin("zhifu"), m.second, m.primary, "", 404, "", "report not found", false},
 		{"unknown report", staff, unknown, m.primary, "", 404, "", "report not found", false},
 		{"primary out of scope", staff, m.second, elsewhere, "", 404, "", "report not found", true},
 		{"unknown primary", staff, m.second, unknown, "", 404, "", "report not found", true},
@@ -422,7 +400,7 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 		{"note too long", staff, m.second, m.primary, strings.Repeat("长", 501), 422, "note", "", false},
 	}
 	transitions := h.count("SELECT count(*) FROM report_transitions")
-	events := len(h.events(event.ReportStatusChanged.Type()))
+	events := len(h.Events(event.ReportStatusChanged))
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			body := map[string]any{}
@@ -432,11 +410,11 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 			if tc.note != "" {
 				body["note"] = tc.note
 			}
-			r := h.do("POST", "/v1/reports/"+tc.id.(string)+"/merge", tc.token, body)
-			if r.Status != tc.status || r.field() != tc.field || !strings.Contains(r.str("detail"), tc.detailHas) {
-				t.Fatalf("status %d field %q, want %d %q %q: %s", r.Status, r.field(), tc.status, tc.field, tc.detailHas, r.Raw)
+			r := h.Do("POST", "/v1/reports/"+tc.id.(string)+"/merge", tc.token, body)
+			if r.Status != tc.status || r.Field() != tc.field || !strings.Contains(r.Str("detail"), tc.detailHas) {
+				t.Fatalf("status %d field %q, want %d %q %q: %s", r.Status, r.Field(), tc.status, tc.field, tc.detailHas, r.Raw)
 			}
-			if tc.intoDetail && r.str("into") != tc.into {
+			if tc.intoDetail && r.Str("into") != tc.into {
 				t.Fatalf("the 404 does not name into: %s", r.Raw)
 			}
 			if n := h.count("SELECT count(*) FROM report_transitions"); n != transitions {
@@ -447,7 +425,7 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 			}
 		})
 	}
-	if n := len(h.events(event.ReportStatusChanged.Type())); n != events {
+	if n := len(h.Events(event.ReportStatusChanged)); n != events {
 		t.Fatalf("%d status_changed events, want %d", n, events)
 	}
 }
@@ -456,7 +434,7 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 // response cut short.
 func (h *harness) getPhoto(path, token string) (*http.Response, []byte, error) {
 	h.t.Helper()
-	req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+	req, _ := http.NewRequest("GET", h.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -470,20 +448,20 @@ func (h *harness) getPhoto(path, token string) (*http.Response, []byte, error) {
 func TestReports_photoDownload(t *testing.T) {
 	h := newHarness(t)
 	wid := h.knownWorker("qishan", "tashan")
-	w := h.worker(wid)
+	w := h.Worker(wid)
 	pngData, jpegData := tinyPNG(t), tinyJPEG(t)
-	id := h.submit(w, reportBody(nil), upload{"a.png", pngData}, upload{"b.jpg", jpegData}).str("id")
+	id := h.submit(w, reportBody(nil), upload{"a.png", pngData}, upload{"b.jpg", jpegData}).Str("id")
 	base := "/v1/reports/" + id + "/photos/"
 
 	for _, who := range []struct{ name, token string }{
-		{"reporter", w}, {"staff in scope", h.staff("qishan", "tashan")}, {"street admin", h.streetAdmin("qishan")}, {"district", h.district()},
+		{"reporter", w}, {"staff in scope", h.Staff("qishan", "tashan")}, {"street admin", h.StreetAdmin("qishan")}, {"district", h.District()},
 	} {
 		for _, ph := range []struct {
 			n    string
 			data []byte
 			ct   string
 		}{{"1", pngData, "image/png"}, {"2", jpegData, "image/jpeg"}} {
-			r := h.must(200, "GET", base+ph.n, who.token, nil)
+			r := h.Must(200, "GET", base+ph.n, who.token, nil)
 			if !bytes.Equal(r.Raw, ph.data) || r.Header.Get("Content-Type") != ph.ct {
 				t.Fatalf("%s, photo %s: %d bytes of %s", who.name, ph.n, len(r.Raw), r.Header.Get("Content-Type"))
 			}
@@ -494,15 +472,15 @@ func TestReports_photoDownload(t *testing.T) {
 		}
 	}
 
-	noPhotos := h.must(201, "POST", "/v1/reports", w, reportBody(nil)).str("id")
+	noPhotos := h.Must(201, "POST", "/v1/reports", w, reportBody(nil)).Str("id")
 	cases := []struct {
 		name, token, path, detail string
 	}{
-		{"another worker", h.worker(h.knownWorker("qishan", "tashan")), base + "1", "report not found"},
-		{"staff of another community", h.staff("qishan", "changsheng"), base + "1", "report not found"},
-		{"staff of another street", h.streetAdmin("zhifu"), base + "1", "report not found"},
+		{"another worker", h.Worker(h.knownWorker("qishan", "tashan")), base + "1", "report not found"},
+		{"staff of another community", h.Staff("qishan", "changsheng"), base + "1", "report not found"},
+		{"staff of another street", h.StreetAdmin("zhifu"), base + "1", "report not found"},
 		{"unknown report", w, "/v1/reports/0190d5e5-0000-7000-8000-000000000000/photos/1", "report not found"},
-		{"another worker, bad n", h.worker(h.knownWorker("qishan", "tashan")), base + "abc", "report not found"},
+		{"another worker, bad n", h.Worker(h.knownWorker("qishan", "tashan")), base + "abc", "report not found"},
 		{"n=4", w, base + "4", "photo not found"},
 		{"n=0", w, base + "0", "photo not found"},
 		{"n=abc", w, base + "abc", "photo not found"},
@@ -511,8 +489,8 @@ func TestReports_photoDownload(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.do("GET", tc.path, tc.token, nil)
-			if r.Status != 404 || r.str("detail") != tc.detail || r.Header.Get("Content-Type") != "application/problem+json" {
+			r := h.Do("GET", tc.path, tc.token, nil)
+			if r.Status != 404 || r.Str("detail") != tc.detail || r.Header.Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("status %d, want 404 %q: %s", r.Status, tc.detail, r.Raw)
 			}
 		})
@@ -531,8 +509,8 @@ func TestReports_photoDownload(t *testing.T) {
 		if err := os.Remove(filepath.Join(h.photoDir, id+"-1.png")); err != nil {
 			t.Fatal(err)
 		}
-		r := h.do("GET", base+"1", w, nil)
-		if r.Status != 500 || r.Header.Get("Content-Type") != "application/problem+json" || r.str("request_id") == "" {
+		r := h.Do("GET", base+"1", w, nil)
+		if r.Status != 500 || r.Header.Get("Content-Type") != "application/problem+json" || r.Str("request_id") == "" {
 			t.Fatalf("status %d: %s", r.Status, r.Raw)
 		}
 	})
@@ -542,15 +520,15 @@ func TestReports_mergeBothWaysAtOnceMergesOne(t *testing.T) {
 	h := newHarness(t)
 	m := newMergeSetup(h)
 	for i := 0; i < 8; i++ {
-		a := h.must(201, "POST", "/v1/reports", m.w1, reportBody(nil)).str("id")
-		b := h.must(201, "POST", "/v1/reports", m.w2, reportBody(nil)).str("id")
+		a := h.Must(201, "POST", "/v1/reports", m.w1, reportBody(nil)).Str("id")
+		b := h.Must(201, "POST", "/v1/reports", m.w2, reportBody(nil)).Str("id")
 		var wg sync.WaitGroup
 		codes := make([]int, 2)
 		for j, pair := range [][2]string{{a, b}, {b, a}} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				codes[j] = h.do("POST", "/v1/reports/"+pair[0]+"/merge", m.staff, map[string]any{"into": pair[1]}).Status
+				codes[j] = h.Do("POST", "/v1/reports/"+pair[0]+"/merge", m.staff, map[string]any{"into": pair[1]}).Status
 			}()
 		}
 		wg.Wait()

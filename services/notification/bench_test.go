@@ -16,10 +16,10 @@ import (
 // message is in its recipient's inbox by then.
 func BenchmarkBroadcast_fanOut(b *testing.B) {
 	h := newHarness(b)
-	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	h.Publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
 	const workers = 20000
 	h.workersDirect(workers, "qishan", "tashan", "food_delivery")
-	h.settled()
+	h.Settled()
 	admin := h.StreetAdmin("qishan")
 	b.ResetTimer()
 	start := time.Now()
@@ -41,13 +41,13 @@ func BenchmarkBroadcast_fanOut(b *testing.B) {
 func BenchmarkEvent_toInbox(b *testing.B) {
 	h := newHarness(b)
 	w := h.worker("qishan", "tashan")
-	h.settled()
+	h.Settled()
 	latencies := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
 		report := uuid.NewString()
 		sent := time.Now()
-		h.publish(event.ReportStatusChanged, "qishan", report, event.ReportStatusChangedData{ReportID: report,
+		h.Publish(event.ReportStatusChanged, "qishan", report, event.ReportStatusChangedData{ReportID: report,
 			Street: "qishan", Category: "traffic", From: "submitted", To: "accepted", WorkerID: w})
 		for h.count("SELECT count(*) FROM notifications WHERE recipient = $1 AND created_at >= $2", "worker:"+w, sent.Add(-time.Millisecond)) == 0 {
 			time.Sleep(200 * time.Microsecond)

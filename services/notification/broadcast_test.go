@@ -20,7 +20,7 @@ import (
 // into the projection (as registry events would), for fan-out at scale.
 func (h *harness) workersDirect(n int, street, community, occupation string) {
 	h.t.Helper()
-	if _, err := h.pool.Exec(h.ctx, `INSERT INTO workers (id, street, community, occupation, political_status, status, event_time)
+	if _, err := h.Pool.Exec(h.ctx, `INSERT INTO workers (id, street, community, occupation, political_status, status, event_time)
 		SELECT gen_random_uuid(), $2, $3, $4, 'masses', 'active', now() FROM generate_series(1, $1)`,
 		n, street, community, occupation); err != nil {
 		h.t.Fatal(err)
@@ -32,12 +32,12 @@ var warmList = map[string]any{"template": "warm_service_list",
 
 func TestBroadcast_toASegmentReachesEachPersonOnce(t *testing.T) {
 	h := newHarness(t)
-	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	h.Publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
 	h.workersDirect(30, "qishan", "tashan", "food_delivery")
 	h.workersDirect(20, "qishan", "tashan", "courier")
 	h.workersDirect(10, "qishan", "changsheng", "food_delivery")
 	h.workersDirect(10, "zhifu", "baishi", "food_delivery")
-	h.settled()
+	h.Settled()
 	body := testenv.With(warmList, map[string]any{"segment": map[string]string{"community": "tashan", "occupation": "food_delivery"}})
 	b := h.Must(201, "POST", "/v1/broadcasts", h.StreetAdmin("qishan"), body)
 	id := b.Str("id")
@@ -60,9 +60,9 @@ func TestBroadcast_toASegmentReachesEachPersonOnce(t *testing.T) {
 
 func TestBroadcast_badInputAnswersClearlyAndQueuesNothing(t *testing.T) {
 	h := newHarness(t)
-	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	h.Publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
 	h.worker("qishan", "tashan")
-	h.settled()
+	h.Settled()
 	admin := h.StreetAdmin("qishan")
 	cases := []struct {
 		name   string
@@ -135,16 +135,16 @@ func TestReminders_activityTomorrowToThoseSignedUpAndCancellations(t *testing.T)
 	signed, withdrew, other := h.worker("qishan", "tashan"), h.worker("qishan", "tashan"), h.worker("qishan", "tashan")
 	act := uuid.NewString()
 	start := time.Now().Add(20 * time.Hour)
-	h.publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "理发进驿站",
+	h.Publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "理发进驿站",
 		Address: "塔山暖新驿站", Street: "qishan", Community: "tashan", StartsAt: start, EndsAt: start.Add(2 * time.Hour)})
 	for _, w := range []string{signed, withdrew} {
-		h.publish(event.SignupCreated, "qishan", act, event.SignupData{ActivityID: act, WorkerID: w, Street: "qishan"})
+		h.Publish(event.SignupCreated, "qishan", act, event.SignupData{ActivityID: act, WorkerID: w, Street: "qishan"})
 	}
-	h.publish(event.SignupWithdrawn, "qishan", act, event.SignupData{ActivityID: act, WorkerID: withdrew, Street: "qishan"})
+	h.Publish(event.SignupWithdrawn, "qishan", act, event.SignupData{ActivityID: act, WorkerID: withdrew, Street: "qishan"})
 	task := uuid.NewString()
-	h.publish(event.TaskCreated, "qishan", task, event.TaskData{TaskID: task, ProjectID: uuid.NewString(), Street: "qishan",
+	h.Publish(event.TaskCreated, "qishan", task, event.TaskData{TaskID: task, ProjectID: uuid.NewString(), Street: "qishan",
 		Unit: "铁塔能源", PersonSubject: "unit-wang", Deadline: time.Now().Add(10 * time.Hour), Status: "open"})
-	h.settled()
+	h.Settled()
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.inbox(other)) == 1 }) // the published notice
 	reminders := notification.Reminders{Service: h.svc, Log: slog.New(slog.DiscardHandler)}
 	for range 2 { // run twice: a reminder is sent once
@@ -171,9 +171,9 @@ func TestReminders_activityTomorrowToThoseSignedUpAndCancellations(t *testing.T)
 		t.Fatalf("task owner's messages: %v", items)
 	}
 	// The activity is cancelled: those signed up hear of it.
-	h.publish(event.ActivityCancelled, "qishan", act, event.ActivityData{ActivityID: act, Title: "理发进驿站",
+	h.Publish(event.ActivityCancelled, "qishan", act, event.ActivityData{ActivityID: act, Title: "理发进驿站",
 		Street: "qishan", Community: "tashan", StartsAt: start, EndsAt: start.Add(2 * time.Hour)})
-	h.settled()
+	h.Settled()
 	testenv.Eventually(t, 10*time.Second, func() bool { return templates(signed)["activity.cancelled"] == 1 })
 	if got := templates(other); got["activity.cancelled"] != 0 {
 		t.Fatalf("a worker not signed up heard of the cancellation: %v", got)
@@ -188,9 +188,9 @@ func TestBroadcast_to100000WorkersGivesExactlyOneMessageEachWithBoundedMemory(t 
 		t.Skip("100,000 workers")
 	}
 	h := newHarness(t)
-	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	h.Publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
 	h.workersDirect(100000, "qishan", "tashan", "food_delivery")
-	h.settled()
+	h.Settled()
 	// A second instance of the fan-out job, as with two replicas.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -53,15 +51,12 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t.UTC(); c.mu.Unlock() }
 // services' events are published onto their real streams.
 type harness struct {
 	testenv.API
-	t        testing.TB
-	ctx      context.Context
-	pool     *pgxpool.Pool
-	js       jetstream.JetStream
-	subjects event.Subjects
-	svc      *notification.Service
-	clock    *clock
-	sms      *recording
-	runners  []*consume.Runner
+	testenv.Bus
+	t     testing.TB
+	ctx   context.Context
+	svc   *notification.Service
+	clock *clock
+	sms   *recording
 }
 
 // recording is a provider that remembers what it sent.
@@ -137,53 +132,16 @@ func newHarness(t testing.TB) *harness {
 		nc.Close()
 		pool.Close()
 	})
-	return &harness{API: testenv.API{T: t, URL: srv.URL, Key: key}, t: t, ctx: ctx, pool: pool, js: js,
-		subjects: subjects, svc: svc, clock: clk, sms: sms, runners: runners}
-}
-
-// publish puts an event on its producer's stream, as its relay would.
-func (h *harness) publish(name event.Name, street, subject string, data any) event.Envelope {
-	h.t.Helper()
-	e, err := event.New(name, street, subject, data)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.republish(name, e)
-	return e
-}
-
-// republish delivers an event again under a fresh message id.
-func (h *harness) republish(name event.Name, e event.Envelope) {
-	h.t.Helper()
-	raw, _ := json.Marshal(e)
-	if _, err := h.js.Publish(h.ctx, h.subjects.For(name, e.Street), raw, jetstream.WithMsgID(uuid.NewString())); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
-// settled waits until every consumer has handled all it was sent.
-func (h *harness) settled() {
-	h.t.Helper()
-	testenv.Eventually(h.t, 20*time.Second, func() bool {
-		for _, r := range h.runners {
-			c, err := h.js.Consumer(h.ctx, r.Stream, r.Durable)
-			if err != nil {
-				return false
-			}
-			info, err := c.Info(h.ctx)
-			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				return false
-			}
-		}
-		return true
-	})
+	return &harness{t: t, ctx: ctx, svc: svc, clock: clk, sms: sms,
+		API: testenv.API{T: t, URL: srv.URL, Key: key},
+		Bus: testenv.Bus{T: t, JS: js, Subjects: subjects, Pool: pool, Runners: runners}}
 }
 
 // worker registers a worker through a registry event and returns the id.
 func (h *harness) worker(street, community string) string {
 	h.t.Helper()
 	id := uuid.Must(uuid.NewV7()).String()
-	h.publish(event.WorkerRegistered, street, id, event.WorkerData{WorkerID: id, Street: street, Community: community,
+	h.Publish(event.WorkerRegistered, street, id, event.WorkerData{WorkerID: id, Street: street, Community: community,
 		Occupation: "food_delivery", PoliticalStatus: "masses", Status: "active"})
 	return id
 }
@@ -191,7 +149,7 @@ func (h *harness) worker(street, community string) string {
 func (h *harness) count(sql string, args ...any) int {
 	h.t.Helper()
 	var n int
-	if err := h.pool.QueryRow(h.ctx, sql, args...).Scan(&n); err != nil {
+	if err := h.Pool.QueryRow(h.ctx, sql, args...).Scan(&n); err != nil {
 		h.t.Fatal(err)
 	}
 	return n
@@ -203,30 +161,6 @@ func (h *harness) inbox(worker string) []map[string]any {
 	var out []map[string]any
 	for _, it := range h.Must(200, "GET", "/v1/inbox", h.Worker(worker), nil).Items() {
 		out = append(out, it.(map[string]any))
-	}
-	return out
-}
-
-// events returns the notification stream's events of one type once the
-// outbox is empty.
-func (h *harness) events(name event.Name) []event.Envelope {
-	h.t.Helper()
-	testenv.Eventually(h.t, 15*time.Second, func() bool { return h.count("SELECT count(*) FROM outbox") == 0 })
-	st, err := h.js.Stream(h.ctx, h.subjects.Stream("notification"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	info, _ := st.Info(h.ctx)
-	var out []event.Envelope
-	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
-		m, err := st.GetMsg(h.ctx, seq)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		e, _ := event.Parse(m.Data)
-		if e.Type == name.Type() {
-			out = append(out, e)
-		}
 	}
 	return out
 }

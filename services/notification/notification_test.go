@@ -22,12 +22,12 @@ func TestEvents_anEventDeliveredThreeTimesMakesOneMessage(t *testing.T) {
 	h := newHarness(t)
 	w := h.worker("qishan", "tashan")
 	valid := true
-	e := h.publish(event.ReportStatusChanged, "qishan", uuid.NewString(), event.ReportStatusChangedData{
+	e := h.Publish(event.ReportStatusChanged, "qishan", uuid.NewString(), event.ReportStatusChangedData{
 		ReportID: uuid.NewString(), Street: "qishan", Category: "safety_hazard", From: "resolved", To: "closed",
 		Valid: &valid, WorkerID: w})
-	h.republish(event.ReportStatusChanged, e)
-	h.republish(event.ReportStatusChanged, e)
-	h.settled()
+	h.Republish(event.ReportStatusChanged, e)
+	h.Republish(event.ReportStatusChanged, e)
+	h.Settled()
 	items := h.inbox(w)
 	if len(items) != 1 {
 		t.Fatalf("%d messages for one event delivered three times", len(items))
@@ -38,7 +38,7 @@ func TestEvents_anEventDeliveredThreeTimesMakesOneMessage(t *testing.T) {
 	// Reading it: once read, the unread count drops; another worker cannot read it.
 	id := items[0]["id"].(string)
 	other := h.worker("qishan", "tashan")
-	h.settled()
+	h.Settled()
 	h.Must(404, "POST", "/v1/inbox/"+id+"/read", h.Worker(other), nil)
 	r := h.Must(200, "POST", "/v1/inbox/"+id+"/read", h.Worker(w), nil)
 	if r.Str("read_at") == "" {
@@ -51,22 +51,22 @@ func TestEvents_anEventDeliveredThreeTimesMakesOneMessage(t *testing.T) {
 
 func TestEvents_eachTemplateReachesItsRecipient(t *testing.T) {
 	h := newHarness(t)
-	h.publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
+	h.Publish(event.CommunityCreated, "qishan", "tashan", event.CommunityData{Code: "tashan", Name: "塔山社区", Street: "qishan"})
 	station := uuid.NewString()
-	h.publish(event.StationOpened, "qishan", station, event.StationData{StationID: station, Name: "塔山暖新驿站",
+	h.Publish(event.StationOpened, "qishan", station, event.StationData{StationID: station, Name: "塔山暖新驿站",
 		Street: "qishan", Community: "tashan", Lat: 37.54, Lng: 121.39})
-	h.publish(event.StationOpened, "qishan", uuid.NewString(), event.StationData{StationID: uuid.NewString(), Name: "奇山骑手之家",
+	h.Publish(event.StationOpened, "qishan", uuid.NewString(), event.StationData{StationID: uuid.NewString(), Name: "奇山骑手之家",
 		Street: "qishan", Community: "changsheng", Lat: 37.55, Lng: 121.40})
 	w := h.worker("qishan", "tashan")
-	h.settled()
-	h.publish(event.WorkerCheckedIn, "qishan", w, event.CheckInData{WorkerID: w, Street: "qishan", Community: "tashan",
+	h.Settled()
+	h.Publish(event.WorkerCheckedIn, "qishan", w, event.CheckInData{WorkerID: w, Street: "qishan", Community: "tashan",
 		Channel: "station", StationID: station, CheckedInAt: time.Now()})
-	h.publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 25, Balance: 125})
-	h.publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 0, Balance: 125, Capped: true})
-	h.publish(event.StarChanged, "qishan", w, event.StarChangedData{WorkerID: w, Street: "qishan", From: 0, To: 1, Hours: 100.5})
-	h.publish(event.PairingOverdue, "qishan", uuid.NewString(), event.PairingOverdueData{PairingID: uuid.NewString(),
+	h.Publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 25, Balance: 125})
+	h.Publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 0, Balance: 125, Capped: true})
+	h.Publish(event.StarChanged, "qishan", w, event.StarChangedData{WorkerID: w, Street: "qishan", From: 0, To: 1, Hours: 100.5})
+	h.Publish(event.PairingOverdue, "qishan", uuid.NewString(), event.PairingOverdueData{PairingID: uuid.NewString(),
 		WorkerID: w, StaffSubject: "staff-li", Street: "qishan", Community: "tashan", Month: "2026-10"})
-	h.settled()
+	h.Settled()
 	got := map[string]string{}
 	for _, it := range h.inbox(w) {
 		got[it["template"].(string)] = it["body"].(string)
@@ -113,10 +113,10 @@ func TestWebhook_failingThreeTimesThenAcceptedIsDeliveredOnce(t *testing.T) {
 	if again := h.Must(200, "GET", "/v1/preferences", h.Worker(w), nil); again.Str("webhook_secret") != "" || again.Body["webhook_secret_set"] != true {
 		t.Fatalf("the secret is shown once: %s", again.Raw)
 	}
-	h.settled()
-	h.publish(event.ReportSubmitted, "qishan", uuid.NewString(), event.ReportSubmittedData{ReportID: uuid.NewString(),
+	h.Settled()
+	h.Publish(event.ReportSubmitted, "qishan", uuid.NewString(), event.ReportSubmittedData{ReportID: uuid.NewString(),
 		Street: "qishan", Category: "fire_risk", DueAt: time.Now().Add(4 * time.Hour), WorkerID: w})
-	h.settled()
+	h.Settled()
 	testenv.Eventually(t, 15*time.Second, func() bool {
 		return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1
 	})
@@ -128,7 +128,7 @@ func TestWebhook_failingThreeTimesThenAcceptedIsDeliveredOnce(t *testing.T) {
 	}
 	var attempts int
 	var lastErr string
-	_ = h.pool.QueryRow(h.ctx, "SELECT attempts, last_error FROM deliveries").Scan(&attempts, &lastErr)
+	_ = h.Pool.QueryRow(h.ctx, "SELECT attempts, last_error FROM deliveries").Scan(&attempts, &lastErr)
 	if attempts != 4 || lastErr != "" {
 		t.Fatalf("attempts %d, last error %q", attempts, lastErr)
 	}
@@ -137,7 +137,7 @@ func TestWebhook_failingThreeTimesThenAcceptedIsDeliveredOnce(t *testing.T) {
 	if msg["category"] != "report" || !strings.Contains(msg["body"].(string), "消防隐患") {
 		t.Fatalf("webhook body: %s", bodies[3])
 	}
-	ev := h.events(event.NotificationDelivered)
+	ev := h.Events(event.NotificationDelivered)
 	var d event.DeliveryData
 	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.Channel != "webhook" || d.Attempts != 4 {
 		t.Fatalf("delivered events: %d %+v", len(ev), d)
@@ -172,8 +172,8 @@ func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {
 	defer hook.Close()
 	h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{"webhook_url": hook.URL,
 		"channels": map[string]any{"points": map[string]bool{"webhook": true}}, "quiet_hours": map[string]string{"start": "00:00", "end": "00:00"}})
-	h.settled()
-	h.publish(event.PointsRedeemed, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "redeem", Points: -30, Balance: 70})
+	h.Settled()
+	h.Publish(event.PointsRedeemed, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "redeem", Points: -30, Balance: 70})
 	testenv.Eventually(t, 15*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'failed'") == 1 })
 	if n := calls.Load(); n != 5 {
 		t.Fatalf("%d calls, want 5 attempts", n)
@@ -185,7 +185,7 @@ func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {
 			t.Errorf("metrics lack %s", line)
 		}
 	}
-	ev := h.events(event.NotificationFailed)
+	ev := h.Events(event.NotificationFailed)
 	var d event.DeliveryData
 	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || !strings.Contains(d.Error, "500") {
 		t.Fatalf("failed events: %d %+v", len(ev), d)
@@ -201,17 +201,17 @@ func TestQuietHours_deferPushesToTheMorningAndReleaseThem(t *testing.T) {
 	w := h.worker("qishan", "tashan")
 	h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{
 		"channels": map[string]any{"activity": map[string]bool{"sms": true}, "notice": map[string]bool{"sms": true}}})
-	h.settled()
+	h.Settled()
 	night := time.Date(2026, 11, 23, 23, 30, 0, 0, notification.Shanghai)
 	h.clock.Set(night)
 	act := uuid.NewString()
-	h.publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "冬季安全骑行培训",
+	h.Publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "冬季安全骑行培训",
 		Street: "qishan", StartsAt: night.Add(48 * time.Hour), EndsAt: night.Add(50 * time.Hour)})
-	h.settled()
+	h.Settled()
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.inbox(w)) == 1 })
 	// The inbox has it now; the SMS waits for 07:00.
 	var at time.Time
-	if err := h.pool.QueryRow(h.ctx, "SELECT next_attempt_at FROM deliveries WHERE channel = 'sms'").Scan(&at); err != nil {
+	if err := h.Pool.QueryRow(h.ctx, "SELECT next_attempt_at FROM deliveries WHERE channel = 'sms'").Scan(&at); err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2026, 11, 24, 7, 0, 0, 0, notification.Shanghai); !at.Equal(want) {

@@ -12,7 +12,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -88,9 +87,5 @@ type previewRequest struct {
 // NewHTTPHandler is the service's whole HTTP surface: the /v1 API, health,
 // readiness and /metrics, with access logs and per-route metrics.
 func NewHTTPHandler(svc *Service, v auth.Verifier, keys idempotency.Keys, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
-	mux := http.NewServeMux()
-	RegisterRoutes(mux, svc, v, keys, log)
-	httpx.Health(mux, checks...)
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))
+	return route.Handler(func(mux *http.ServeMux) { RegisterRoutes(mux, svc, v, keys, log) }, reg, log, checks...)
 }

@@ -40,13 +40,13 @@ func (a *arrivals) has(key string) bool {
 // watch subscribes to one points event type's subject and records, per
 // key(data), when it first arrived.
 func (h *harness) watch(b *testing.B, name event.Name, key func(event.PointsData) string) *arrivals {
-	nc, err := nats.Connect(h.js.Conn().ConnectedUrl())
+	nc, err := nats.Connect(h.JS.Conn().ConnectedUrl())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(nc.Close)
 	a := &arrivals{at: map[string]time.Time{}, next: make(chan struct{}, 1)}
-	if _, err := nc.Subscribe(h.subjects.Filter(name), func(m *nats.Msg) {
+	if _, err := nc.Subscribe(h.Subjects.Filter(name), func(m *nats.Msg) {
 		now := time.Now()
 		e, err := event.Parse(m.Data)
 		if err != nil {
@@ -135,7 +135,7 @@ func benchEarn(b *testing.B, burst bool) {
 	// cap cuts it: what is measured is a full credit.
 	ids := make([]string, b.N)
 	raws := make([][]byte, b.N)
-	subject := h.subjects.For(event.AttendanceRecorded, "qishan")
+	subject := h.Subjects.For(event.AttendanceRecorded, "qishan")
 	now := time.Now()
 	for i := range ids {
 		out := now.Add(-time.Duration(i+1) * 24 * time.Hour)
@@ -156,7 +156,7 @@ func benchEarn(b *testing.B, burst bool) {
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		sent[i] = time.Now()
-		if _, err := h.js.Publish(h.ctx, subject, raws[i], jetstream.WithMsgID(ids[i])); err != nil {
+		if _, err := h.JS.Publish(h.ctx, subject, raws[i], jetstream.WithMsgID(ids[i])); err != nil {
 			b.Fatal(err)
 		}
 		if !burst {

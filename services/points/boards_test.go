@@ -19,7 +19,7 @@ func TestLeaderboard_ranksByPointsEarnedWithTiesSharingARank(t *testing.T) {
 	h.attendance(c, "qishan", "volunteer_service", 1, true, when) // 15
 	h.attendance(d, "qishan", "volunteer_service", 5, true, when) // 55
 	h.attendance(far, "zhifu", "volunteer_service", 9, true, when)
-	h.settled()
+	h.Settled()
 	// Spending does not lower a place; an adjustment is not earning.
 	h.redeem(h.Worker(a), h.item("qishan", "", 30, 5), 1, "spend-a", 201)
 	h.fund(c, 500)

@@ -17,9 +17,9 @@ func TestEarn_attendanceCreditsByTheDefaultRuleOnceHoweverOftenDelivered(t *test
 	// Volunteer service of 2.5 hours: 5 for attending + 10 × 2.5 for the hours.
 	e := h.attendance(w, "qishan", "volunteer_service", 2.5, true, time.Now().Add(-time.Hour))
 	for range 4 {
-		h.republish(event.AttendanceRecorded, e)
+		h.Republish(event.AttendanceRecorded, e)
 	}
-	h.settled()
+	h.Settled()
 	r := h.Must(200, "GET", "/v1/accounts/"+w, h.Worker(w), nil)
 	if r.Num("balance") != 30 || r.Num("hours") != 2.5 || r.Num("star") != 0 || r.Num("next_star_hours") != 100 {
 		t.Fatalf("account: %s", r.Raw)
@@ -37,11 +37,11 @@ func TestEarn_attendanceCreditsByTheDefaultRuleOnceHoweverOftenDelivered(t *test
 	}
 	// An activity that is not volunteer service earns its attendance points only.
 	h.attendance(w, "qishan", "study", 1.5, false, time.Now().Add(-time.Hour))
-	h.settled()
+	h.Settled()
 	if b := h.balance(w); b != 35 {
 		t.Fatalf("balance %d after a study session", b)
 	}
-	ev := h.events(event.PointsEarned)
+	ev := h.Events(event.PointsEarned)
 	if len(ev) != 2 {
 		t.Fatalf("%d points.earned events", len(ev))
 	}
@@ -60,12 +60,12 @@ func TestEarn_correctedAttendanceIsReversedAndCreditedAgain(t *testing.T) {
 	out := time.Now().Add(-3 * time.Hour)
 	data := event.AttendanceData{ActivityID: act, WorkerID: w, Street: "qishan", Kind: "volunteer_service", Hours: 2,
 		VolunteerService: true, CheckedInAt: out.Add(-2 * time.Hour), CheckedOutAt: out}
-	h.publish(event.AttendanceRecorded, "qishan", act, data) // 5 + 20
-	h.settled()
+	h.Publish(event.AttendanceRecorded, "qishan", act, data) // 5 + 20
+	h.Settled()
 	// Staff correct it to 3 hours: the 25 are reversed and 35 credited.
 	data.Hours, data.Corrects, data.PreviousHours = 3, true, 2
-	h.publish(event.AttendanceRecorded, "qishan", act, data)
-	h.settled()
+	h.Publish(event.AttendanceRecorded, "qishan", act, data)
+	h.Settled()
 	if b := h.balance(w); b != 35 {
 		t.Fatalf("balance %d after correcting to 3 hours", b)
 	}
@@ -73,14 +73,14 @@ func TestEarn_correctedAttendanceIsReversedAndCreditedAgain(t *testing.T) {
 	item := h.item("qishan", "", 30, 5)
 	h.redeem(h.Worker(w), item, 1, uuid.NewString(), 201)
 	data.Hours, data.PreviousHours = 0.5, 3
-	h.publish(event.AttendanceRecorded, "qishan", act, data)
-	h.settled()
+	h.Publish(event.AttendanceRecorded, "qishan", act, data)
+	h.Settled()
 	// Only the 5 left can be taken back; then 5 + 5 are credited for half an hour.
 	if b := h.balance(w); b != 10 {
 		t.Fatalf("balance %d after correcting down past what was spent", b)
 	}
 	kinds := []string{}
-	rows, _ := h.pool.Query(h.ctx, "SELECT kind || ':' || points || ':' || centihours FROM entries WHERE worker_id = $1 ORDER BY seq", w)
+	rows, _ := h.Pool.Query(h.ctx, "SELECT kind || ':' || points || ':' || centihours FROM entries WHERE worker_id = $1 ORDER BY seq", w)
 	for rows.Next() {
 		var k string
 		_ = rows.Scan(&k)
@@ -96,15 +96,15 @@ func TestEarn_correctedAttendanceIsReversedAndCreditedAgain(t *testing.T) {
 		}
 	}
 	var reason string
-	_ = h.pool.QueryRow(h.ctx, "SELECT reason FROM entries WHERE worker_id = $1 AND points = -5", w).Scan(&reason)
+	_ = h.Pool.QueryRow(h.ctx, "SELECT reason FROM entries WHERE worker_id = $1 AND points = -5", w).Scan(&reason)
 	if reason == "corrected" || reason == "" {
 		t.Fatalf("a partial reversal should say what stays spent: %q", reason)
 	}
 	// What stayed spent is not clawed back by a later correction from other points.
 	h.fund(w, 100)
 	data.PreviousHours = 0.5
-	h.publish(event.AttendanceRecorded, "qishan", act, data)
-	h.settled()
+	h.Publish(event.AttendanceRecorded, "qishan", act, data)
+	h.Settled()
 	if b := h.balance(w); b != 110 {
 		t.Fatalf("balance %d after correcting again to the same half hour, want 110", b)
 	}
@@ -120,10 +120,10 @@ func TestAccounts_aTransferSeenBeforeTheRegistrationWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * time.Millisecond)
-	h.publish(event.WorkerTransferred, "zhifu", id, event.WorkerTransferredData{WorkerID: id, FromStreet: "qishan",
+	h.Publish(event.WorkerTransferred, "zhifu", id, event.WorkerTransferredData{WorkerID: id, FromStreet: "qishan",
 		FromCommunity: "tashan", ToStreet: "zhifu", ToCommunity: "baishi"})
-	h.republish(event.WorkerRegistered, registered)
-	h.settled()
+	h.Republish(event.WorkerRegistered, registered)
+	h.Settled()
 	r := h.Must(200, "GET", "/v1/accounts/"+id, h.Worker(id), nil)
 	if r.Str("street") != "zhifu" || r.Str("community") != "baishi" {
 		t.Fatalf("account: %s", r.Raw)
@@ -135,20 +135,20 @@ func TestEarn_validReportsAndTheDailyCap(t *testing.T) {
 	w := h.openAccount("qishan", "tashan")
 	valid, invalid := true, false
 	report := func(id string, to string, v *bool) event.Envelope {
-		return h.publish(event.ReportStatusChanged, "qishan", id, event.ReportStatusChangedData{ReportID: id, Street: "qishan",
+		return h.Publish(event.ReportStatusChanged, "qishan", id, event.ReportStatusChangedData{ReportID: id, Street: "qishan",
 			Community: "tashan", Category: "safety_hazard", From: "resolved", To: to, Valid: v, WorkerID: w})
 	}
 	r1 := uuid.NewString()
 	report(r1, "accepted", nil)
 	report(uuid.NewString(), "closed", &invalid)
 	report(r1, "closed", &valid) // 20 points
-	h.settled()
+	h.Settled()
 	if b := h.balance(w); b != 20 {
 		t.Fatalf("balance %d after one valid report", b)
 	}
 	// The same report closed again (say, reopened upstream) earns nothing more.
 	report(r1, "closed", &valid)
-	h.settled()
+	h.Settled()
 	if b := h.balance(w); b != 20 {
 		t.Fatalf("balance %d after the report closed twice", b)
 	}
@@ -157,7 +157,7 @@ func TestEarn_validReportsAndTheDailyCap(t *testing.T) {
 	h.attendance(w, "qishan", "volunteer_service", 12, true, day) // 125
 	h.attendance(w, "qishan", "volunteer_service", 8, true, day)  // 85, capped to 55
 	h.attendance(w, "qishan", "study", 1, false, day)             // 5, capped to 0
-	h.settled()
+	h.Settled()
 	if b := h.balance(w); b != 200 {
 		t.Fatalf("balance %d, want the day's cap of 200", b)
 	}
@@ -177,7 +177,7 @@ func TestEarn_waitsForTheAccountToOpen(t *testing.T) {
 	// The attendance arrives before the registry's event has been seen.
 	h.attendance(id, "qishan", "study", 1, false, time.Now().Add(-time.Hour))
 	time.Sleep(300 * time.Millisecond)
-	h.publish(event.WorkerRegistered, "qishan", id, event.WorkerData{WorkerID: id, Street: "qishan", Community: "tashan",
+	h.Publish(event.WorkerRegistered, "qishan", id, event.WorkerData{WorkerID: id, Street: "qishan", Community: "tashan",
 		Status: "active"})
 	h.eventually(func() bool { return h.count("SELECT count(*) FROM entries WHERE worker_id = $1", id) == 1 })
 	if b := h.balance(id); b != 5 {
@@ -195,7 +195,7 @@ func TestRules_applyToServiceDoneFromTheirStart(t *testing.T) {
 	h.attendance(w, "qishan", "volunteer_service", 1, true, start.Add(-time.Minute)) // before: default 5 + 10
 	h.attendance(w, "qishan", "volunteer_service", 1, true, start.Add(time.Minute))  // after: 10 + 20
 	h.attendance(w, "qishan", "haircut", 1, false, start.Add(time.Minute))           // a kind the rule leaves out: 0
-	h.settled()
+	h.Settled()
 	if b := h.balance(w); b != 45 {
 		t.Fatalf("balance %d, want 15 by the old rule and 30 by the new", b)
 	}
@@ -239,12 +239,12 @@ func TestStars_levelChangesWithHoursAndIsAnEvent(t *testing.T) {
 	h := newHarness(t, []int{1, 2, 3, 4, 5})
 	w := h.openAccount("qishan", "tashan")
 	h.attendance(w, "qishan", "volunteer_service", 2.5, true, time.Now().Add(-time.Hour))
-	h.settled()
+	h.Settled()
 	r := h.Must(200, "GET", "/v1/accounts/"+w, h.Worker(w), nil)
 	if r.Num("star") != 2 || r.Num("next_star_hours") != 3 {
 		t.Fatalf("account: %s", r.Raw)
 	}
-	ev := h.events(event.StarChanged)
+	ev := h.Events(event.StarChanged)
 	var d event.StarChangedData
 	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.From != 0 || d.To != 2 || d.Hours != 2.5 {
 		t.Fatalf("star.changed: %d %+v", len(ev), d)
@@ -256,15 +256,15 @@ func TestLedger_entriesCannotBeChangedOrRemoved(t *testing.T) {
 	w := h.openAccount("qishan", "tashan")
 	h.fund(w, 50)
 	for _, sql := range []string{"UPDATE entries SET points = 5000", "DELETE FROM entries", "TRUNCATE entries CASCADE"} {
-		if _, err := h.pool.Exec(h.ctx, sql); err == nil {
+		if _, err := h.Pool.Exec(h.ctx, sql); err == nil {
 			t.Errorf("%s succeeded", sql)
 		}
 	}
-	if _, err := h.pool.Exec(h.ctx, "UPDATE accounts SET balance = -1"); err == nil {
+	if _, err := h.Pool.Exec(h.ctx, "UPDATE accounts SET balance = -1"); err == nil {
 		t.Error("a negative balance was stored")
 	}
 	// A balance that drifts from its entries is caught by the check.
-	if _, err := h.pool.Exec(h.ctx, "UPDATE accounts SET balance = 51"); err != nil {
+	if _, err := h.Pool.Exec(h.ctx, "UPDATE accounts SET balance = 51"); err != nil {
 		t.Fatal(err)
 	}
 	r := h.Must(200, "GET", "/v1/ledger/check", h.District(), nil)

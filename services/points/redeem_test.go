@@ -79,7 +79,7 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 	h.Must(200, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "tashan"), nil)
 	h.Must(404, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "changsheng"), nil)
 	var actor string
-	_ = h.pool.QueryRow(h.ctx, "SELECT actor FROM entries WHERE redemption_id = $1 AND kind = 'redeem'", second).Scan(&actor)
+	_ = h.Pool.QueryRow(h.ctx, "SELECT actor FROM entries WHERE redemption_id = $1 AND kind = 'redeem'", second).Scan(&actor)
 	if actor != "worker-"+w {
 		t.Fatalf("the redeem entry's actor is %q", actor)
 	}
@@ -89,7 +89,7 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 		t.Fatalf("list: %v", items)
 	}
 	for name, want := range map[event.Name]int{event.PointsRedeemed: 2, event.PointsRefunded: 1, event.PointsAdjusted: 1} {
-		if got := len(h.events(name)); got != want {
+		if got := len(h.Events(name)); got != want {
 			t.Errorf("%d %s events, want %d", got, name.Type(), want)
 		}
 	}
@@ -129,7 +129,7 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 	}
 	snapshot := func() string {
 		var s string
-		_ = h.pool.QueryRow(h.ctx, `SELECT (SELECT count(*) FROM entries) || '/' || (SELECT sum(balance) FROM accounts) || '/' ||
+		_ = h.Pool.QueryRow(h.ctx, `SELECT (SELECT count(*) FROM entries) || '/' || (SELECT sum(balance) FROM accounts) || '/' ||
 			(SELECT sum(stock) FROM items) || '/' || (SELECT count(*) FROM redemptions)`).Scan(&s)
 		return s
 	}
@@ -181,7 +181,7 @@ func TestAdjust_isAuditedAndARetryWithItsKeyAdjustsOnce(t *testing.T) {
 		t.Fatalf("entry: %s", first.Raw)
 	}
 	var d event.PointsData
-	ev := h.events(event.PointsAdjusted)
+	ev := h.Events(event.PointsAdjusted)
 	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.Reason != "补记3月义诊服务" || d.Points != 15 {
 		t.Fatalf("points.adjusted: %d %+v", len(ev), d)
 	}
@@ -304,7 +304,7 @@ func TestRedeem_1000ConcurrentRedemptionsAcceptExactlyWhatIsAffordable(t *testin
 		t.Fatalf("stock %d", s)
 	}
 	var spent int64
-	_ = h.pool.QueryRow(h.ctx, "SELECT 50 * 1000 - sum(balance) FROM accounts WHERE community = 'changsheng'").Scan(&spent)
+	_ = h.Pool.QueryRow(h.ctx, "SELECT 50 * 1000 - sum(balance) FROM accounts WHERE community = 'changsheng'").Scan(&spent)
 	if spent != 1000 {
 		t.Fatalf("%d points spent on 100 items of 10", spent)
 	}

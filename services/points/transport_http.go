@@ -14,7 +14,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -142,11 +141,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 // NewHTTPHandler is the service's whole HTTP surface: the /v1 API, health,
 // readiness and /metrics, with access logs and per-route metrics.
 func NewHTTPHandler(svc *Service, v auth.Verifier, keys idempotency.Keys, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
-	mux := http.NewServeMux()
-	RegisterRoutes(mux, svc, v, keys, log)
-	httpx.Health(mux, checks...)
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))
+	return route.Handler(func(mux *http.ServeMux) { RegisterRoutes(mux, svc, v, keys, log) }, reg, log, checks...)
 }
 
 // decodeRedeem reads a redemption and keeps its body, whose hash tells a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/natsserver"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 // arrivals records when each worker's registered event reaches a subscriber
@@ -24,12 +25,12 @@ type arrivals struct {
 }
 
 func (h *harness) watchRegistrations(b *testing.B) *arrivals {
-	nc, err := nats.Connect(h.js.Conn().ConnectedUrl())
+	nc, err := nats.Connect(h.JS.Conn().ConnectedUrl())
 	if err != nil {
 		b.Fatal(err)
 	}
 	a := &arrivals{at: map[string]time.Time{}}
-	a.sub, err = nc.Subscribe(h.subjects.Filter(event.WorkerRegistered), func(m *nats.Msg) {
+	a.sub, err = nc.Subscribe(h.Subjects.Filter(event.WorkerRegistered), func(m *nats.Msg) {
 		now := time.Now()
 		e, err := event.Parse(m.Data)
 		if err != nil {
@@ -73,16 +74,16 @@ func benchSequential(b *testing.B, natsURL string) {
 	h := newHarness(b, natsURL)
 	h.seedOrg()
 	a := h.watchRegistrations(b)
-	token := h.district()
+	token := h.District()
 	sent := map[string]time.Time{}
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		r := h.must(201, "POST", "/v1/workers", token, workerBody(1_000_000+i, "tashan"))
-		sent[r.str("id")] = t0
+		r := h.Must(201, "POST", "/v1/workers", token, workerBody(1_000_000+i, "tashan"))
+		sent[r.Str("id")] = t0
 	}
-	eventually(b, 30*time.Second, func() bool { return a.seen.Load() >= int64(b.N) })
+	testenv.Eventually(b, 30*time.Second, func() bool { return a.seen.Load() >= int64(b.N) })
 	elapsed := time.Since(start)
 	b.StopTimer()
 	report(b, a, sent, elapsed)
@@ -94,7 +95,7 @@ func BenchmarkRegisterWorker_parallel(b *testing.B) {
 	h := newHarness(b, "")
 	h.seedOrg()
 	a := h.watchRegistrations(b)
-	token := h.district()
+	token := h.District()
 	var mu sync.Mutex
 	sent := map[string]time.Time{}
 	var serial atomic.Int64
@@ -105,17 +106,17 @@ func BenchmarkRegisterWorker_parallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			t0 := time.Now()
-			r := h.do("POST", "/v1/workers", token, workerBody(int(serial.Add(1)), "tashan"))
+			r := h.Do("POST", "/v1/workers", token, workerBody(int(serial.Add(1)), "tashan"))
 			if r.Status != 201 {
 				b.Errorf("status %d: %s", r.Status, r.Raw)
 				return
 			}
 			mu.Lock()
-			sent[r.str("id")] = t0
+			sent[r.Str("id")] = t0
 			mu.Unlock()
 		}
 	})
-	eventually(b, 60*time.Second, func() bool { return a.seen.Load() >= int64(len(sent)) })
+	testenv.Eventually(b, 60*time.Second, func() bool { return a.seen.Load() >= int64(len(sent)) })
 	elapsed := time.Since(start)
 	b.StopTimer()
 	report(b, a, sent, elapsed)

@@ -53,26 +53,26 @@ func TestImportWorkers_100kRowsXLSX(t *testing.T) {
 	}
 	h := newHarness(t, "")
 	h.seedOrg()
-	admin := h.streetAdmin("qishan")
+	admin := h.StreetAdmin("qishan")
 	file := censusXLSX(t, 100_000, 5_000_000)
 	r := h.upload("workers", admin, "census.xlsx", file)
 	if r.Status != 202 || num(r, "total_rows") != 100_000 {
 		t.Fatalf("upload: %d %s", r.Status, r.Raw)
 	}
-	job := h.waitImport(r.str("id"), admin, 10*time.Minute)
-	if job.str("status") != "done" || num(job, "created") != 100_000 || num(job, "rejected") != 0 {
+	job := h.waitImport(r.Str("id"), admin, 10*time.Minute)
+	if job.Str("status") != "done" || num(job, "created") != 100_000 || num(job, "rejected") != 0 {
 		t.Fatalf("job = %s", job.Raw)
 	}
 	if n := h.count("workers"); n != 100_000 {
 		t.Errorf("workers = %d", n)
 	}
 	var events int
-	if err := h.pool.QueryRow(t.Context(), `SELECT count(*) FROM import_rows WHERE job_id = $1 AND status = 'created'`, r.str("id")).Scan(&events); err != nil || events != 100_000 {
+	if err := h.Pool.QueryRow(t.Context(), `SELECT count(*) FROM import_rows WHERE job_id = $1 AND status = 'created'`, r.Str("id")).Scan(&events); err != nil || events != 100_000 {
 		t.Errorf("created row outcomes = %d (%v)", events, err)
 	}
 	// Every created worker's event was committed with it: what is not yet
 	// in the stream is still in the outbox.
-	body := string(h.must(200, "GET", "/metrics", "", nil).Raw)
+	body := string(h.Must(200, "GET", "/metrics", "", nil).Raw)
 	if want := `nuanxin_registry_events_total{street="qishan",type="nuanxin.registry.worker.registered"} 100000`; !bytes.Contains([]byte(body), []byte(want)) {
 		t.Errorf("metrics lack %s", want)
 	}
@@ -86,7 +86,7 @@ func BenchmarkImportWorkers_100kXLSX(b *testing.B) {
 		b.StopTimer()
 		h := newHarness(b, "")
 		h.seedOrg()
-		admin := h.streetAdmin("qishan")
+		admin := h.StreetAdmin("qishan")
 		file := censusXLSX(b, rows, 6_000_000)
 		runtime.GC()
 		var peak atomic.Uint64
@@ -109,7 +109,7 @@ func BenchmarkImportWorkers_100kXLSX(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		r := h.upload("workers", admin, "census.xlsx", file)
-		job := h.waitImport(r.str("id"), admin, 10*time.Minute)
+		job := h.waitImport(r.Str("id"), admin, 10*time.Minute)
 		elapsed := time.Since(start)
 		b.StopTimer()
 		close(stop)

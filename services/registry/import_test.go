@@ -5,14 +5,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 // xlsxFile builds a workbook whose first sheet holds rows.
@@ -34,38 +34,30 @@ func xlsxFile(t testing.TB, rows [][]any) []byte {
 }
 
 // upload posts a file as a browser form would.
-func (h *harness) upload(kind, token, name string, data []byte) response {
+func (h *harness) upload(kind, token, name string, data []byte) testenv.Response {
 	h.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/imports/"+kind, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	return h.send(req)
+	return h.PostForm("/v1/imports/"+kind, token, []testenv.Part{{Name: "file", FileName: name, Data: data}})
 }
 
 // waitImport polls the job until it is done or failed.
-func (h *harness) waitImport(id, token string, within time.Duration) response {
+func (h *harness) waitImport(id, token string, within time.Duration) testenv.Response {
 	h.t.Helper()
-	var r response
-	eventually(h.t, within, func() bool {
-		r = h.must(200, "GET", "/v1/imports/"+id, token, nil)
-		return r.str("status") == "done" || r.str("status") == "failed"
+	var r testenv.Response
+	testenv.Eventually(h.t, within, func() bool {
+		r = h.Must(200, "GET", "/v1/imports/"+id, token, nil)
+		return r.Str("status") == "done" || r.Str("status") == "failed"
 	})
 	return r
 }
 
-func num(r response, key string) int { f, _ := r.Body[key].(float64); return int(f) }
+func num(r testenv.Response, key string) int { f, _ := r.Body[key].(float64); return int(f) }
 
 var censusHeader = []any{"序号", "姓名", "手机号码（必填）", "身份证号*", "职业", "所属社区", "从业平台", "政治面貌", "是否流动党员", "党组织关系所在地"}
 
 func TestImportWorkers_mixedFileImportsGoodRowsAndExplainsBadOnes(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	admin := h.streetAdmin("qishan")
+	admin := h.StreetAdmin("qishan")
 	file := xlsxFile(t, [][]any{
 		{"奇山街道新就业群体摸排表（第三轮）"},
 		censusHeader,
@@ -82,12 +74,12 @@ func TestImportWorkers_mixedFileImportsGoodRowsAndExplainsBadOnes(t *testing.T) 
 	if r.Status != 202 || r.Header.Get("Location") == "" || num(r, "total_rows") != 7 {
 		t.Fatalf("upload: %d %s", r.Status, r.Raw)
 	}
-	job := h.waitImport(r.str("id"), admin, 30*time.Second)
-	if job.str("status") != "done" || num(job, "created") != 2 || num(job, "rejected") != 5 || num(job, "processed") != 7 {
+	job := h.waitImport(r.Str("id"), admin, 30*time.Second)
+	if job.Str("status") != "done" || num(job, "created") != 2 || num(job, "rejected") != 5 || num(job, "processed") != 7 {
 		t.Fatalf("job = %s", job.Raw)
 	}
 
-	rej := h.must(200, "GET", "/v1/imports/"+r.str("id")+"/rows?status=rejected", admin, nil)
+	rej := h.Must(200, "GET", "/v1/imports/"+r.Str("id")+"/rows?status=rejected", admin, nil)
 	type cellErr struct {
 		row        int
 		column, zh string
@@ -118,18 +110,18 @@ func TestImportWorkers_mixedFileImportsGoodRowsAndExplainsBadOnes(t *testing.T) 
 	if n := h.count("workers"); n != 2 {
 		t.Errorf("workers = %d, want 2", n)
 	}
-	if n := len(ofType(h.settled(), "nuanxin.registry.worker.registered")); n != 2 {
+	if n := len(ofType(h.Published("registry"), "nuanxin.registry.worker.registered")); n != 2 {
 		t.Errorf("registered events = %d, want 2", n)
 	}
 
 	// The same file again: nothing new, nothing emitted.
-	before := len(h.events())
+	before := len(h.Messages("registry"))
 	r2 := h.upload("workers", admin, "摸排表.xlsx", file)
-	job2 := h.waitImport(r2.str("id"), admin, 30*time.Second)
+	job2 := h.waitImport(r2.Str("id"), admin, 30*time.Second)
 	if num(job2, "created") != 0 || num(job2, "updated") != 0 || num(job2, "unchanged") != 2 || num(job2, "rejected") != 5 {
 		t.Errorf("re-import = %s", job2.Raw)
 	}
-	if after := len(h.settled()); after != before {
+	if after := len(h.Published("registry")); after != before {
 		t.Errorf("re-import emitted %d events", after-before)
 	}
 
@@ -142,15 +134,15 @@ func TestImportWorkers_mixedFileImportsGoodRowsAndExplainsBadOnes(t *testing.T) 
 		{3, "孙磊", "13953501213", idNumber(13), "网约车司机", "长生社区", "滴滴", "群众", "否", ""},
 	})
 	r3 := h.upload("workers", admin, "第四轮.xlsx", round)
-	job3 := h.waitImport(r3.str("id"), admin, 30*time.Second)
+	job3 := h.waitImport(r3.Str("id"), admin, 30*time.Second)
 	if num(job3, "created") != 1 || num(job3, "updated") != 1 || num(job3, "unchanged") != 1 {
 		t.Fatalf("next round = %s", job3.Raw)
 	}
-	up := h.must(200, "GET", "/v1/imports/"+r3.str("id")+"/rows?status=updated", admin, nil).Body["items"].([]any)[0].(map[string]any)
+	up := h.Must(200, "GET", "/v1/imports/"+r3.Str("id")+"/rows?status=updated", admin, nil).Body["items"].([]any)[0].(map[string]any)
 	if up["row"].(float64) != 2 || fmt.Sprint(up["changed"]) != "[mobile]" {
 		t.Errorf("updated row = %v", up)
 	}
-	evs := ofType(h.settled(), "nuanxin.registry.worker.updated")
+	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.updated")
 	if len(evs) != 1 || !strings.Contains(string(evs[0].Data), `"changed":["mobile"]`) {
 		t.Errorf("updated events = %v", evs)
 	}
@@ -169,16 +161,16 @@ func TestImportWorkers_readsGBKCSVFromExcel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := h.staff("jianshelu", "jianshelu")
+	token := h.Staff("jianshelu", "jianshelu")
 	r := h.upload("workers", token, "名册.csv", gbk)
 	if r.Status != 202 {
 		t.Fatalf("upload: %d %s", r.Status, r.Raw)
 	}
-	job := h.waitImport(r.str("id"), token, 30*time.Second)
-	if num(job, "created") != 2 || job.str("format") != "csv" {
+	job := h.waitImport(r.Str("id"), token, 30*time.Second)
+	if num(job, "created") != 2 || job.Str("format") != "csv" {
 		t.Fatalf("job = %s", job.Raw)
 	}
-	list := h.must(200, "GET", "/v1/workers?community=jianshelu", token, nil)
+	list := h.Must(200, "GET", "/v1/workers?community=jianshelu", token, nil)
 	names := map[string]string{}
 	for _, it := range list.Body["items"].([]any) {
 		m := it.(map[string]any)
@@ -209,7 +201,7 @@ func zipBomb(t testing.TB) []byte {
 func TestImport_badFilesAreRefusedClearlyAndNothingIsWritten(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	admin := h.streetAdmin("qishan")
+	admin := h.StreetAdmin("qishan")
 	noIDColumn := xlsxFile(t, [][]any{{"姓名", "手机号", "职业", "所属社区"}, {"王五", "13800000003", "快递员", "塔山社区"}})
 	cases := []struct {
 		name   string
@@ -227,7 +219,7 @@ func TestImport_badFilesAreRefusedClearlyAndNothingIsWritten(t *testing.T) {
 		{"damaged zip", admin, "workers", []byte("PK\x03\x04 this is not really a zip"), 422, "无法读取 XLSX"},
 		{"zip bomb", admin, "workers", zipBomb(t), 422, "压缩炸弹"},
 		{"50 MB", admin, "workers", bytes.Repeat([]byte("a,b\n"), 50<<20/4), 413, "32 MB"},
-		{"worker may not import", h.worker("0190a6c5-0000-7000-8000-000000000001"), "workers", noIDColumn, 403, ""},
+		{"worker may not import", h.Worker("0190a6c5-0000-7000-8000-000000000001"), "workers", noIDColumn, 403, ""},
 		{"unknown kind", admin, "unicorns", noIDColumn, 404, ""},
 	}
 	for _, c := range cases {
@@ -236,8 +228,8 @@ func TestImport_badFilesAreRefusedClearlyAndNothingIsWritten(t *testing.T) {
 			if r.Status != c.status || !strings.Contains(string(r.Raw), c.says) {
 				t.Errorf("%d %s", r.Status, r.Raw)
 			}
-			if c.status == 422 && r.field() != "file" {
-				t.Errorf("field = %q", r.field())
+			if c.status == 422 && r.Field() != "file" {
+				t.Errorf("field = %q", r.Field())
 			}
 		})
 	}
@@ -252,7 +244,7 @@ func TestImport_badFilesAreRefusedClearlyAndNothingIsWritten(t *testing.T) {
 func TestImportEnterprises_createsUpdatesAndRejectsByRow(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	admin := h.streetAdmin("qishan")
+	admin := h.StreetAdmin("qishan")
 	header := []any{"企业名称", "类型", "统一社会信用代码", "所属社区", "地址", "联系人", "联系电话", "是否建立党组织"}
 	zto := creditCode("MA3C4D5E6")
 	file := xlsxFile(t, [][]any{
@@ -263,11 +255,11 @@ func TestImportEnterprises_createsUpdatesAndRejectsByRow(t *testing.T) {
 		{"中通快递奇山网点（重复）", "快递末端网点", zto, "塔山社区", "", "", "", "是"},
 	})
 	r := h.upload("enterprises", admin, "企业台账.xlsx", file)
-	job := h.waitImport(r.str("id"), admin, 30*time.Second)
+	job := h.waitImport(r.Str("id"), admin, 30*time.Second)
 	if num(job, "created") != 2 || num(job, "rejected") != 2 {
 		t.Fatalf("job = %s", job.Raw)
 	}
-	rej := h.must(200, "GET", "/v1/imports/"+r.str("id")+"/rows?status=rejected", admin, nil).Body["items"].([]any)
+	rej := h.Must(200, "GET", "/v1/imports/"+r.Str("id")+"/rows?status=rejected", admin, nil).Body["items"].([]any)
 	if len(rej) != 2 || !strings.Contains(fmt.Sprint(rej[0]), "统一社会信用代码校验位不正确") || !strings.Contains(fmt.Sprint(rej[1]), "与本表第 2 行的企业重复") {
 		t.Errorf("rejected = %v", rej)
 	}
@@ -279,14 +271,14 @@ func TestImportEnterprises_createsUpdatesAndRejectsByRow(t *testing.T) {
 		{"菜鸟驿站（上乔西路店）", "驿站", "", "塔山社区", "上乔西路20号", "", "", "否"},
 	})
 	r2 := h.upload("enterprises", admin, "企业台账2.xlsx", again)
-	job2 := h.waitImport(r2.str("id"), admin, 30*time.Second)
+	job2 := h.waitImport(r2.Str("id"), admin, 30*time.Second)
 	if num(job2, "updated") != 1 || num(job2, "unchanged") != 1 || num(job2, "created") != 0 {
 		t.Fatalf("second round = %s", job2.Raw)
 	}
 	if n := h.count("enterprises"); n != 2 {
 		t.Errorf("enterprises = %d", n)
 	}
-	evs := h.settled()
+	evs := h.Published("registry")
 	if a, b := len(ofType(evs, "nuanxin.registry.enterprise.registered")), len(ofType(evs, "nuanxin.registry.enterprise.updated")); a != 2 || b != 1 {
 		t.Errorf("events: %d registered, %d updated", a, b)
 	}
@@ -297,23 +289,23 @@ func TestImportEnterprises_createsUpdatesAndRejectsByRow(t *testing.T) {
 func TestImportWorkers_blankCellsAndMissingColumnsLeaveTheLedgerAlone(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	admin := h.streetAdmin("qishan")
+	admin := h.StreetAdmin("qishan")
 	first := xlsxFile(t, [][]any{
 		censusHeader,
 		{1, "许文博", "13953501206", idNumber(41), "外卖骑手", "长生社区", "饿了么", "中共党员", "是", "莱州市沙河镇朱家村党支部"},
 	})
-	h.waitImport(h.upload("workers", admin, "a.xlsx", first).str("id"), admin, 30*time.Second)
+	h.waitImport(h.upload("workers", admin, "a.xlsx", first).Str("id"), admin, 30*time.Second)
 
 	// A shorter sheet: no platform or party columns, a blank political status.
 	short := xlsxFile(t, [][]any{
 		{"姓名", "手机号", "身份证号", "职业", "所属社区", "政治面貌"},
 		{"许文博", "13953501206", idNumber(41), "外卖骑手", "长生社区", ""},
 	})
-	job := h.waitImport(h.upload("workers", admin, "b.xlsx", short).str("id"), admin, 30*time.Second)
+	job := h.waitImport(h.upload("workers", admin, "b.xlsx", short).Str("id"), admin, 30*time.Second)
 	if num(job, "unchanged") != 1 {
 		t.Fatalf("job = %s", job.Raw)
 	}
-	list := h.must(200, "GET", "/v1/workers?community=changsheng", admin, nil).Body["items"].([]any)
+	list := h.Must(200, "GET", "/v1/workers?community=changsheng", admin, nil).Body["items"].([]any)
 	w := list[0].(map[string]any)
 	if w["platform"] != "饿了么" || w["political_status"] != "party_member" || w["mobile_party_member"] != true || w["home_party_org"] != "莱州市沙河镇朱家村党支部" {
 		t.Errorf("worker after the short sheet = %v", w)

@@ -9,17 +9,17 @@ func TestOrg_onlyAdminsCreateAndEachSeesTheirScope(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 
-	h.must(403, "POST", "/v1/streets", h.streetAdmin("qishan"), map[string]any{"code": "baishi", "name": "白石街道"})
-	h.must(409, "POST", "/v1/streets", h.district(), map[string]any{"code": "qishan", "name": "奇山街道"})
-	h.must(404, "POST", "/v1/streets/jianshelu/communities", h.streetAdmin("qishan"), map[string]any{"code": "x1", "name": "某社区"})
-	h.must(404, "POST", "/v1/streets/nowhere/communities", h.district(), map[string]any{"code": "x2", "name": "某社区"})
-	h.must(201, "POST", "/v1/streets/qishan/communities", h.streetAdmin("qishan"), map[string]any{"code": "fushanlu", "name": "福山路社区"})
-	if r := h.do("POST", "/v1/streets", h.district(), map[string]any{"code": "Bad Code!", "name": "x"}); r.Status != 422 || r.field() != "code" {
+	h.Must(403, "POST", "/v1/streets", h.StreetAdmin("qishan"), map[string]any{"code": "baishi", "name": "白石街道"})
+	h.Must(409, "POST", "/v1/streets", h.District(), map[string]any{"code": "qishan", "name": "奇山街道"})
+	h.Must(404, "POST", "/v1/streets/jianshelu/communities", h.StreetAdmin("qishan"), map[string]any{"code": "x1", "name": "某社区"})
+	h.Must(404, "POST", "/v1/streets/nowhere/communities", h.District(), map[string]any{"code": "x2", "name": "某社区"})
+	h.Must(201, "POST", "/v1/streets/qishan/communities", h.StreetAdmin("qishan"), map[string]any{"code": "fushanlu", "name": "福山路社区"})
+	if r := h.Do("POST", "/v1/streets", h.District(), map[string]any{"code": "Bad Code!", "name": "x"}); r.Status != 422 || r.Field() != "code" {
 		t.Errorf("bad code: %d %s", r.Status, r.Raw)
 	}
 
 	streets := func(token string) map[string]int {
-		r := h.must(200, "GET", "/v1/org", token, nil)
+		r := h.Must(200, "GET", "/v1/org", token, nil)
 		out := map[string]int{}
 		for _, s := range r.Body["streets"].([]any) {
 			m := s.(map[string]any)
@@ -27,20 +27,20 @@ func TestOrg_onlyAdminsCreateAndEachSeesTheirScope(t *testing.T) {
 		}
 		return out
 	}
-	if got := streets(h.district()); got["qishan"] != 3 || got["jianshelu"] != 1 {
+	if got := streets(h.District()); got["qishan"] != 3 || got["jianshelu"] != 1 {
 		t.Errorf("district sees %v", got)
 	}
-	if got := streets(h.streetAdmin("jianshelu")); len(got) != 1 || got["jianshelu"] != 1 {
+	if got := streets(h.StreetAdmin("jianshelu")); len(got) != 1 || got["jianshelu"] != 1 {
 		t.Errorf("jianshelu admin sees %v", got)
 	}
-	if got := streets(h.staff("qishan", "tashan")); len(got) != 1 || got["qishan"] != 1 {
+	if got := streets(h.Staff("qishan", "tashan")); len(got) != 1 || got["qishan"] != 1 {
 		t.Errorf("tashan staff sees %v", got)
 	}
-	if r := h.must(200, "GET", "/v1/org", h.streetAdmin("nowhere"), nil); string(r.Raw) != `{"streets":[]}`+"\n" {
+	if r := h.Must(200, "GET", "/v1/org", h.StreetAdmin("nowhere"), nil); string(r.Raw) != `{"streets":[]}`+"\n" {
 		t.Errorf("admin of an unknown street sees %s", r.Raw)
 	}
 
-	evs := h.settled()
+	evs := h.Published("registry")
 	if n := len(ofType(evs, "nuanxin.registry.community.created")); n != 4 {
 		t.Errorf("community.created events = %d, want 4", n)
 	}
@@ -48,13 +48,13 @@ func TestOrg_onlyAdminsCreateAndEachSeesTheirScope(t *testing.T) {
 
 func TestAuth_missingOrBadTokenIs401BeforeTheBodyIsRead(t *testing.T) {
 	h := newHarness(t, "")
-	for _, tok := range []string{"", "not-a-jwt", h.district() + "x"} {
-		r := h.do("POST", "/v1/workers", tok, `{malformed`)
+	for _, tok := range []string{"", "not-a-jwt", h.District() + "x"} {
+		r := h.Do("POST", "/v1/workers", tok, `{malformed`)
 		if r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("token %q: %d %s", tok, r.Status, r.Raw)
 		}
 	}
-	if r := h.do("GET", "/v1/no-such-thing", h.district(), nil); r.Status != 404 || r.Header.Get("Content-Type") != "application/problem+json" {
+	if r := h.Do("GET", "/v1/no-such-thing", h.District(), nil); r.Status != 404 || r.Header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("unknown route: %d %s", r.Status, r.Raw)
 	}
 }
@@ -75,19 +75,19 @@ func creditCode(org string) string {
 func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	body := map[string]any{
 		"name": "中通快递奇山网点", "kind": "express_outlet", "credit_code": creditCode("MA3C4D5E6"),
 		"community": "tashan", "address": "上乔西路12号", "contact": map[string]any{"name": "王经理", "mobile": "13800138000"},
 		"has_party_org": true,
 	}
-	r := h.must(201, "POST", "/v1/enterprises", staff, body)
-	id := r.str("id")
+	r := h.Must(201, "POST", "/v1/enterprises", staff, body)
+	id := r.Str("id")
 	if c := r.Body["contact"].(map[string]any); c["mobile"] != "138****8000" {
 		t.Errorf("contact = %v", c)
 	}
-	dup := h.must(409, "POST", "/v1/enterprises", h.district(), body)
-	if dup.str("existing_enterprise_id") != id {
+	dup := h.Must(409, "POST", "/v1/enterprises", h.District(), body)
+	if dup.Str("existing_enterprise_id") != id {
 		t.Errorf("conflict = %s", dup.Raw)
 	}
 	for _, c := range []struct {
@@ -106,36 +106,36 @@ func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
 		}
 		b["credit_code"] = creditCode("MA3C4D5E7")
 		b[c.key] = c.value
-		if r := h.do("POST", "/v1/enterprises", staff, b); r.Status != 422 || r.field() != c.field {
+		if r := h.Do("POST", "/v1/enterprises", staff, b); r.Status != 422 || r.Field() != c.field {
 			t.Errorf("%s: %d %s", c.key, r.Status, r.Raw)
 		}
 	}
-	h.must(201, "POST", "/v1/enterprises", h.district(), map[string]any{"name": "菜鸟驿站建设路店", "kind": "parcel_station", "community": "jianshelu"})
+	h.Must(201, "POST", "/v1/enterprises", h.District(), map[string]any{"name": "菜鸟驿站建设路店", "kind": "parcel_station", "community": "jianshelu"})
 
-	h.must(200, "GET", "/v1/enterprises/"+id, h.streetAdmin("qishan"), nil)
-	h.must(404, "GET", "/v1/enterprises/"+id, h.streetAdmin("jianshelu"), nil)
-	h.must(403, "GET", "/v1/enterprises", h.worker(id), nil)
-	list := h.must(200, "GET", "/v1/enterprises?kind=parcel_station", h.district(), nil)
+	h.Must(200, "GET", "/v1/enterprises/"+id, h.StreetAdmin("qishan"), nil)
+	h.Must(404, "GET", "/v1/enterprises/"+id, h.StreetAdmin("jianshelu"), nil)
+	h.Must(403, "GET", "/v1/enterprises", h.Worker(id), nil)
+	list := h.Must(200, "GET", "/v1/enterprises?kind=parcel_station", h.District(), nil)
 	if n := len(list.Body["items"].([]any)); n != 1 {
 		t.Errorf("parcel stations = %d", n)
 	}
-	list = h.must(200, "GET", "/v1/enterprises", h.streetAdmin("qishan"), nil)
+	list = h.Must(200, "GET", "/v1/enterprises", h.StreetAdmin("qishan"), nil)
 	if n := len(list.Body["items"].([]any)); n != 1 {
 		t.Errorf("qishan enterprises = %d", n)
 	}
 
-	p := h.must(200, "PATCH", "/v1/enterprises/"+id, staff, map[string]any{"address": "上乔西路14号", "has_party_org": false})
-	if p.str("address") != "上乔西路14号" || p.Body["has_party_org"] != false {
+	p := h.Must(200, "PATCH", "/v1/enterprises/"+id, staff, map[string]any{"address": "上乔西路14号", "has_party_org": false})
+	if p.Str("address") != "上乔西路14号" || p.Body["has_party_org"] != false {
 		t.Errorf("patched = %s", p.Raw)
 	}
-	h.must(404, "PATCH", "/v1/enterprises/"+id, h.staff("qishan", "changsheng"), map[string]any{"address": "x"})
+	h.Must(404, "PATCH", "/v1/enterprises/"+id, h.Staff("qishan", "changsheng"), map[string]any{"address": "x"})
 	// Renaming the contact keeps their mobile; repeating values changes nothing.
-	p = h.must(200, "PATCH", "/v1/enterprises/"+id, staff, map[string]any{"contact": map[string]any{"name": "李经理"}, "address": "上乔西路14号"})
+	p = h.Must(200, "PATCH", "/v1/enterprises/"+id, staff, map[string]any{"contact": map[string]any{"name": "李经理"}, "address": "上乔西路14号"})
 	if c := p.Body["contact"].(map[string]any); c["name"] != "李经理" || c["mobile"] != "138****8000" {
 		t.Errorf("contact after renaming = %v", c)
 	}
 
-	evs := h.settled()
+	evs := h.Published("registry")
 	if n := len(ofType(evs, "nuanxin.registry.enterprise.registered")); n != 2 {
 		t.Errorf("registered events = %d", n)
 	}
@@ -148,7 +148,7 @@ func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
 
 func TestVocabulary_listsTheFixedValuesForForms(t *testing.T) {
 	h := newHarness(t, "")
-	r := h.must(200, "GET", "/v1/vocabulary", h.worker("0190a6c5-0000-7000-8000-000000000001"), nil)
+	r := h.Must(200, "GET", "/v1/vocabulary", h.Worker("0190a6c5-0000-7000-8000-000000000001"), nil)
 	facilities, _ := r.Body["facilities"].([]any)
 	has := map[any]bool{}
 	for _, f := range facilities {

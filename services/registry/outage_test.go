@@ -23,7 +23,7 @@ func TestOutage_workersRegisteredWhileNATSIsDownAllArriveOnceInOrder(t *testing.
 	port := ns.Addr().(*net.TCPAddr).Port
 	h := newHarness(t, ns.ClientURL())
 	h.seedOrg()
-	h.settled()
+	h.Published("registry")
 
 	ns.Shutdown()
 	ns.WaitForShutdown()
@@ -37,7 +37,7 @@ func TestOutage_workersRegisteredWhileNATSIsDownAllArriveOnceInOrder(t *testing.
 	}
 
 	testenv.NATSServer(t, port, dir)
-	evs := ofType(h.settled(), "nuanxin.registry.worker.registered")
+	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.registered")
 	if len(evs) != 100 {
 		t.Fatalf("worker.registered events = %d, want exactly 100", len(evs))
 	}
@@ -56,13 +56,13 @@ func TestOutage_workersRegisteredWhileNATSIsDownAllArriveOnceInOrder(t *testing.
 func TestOperations_healthReadinessAndMetricsMove(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	h.must(200, "GET", "/healthz", "", nil)
-	h.must(200, "GET", "/readyz", "", nil)
+	h.Must(200, "GET", "/healthz", "", nil)
+	h.Must(200, "GET", "/readyz", "", nil)
 	h.registerWorker(1, "tashan")
-	h.settled()
+	h.Published("registry")
 
-	eventually(t, 20*time.Second, func() bool {
-		body := string(h.must(200, "GET", "/metrics", "", nil).Raw)
+	testenv.Eventually(t, 20*time.Second, func() bool {
+		body := string(h.Must(200, "GET", "/metrics", "", nil).Raw)
 		return strings.Contains(body, `nuanxin_http_requests_total{code="201",route="POST /v1/workers"} 1`) &&
 			strings.Contains(body, `nuanxin_registry_events_total{street="qishan",type="nuanxin.registry.worker.registered"} 1`) &&
 			strings.Contains(body, "nuanxin_outbox_published_total 6") &&

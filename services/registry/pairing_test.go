@@ -14,6 +14,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/registry"
 )
 
@@ -28,22 +29,22 @@ const (
 // pairing id.
 func (h *harness) pair(workerID string) string {
 	h.t.Helper()
-	r := h.must(201, "POST", "/v1/pairings", h.district(),
+	r := h.Must(201, "POST", "/v1/pairings", h.District(),
 		map[string]any{"worker_id": workerID, "staff_subject": "grid-li", "staff_name": "李网格"})
-	return r.str("id")
+	return r.Str("id")
 }
 
 // contact records a contact on a pairing at the given time.
 func (h *harness) contact(pairingID string, at time.Time) {
 	h.t.Helper()
-	h.must(201, "POST", "/v1/pairings/"+pairingID+"/contacts", h.district(),
+	h.Must(201, "POST", "/v1/pairings/"+pairingID+"/contacts", h.District(),
 		map[string]any{"contacted_at": at.Format(time.RFC3339Nano), "method": "visit"})
 }
 
 // backdate moves a pairing's creation back, as if it had been made days ago.
 func (h *harness) backdate(pairingID string, days int) {
 	h.t.Helper()
-	if _, err := h.pool.Exec(context.Background(),
+	if _, err := h.Pool.Exec(context.Background(),
 		"UPDATE pairings SET created_at = created_at - make_interval(days => $2) WHERE id = $1", pairingID, days); err != nil {
 		h.t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func (h *harness) instance() *registry.Service {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return registry.NewService(registry.NewStore(h.pool, outbox.Writer{Subjects: h.subjects}, metrics.NewRegistry()), box)
+	return registry.NewService(registry.NewStore(h.Pool, outbox.Writer{Subjects: h.Subjects}, metrics.NewRegistry()), box)
 }
 
 // shanghaiMonth is the first instant of t's month in Asia/Shanghai.
@@ -67,7 +68,7 @@ func shanghaiMonth(t time.Time) time.Time {
 }
 
 // ids lists the "id" of each item of a list answer.
-func ids(r response) []string {
+func ids(r testenv.Response) []string {
 	items, _ := r.Body["items"].([]any)
 	out := []string{}
 	for _, it := range items {
@@ -99,27 +100,27 @@ func TestPairing_createAnswersPairingAndEmitsEventWithoutNames(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 	w := h.registerWorker(1, "tashan")
-	r := h.must(201, "POST", "/v1/pairings", h.staff("qishan", "tashan"),
+	r := h.Must(201, "POST", "/v1/pairings", h.Staff("qishan", "tashan"),
 		map[string]any{"worker_id": w, "staff_subject": "grid-li", "staff_name": "李网格", "note": "负责塔山网格三"})
 
-	if r.str("worker_id") != w || r.str("street") != "qishan" || r.str("community") != "tashan" ||
-		r.str("status") != "active" || r.str("staff_name") != "李网格" || r.Body["last_contact_at"] != nil {
+	if r.Str("worker_id") != w || r.Str("street") != "qishan" || r.Str("community") != "tashan" ||
+		r.Str("status") != "active" || r.Str("staff_name") != "李网格" || r.Body["last_contact_at"] != nil {
 		t.Errorf("pairing = %s", r.Raw)
 	}
-	got := h.must(200, "GET", "/v1/pairings/"+r.str("id"), h.streetAdmin("qishan"), nil)
-	if got.str("created_at") != r.str("created_at") || got.str("staff_subject") != "grid-li" {
+	got := h.Must(200, "GET", "/v1/pairings/"+r.Str("id"), h.StreetAdmin("qishan"), nil)
+	if got.Str("created_at") != r.Str("created_at") || got.Str("staff_subject") != "grid-li" {
 		t.Errorf("read back = %s, created = %s", got.Raw, r.Raw)
 	}
 
-	evs := ofType(h.settled(), pairingCreated)
+	evs := ofType(h.Published("registry"), pairingCreated)
 	if len(evs) != 1 {
 		t.Fatalf("pairing.created events = %d, want 1", len(evs))
 	}
 	e := evs[0]
-	if e.Street != "qishan" || e.Envelope.Subject != r.str("id") || !strings.HasSuffix(e.Subject, ".registry.qishan.pairing.created") {
+	if e.Street != "qishan" || e.Envelope.Subject != r.Str("id") || !strings.HasSuffix(e.Subject, ".registry.qishan.pairing.created") {
 		t.Errorf("envelope = %+v on %s", e.Envelope, e.Subject)
 	}
-	for _, want := range []string{`"pairing_id":"` + r.str("id"), `"worker_id":"` + w, `"staff_subject":"grid-li"`, `"community":"tashan"`} {
+	for _, want := range []string{`"pairing_id":"` + r.Str("id"), `"worker_id":"` + w, `"staff_subject":"grid-li"`, `"community":"tashan"`} {
 		if !strings.Contains(string(e.Data), want) {
 			t.Errorf("event data lacks %s: %s", want, e.Data)
 		}
@@ -138,34 +139,34 @@ func TestPairing_oneActivePerWorkerUntilEnded(t *testing.T) {
 	first := h.pair(w)
 
 	again := map[string]any{"worker_id": w, "staff_subject": "grid-wang", "staff_name": "王网格"}
-	r := h.must(409, "POST", "/v1/pairings", h.staff("qishan", "tashan"), again)
-	if r.str("existing_pairing_id") != first {
-		t.Errorf("existing_pairing_id = %q, want %q: %s", r.str("existing_pairing_id"), first, r.Raw)
+	r := h.Must(409, "POST", "/v1/pairings", h.Staff("qishan", "tashan"), again)
+	if r.Str("existing_pairing_id") != first {
+		t.Errorf("existing_pairing_id = %q, want %q: %s", r.Str("existing_pairing_id"), first, r.Raw)
 	}
 	if n := h.count("pairings"); n != 1 {
 		t.Errorf("pairings = %d, want 1", n)
 	}
 
 	// Ending needs a reason, then keeps the pairing as ended.
-	r = h.must(422, "POST", "/v1/pairings/"+first+"/end", h.staff("qishan", "tashan"), map[string]any{"reason": " "})
-	if r.field() != "reason" {
-		t.Errorf("field = %q", r.field())
+	r = h.Must(422, "POST", "/v1/pairings/"+first+"/end", h.Staff("qishan", "tashan"), map[string]any{"reason": " "})
+	if r.Field() != "reason" {
+		t.Errorf("field = %q", r.Field())
 	}
-	ended := h.must(200, "POST", "/v1/pairings/"+first+"/end", h.staff("qishan", "tashan"), map[string]any{"reason": "网格员调岗"})
-	if ended.str("status") != "ended" || ended.str("ended_at") == "" || ended.str("end_reason") != "网格员调岗" {
+	ended := h.Must(200, "POST", "/v1/pairings/"+first+"/end", h.Staff("qishan", "tashan"), map[string]any{"reason": "网格员调岗"})
+	if ended.Str("status") != "ended" || ended.Str("ended_at") == "" || ended.Str("end_reason") != "网格员调岗" {
 		t.Errorf("ended = %s", ended.Raw)
 	}
-	h.must(409, "POST", "/v1/pairings/"+first+"/end", h.district(), map[string]any{"reason": "again"})
-	h.must(409, "POST", "/v1/pairings/"+first+"/contacts", h.district(),
+	h.Must(409, "POST", "/v1/pairings/"+first+"/end", h.District(), map[string]any{"reason": "again"})
+	h.Must(409, "POST", "/v1/pairings/"+first+"/contacts", h.District(),
 		map[string]any{"contacted_at": time.Now().Format(time.RFC3339), "method": "phone"})
 
-	second := h.must(201, "POST", "/v1/pairings", h.staff("qishan", "tashan"), again).str("id")
-	active := h.must(200, "GET", "/v1/pairings?status=active&worker_id="+w, h.district(), nil)
+	second := h.Must(201, "POST", "/v1/pairings", h.Staff("qishan", "tashan"), again).Str("id")
+	active := h.Must(200, "GET", "/v1/pairings?status=active&worker_id="+w, h.District(), nil)
 	if got := ids(active); !sameSet(got, []string{second}) {
 		t.Errorf("active pairings = %v, want [%s]", got, second)
 	}
 
-	evs := h.settled()
+	evs := h.Published("registry")
 	if n := len(ofType(evs, pairingEnded)); n != 1 {
 		t.Errorf("pairing.ended events = %d, want 1", n)
 	}
@@ -185,7 +186,7 @@ func TestPairing_concurrentPairingsOfOneWorker_oneWins(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			r := h.do("POST", "/v1/pairings", h.district(),
+			r := h.Do("POST", "/v1/pairings", h.District(),
 				map[string]any{"worker_id": w, "staff_subject": "grid-" + string(rune('a'+i)), "staff_name": "网格员"})
 			statuses <- r.Status
 		})
@@ -211,8 +212,8 @@ func TestPairing_workerWhoLeftCannotBePaired(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 	w := h.registerWorker(1, "tashan")
-	h.must(200, "POST", "/v1/workers/"+w+"/leave", h.district(), map[string]any{"reason": "回老家"})
-	h.must(409, "POST", "/v1/pairings", h.district(), map[string]any{"worker_id": w, "staff_subject": "grid-li", "staff_name": "李网格"})
+	h.Must(200, "POST", "/v1/workers/"+w+"/leave", h.District(), map[string]any{"reason": "回老家"})
+	h.Must(409, "POST", "/v1/pairings", h.District(), map[string]any{"worker_id": w, "staff_subject": "grid-li", "staff_name": "李网格"})
 	if n := h.count("pairings"); n != 0 {
 		t.Errorf("pairings = %d, want 0", n)
 	}
@@ -222,7 +223,7 @@ func TestPairing_badInputAnswersProblemNamingFieldAndWritesNothing(t *testing.T)
 	h := newHarness(t, "")
 	h.seedOrg()
 	w := h.registerWorker(1, "tashan")
-	before := len(h.settled())
+	before := len(h.Published("registry"))
 	with := func(key string, v any) map[string]any {
 		b := map[string]any{"worker_id": w, "staff_subject": "grid-li", "staff_name": "李网格"}
 		if v == nil {
@@ -239,22 +240,22 @@ func TestPairing_badInputAnswersProblemNamingFieldAndWritesNothing(t *testing.T)
 		status int
 		field  string
 	}{
-		{"malformed JSON", h.district(), `{"worker_id":`, 400, "body"},
-		{"unknown field", h.district(), with("staff_mobile", "13900000000"), 400, "staff_mobile"},
-		{"no worker", h.district(), with("worker_id", nil), 422, "worker_id"},
-		{"malformed worker id", h.district(), with("worker_id", "w-1"), 422, "worker_id"},
-		{"unknown worker", h.district(), with("worker_id", "01900000-0000-7000-8000-000000000000"), 422, "worker_id"},
-		{"worker of another street", h.streetAdmin("jianshelu"), with("staff_subject", "grid-li"), 422, "worker_id"},
-		{"worker of another community", h.staff("qishan", "changsheng"), with("staff_subject", "grid-li"), 422, "worker_id"},
-		{"no staff subject", h.district(), with("staff_subject", nil), 422, "staff_subject"},
-		{"staff name too long", h.district(), with("staff_name", strings.Repeat("李", 51)), 422, "staff_name"},
-		{"note too long", h.district(), with("note", strings.Repeat("备", 501)), 422, "note"},
+		{"malformed JSON", h.District(), `{"worker_id":`, 400, "body"},
+		{"unknown field", h.District(), with("staff_mobile", "13900000000"), 400, "staff_mobile"},
+		{"no worker", h.District(), with("worker_id", nil), 422, "worker_id"},
+		{"malformed worker id", h.District(), with("worker_id", "w-1"), 422, "worker_id"},
+		{"unknown worker", h.District(), with("worker_id", "01900000-0000-7000-8000-000000000000"), 422, "worker_id"},
+		{"worker of another street", h.StreetAdmin("jianshelu"), with("staff_subject", "grid-li"), 422, "worker_id"},
+		{"worker of another community", h.Staff("qishan", "changsheng"), with("staff_subject", "grid-li"), 422, "worker_id"},
+		{"no staff subject", h.District(), with("staff_subject", nil), 422, "staff_subject"},
+		{"staff name too long", h.District(), with("staff_name", strings.Repeat("李", 51)), 422, "staff_name"},
+		{"note too long", h.District(), with("note", strings.Repeat("备", 501)), 422, "note"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := h.do("POST", "/v1/pairings", c.token, c.body)
-			if r.Status != c.status || r.field() != c.field {
-				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.field(), c.status, c.field, r.Raw)
+			r := h.Do("POST", "/v1/pairings", c.token, c.body)
+			if r.Status != c.status || r.Field() != c.field {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), c.status, c.field, r.Raw)
 			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("content type = %q", ct)
@@ -267,7 +268,7 @@ func TestPairing_badInputAnswersProblemNamingFieldAndWritesNothing(t *testing.T)
 	if n := h.count("outbox"); n != 0 {
 		t.Errorf("outbox rows written: %d", n)
 	}
-	if after := len(h.events()); after != before {
+	if after := len(h.Messages("registry")); after != before {
 		t.Errorf("stream grew from %d to %d events", before, after)
 	}
 }
@@ -281,30 +282,30 @@ func TestPairingContacts_recordedListedAndEmitted(t *testing.T) {
 	later := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 
 	// The paired staff member, by subject, from their own community.
-	paired := h.token(auth.Principal{Subject: "grid-li", Role: auth.CommunityStaff, Street: "qishan", Community: "tashan"})
-	r := h.must(201, "POST", "/v1/pairings/"+id+"/contacts", paired,
+	paired := h.Token(auth.Principal{Subject: "grid-li", Role: auth.CommunityStaff, Street: "qishan", Community: "tashan"})
+	r := h.Must(201, "POST", "/v1/pairings/"+id+"/contacts", paired,
 		map[string]any{"contacted_at": later.In(registry.Shanghai).Format(time.RFC3339), "method": "group_chat", "note": "微信群里问了近况"})
-	if r.str("pairing_id") != id || r.str("method") != "group_chat" || r.str("recorded_by") != "grid-li" {
+	if r.Str("pairing_id") != id || r.Str("method") != "group_chat" || r.Str("recorded_by") != "grid-li" {
 		t.Errorf("contact = %s", r.Raw)
 	}
-	if at, _ := time.Parse(time.RFC3339, r.str("contacted_at")); !at.Equal(later) {
-		t.Errorf("contacted_at = %s, want %s", r.str("contacted_at"), later)
+	if at, _ := time.Parse(time.RFC3339, r.Str("contacted_at")); !at.Equal(later) {
+		t.Errorf("contacted_at = %s, want %s", r.Str("contacted_at"), later)
 	}
 	// Any staff in scope, entered late.
-	h.must(201, "POST", "/v1/pairings/"+id+"/contacts", h.staff("qishan", "tashan"),
+	h.Must(201, "POST", "/v1/pairings/"+id+"/contacts", h.Staff("qishan", "tashan"),
 		map[string]any{"contacted_at": earlier.Format(time.RFC3339), "method": "visit"})
 
-	list := h.must(200, "GET", "/v1/pairings/"+id+"/contacts", paired, nil)
+	list := h.Must(200, "GET", "/v1/pairings/"+id+"/contacts", paired, nil)
 	items, _ := list.Body["items"].([]any)
 	if len(items) != 2 || items[0].(map[string]any)["method"] != "group_chat" {
 		t.Fatalf("contacts = %s, want 2, newest first", list.Raw)
 	}
-	got := h.must(200, "GET", "/v1/pairings/"+id, h.district(), nil)
-	if at, _ := time.Parse(time.RFC3339, got.str("last_contact_at")); !at.Equal(later) {
-		t.Errorf("last_contact_at = %q, want %s", got.str("last_contact_at"), later)
+	got := h.Must(200, "GET", "/v1/pairings/"+id, h.District(), nil)
+	if at, _ := time.Parse(time.RFC3339, got.Str("last_contact_at")); !at.Equal(later) {
+		t.Errorf("last_contact_at = %q, want %s", got.Str("last_contact_at"), later)
 	}
 
-	evs := ofType(h.settled(), pairingContacted)
+	evs := ofType(h.Published("registry"), pairingContacted)
 	if len(evs) != 2 {
 		t.Fatalf("pairing.contacted events = %d, want 2", len(evs))
 	}
@@ -325,7 +326,7 @@ func TestPairingContacts_badInputAnswersProblemNamingFieldAndWritesNothing(t *te
 	h := newHarness(t, "")
 	h.seedOrg()
 	id := h.pair(h.registerWorker(1, "tashan"))
-	before := len(h.settled())
+	before := len(h.Published("registry"))
 	now := time.Now()
 	with := func(key string, v any) map[string]any {
 		b := map[string]any{"contacted_at": now.Add(-time.Hour).Format(time.RFC3339), "method": "phone", "note": "电话联系"}
@@ -355,9 +356,9 @@ func TestPairingContacts_badInputAnswersProblemNamingFieldAndWritesNothing(t *te
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := h.do("POST", "/v1/pairings/"+id+"/contacts", h.staff("qishan", "tashan"), c.body)
-			if r.Status != c.status || r.field() != c.field {
-				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.field(), c.status, c.field, r.Raw)
+			r := h.Do("POST", "/v1/pairings/"+id+"/contacts", h.Staff("qishan", "tashan"), c.body)
+			if r.Status != c.status || r.Field() != c.field {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), c.status, c.field, r.Raw)
 			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("content type = %q", ct)
@@ -370,7 +371,7 @@ func TestPairingContacts_badInputAnswersProblemNamingFieldAndWritesNothing(t *te
 	if n := h.count("outbox"); n != 0 {
 		t.Errorf("outbox rows written: %d", n)
 	}
-	if after := len(h.events()); after != before {
+	if after := len(h.Messages("registry")); after != before {
 		t.Errorf("stream grew from %d to %d events", before, after)
 	}
 }
@@ -382,34 +383,34 @@ func TestPairings_listIsScopedFilteredAndPaged(t *testing.T) {
 	for i := range 3 {
 		tashan = append(tashan, h.pair(h.registerWorker(i+1, "tashan")))
 	}
-	other := h.must(201, "POST", "/v1/pairings", h.district(), map[string]any{
-		"worker_id": h.registerWorker(9, "jianshelu"), "staff_subject": "grid-zhao", "staff_name": "赵网格"}).str("id")
+	other := h.Must(201, "POST", "/v1/pairings", h.District(), map[string]any{
+		"worker_id": h.registerWorker(9, "jianshelu"), "staff_subject": "grid-zhao", "staff_name": "赵网格"}).Str("id")
 
 	var paged []string
 	after := ""
 	for range 5 {
-		r := h.must(200, "GET", "/v1/pairings?limit=2&after="+after, h.staff("qishan", "tashan"), nil)
+		r := h.Must(200, "GET", "/v1/pairings?limit=2&after="+after, h.Staff("qishan", "tashan"), nil)
 		paged = append(paged, ids(r)...)
-		if after = r.str("next"); after == "" {
+		if after = r.Str("next"); after == "" {
 			break
 		}
 	}
 	if !sameSet(paged, tashan) {
 		t.Errorf("tashan staff paged through %v, want %v", paged, tashan)
 	}
-	if got := ids(h.must(200, "GET", "/v1/pairings?staff_subject=grid-zhao", h.district(), nil)); !sameSet(got, []string{other}) {
+	if got := ids(h.Must(200, "GET", "/v1/pairings?staff_subject=grid-zhao", h.District(), nil)); !sameSet(got, []string{other}) {
 		t.Errorf("staff_subject filter = %v", got)
 	}
-	if got := ids(h.must(200, "GET", "/v1/pairings", h.streetAdmin("jianshelu"), nil)); !sameSet(got, []string{other}) {
+	if got := ids(h.Must(200, "GET", "/v1/pairings", h.StreetAdmin("jianshelu"), nil)); !sameSet(got, []string{other}) {
 		t.Errorf("jianshelu sees %v", got)
 	}
-	if got := ids(h.must(200, "GET", "/v1/pairings?community=tashan", h.streetAdmin("jianshelu"), nil)); len(got) != 0 {
+	if got := ids(h.Must(200, "GET", "/v1/pairings?community=tashan", h.StreetAdmin("jianshelu"), nil)); len(got) != 0 {
 		t.Errorf("jianshelu filtering on tashan sees %v", got)
 	}
 	for _, q := range []string{"limit=0", "limit=x", "after=nope", "status=paused", "worker_id=w1"} {
-		r := h.must(422, "GET", "/v1/pairings?"+q, h.district(), nil)
-		if want := strings.SplitN(q, "=", 2)[0]; r.field() != want {
-			t.Errorf("%s: field %q, want %q", q, r.field(), want)
+		r := h.Must(422, "GET", "/v1/pairings?"+q, h.District(), nil)
+		if want := strings.SplitN(q, "=", 2)[0]; r.Field() != want {
+			t.Errorf("%s: field %q, want %q", q, r.Field(), want)
 		}
 	}
 }
@@ -423,7 +424,7 @@ func TestPairing_roleAndScope(t *testing.T) {
 	end := map[string]any{"reason": "调岗"}
 	pairBody := map[string]any{"worker_id": w, "staff_subject": "grid-x", "staff_name": "X"}
 
-	worker := h.worker(w)
+	worker := h.Worker(w)
 	for _, c := range []struct{ method, path string }{
 		{"POST", "/v1/pairings"}, {"GET", "/v1/pairings"}, {"GET", "/v1/pairings/overdue"},
 		{"GET", "/v1/pairings/" + id}, {"POST", "/v1/pairings/" + id + "/contacts"},
@@ -439,38 +440,38 @@ func TestPairing_roleAndScope(t *testing.T) {
 		default:
 			body = pairBody
 		}
-		if r := h.do(c.method, c.path, worker, body); r.Status != 403 {
+		if r := h.Do(c.method, c.path, worker, body); r.Status != 403 {
 			t.Errorf("worker %s %s: %d, want 403", c.method, c.path, r.Status)
 		}
-		if r := h.do(c.method, c.path, "", body); r.Status != 401 {
+		if r := h.Do(c.method, c.path, "", body); r.Status != 401 {
 			t.Errorf("anonymous %s %s: %d, want 401", c.method, c.path, r.Status)
 		}
 	}
 
 	for name, tok := range map[string]string{
-		"another street's admin":    h.streetAdmin("jianshelu"),
-		"another street's staff":    h.staff("jianshelu", "jianshelu"),
-		"another community's staff": h.staff("qishan", "changsheng"),
+		"another street's admin":    h.StreetAdmin("jianshelu"),
+		"another street's staff":    h.Staff("jianshelu", "jianshelu"),
+		"another community's staff": h.Staff("qishan", "changsheng"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			h.must(404, "GET", "/v1/pairings/"+id, tok, nil)
-			h.must(404, "GET", "/v1/pairings/"+id+"/contacts", tok, nil)
-			h.must(404, "POST", "/v1/pairings/"+id+"/contacts", tok, contact)
-			h.must(404, "POST", "/v1/pairings/"+id+"/end", tok, end)
-			if got := ids(h.must(200, "GET", "/v1/pairings/overdue", tok, nil)); len(got) != 0 {
+			h.Must(404, "GET", "/v1/pairings/"+id, tok, nil)
+			h.Must(404, "GET", "/v1/pairings/"+id+"/contacts", tok, nil)
+			h.Must(404, "POST", "/v1/pairings/"+id+"/contacts", tok, contact)
+			h.Must(404, "POST", "/v1/pairings/"+id+"/end", tok, end)
+			if got := ids(h.Must(200, "GET", "/v1/pairings/overdue", tok, nil)); len(got) != 0 {
 				t.Errorf("overdue list shows %v", got)
 			}
 		})
 	}
-	h.must(404, "GET", "/v1/pairings/not-a-uuid", h.district(), nil)
-	h.must(404, "GET", "/v1/pairings/01900000-0000-7000-8000-000000000000", h.district(), nil)
+	h.Must(404, "GET", "/v1/pairings/not-a-uuid", h.District(), nil)
+	h.Must(404, "GET", "/v1/pairings/01900000-0000-7000-8000-000000000000", h.District(), nil)
 
 	// The paired staff member sees and contacts their pairing from another
 	// community, but ending it is for staff of the worker's community.
-	paired := h.token(auth.Principal{Subject: "grid-li", Role: auth.CommunityStaff, Street: "qishan", Community: "changsheng"})
-	h.must(200, "GET", "/v1/pairings/"+id, paired, nil)
-	h.must(201, "POST", "/v1/pairings/"+id+"/contacts", paired, contact)
-	h.must(403, "POST", "/v1/pairings/"+id+"/end", paired, end)
+	paired := h.Token(auth.Principal{Subject: "grid-li", Role: auth.CommunityStaff, Street: "qishan", Community: "changsheng"})
+	h.Must(200, "GET", "/v1/pairings/"+id, paired, nil)
+	h.Must(201, "POST", "/v1/pairings/"+id+"/contacts", paired, contact)
+	h.Must(403, "POST", "/v1/pairings/"+id+"/end", paired, end)
 	if n := h.count("pairing_contacts"); n != 1 {
 		t.Errorf("contacts = %d, want 1", n)
 	}
@@ -484,14 +485,14 @@ func TestPairing_followsTransferredWorker(t *testing.T) {
 	h.seedOrg()
 	w := h.registerWorker(1, "tashan")
 	id := h.pair(w)
-	h.must(201, "POST", "/v1/workers/"+w+"/transfer", h.streetAdmin("qishan"), map[string]any{"community": "jianshelu", "reason": "搬家"})
+	h.Must(201, "POST", "/v1/workers/"+w+"/transfer", h.StreetAdmin("qishan"), map[string]any{"community": "jianshelu", "reason": "搬家"})
 
-	h.must(404, "GET", "/v1/pairings/"+id, h.staff("qishan", "tashan"), nil)
-	got := h.must(200, "GET", "/v1/pairings/"+id, h.staff("jianshelu", "jianshelu"), nil)
-	if got.str("street") != "jianshelu" || got.str("community") != "jianshelu" {
+	h.Must(404, "GET", "/v1/pairings/"+id, h.Staff("qishan", "tashan"), nil)
+	got := h.Must(200, "GET", "/v1/pairings/"+id, h.Staff("jianshelu", "jianshelu"), nil)
+	if got.Str("street") != "jianshelu" || got.Str("community") != "jianshelu" {
 		t.Errorf("pairing after transfer = %s", got.Raw)
 	}
-	h.must(200, "POST", "/v1/pairings/"+id+"/end", h.staff("jianshelu", "jianshelu"), map[string]any{"reason": "已转入本社区"})
+	h.Must(200, "POST", "/v1/pairings/"+id+"/end", h.Staff("jianshelu", "jianshelu"), map[string]any{"reason": "已转入本社区"})
 }
 
 func TestOverduePairings_monthIsCountedInShanghai(t *testing.T) {
@@ -517,7 +518,7 @@ func TestOverduePairings_monthIsCountedInShanghai(t *testing.T) {
 	h.contact(early, earlyAt)
 	h.contact(late, lateAt)
 
-	r := h.must(200, "GET", "/v1/pairings/overdue?month="+lastMonth.Format("2006-01"), h.staff("qishan", "tashan"), nil)
+	r := h.Must(200, "GET", "/v1/pairings/overdue?month="+lastMonth.Format("2006-01"), h.Staff("qishan", "tashan"), nil)
 	if got := ids(r); !sameSet(got, []string{late}) {
 		t.Errorf("tashan overdue last month = %v, want only the pairing reached the month before [%s]", got, late)
 	}
@@ -527,7 +528,7 @@ func TestOverduePairings_monthIsCountedInShanghai(t *testing.T) {
 			t.Errorf("last_contact_at = %v, want %s", at, lateAt.UTC())
 		}
 	}
-	r = h.must(200, "GET", "/v1/pairings/overdue?month="+lastMonth.Format("2006-01"), h.streetAdmin("qishan"), nil)
+	r = h.Must(200, "GET", "/v1/pairings/overdue?month="+lastMonth.Format("2006-01"), h.StreetAdmin("qishan"), nil)
 	if got := ids(r); !sameSet(got, []string{late, never}) {
 		t.Errorf("qishan overdue last month = %v, want %v", got, []string{late, never})
 	}
@@ -539,26 +540,26 @@ func TestOverduePairings_monthIsCountedInShanghai(t *testing.T) {
 
 	// The month before last: the late contact counts for it, the early one
 	// (last month in Shanghai) does not.
-	r = h.must(200, "GET", "/v1/pairings/overdue?month="+lastMonth.AddDate(0, -1, 0).Format("2006-01")+"&community=tashan", h.district(), nil)
+	r = h.Must(200, "GET", "/v1/pairings/overdue?month="+lastMonth.AddDate(0, -1, 0).Format("2006-01")+"&community=tashan", h.District(), nil)
 	if got := ids(r); !sameSet(got, []string{early}) {
 		t.Errorf("overdue the month before last = %v, want [%s]", got, early)
 	}
 
 	// By default: this month in Shanghai, when nobody has been reached yet.
-	r = h.must(200, "GET", "/v1/pairings/overdue", h.district(), nil)
-	if r.str("month") != thisMonth.Format("2006-01") || !sameSet(ids(r), []string{early, late, never}) {
-		t.Errorf("overdue this month = %s %v", r.str("month"), ids(r))
+	r = h.Must(200, "GET", "/v1/pairings/overdue", h.District(), nil)
+	if r.Str("month") != thisMonth.Format("2006-01") || !sameSet(ids(r), []string{early, late, never}) {
+		t.Errorf("overdue this month = %s %v", r.Str("month"), ids(r))
 	}
-	if got := ids(h.must(200, "GET", "/v1/pairings/overdue?staff_subject=grid-li&community=changsheng", h.district(), nil)); !sameSet(got, []string{never}) {
+	if got := ids(h.Must(200, "GET", "/v1/pairings/overdue?staff_subject=grid-li&community=changsheng", h.District(), nil)); !sameSet(got, []string{never}) {
 		t.Errorf("grid-li's overdue in changsheng = %v, want [%s]", got, never)
 	}
-	if got := ids(h.must(200, "GET", "/v1/pairings/overdue?staff_subject=grid-zhao", h.district(), nil)); len(got) != 0 {
+	if got := ids(h.Must(200, "GET", "/v1/pairings/overdue?staff_subject=grid-zhao", h.District(), nil)); len(got) != 0 {
 		t.Errorf("grid-zhao's overdue = %v, want none", got)
 	}
 	for _, bad := range []string{"month=2026-13", "month=2026-1", "month=november", "limit=501"} {
-		r := h.must(422, "GET", "/v1/pairings/overdue?"+bad, h.district(), nil)
-		if want := strings.SplitN(bad, "=", 2)[0]; r.field() != want {
-			t.Errorf("%s: field %q, want %q", bad, r.field(), want)
+		r := h.Must(422, "GET", "/v1/pairings/overdue?"+bad, h.District(), nil)
+		if want := strings.SplitN(bad, "=", 2)[0]; r.Field() != want {
+			t.Errorf("%s: field %q, want %q", bad, r.Field(), want)
 		}
 	}
 }
@@ -580,10 +581,10 @@ func TestFlagOverduePairings_emitsExactlyOncePerPairAndMonth(t *testing.T) {
 	h.contact(lapsed, lapsedAt)
 	// Ended this month, or the worker left this month: not due.
 	ended := h.pair(h.registerWorker(4, "tashan"))
-	h.must(200, "POST", "/v1/pairings/"+ended+"/end", h.district(), map[string]any{"reason": "调岗"})
+	h.Must(200, "POST", "/v1/pairings/"+ended+"/end", h.District(), map[string]any{"reason": "调岗"})
 	gone := h.registerWorker(5, "tashan")
 	h.pair(gone)
-	h.must(200, "POST", "/v1/workers/"+gone+"/leave", h.district(), map[string]any{"reason": "离开本区"})
+	h.Must(200, "POST", "/v1/workers/"+gone+"/leave", h.District(), map[string]any{"reason": "离开本区"})
 
 	// Two instances, each running twice at the same time.
 	a, b := h.instance(), h.instance()
@@ -613,7 +614,7 @@ func TestFlagOverduePairings_emitsExactlyOncePerPairAndMonth(t *testing.T) {
 		t.Errorf("a run this month flagged %d (%v), want 0", n, err)
 	}
 
-	evs := ofType(h.settled(), pairingOverdue)
+	evs := ofType(h.Published("registry"), pairingOverdue)
 	got := map[string]event.PairingOverdueData{}
 	for _, e := range evs {
 		var d event.PairingOverdueData
@@ -655,14 +656,14 @@ func TestRunOverdueJob_runsAtStartAndStopsWithContext(t *testing.T) {
 		defer close(done)
 		registry.RunOverdueJob(ctx, h.instance(), time.Hour, slog.New(slog.DiscardHandler))
 	}()
-	eventually(t, 10*time.Second, func() bool { return h.count("pairing_overdue_flags") == 1 })
+	testenv.Eventually(t, 10*time.Second, func() bool { return h.count("pairing_overdue_flags") == 1 })
 	cancel()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("RunOverdueJob did not stop with its context")
 	}
-	if n := len(ofType(h.settled(), pairingOverdue)); n != 1 {
+	if n := len(ofType(h.Published("registry"), pairingOverdue)); n != 1 {
 		t.Errorf("pairing.overdue events = %d, want 1", n)
 	}
 }
@@ -672,13 +673,13 @@ func TestLeave_endsTheWorkersActivePairingInTheSameTransaction(t *testing.T) {
 	h.seedOrg()
 	w := h.registerWorker(31, "tashan")
 	id := h.pair(w)
-	h.must(200, "POST", "/v1/workers/"+w+"/leave", h.staff("qishan", "tashan"), map[string]any{"reason": "回老家了"})
+	h.Must(200, "POST", "/v1/workers/"+w+"/leave", h.Staff("qishan", "tashan"), map[string]any{"reason": "回老家了"})
 
-	r := h.must(200, "GET", "/v1/pairings/"+id, h.district(), nil)
-	if r.str("status") != "ended" || !strings.Contains(r.str("end_reason"), "回老家了") {
+	r := h.Must(200, "GET", "/v1/pairings/"+id, h.District(), nil)
+	if r.Str("status") != "ended" || !strings.Contains(r.Str("end_reason"), "回老家了") {
 		t.Errorf("pairing after the worker left = %s", r.Raw)
 	}
-	ended := ofType(h.settled(), "nuanxin.registry.pairing.ended")
+	ended := ofType(h.Published("registry"), "nuanxin.registry.pairing.ended")
 	if len(ended) != 1 || ended[0].Envelope.Subject != id {
 		t.Errorf("pairing.ended events = %v", ended)
 	}

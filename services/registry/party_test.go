@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/registry"
 )
 
@@ -15,7 +16,7 @@ func partyStep(to, on, note string) map[string]any {
 }
 
 // partyItems returns the items of a list answer.
-func partyItems(t *testing.T, r response) []map[string]any {
+func partyItems(t *testing.T, r testenv.Response) []map[string]any {
 	t.Helper()
 	raw, _ := r.Body["items"].([]any)
 	out := make([]map[string]any, 0, len(raw))
@@ -28,7 +29,7 @@ func partyItems(t *testing.T, r response) []map[string]any {
 // partyStatus reads the worker's political status as the district sees it.
 func (h *harness) partyStatus(id string) string {
 	h.t.Helper()
-	return h.must(200, "GET", "/v1/workers/"+id, h.district(), nil).str("political_status")
+	return h.Must(200, "GET", "/v1/workers/"+id, h.District(), nil).Str("political_status")
 }
 
 // partyDay is a Beijing date days from today, written YYYY-MM-DD.
@@ -39,7 +40,7 @@ func partyDay(days int) string {
 func TestPartyStatus_everyLegalStepMovesTheWorkerAndIsRecordedWithItsEvent(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	candidate := h.registerWorker(1, "tashan")
 	dropout := h.registerWorker(2, "tashan")
 
@@ -71,13 +72,13 @@ func TestPartyStatus_everyLegalStepMovesTheWorkerAndIsRecordedWithItsEvent(t *te
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			before := h.partyStatus(s.worker)
-			r := h.do("POST", "/v1/workers/"+s.worker+"/political-status", staff, s.body)
+			r := h.Do("POST", "/v1/workers/"+s.worker+"/political-status", staff, s.body)
 			if r.Status != s.status {
 				t.Fatalf("status = %d, want %d: %s", r.Status, s.status, r.Raw)
 			}
 			if s.status != 201 {
-				if r.field() != s.field {
-					t.Errorf("field = %q, want %q: %s", r.field(), s.field, r.Raw)
+				if r.Field() != s.field {
+					t.Errorf("field = %q, want %q: %s", r.Field(), s.field, r.Raw)
 				}
 				if got := h.partyStatus(s.worker); got != before {
 					t.Errorf("status moved to %q on a refused step", got)
@@ -85,8 +86,8 @@ func TestPartyStatus_everyLegalStepMovesTheWorkerAndIsRecordedWithItsEvent(t *te
 				return
 			}
 			created++
-			if r.str("from") != before || r.str("to") != s.body["to"] || r.str("effective_on") != s.body["effective_on"] ||
-				r.str("street") != "qishan" || r.str("community") != "tashan" || r.str("actor_subject") != "community_staff-test" {
+			if r.Str("from") != before || r.Str("to") != s.body["to"] || r.Str("effective_on") != s.body["effective_on"] ||
+				r.Str("street") != "qishan" || r.Str("community") != "tashan" || r.Str("actor_subject") != "community_staff-test" {
 				t.Errorf("step = %s", r.Raw)
 			}
 			if got := h.partyStatus(s.worker); got != s.body["to"] {
@@ -95,11 +96,11 @@ func TestPartyStatus_everyLegalStepMovesTheWorkerAndIsRecordedWithItsEvent(t *te
 		})
 	}
 
-	history := partyItems(t, h.must(200, "GET", "/v1/workers/"+candidate+"/political-status", staff, nil))
+	history := partyItems(t, h.Must(200, "GET", "/v1/workers/"+candidate+"/political-status", staff, nil))
 	if len(history) != 6 || history[0]["from"] != "masses" || history[5]["to"] != "party_member" {
 		t.Errorf("candidate's history = %v", history)
 	}
-	mine := partyItems(t, h.must(200, "GET", "/v1/workers/"+dropout+"/political-status", h.worker(dropout), nil))
+	mine := partyItems(t, h.Must(200, "GET", "/v1/workers/"+dropout+"/political-status", h.Worker(dropout), nil))
 	if len(mine) != 6 || mine[2]["note"] != "本人申请撤回" {
 		t.Errorf("the worker's own history = %v", mine)
 	}
@@ -107,12 +108,12 @@ func TestPartyStatus_everyLegalStepMovesTheWorkerAndIsRecordedWithItsEvent(t *te
 		t.Errorf("steps stored = %d, want %d", n, created)
 	}
 
-	evs := ofType(h.settled(), "nuanxin.registry.worker.status_changed")
+	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.status_changed")
 	if len(evs) != created {
 		t.Fatalf("status_changed events = %d, want %d", len(evs), created)
 	}
 	last := evs[len(evs)-1]
-	if want := h.subjects.Namespace + ".registry.qishan.worker.status_changed"; last.Subject != want || last.Envelope.Subject != dropout {
+	if want := h.Subjects.Namespace + ".registry.qishan.worker.status_changed"; last.Subject != want || last.Envelope.Subject != dropout {
 		t.Errorf("subject = %q (entity %q), want %q", last.Subject, last.Envelope.Subject, want)
 	}
 	var d map[string]any
@@ -134,15 +135,15 @@ func TestPartyStatus_everyLegalStepMovesTheWorkerAndIsRecordedWithItsEvent(t *te
 func TestPartyStatus_refusedStepsWriteNothingAndEmitNothing(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	id := h.registerWorker(3, "tashan")
-	h.must(201, "POST", "/v1/workers/"+id+"/political-status", staff, partyStep("applicant", "2025-03-01", ""))
+	h.Must(201, "POST", "/v1/workers/"+id+"/political-status", staff, partyStep("applicant", "2025-03-01", ""))
 	member := workerBody(4, "tashan")
 	member["political_status"] = "party_member"
-	memberID := h.must(201, "POST", "/v1/workers", staff, member).str("id")
+	memberID := h.Must(201, "POST", "/v1/workers", staff, member).Str("id")
 	gone := h.registerWorker(5, "tashan")
-	h.must(200, "POST", "/v1/workers/"+gone+"/leave", staff, map[string]any{"reason": "回老家"})
-	before := len(h.settled())
+	h.Must(200, "POST", "/v1/workers/"+gone+"/leave", staff, map[string]any{"reason": "回老家"})
+	before := len(h.Published("registry"))
 	steps := h.count("worker_status_steps")
 
 	with := func(key string, v any) map[string]any {
@@ -171,18 +172,18 @@ func TestPartyStatus_refusedStepsWriteNothingAndEmitNothing(t *testing.T) {
 		{"no date", id, staff, with("effective_on", ""), 422, "effective_on"},
 		{"no party organisation", id, staff, with("party_org", " "), 422, "party_org"},
 		{"an unknown field", id, staff, with("mentor", "张书记"), 400, "mentor"},
-		{"the worker stepping their own status", id, h.worker(id), with("to", "activist"), 403, ""},
-		{"staff of another street", id, h.staff("jianshelu", "jianshelu"), with("to", "activist"), 404, ""},
-		{"staff of another community", id, h.staff("qishan", "changsheng"), with("to", "activist"), 404, ""},
-		{"an admin of another street", id, h.streetAdmin("jianshelu"), with("to", "activist"), 404, ""},
+		{"the worker stepping their own status", id, h.Worker(id), with("to", "activist"), 403, ""},
+		{"staff of another street", id, h.Staff("jianshelu", "jianshelu"), with("to", "activist"), 404, ""},
+		{"staff of another community", id, h.Staff("qishan", "changsheng"), with("to", "activist"), 404, ""},
+		{"an admin of another street", id, h.StreetAdmin("jianshelu"), with("to", "activist"), 404, ""},
 		{"a worker who has left", gone, staff, with("to", "applicant"), 409, ""},
 		{"no such worker", "0190b7a4-0000-7000-8000-000000000000", staff, with("to", "activist"), 404, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := h.do("POST", "/v1/workers/"+c.worker+"/political-status", c.token, c.body)
-			if r.Status != c.status || r.field() != c.field {
-				t.Fatalf("answer = %d on %q, want %d on %q: %s", r.Status, r.field(), c.status, c.field, r.Raw)
+			r := h.Do("POST", "/v1/workers/"+c.worker+"/political-status", c.token, c.body)
+			if r.Status != c.status || r.Field() != c.field {
+				t.Fatalf("answer = %d on %q, want %d on %q: %s", r.Status, r.Field(), c.status, c.field, r.Raw)
 			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("content type = %q", ct)
@@ -190,12 +191,12 @@ func TestPartyStatus_refusedStepsWriteNothingAndEmitNothing(t *testing.T) {
 		})
 	}
 	t.Run("PATCH cannot change the political status", func(t *testing.T) {
-		r := h.do("PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "activist"})
-		if r.Status != 422 || r.field() != "political_status" {
+		r := h.Do("PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "activist"})
+		if r.Status != 422 || r.Field() != "political_status" {
 			t.Fatalf("answer = %d: %s", r.Status, r.Raw)
 		}
 		// Sending the status it already has is not a change.
-		h.must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "applicant", "platform": "饿了么"})
+		h.Must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "applicant", "platform": "饿了么"})
 	})
 
 	if got := h.partyStatus(id); got != "applicant" {
@@ -204,75 +205,75 @@ func TestPartyStatus_refusedStepsWriteNothingAndEmitNothing(t *testing.T) {
 	if n := h.count("worker_status_steps"); n != steps {
 		t.Errorf("steps = %d, want %d", n, steps)
 	}
-	evs := h.settled()
+	evs := h.Published("registry")
 	if n := len(ofType(evs[before:], "nuanxin.registry.worker.status_changed")); n != 0 {
 		t.Errorf("status_changed events after refusals = %d", n)
 	}
-	h.must(404, "GET", "/v1/workers/"+id+"/political-status", h.staff("jianshelu", "jianshelu"), nil)
-	h.must(404, "GET", "/v1/workers/"+id+"/political-status", h.worker(memberID), nil)
+	h.Must(404, "GET", "/v1/workers/"+id+"/political-status", h.Staff("jianshelu", "jianshelu"), nil)
+	h.Must(404, "GET", "/v1/workers/"+id+"/political-status", h.Worker(memberID), nil)
 }
 
 func TestTransfer_receivingSideSeesTheWholeRecordAndSendingSideLosesTheWorker(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	sending := h.staff("qishan", "tashan")
-	receiving := h.staff("jianshelu", "jianshelu")
-	ent := h.must(201, "POST", "/v1/enterprises", sending, map[string]any{"name": "美团奇山站", "kind": "delivery_station", "community": "tashan"}).str("id")
+	sending := h.Staff("qishan", "tashan")
+	receiving := h.Staff("jianshelu", "jianshelu")
+	ent := h.Must(201, "POST", "/v1/enterprises", sending, map[string]any{"name": "美团奇山站", "kind": "delivery_station", "community": "tashan"}).Str("id")
 	body := workerBody(6, "tashan")
 	body["enterprise_id"] = ent
-	id := h.must(201, "POST", "/v1/workers", sending, body).str("id")
-	h.must(201, "POST", "/v1/workers/"+id+"/checkins", h.worker(id), map[string]any{"channel": "online"})
-	h.must(201, "POST", "/v1/workers/"+id+"/political-status", sending, partyStep("applicant", "2024-03-01", ""))
-	h.must(201, "POST", "/v1/workers/"+id+"/political-status", sending, partyStep("activist", "2024-09-01", ""))
-	h.must(404, "GET", "/v1/workers/"+id+"/political-status", receiving, nil)
+	id := h.Must(201, "POST", "/v1/workers", sending, body).Str("id")
+	h.Must(201, "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
+	h.Must(201, "POST", "/v1/workers/"+id+"/political-status", sending, partyStep("applicant", "2024-03-01", ""))
+	h.Must(201, "POST", "/v1/workers/"+id+"/political-status", sending, partyStep("activist", "2024-09-01", ""))
+	h.Must(404, "GET", "/v1/workers/"+id+"/political-status", receiving, nil)
 
-	tr := h.must(201, "POST", "/v1/workers/"+id+"/transfer", sending,
+	tr := h.Must(201, "POST", "/v1/workers/"+id+"/transfer", sending,
 		map[string]any{"community": "jianshelu", "reason": "换了配送站", "effective_on": "2025-01-15"})
-	if tr.str("from_street") != "qishan" || tr.str("from_community") != "tashan" || tr.str("to_street") != "jianshelu" ||
-		tr.str("to_community") != "jianshelu" || tr.str("effective_on") != "2025-01-15" {
+	if tr.Str("from_street") != "qishan" || tr.Str("from_community") != "tashan" || tr.Str("to_street") != "jianshelu" ||
+		tr.Str("to_community") != "jianshelu" || tr.Str("effective_on") != "2025-01-15" {
 		t.Errorf("transfer = %s", tr.Raw)
 	}
 
-	w := h.must(200, "GET", "/v1/workers/"+id, receiving, nil)
-	if w.str("street") != "jianshelu" || w.str("community") != "jianshelu" || w.Body["enterprise_id"] != nil {
+	w := h.Must(200, "GET", "/v1/workers/"+id, receiving, nil)
+	if w.Str("street") != "jianshelu" || w.Str("community") != "jianshelu" || w.Body["enterprise_id"] != nil {
 		t.Errorf("moved worker = %s", w.Raw)
 	}
-	history := partyItems(t, h.must(200, "GET", "/v1/workers/"+id+"/political-status", receiving, nil))
+	history := partyItems(t, h.Must(200, "GET", "/v1/workers/"+id+"/political-status", receiving, nil))
 	if len(history) != 2 || history[0]["street"] != "qishan" || history[1]["to"] != "activist" {
 		t.Errorf("history seen by the receiving side = %v", history)
 	}
 	// The receiving side carries the training on.
-	next := h.must(201, "POST", "/v1/workers/"+id+"/political-status", receiving, partyStep("development_target", "2025-03-01", ""))
-	if next.str("street") != "jianshelu" || next.str("from") != "activist" {
+	next := h.Must(201, "POST", "/v1/workers/"+id+"/political-status", receiving, partyStep("development_target", "2025-03-01", ""))
+	if next.Str("street") != "jianshelu" || next.Str("from") != "activist" {
 		t.Errorf("step after transfer = %s", next.Raw)
 	}
-	for _, who := range []string{h.district(), receiving, h.worker(id)} {
-		if got := partyItems(t, h.must(200, "GET", "/v1/workers/"+id+"/transfers", who, nil)); len(got) != 1 || got[0]["reason"] != "换了配送站" {
+	for _, who := range []string{h.District(), receiving, h.Worker(id)} {
+		if got := partyItems(t, h.Must(200, "GET", "/v1/workers/"+id+"/transfers", who, nil)); len(got) != 1 || got[0]["reason"] != "换了配送站" {
 			t.Errorf("transfers = %v", got)
 		}
 	}
 	for _, path := range []string{"", "/political-status", "/transfers"} {
-		h.must(404, "GET", "/v1/workers/"+id+path, sending, nil)
-		h.must(404, "GET", "/v1/workers/"+id+path, h.streetAdmin("qishan"), nil)
+		h.Must(404, "GET", "/v1/workers/"+id+path, sending, nil)
+		h.Must(404, "GET", "/v1/workers/"+id+path, h.StreetAdmin("qishan"), nil)
 	}
-	h.must(404, "POST", "/v1/workers/"+id+"/transfer", sending, map[string]any{"community": "tashan", "reason": "回来"})
+	h.Must(404, "POST", "/v1/workers/"+id+"/transfer", sending, map[string]any{"community": "tashan", "reason": "回来"})
 
 	// Within one street: one event, and the enterprise link stays.
 	local := workerBody(7, "tashan")
 	local["enterprise_id"] = ent
-	localID := h.must(201, "POST", "/v1/workers", sending, local).str("id")
-	h.must(201, "POST", "/v1/workers/"+localID+"/transfer", h.streetAdmin("qishan"), map[string]any{"community": "changsheng", "reason": "搬家"})
-	if got := h.must(200, "GET", "/v1/workers/"+localID, h.staff("qishan", "changsheng"), nil); got.Body["enterprise_id"] != ent {
+	localID := h.Must(201, "POST", "/v1/workers", sending, local).Str("id")
+	h.Must(201, "POST", "/v1/workers/"+localID+"/transfer", h.StreetAdmin("qishan"), map[string]any{"community": "changsheng", "reason": "搬家"})
+	if got := h.Must(200, "GET", "/v1/workers/"+localID, h.Staff("qishan", "changsheng"), nil); got.Body["enterprise_id"] != ent {
 		t.Errorf("enterprise within the street = %v", got.Body["enterprise_id"])
 	}
 
-	evs := ofType(h.settled(), "nuanxin.registry.worker.transferred")
+	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.transferred")
 	if len(evs) != 3 {
 		t.Fatalf("transferred events = %d, want 3", len(evs))
 	}
 	old, arrived := evs[0], evs[1]
-	if old.Subject != h.subjects.Namespace+".registry.qishan.worker.transferred" ||
-		arrived.Subject != h.subjects.Namespace+".registry.jianshelu.worker.transferred" {
+	if old.Subject != h.Subjects.Namespace+".registry.qishan.worker.transferred" ||
+		arrived.Subject != h.Subjects.Namespace+".registry.jianshelu.worker.transferred" {
 		t.Errorf("subjects = %q, %q", old.Subject, arrived.Subject)
 	}
 	if old.ID == arrived.ID || string(old.Data) != string(arrived.Data) || old.Street != "qishan" || arrived.Street != "jianshelu" {
@@ -289,7 +290,7 @@ func TestTransfer_receivingSideSeesTheWholeRecordAndSendingSideLosesTheWorker(t 
 			t.Errorf("event data %s = %v, want %v (%s)", k, d[k], v, old.Data)
 		}
 	}
-	if evs[2].Subject != h.subjects.Namespace+".registry.qishan.worker.transferred" {
+	if evs[2].Subject != h.Subjects.Namespace+".registry.qishan.worker.transferred" {
 		t.Errorf("within-street subject = %q", evs[2].Subject)
 	}
 }
@@ -297,13 +298,13 @@ func TestTransfer_receivingSideSeesTheWholeRecordAndSendingSideLosesTheWorker(t 
 func TestTransfer_badInputsWriteNothingAndEmitNothing(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	id := h.registerWorker(8, "tashan")
-	h.must(201, "POST", "/v1/workers/"+id+"/transfer", staff, map[string]any{"community": "changsheng", "reason": "搬家", "effective_on": "2025-05-01"})
-	staff = h.staff("qishan", "changsheng")
+	h.Must(201, "POST", "/v1/workers/"+id+"/transfer", staff, map[string]any{"community": "changsheng", "reason": "搬家", "effective_on": "2025-05-01"})
+	staff = h.Staff("qishan", "changsheng")
 	gone := h.registerWorker(9, "changsheng")
-	h.must(200, "POST", "/v1/workers/"+gone+"/leave", staff, map[string]any{"reason": "回老家"})
-	before := len(h.settled())
+	h.Must(200, "POST", "/v1/workers/"+gone+"/leave", staff, map[string]any{"reason": "回老家"})
+	before := len(h.Published("registry"))
 	transfers := h.count("worker_transfers")
 
 	with := func(key string, v any) map[string]any {
@@ -327,16 +328,16 @@ func TestTransfer_badInputsWriteNothingAndEmitNothing(t *testing.T) {
 		{"a date before the previous transfer", id, staff, with("effective_on", "2025-04-30"), 422, "effective_on"},
 		{"a date that is not a date", id, staff, with("effective_on", "15/01/2025"), 422, "effective_on"},
 		{"malformed JSON", id, staff, `{"community":`, 400, "body"},
-		{"the worker moving themself", id, h.worker(id), with("reason", "我想搬"), 403, ""},
-		{"staff of the receiving street", id, h.staff("jianshelu", "jianshelu"), with("reason", "抢人"), 404, ""},
-		{"staff of the community the worker left", id, h.staff("qishan", "tashan"), with("reason", "再调"), 404, ""},
+		{"the worker moving themself", id, h.Worker(id), with("reason", "我想搬"), 403, ""},
+		{"staff of the receiving street", id, h.Staff("jianshelu", "jianshelu"), with("reason", "抢人"), 404, ""},
+		{"staff of the community the worker left", id, h.Staff("qishan", "tashan"), with("reason", "再调"), 404, ""},
 		{"a worker who has left", gone, staff, with("reason", "调走"), 409, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := h.do("POST", "/v1/workers/"+c.worker+"/transfer", c.token, c.body)
-			if r.Status != c.status || r.field() != c.field {
-				t.Fatalf("answer = %d on %q, want %d on %q: %s", r.Status, r.field(), c.status, c.field, r.Raw)
+			r := h.Do("POST", "/v1/workers/"+c.worker+"/transfer", c.token, c.body)
+			if r.Status != c.status || r.Field() != c.field {
+				t.Fatalf("answer = %d on %q, want %d on %q: %s", r.Status, r.Field(), c.status, c.field, r.Raw)
 			}
 		})
 	}
@@ -344,11 +345,11 @@ func TestTransfer_badInputsWriteNothingAndEmitNothing(t *testing.T) {
 	if n := h.count("worker_transfers"); n != transfers {
 		t.Errorf("transfers = %d, want %d", n, transfers)
 	}
-	w := h.must(200, "GET", "/v1/workers/"+id, staff, nil)
-	if w.str("street") != "qishan" || w.str("community") != "changsheng" {
+	w := h.Must(200, "GET", "/v1/workers/"+id, staff, nil)
+	if w.Str("street") != "qishan" || w.Str("community") != "changsheng" {
 		t.Errorf("worker moved: %s", w.Raw)
 	}
-	if n := len(ofType(h.settled()[before:], "nuanxin.registry.worker.transferred")); n != 0 {
+	if n := len(ofType(h.Published("registry")[before:], "nuanxin.registry.worker.transferred")); n != 0 {
 		t.Errorf("transferred events after refusals = %d", n)
 	}
 }
@@ -357,7 +358,7 @@ func TestPartyStatus_concurrentStepsOfOneWorkerRecordOnlyOne(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 	id := h.registerWorker(10, "tashan")
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 
 	const clerks = 6
 	statuses := make(chan int, clerks)
@@ -366,7 +367,7 @@ func TestPartyStatus_concurrentStepsOfOneWorkerRecordOnlyOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- h.do("POST", "/v1/workers/"+id+"/political-status", staff, partyStep("applicant", "2025-06-01", "")).Status
+			statuses <- h.Do("POST", "/v1/workers/"+id+"/political-status", staff, partyStep("applicant", "2025-06-01", "")).Status
 		}()
 	}
 	wg.Wait()
@@ -383,7 +384,7 @@ func TestPartyStatus_concurrentStepsOfOneWorkerRecordOnlyOne(t *testing.T) {
 	if n := h.count("worker_status_steps"); n != 1 {
 		t.Errorf("steps = %d, want 1", n)
 	}
-	if n := len(ofType(h.settled(), "nuanxin.registry.worker.status_changed")); n != 1 {
+	if n := len(ofType(h.Published("registry"), "nuanxin.registry.worker.status_changed")); n != 1 {
 		t.Errorf("status_changed events = %d, want 1", n)
 	}
 }

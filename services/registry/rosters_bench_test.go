@@ -27,7 +27,7 @@ func (h *harness) copyWorkers(n, firstSerial int, street, community string, mobi
 	now := time.Now().UTC()
 	cols := []string{"id", "name", "mobile_enc", "mobile_hash", "mobile_masked", "id_number_enc", "id_number_hash",
 		"id_number_masked", "occupation", "street", "community", "platform", "political_status", "created_at", "updated_at"}
-	_, err := h.pool.CopyFrom(context.Background(), pgx.Identifier{"workers"}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+	_, err := h.Pool.CopyFrom(context.Background(), pgx.Identifier{"workers"}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 		serial := firstSerial + i
 		ids[i] = uuid.Must(uuid.NewV7())
 		var b [8]byte
@@ -52,7 +52,7 @@ func TestRoster_failureHalfwayIsAProblemOrABrokenDownloadNeverAShortRoster(t *te
 	ctx := context.Background()
 	valid := h.registerWorker(1, "tashan")
 	var mobileEnc, idEnc []byte
-	if err := h.pool.QueryRow(ctx, "SELECT mobile_enc, id_number_enc FROM workers WHERE id = $1", valid).Scan(&mobileEnc, &idEnc); err != nil {
+	if err := h.Pool.QueryRow(ctx, "SELECT mobile_enc, id_number_enc FROM workers WHERE id = $1", valid).Scan(&mobileEnc, &idEnc); err != nil {
 		t.Fatal(err)
 	}
 	// Thousands of workers whose data opens (a ciphertext is bound to its
@@ -61,23 +61,23 @@ func TestRoster_failureHalfwayIsAProblemOrABrokenDownloadNeverAShortRoster(t *te
 	h.copyWorkers(3000, 100, "qishan", "tashan", mobileEnc, idEnc)
 	h.copyWorkers(1, 9000, "qishan", "tashan", []byte("corrupt"), idEnc)
 	h.copyWorkers(1, 9001, "qishan", "changsheng", []byte("corrupt"), idEnc)
-	admin := h.streetAdmin("qishan")
+	admin := h.StreetAdmin("qishan")
 
 	t.Run("before the first byte: problem+json", func(t *testing.T) {
-		r := h.do("GET", "/v1/rosters/workers?pii=full&community=changsheng&format=csv", admin, nil)
+		r := h.Do("GET", "/v1/rosters/workers?pii=full&community=changsheng&format=csv", admin, nil)
 		if r.Status != 500 || r.Header.Get("Content-Type") != "application/problem+json" || r.Header.Get("Content-Disposition") != "" {
 			t.Errorf("status %d, headers %v: %s", r.Status, r.Header, r.Raw)
 		}
 	})
 	t.Run("an xlsx is sent whole or not at all", func(t *testing.T) {
-		r := h.do("GET", "/v1/rosters/workers?pii=full&community=tashan&format=xlsx", admin, nil)
+		r := h.Do("GET", "/v1/rosters/workers?pii=full&community=tashan&format=xlsx", admin, nil)
 		if r.Status != 500 || r.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("status %d, Content-Type %q", r.Status, r.Header.Get("Content-Type"))
 		}
 	})
 	for _, format := range []string{"csv", "json"} {
 		t.Run("a streamed "+format+" breaks off", func(t *testing.T) {
-			req, _ := http.NewRequest("GET", h.srv.URL+"/v1/rosters/workers?pii=full&community=tashan&format="+format, nil)
+			req, _ := http.NewRequest("GET", h.URL+"/v1/rosters/workers?pii=full&community=tashan&format="+format, nil)
 			req.Header.Set("Authorization", "Bearer "+admin)
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -105,7 +105,7 @@ func benchRosterXLSX(b *testing.B, n int) {
 	h := newHarness(b, "")
 	h.seedOrg()
 	h.copyWorkers(n, 1, "qishan", "tashan", []byte("sealed-mobile"), []byte("sealed-id-number"))
-	token := h.streetAdmin("qishan")
+	token := h.StreetAdmin("qishan")
 	runtime.GC()
 
 	var peak atomic.Uint64
@@ -131,7 +131,7 @@ func benchRosterXLSX(b *testing.B, n int) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		req, _ := http.NewRequest("GET", h.srv.URL+"/v1/rosters/workers?format=xlsx", nil)
+		req, _ := http.NewRequest("GET", h.URL+"/v1/rosters/workers?format=xlsx", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/registry"
 )
 
@@ -33,19 +34,19 @@ func newRosterWorld(t *testing.T) *rosterWorld {
 	h := newHarness(t, "")
 	h.seedOrg()
 	w := &rosterWorld{h: h, homeOrg: "中共青岛市市南区八大湖街道委员会", today: time.Now().In(registry.Shanghai).Format("2006-01-02")}
-	d := h.district()
-	w.enterprise = h.must(201, "POST", "/v1/enterprises", d, map[string]any{
+	d := h.District()
+	w.enterprise = h.Must(201, "POST", "/v1/enterprises", d, map[string]any{
 		"name": "顺丰速运奇山营业部", "kind": "express_outlet", "community": "tashan", "address": "奇山路1号",
 		"contact": map[string]any{"name": "王经理", "mobile": "13812345678"}, "has_party_org": true,
-	}).str("id")
-	h.must(201, "POST", "/v1/enterprises", d, map[string]any{"name": "建设路菜鸟驿站", "kind": "parcel_station", "community": "jianshelu"})
+	}).Str("id")
+	h.Must(201, "POST", "/v1/enterprises", d, map[string]any{"name": "建设路菜鸟驿站", "kind": "parcel_station", "community": "jianshelu"})
 
 	register := func(serial int, community string, edit func(map[string]any)) (string, map[string]any) {
 		b := workerBody(serial, community)
 		if edit != nil {
 			edit(b)
 		}
-		return h.must(201, "POST", "/v1/workers", d, b).str("id"), b
+		return h.Must(201, "POST", "/v1/workers", d, b).Str("id"), b
 	}
 	w.rider, w.riderBody = register(1, "tashan", func(b map[string]any) { b["enterprise_id"] = w.enterprise })
 	w.mobileMember, w.mobileMemberBody = register(2, "changsheng", func(b map[string]any) {
@@ -55,7 +56,7 @@ func newRosterWorld(t *testing.T) *rosterWorld {
 	w.newbie, _ = register(4, "tashan", func(b map[string]any) { b["political_status"] = "applicant" })
 	w.probationary, _ = register(5, "tashan", func(b map[string]any) { b["political_status"] = "probationary_member" })
 	w.departed, _ = register(6, "tashan", nil)
-	h.must(200, "POST", "/v1/workers/"+w.departed+"/leave", d, map[string]any{"reason": "回老家"})
+	h.Must(200, "POST", "/v1/workers/"+w.departed+"/leave", d, map[string]any{"reason": "回老家"})
 	w.otherStreet, _ = register(7, "jianshelu", func(b map[string]any) { b["political_status"] = "party_member" })
 	w.qishanActive, w.qishanCands = 5, 3
 	return w
@@ -64,7 +65,7 @@ func newRosterWorld(t *testing.T) *rosterWorld {
 // step records a step of the party pipeline directly.
 func (w *rosterWorld) step(worker, from, to, on, org string) {
 	w.h.t.Helper()
-	_, err := w.h.pool.Exec(context.Background(), `INSERT INTO worker_status_steps
+	_, err := w.h.Pool.Exec(context.Background(), `INSERT INTO worker_status_steps
 		(id, worker_id, from_status, to_status, effective_on, party_org, actor_subject, street, community)
 		VALUES ($1, $2, $3, $4, $5, $6, 'test', 'qishan', 'tashan')`, uuid.Must(uuid.NewV7()), worker, from, to, on, org)
 	if err != nil {
@@ -73,7 +74,7 @@ func (w *rosterWorld) step(worker, from, to, on, org string) {
 }
 
 // sheet opens an XLSX answer and returns its only sheet's name and rows.
-func sheet(t *testing.T, r response) (*excelize.File, string, [][]string) {
+func sheet(t *testing.T, r testenv.Response) (*excelize.File, string, [][]string) {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
 		t.Fatalf("Content-Type %q: %s", ct, r.Raw)
@@ -121,7 +122,7 @@ var workerHeaders = []string{"序号", "姓名", "手机号", "身份证号", "�
 func TestRosterXLSX_workersMaskedWithChineseHeadersFrozenAndLabels(t *testing.T) {
 	w := newRosterWorld(t)
 	h := w.h
-	r := h.must(200, "GET", "/v1/rosters/workers?format=xlsx", h.streetAdmin("qishan"), nil)
+	r := h.Must(200, "GET", "/v1/rosters/workers?format=xlsx", h.StreetAdmin("qishan"), nil)
 	f, name, rows := sheet(t, r)
 
 	if name != "新就业群体名册" {
@@ -181,7 +182,7 @@ func TestRosterXLSX_workersMaskedWithChineseHeadersFrozenAndLabels(t *testing.T)
 func TestRosterXLSX_fullPIIForAStreetAdminIsAuditedPerWorker(t *testing.T) {
 	w := newRosterWorld(t)
 	h := w.h
-	r := h.must(200, "GET", "/v1/rosters/workers?format=xlsx&pii=full&community=tashan", h.streetAdmin("qishan"), nil)
+	r := h.Must(200, "GET", "/v1/rosters/workers?format=xlsx&pii=full&community=tashan", h.StreetAdmin("qishan"), nil)
 	_, _, rows := sheet(t, r)
 
 	wantHeaders := slices.Insert(slices.Clone(workerHeaders), 2, "性别")
@@ -205,7 +206,7 @@ func TestRosterXLSX_fullPIIForAStreetAdminIsAuditedPerWorker(t *testing.T) {
 	var role, pii, format, requestID string
 	var rowCount int
 	var filters map[string]string
-	err := h.pool.QueryRow(ctx, `SELECT id, actor_role, pii, format, row_count, filters, request_id FROM roster_exports`).
+	err := h.Pool.QueryRow(ctx, `SELECT id, actor_role, pii, format, row_count, filters, request_id FROM roster_exports`).
 		Scan(&exportID, &role, &pii, &format, &rowCount, &filters, &requestID)
 	if err != nil {
 		t.Fatalf("roster_exports: %v", err)
@@ -215,14 +216,14 @@ func TestRosterXLSX_fullPIIForAStreetAdminIsAuditedPerWorker(t *testing.T) {
 		t.Errorf("export record: role %s pii %s format %s rows %d filters %v request %q", role, pii, format, rowCount, filters, requestID)
 	}
 	var reads, distinct int
-	err = h.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT worker_id) FROM pii_reads
+	err = h.Pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT worker_id) FROM pii_reads
 		WHERE roster_export_id = $1 AND fields = '{mobile,id_number}' AND actor_role = 'street_admin'`, exportID).Scan(&reads, &distinct)
 	if err != nil || reads != n || distinct != n {
 		t.Errorf("pii_reads %d (%d workers, %v), want one per worker sent: %d", reads, distinct, err, n)
 	}
 
 	// In JSON too, for the district, with the gender.
-	j := h.must(200, "GET", "/v1/rosters/party-members?pii=full&community=changsheng", h.district(), nil)
+	j := h.Must(200, "GET", "/v1/rosters/party-members?pii=full&community=changsheng", h.District(), nil)
 	var body struct{ Items []map[string]any }
 	if err := json.Unmarshal(j.Raw, &body); err != nil {
 		t.Fatal(err)
@@ -246,16 +247,16 @@ func TestRoster_whoMayExportAndWhoSeesPersonalDataInFull(t *testing.T) {
 		name, token, path string
 		status            int
 	}{
-		{"community staff may not see personal data in full", h.staff("qishan", "tashan"), "/v1/rosters/workers?pii=full&format=xlsx", 403},
-		{"a worker may not export a roster", h.worker(w.rider), "/v1/rosters/workers", 403},
-		{"a worker may not export the party roster", h.worker(w.mobileMember), "/v1/rosters/party-members?format=csv", 403},
+		{"community staff may not see personal data in full", h.Staff("qishan", "tashan"), "/v1/rosters/workers?pii=full&format=xlsx", 403},
+		{"a worker may not export a roster", h.Worker(w.rider), "/v1/rosters/workers", 403},
+		{"a worker may not export the party roster", h.Worker(w.mobileMember), "/v1/rosters/party-members?format=csv", 403},
 		{"no token", "", "/v1/rosters/workers", 401},
-		{"community staff export masked", h.staff("qishan", "tashan"), "/v1/rosters/workers?format=csv", 200},
-		{"the district sees personal data in full", h.district(), "/v1/rosters/enterprises?pii=full", 200},
+		{"community staff export masked", h.Staff("qishan", "tashan"), "/v1/rosters/workers?format=csv", 200},
+		{"the district sees personal data in full", h.District(), "/v1/rosters/enterprises?pii=full", 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.do("GET", tc.path, tc.token, nil)
+			r := h.Do("GET", tc.path, tc.token, nil)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
 			}
@@ -275,7 +276,7 @@ func TestRoster_whoMayExportAndWhoSeesPersonalDataInFull(t *testing.T) {
 func TestRosterCSV_opensInExcelWithBOMCRLFAndTextCells(t *testing.T) {
 	w := newRosterWorld(t)
 	h := w.h
-	r := h.must(200, "GET", "/v1/rosters/workers?format=csv&pii=full", h.streetAdmin("qishan"), nil)
+	r := h.Must(200, "GET", "/v1/rosters/workers?format=csv&pii=full", h.StreetAdmin("qishan"), nil)
 	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -310,7 +311,7 @@ func TestRosterCSV_opensInExcelWithBOMCRLFAndTextCells(t *testing.T) {
 		t.Errorf("row %v", member)
 	}
 
-	masked := h.must(200, "GET", "/v1/rosters/enterprises?format=csv", h.staff("qishan", "tashan"), nil)
+	masked := h.Must(200, "GET", "/v1/rosters/enterprises?format=csv", h.Staff("qishan", "tashan"), nil)
 	rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(masked.Raw, []byte("\xEF\xBB\xBF")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -332,21 +333,21 @@ func TestRoster_scopeAndFilters(t *testing.T) {
 		name, token, path string
 		want              []string // worker ids, in order
 	}{
-		{"jianshelu's admin sees only jianshelu", h.streetAdmin("jianshelu"), "/v1/rosters/workers", []string{w.otherStreet}},
-		{"a filter on another street is empty", h.streetAdmin("jianshelu"), "/v1/rosters/workers?street=qishan", nil},
-		{"community staff see their community", h.staff("qishan", "changsheng"), "/v1/rosters/workers", []string{w.mobileMember}},
-		{"community staff asking for another community get nothing", h.staff("qishan", "changsheng"), "/v1/rosters/workers?community=tashan", nil},
-		{"the district filters by street", h.district(), "/v1/rosters/workers?street=jianshelu", []string{w.otherStreet}},
-		{"departed workers", h.streetAdmin("qishan"), "/v1/rosters/workers?status=left", []string{w.departed}},
-		{"active and departed", h.streetAdmin("qishan"), "/v1/rosters/workers?status=all&community=tashan",
+		{"jianshelu's admin sees only jianshelu", h.StreetAdmin("jianshelu"), "/v1/rosters/workers", []string{w.otherStreet}},
+		{"a filter on another street is empty", h.StreetAdmin("jianshelu"), "/v1/rosters/workers?street=qishan", nil},
+		{"community staff see their community", h.Staff("qishan", "changsheng"), "/v1/rosters/workers", []string{w.mobileMember}},
+		{"community staff asking for another community get nothing", h.Staff("qishan", "changsheng"), "/v1/rosters/workers?community=tashan", nil},
+		{"the district filters by street", h.District(), "/v1/rosters/workers?street=jianshelu", []string{w.otherStreet}},
+		{"departed workers", h.StreetAdmin("qishan"), "/v1/rosters/workers?status=left", []string{w.departed}},
+		{"active and departed", h.StreetAdmin("qishan"), "/v1/rosters/workers?status=all&community=tashan",
 			[]string{w.rider, w.activist, w.newbie, w.probationary, w.departed}},
-		{"by occupation", h.district(), "/v1/rosters/workers?occupation=courier", []string{w.mobileMember}},
-		{"party members of qishan", h.streetAdmin("qishan"), "/v1/rosters/party-members", []string{w.mobileMember, w.probationary}},
-		{"party members of the district", h.district(), "/v1/rosters/party-members", []string{w.otherStreet, w.mobileMember, w.probationary}}, // by street code
+		{"by occupation", h.District(), "/v1/rosters/workers?occupation=courier", []string{w.mobileMember}},
+		{"party members of qishan", h.StreetAdmin("qishan"), "/v1/rosters/party-members", []string{w.mobileMember, w.probationary}},
+		{"party members of the district", h.District(), "/v1/rosters/party-members", []string{w.otherStreet, w.mobileMember, w.probationary}}, // by street code
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.must(200, "GET", tc.path, tc.token, nil)
+			r := h.Must(200, "GET", tc.path, tc.token, nil)
 			var got struct {
 				Items []struct {
 					ID string `json:"id"`
@@ -370,7 +371,7 @@ func TestRoster_scopeAndFilters(t *testing.T) {
 func TestRosterPartyMembers_showMobileMembersWithTheirHomeOrganisation(t *testing.T) {
 	w := newRosterWorld(t)
 	h := w.h
-	r := h.must(200, "GET", "/v1/rosters/party-members", h.streetAdmin("qishan"), nil)
+	r := h.Must(200, "GET", "/v1/rosters/party-members", h.StreetAdmin("qishan"), nil)
 	var got struct {
 		Items []map[string]any `json:"items"`
 	}
@@ -383,7 +384,7 @@ func TestRosterPartyMembers_showMobileMembersWithTheirHomeOrganisation(t *testin
 		t.Errorf("JSON item %v", m)
 	}
 
-	x := h.must(200, "GET", "/v1/rosters/party-members?format=xlsx", h.streetAdmin("qishan"), nil)
+	x := h.Must(200, "GET", "/v1/rosters/party-members?format=xlsx", h.StreetAdmin("qishan"), nil)
 	_, name, rows := sheet(t, x)
 	want := []string{"序号", "姓名", "手机号", "身份证号", "职业", "所属街道", "所属社区", "所属企业", "从业平台", "政治面貌",
 		"是否流动党员", "党组织关系所在地", "登记时间"}
@@ -407,7 +408,7 @@ func TestRosterCandidates_showTheLatestStepOfEachStage(t *testing.T) {
 	w.step(w.activist, "applicant", "activist", "2024-06-01", "奇山街道快递行业党支部") // recorded later on the same day: the latest
 	w.step(w.probationary, "development_target", "probationary_member", "2025-07-01", "奇山街道新业态党支部")
 
-	r := h.must(200, "GET", "/v1/rosters/candidates?format=xlsx", h.streetAdmin("qishan"), nil)
+	r := h.Must(200, "GET", "/v1/rosters/candidates?format=xlsx", h.StreetAdmin("qishan"), nil)
 	_, name, rows := sheet(t, r)
 	want := []string{"序号", "姓名", "手机号", "身份证号", "职业", "所属街道", "所属社区", "所属企业", "阶段", "日期", "培养联系组织"}
 	if name != "党员发展名册" || !slices.Equal(rows[0], want) {
@@ -428,7 +429,7 @@ func TestRosterCandidates_showTheLatestStepOfEachStage(t *testing.T) {
 		t.Errorf("applicant without a step %v, want empty date and organisation", n)
 	}
 
-	j := h.must(200, "GET", "/v1/rosters/candidates", h.district(), nil)
+	j := h.Must(200, "GET", "/v1/rosters/candidates", h.District(), nil)
 	var body struct {
 		Items []map[string]any `json:"items"`
 		Count int              `json:"count"`
@@ -453,16 +454,16 @@ func TestRoster_badParametersAnswerProblemNamingTheFieldAndRecordNothing(t *test
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.do("GET", tc.path, h.district(), nil)
-			if r.Status != 422 || r.field() != tc.field || r.Header.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("status %d field %q: %s", r.Status, r.field(), r.Raw)
+			r := h.Do("GET", tc.path, h.District(), nil)
+			if r.Status != 422 || r.Field() != tc.field || r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("status %d field %q: %s", r.Status, r.Field(), r.Raw)
 			}
 			if cd := r.Header.Get("Content-Disposition"); cd != "" {
 				t.Errorf("a problem comes as a download: %q", cd)
 			}
 		})
 	}
-	if r := h.do("GET", "/v1/rosters/volunteers", h.district(), nil); r.Status != 404 {
+	if r := h.Do("GET", "/v1/rosters/volunteers", h.District(), nil); r.Status != 404 {
 		t.Errorf("unknown roster: status %d", r.Status)
 	}
 	if n := h.count("roster_exports"); n != 0 {

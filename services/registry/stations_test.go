@@ -16,16 +16,16 @@ var allDay = []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "open": "00:0
 func TestStations_nearbySortedByDistanceWithFacilityFilter(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	// Around 奇山街道, Yantai: ~0 m, ~550 m, ~1.1 km and ~30 km away.
-	h.must(201, "POST", "/v1/stations", staff, station("塔山暖新驿站", 37.5300, 121.4000, []string{"water", "charging"}, allDay))
-	h.must(201, "POST", "/v1/stations", staff, station("银行爱心角", 37.5350, 121.4000, []string{"water", "microwave"}, allDay))
-	h.must(201, "POST", "/v1/stations", staff, station("小哥驿站", 37.5400, 121.4000, []string{"toilet"}, allDay))
-	h.must(201, "POST", "/v1/stations", staff, station("远方驿站", 37.8000, 121.4000, []string{"water"}, allDay))
-	rider := h.worker(h.registerWorker(1, "tashan"))
+	h.Must(201, "POST", "/v1/stations", staff, station("塔山暖新驿站", 37.5300, 121.4000, []string{"water", "charging"}, allDay))
+	h.Must(201, "POST", "/v1/stations", staff, station("银行爱心角", 37.5350, 121.4000, []string{"water", "microwave"}, allDay))
+	h.Must(201, "POST", "/v1/stations", staff, station("小哥驿站", 37.5400, 121.4000, []string{"toilet"}, allDay))
+	h.Must(201, "POST", "/v1/stations", staff, station("远方驿站", 37.8000, 121.4000, []string{"water"}, allDay))
+	rider := h.Worker(h.registerWorker(1, "tashan"))
 
 	names := func(query string) []string {
-		r := h.must(200, "GET", "/v1/stations/nearby"+query, rider, nil)
+		r := h.Must(200, "GET", "/v1/stations/nearby"+query, rider, nil)
 		var out []string
 		prev := -1.0
 		for _, it := range r.Body["items"].([]any) {
@@ -60,7 +60,7 @@ func TestStations_nearbySortedByDistanceWithFacilityFilter(t *testing.T) {
 		{"?lat=abc&lng=121.4", "lat"}, {"?lat=37.5&lng=121.4&radius_m=100000", "radius_m"},
 		{"?lat=37.5&lng=121.4&facility=spa", "facility"}, {"?lat=37.5&lng=121.4&limit=0", "limit"},
 	} {
-		if r := h.do("GET", "/v1/stations/nearby"+q.query, rider, nil); r.Status != 422 || r.field() != q.field {
+		if r := h.Do("GET", "/v1/stations/nearby"+q.query, rider, nil); r.Status != 422 || r.Field() != q.field {
 			t.Errorf("%s: %d %s", q.query, r.Status, r.Raw)
 		}
 	}
@@ -69,7 +69,7 @@ func TestStations_nearbySortedByDistanceWithFacilityFilter(t *testing.T) {
 func TestOpenStation_badInputNamesFieldAndWritesNothing(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 	cases := []struct {
 		name  string
 		edit  func(map[string]any)
@@ -94,16 +94,16 @@ func TestOpenStation_badInputNamesFieldAndWritesNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := station("驿站", 37.53, 121.40, []string{"water"}, allDay)
 			c.edit(b)
-			if r := h.do("POST", "/v1/stations", staff, b); r.Status != 422 || r.field() != c.field {
+			if r := h.Do("POST", "/v1/stations", staff, b); r.Status != 422 || r.Field() != c.field {
 				t.Errorf("%d %s", r.Status, r.Raw)
 			}
 		})
 	}
-	h.must(403, "POST", "/v1/stations", h.worker(h.registerWorker(2, "tashan")), station("驿站", 37.53, 121.40, nil, allDay))
+	h.Must(403, "POST", "/v1/stations", h.Worker(h.registerWorker(2, "tashan")), station("驿站", 37.53, 121.40, nil, allDay))
 	if n := h.count("stations"); n != 0 {
 		t.Errorf("stations written: %d", n)
 	}
-	if n := len(ofType(h.settled(), "nuanxin.registry.station.opened")); n != 0 {
+	if n := len(ofType(h.Published("registry"), "nuanxin.registry.station.opened")); n != 0 {
 		t.Errorf("station events: %d", n)
 	}
 }
@@ -111,15 +111,15 @@ func TestOpenStation_badInputNamesFieldAndWritesNothing(t *testing.T) {
 func TestCheckIn_atAStationOfTheCommunity(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	st := h.must(201, "POST", "/v1/stations", h.staff("qishan", "tashan"), station("塔山暖新驿站", 37.53, 121.40, []string{"water"}, allDay)).str("id")
+	st := h.Must(201, "POST", "/v1/stations", h.Staff("qishan", "tashan"), station("塔山暖新驿站", 37.53, 121.40, []string{"water"}, allDay)).Str("id")
 	w := h.registerWorker(1, "changsheng")
-	staff := h.staff("qishan", "changsheng")
-	r := h.do("POST", "/v1/workers/"+w+"/checkins", staff, map[string]any{"channel": "station", "station_id": st})
-	if r.Status != 422 || r.field() != "station_id" {
+	staff := h.Staff("qishan", "changsheng")
+	r := h.Do("POST", "/v1/workers/"+w+"/checkins", staff, map[string]any{"channel": "station", "station_id": st})
+	if r.Status != 422 || r.Field() != "station_id" {
 		t.Errorf("station of another community: %d %s", r.Status, r.Raw)
 	}
-	r = h.must(201, "POST", "/v1/workers/"+w+"/checkins", h.streetAdmin("qishan"), map[string]any{"channel": "station", "station_id": st, "community": "tashan"})
-	if r.str("station_id") != st || r.str("community") != "tashan" {
+	r = h.Must(201, "POST", "/v1/workers/"+w+"/checkins", h.StreetAdmin("qishan"), map[string]any{"channel": "station", "station_id": st, "community": "tashan"})
+	if r.Str("station_id") != st || r.Str("community") != "tashan" {
 		t.Errorf("check-in = %s", r.Raw)
 	}
 }

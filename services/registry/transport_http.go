@@ -12,7 +12,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -141,9 +140,5 @@ func decodeNearby(_ context.Context, r *http.Request) (any, error) {
 // and readiness, and /metrics, wrapped in access logging and per-route
 // metrics.
 func NewHTTPHandler(svc *Service, v auth.Verifier, keys idempotency.Keys, reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
-	mux := http.NewServeMux()
-	RegisterRoutes(mux, svc, v, keys, log)
-	httpx.Health(mux, checks...)
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))
+	return route.Handler(func(mux *http.ServeMux) { RegisterRoutes(mux, svc, v, keys, log) }, reg, log, checks...)
 }

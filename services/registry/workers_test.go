@@ -12,28 +12,28 @@ func TestRegisterWorker_masksPersonalDataAndEmitsEventWithoutIt(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 	body := workerBody(1, "tashan")
-	r := h.must(201, "POST", "/v1/workers", h.staff("qishan", "tashan"), body)
+	r := h.Must(201, "POST", "/v1/workers", h.Staff("qishan", "tashan"), body)
 
-	if got, want := r.str("mobile"), "139****0001"; got != want {
+	if got, want := r.Str("mobile"), "139****0001"; got != want {
 		t.Errorf("mobile = %q, want masked %q", got, want)
 	}
 	id := body["id_number"].(string)
-	if got, want := r.str("id_number"), id[:6]+"********"+id[14:]; got != want {
+	if got, want := r.Str("id_number"), id[:6]+"********"+id[14:]; got != want {
 		t.Errorf("id_number = %q, want masked %q", got, want)
 	}
-	if r.str("street") != "qishan" || r.str("status") != "active" {
-		t.Errorf("street/status = %q/%q", r.str("street"), r.str("status"))
+	if r.Str("street") != "qishan" || r.Str("status") != "active" {
+		t.Errorf("street/status = %q/%q", r.Str("street"), r.Str("status"))
 	}
 
-	evs := ofType(h.settled(), "nuanxin.registry.worker.registered")
+	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.registered")
 	if len(evs) != 1 {
 		t.Fatalf("worker.registered events = %d, want 1", len(evs))
 	}
 	e := evs[0]
-	if want := h.subjects.Namespace + ".registry.qishan.worker.registered"; e.Subject != want {
+	if want := h.Subjects.Namespace + ".registry.qishan.worker.registered"; e.Subject != want {
 		t.Errorf("subject = %q, want %q", e.Subject, want)
 	}
-	if e.MsgID != e.ID || e.Street != "qishan" || e.Subject == "" || e.Envelope.Subject != r.str("id") {
+	if e.MsgID != e.ID || e.Street != "qishan" || e.Subject == "" || e.Envelope.Subject != r.Str("id") {
 		t.Errorf("envelope = %+v (msg id %q)", e.Envelope, e.MsgID)
 	}
 	for _, secret := range []string{body["mobile"].(string), id, body["name"].(string)} {
@@ -49,8 +49,8 @@ func TestRegisterWorker_sameIDNumberTwiceIsConflictNamingTheFirst(t *testing.T) 
 	first := h.registerWorker(7, "tashan")
 	again := workerBody(7, "jianshelu")
 	again["mobile"] = mobile(8)
-	r := h.must(409, "POST", "/v1/workers", h.district(), again)
-	if got := r.str("existing_worker_id"); got != first {
+	r := h.Must(409, "POST", "/v1/workers", h.District(), again)
+	if got := r.Str("existing_worker_id"); got != first {
 		t.Errorf("existing_worker_id = %q, want %q (%s)", got, first, r.Raw)
 	}
 	if n := h.count("workers"); n != 1 {
@@ -61,7 +61,7 @@ func TestRegisterWorker_sameIDNumberTwiceIsConflictNamingTheFirst(t *testing.T) 
 func TestRegisterWorker_badInputAnswersProblemNamingFieldAndWritesNothing(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
-	before := len(h.settled())
+	before := len(h.Published("registry"))
 	with := func(key string, v any) map[string]any {
 		b := workerBody(3, "tashan")
 		b[key] = v
@@ -74,33 +74,33 @@ func TestRegisterWorker_badInputAnswersProblemNamingFieldAndWritesNothing(t *tes
 		status int
 		field  string
 	}{
-		{"malformed JSON", h.district(), `{"name": "张三",`, 400, "body"},
-		{"not an object", h.district(), `[1,2]`, 400, "body"},
-		{"empty body", h.district(), ``, 400, "body"},
-		{"unknown field", h.district(), with("nickname", "小张"), 400, "nickname"},
-		{"wrong type", h.district(), with("mobile_party_member", "yes"), 400, "mobile_party_member"},
-		{"number for a string", h.district(), with("mobile", 13912345678), 400, "mobile"},
-		{"ID number with wrong check character", h.district(), with("id_number", withWrongCheck(idNumber(3))), 422, "id_number"},
-		{"ID number too short", h.district(), with("id_number", "37060219900101"), 422, "id_number"},
-		{"bad mobile", h.district(), with("mobile", "12345678901"), 422, "mobile"},
-		{"unknown community", h.district(), with("community", "nowhere"), 422, "community"},
-		{"community of another street", h.streetAdmin("jianshelu"), workerBody(3, "tashan"), 422, "community"},
-		{"unknown occupation", h.district(), with("occupation", "astronaut"), 422, "occupation"},
-		{"empty name", h.district(), with("name", "  "), 422, "name"},
-		{"oversize body", h.district(), with("platform", strings.Repeat("美", 40000)), 413, "body"},
-		{"mobile party member without home org", h.district(), with("mobile_party_member", true), 422, "mobile_party_member"},
+		{"malformed JSON", h.District(), `{"name": "张三",`, 400, "body"},
+		{"not an object", h.District(), `[1,2]`, 400, "body"},
+		{"empty body", h.District(), ``, 400, "body"},
+		{"unknown field", h.District(), with("nickname", "小张"), 400, "nickname"},
+		{"wrong type", h.District(), with("mobile_party_member", "yes"), 400, "mobile_party_member"},
+		{"number for a string", h.District(), with("mobile", 13912345678), 400, "mobile"},
+		{"ID number with wrong check character", h.District(), with("id_number", withWrongCheck(idNumber(3))), 422, "id_number"},
+		{"ID number too short", h.District(), with("id_number", "37060219900101"), 422, "id_number"},
+		{"bad mobile", h.District(), with("mobile", "12345678901"), 422, "mobile"},
+		{"unknown community", h.District(), with("community", "nowhere"), 422, "community"},
+		{"community of another street", h.StreetAdmin("jianshelu"), workerBody(3, "tashan"), 422, "community"},
+		{"unknown occupation", h.District(), with("occupation", "astronaut"), 422, "occupation"},
+		{"empty name", h.District(), with("name", "  "), 422, "name"},
+		{"oversize body", h.District(), with("platform", strings.Repeat("美", 40000)), 413, "body"},
+		{"mobile party member without home org", h.District(), with("mobile_party_member", true), 422, "mobile_party_member"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := h.do("POST", "/v1/workers", c.token, c.body)
+			r := h.Do("POST", "/v1/workers", c.token, c.body)
 			if r.Status != c.status {
 				t.Fatalf("status = %d, want %d: %s", r.Status, c.status, r.Raw)
 			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("content type = %q", ct)
 			}
-			if r.field() != c.field {
-				t.Errorf("field = %q, want %q: %s", r.field(), c.field, r.Raw)
+			if r.Field() != c.field {
+				t.Errorf("field = %q, want %q: %s", r.Field(), c.field, r.Raw)
 			}
 		})
 	}
@@ -110,7 +110,7 @@ func TestRegisterWorker_badInputAnswersProblemNamingFieldAndWritesNothing(t *tes
 	if n := h.count("outbox"); n != 0 {
 		t.Errorf("outbox rows written: %d", n)
 	}
-	if after := len(h.events()); after != before {
+	if after := len(h.Messages("registry")); after != before {
 		t.Errorf("stream grew from %d to %d events", before, after)
 	}
 }
@@ -128,18 +128,18 @@ func TestWorkers_scopeHidesOtherStreetsAndOtherWorkers(t *testing.T) {
 		worker string
 		status int
 	}{
-		{"district admin sees any", h.district(), jianshelu, 200},
-		{"street admin sees own street", h.streetAdmin("qishan"), changsheng, 200},
-		{"street admin gets 404 for another street", h.streetAdmin("jianshelu"), tashan, 404},
-		{"community staff sees own community", h.staff("qishan", "tashan"), tashan, 200},
-		{"community staff gets 404 for another community", h.staff("qishan", "changsheng"), tashan, 404},
-		{"worker sees themself", h.worker(tashan), tashan, 200},
-		{"worker gets 404 for another worker", h.worker(tashan), changsheng, 404},
-		{"malformed id is 404", h.district(), "not-a-uuid", 404},
+		{"district admin sees any", h.District(), jianshelu, 200},
+		{"street admin sees own street", h.StreetAdmin("qishan"), changsheng, 200},
+		{"street admin gets 404 for another street", h.StreetAdmin("jianshelu"), tashan, 404},
+		{"community staff sees own community", h.Staff("qishan", "tashan"), tashan, 200},
+		{"community staff gets 404 for another community", h.Staff("qishan", "changsheng"), tashan, 404},
+		{"worker sees themself", h.Worker(tashan), tashan, 200},
+		{"worker gets 404 for another worker", h.Worker(tashan), changsheng, 404},
+		{"malformed id is 404", h.District(), "not-a-uuid", 404},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := h.do("GET", "/v1/workers/"+c.worker, c.token, nil)
+			r := h.Do("GET", "/v1/workers/"+c.worker, c.token, nil)
 			if r.Status != c.status {
 				t.Fatalf("status = %d, want %d: %s", r.Status, c.status, r.Raw)
 			}
@@ -147,26 +147,26 @@ func TestWorkers_scopeHidesOtherStreetsAndOtherWorkers(t *testing.T) {
 	}
 
 	list := func(token, query string) []string {
-		r := h.must(200, "GET", "/v1/workers"+query, token, nil)
+		r := h.Must(200, "GET", "/v1/workers"+query, token, nil)
 		var ids []string
 		for _, it := range r.Body["items"].([]any) {
 			ids = append(ids, it.(map[string]any)["id"].(string))
 		}
 		return ids
 	}
-	if got := list(h.streetAdmin("qishan"), ""); len(got) != 2 {
+	if got := list(h.StreetAdmin("qishan"), ""); len(got) != 2 {
 		t.Errorf("qishan admin lists %d workers, want 2", len(got))
 	}
-	if got := list(h.streetAdmin("qishan"), "?street=jianshelu"); len(got) != 0 {
+	if got := list(h.StreetAdmin("qishan"), "?street=jianshelu"); len(got) != 0 {
 		t.Errorf("qishan admin asking for jianshelu got %v", got)
 	}
-	if got := list(h.staff("qishan", "changsheng"), ""); len(got) != 1 || got[0] != changsheng {
+	if got := list(h.Staff("qishan", "changsheng"), ""); len(got) != 1 || got[0] != changsheng {
 		t.Errorf("changsheng staff lists %v", got)
 	}
-	if got := list(h.district(), "?community=jianshelu"); len(got) != 1 || got[0] != jianshelu {
+	if got := list(h.District(), "?community=jianshelu"); len(got) != 1 || got[0] != jianshelu {
 		t.Errorf("district filter by community lists %v", got)
 	}
-	h.must(403, "GET", "/v1/workers", h.worker(tashan), nil)
+	h.Must(403, "GET", "/v1/workers", h.Worker(tashan), nil)
 }
 
 func TestListWorkers_paginatesWithCursorAndFilters(t *testing.T) {
@@ -177,7 +177,7 @@ func TestListWorkers_paginatesWithCursorAndFilters(t *testing.T) {
 	}
 	courier := workerBody(20, "tashan")
 	courier["occupation"] = "courier"
-	h.must(201, "POST", "/v1/workers", h.district(), courier)
+	h.Must(201, "POST", "/v1/workers", h.District(), courier)
 
 	seen := map[string]bool{}
 	next := ""
@@ -187,12 +187,12 @@ func TestListWorkers_paginatesWithCursorAndFilters(t *testing.T) {
 		if next != "" {
 			q += "&after=" + next
 		}
-		r := h.must(200, "GET", q, h.district(), nil)
+		r := h.Must(200, "GET", q, h.District(), nil)
 		for _, it := range r.Body["items"].([]any) {
 			seen[it.(map[string]any)["id"].(string)] = true
 		}
 		pages++
-		next = r.str("next")
+		next = r.Str("next")
 		if next == "" {
 			break
 		}
@@ -200,7 +200,7 @@ func TestListWorkers_paginatesWithCursorAndFilters(t *testing.T) {
 	if len(seen) != 6 || pages != 3 {
 		t.Errorf("saw %d workers in %d pages, want 6 in 3", len(seen), pages)
 	}
-	r := h.must(200, "GET", "/v1/workers?occupation=courier", h.district(), nil)
+	r := h.Must(200, "GET", "/v1/workers?occupation=courier", h.District(), nil)
 	if n := len(r.Body["items"].([]any)); n != 1 {
 		t.Errorf("couriers = %d, want 1", n)
 	}
@@ -208,8 +208,8 @@ func TestListWorkers_paginatesWithCursorAndFilters(t *testing.T) {
 		{"?limit=0", "limit"}, {"?limit=abc", "limit"}, {"?limit=501", "limit"},
 		{"?occupation=pilot", "occupation"}, {"?after=xyz", "after"},
 	} {
-		if r := h.do("GET", "/v1/workers"+q.query, h.district(), nil); r.Status != 422 || r.field() != q.field {
-			t.Errorf("%s: status %d field %q, want 422 %q", q.query, r.Status, r.field(), q.field)
+		if r := h.Do("GET", "/v1/workers"+q.query, h.District(), nil); r.Status != 422 || r.Field() != q.field {
+			t.Errorf("%s: status %d field %q, want 422 %q", q.query, r.Status, r.Field(), q.field)
 		}
 	}
 }
@@ -220,22 +220,22 @@ func TestWorkerPII_onlyStreetAdminsInScopeAndEveryReadIsAudited(t *testing.T) {
 	body := workerBody(5, "tashan")
 	id := h.registerWorker(5, "tashan")
 
-	h.must(403, "GET", "/v1/workers/"+id+"/pii", h.staff("qishan", "tashan"), nil)
-	h.must(403, "GET", "/v1/workers/"+id+"/pii", h.worker(id), nil)
-	h.must(404, "GET", "/v1/workers/"+id+"/pii", h.streetAdmin("jianshelu"), nil)
+	h.Must(403, "GET", "/v1/workers/"+id+"/pii", h.Staff("qishan", "tashan"), nil)
+	h.Must(403, "GET", "/v1/workers/"+id+"/pii", h.Worker(id), nil)
+	h.Must(404, "GET", "/v1/workers/"+id+"/pii", h.StreetAdmin("jianshelu"), nil)
 	if n := h.count("pii_reads"); n != 0 {
 		t.Fatalf("refused reads were audited as reads: %d", n)
 	}
 
-	tok := h.token(auth.Principal{Role: auth.StreetAdmin, Street: "qishan", Subject: "clerk-li"})
-	h.must(404, "GET", "/v1/workers/0190a6c5-0000-7000-8000-000000000000/pii", tok, nil)
-	r := h.must(200, "GET", "/v1/workers/"+id+"/pii", tok, nil)
-	if r.str("mobile") != body["mobile"] || r.str("id_number") != body["id_number"] {
+	tok := h.Token(auth.Principal{Role: auth.StreetAdmin, Street: "qishan", Subject: "clerk-li"})
+	h.Must(404, "GET", "/v1/workers/0190a6c5-0000-7000-8000-000000000000/pii", tok, nil)
+	r := h.Must(200, "GET", "/v1/workers/"+id+"/pii", tok, nil)
+	if r.Str("mobile") != body["mobile"] || r.Str("id_number") != body["id_number"] {
 		t.Errorf("pii = %s", r.Raw)
 	}
 	var actor, role, reqID string
 	var fields []string
-	err := h.pool.QueryRow(context.Background(),
+	err := h.Pool.QueryRow(context.Background(),
 		"SELECT actor_subject, actor_role, fields, request_id FROM pii_reads WHERE worker_id = $1", id).Scan(&actor, &role, &fields, &reqID)
 	if err != nil {
 		t.Fatal(err)
@@ -249,29 +249,29 @@ func TestUpdateAndLeave_emitEventsAndRefuseRepeats(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 	id := h.registerWorker(6, "tashan")
-	staff := h.staff("qishan", "tashan")
+	staff := h.Staff("qishan", "tashan")
 
-	r := h.must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"occupation": "courier", "mobile": "13700000006"})
-	if r.str("occupation") != "courier" || r.str("mobile") != "137****0006" {
+	r := h.Must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"occupation": "courier", "mobile": "13700000006"})
+	if r.Str("occupation") != "courier" || r.Str("mobile") != "137****0006" {
 		t.Errorf("patched = %s", r.Raw)
 	}
 	// The same values again change nothing and emit nothing.
-	h.must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"occupation": "courier", "mobile": "137-0000-0006"})
-	h.must(404, "PATCH", "/v1/workers/"+id, h.staff("qishan", "changsheng"), map[string]any{"occupation": "courier"})
-	h.must(403, "PATCH", "/v1/workers/"+id, h.worker(id), map[string]any{"occupation": "courier"})
-	if r := h.do("PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "king"}); r.Status != 422 || r.field() != "political_status" {
+	h.Must(200, "PATCH", "/v1/workers/"+id, staff, map[string]any{"occupation": "courier", "mobile": "137-0000-0006"})
+	h.Must(404, "PATCH", "/v1/workers/"+id, h.Staff("qishan", "changsheng"), map[string]any{"occupation": "courier"})
+	h.Must(403, "PATCH", "/v1/workers/"+id, h.Worker(id), map[string]any{"occupation": "courier"})
+	if r := h.Do("PATCH", "/v1/workers/"+id, staff, map[string]any{"political_status": "king"}); r.Status != 422 || r.Field() != "political_status" {
 		t.Errorf("bad patch: %d %s", r.Status, r.Raw)
 	}
 
-	h.must(422, "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": ""})
-	r = h.must(200, "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": "moved to another city"})
-	if r.str("status") != "left" {
-		t.Errorf("status = %q", r.str("status"))
+	h.Must(422, "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": ""})
+	r = h.Must(200, "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": "moved to another city"})
+	if r.Str("status") != "left" {
+		t.Errorf("status = %q", r.Str("status"))
 	}
-	h.must(409, "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": "again"})
-	h.must(409, "POST", "/v1/workers/"+id+"/checkins", h.worker(id), map[string]any{"channel": "online"})
+	h.Must(409, "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": "again"})
+	h.Must(409, "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
 
-	evs := h.settled()
+	evs := h.Published("registry")
 	updated := ofType(evs, "nuanxin.registry.worker.updated")
 	if len(updated) != 1 || !strings.Contains(string(updated[0].Data), `"changed":["mobile","occupation"]`) {
 		t.Errorf("updated events = %+v", updated)
@@ -290,18 +290,18 @@ func TestCheckIn_onceAndIdempotent(t *testing.T) {
 	id := h.registerWorker(9, "tashan")
 	other := h.registerWorker(10, "tashan")
 
-	first := h.must(201, "POST", "/v1/workers/"+id+"/checkins", h.worker(id), map[string]any{"channel": "online"})
-	if first.str("community") != "tashan" || first.str("street") != "qishan" {
+	first := h.Must(201, "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
+	if first.Str("community") != "tashan" || first.Str("street") != "qishan" {
 		t.Errorf("check-in = %s", first.Raw)
 	}
-	again := h.must(200, "POST", "/v1/workers/"+id+"/checkins", h.worker(id), map[string]any{"channel": "online"})
-	if again.str("id") != first.str("id") {
-		t.Errorf("repeat check-in made a new one: %s vs %s", again.str("id"), first.str("id"))
+	again := h.Must(200, "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
+	if again.Str("id") != first.Str("id") {
+		t.Errorf("repeat check-in made a new one: %s vs %s", again.Str("id"), first.Str("id"))
 	}
 	// A worker may check in with a community of another street too.
-	h.must(201, "POST", "/v1/workers/"+id+"/checkins", h.worker(id), map[string]any{"channel": "online", "community": "jianshelu"})
+	h.Must(201, "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online", "community": "jianshelu"})
 
-	h.must(404, "POST", "/v1/workers/"+other+"/checkins", h.worker(id), map[string]any{"channel": "online"})
+	h.Must(404, "POST", "/v1/workers/"+other+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
 	for _, c := range []struct {
 		body  map[string]any
 		field string
@@ -311,12 +311,12 @@ func TestCheckIn_onceAndIdempotent(t *testing.T) {
 		{map[string]any{"channel": "station", "station_id": "0190a6c5-0000-7000-8000-000000000000"}, "station_id"},
 		{map[string]any{"channel": "online", "community": "atlantis"}, "community"},
 	} {
-		if r := h.do("POST", "/v1/workers/"+other+"/checkins", h.worker(other), c.body); r.Status != 422 || r.field() != c.field {
+		if r := h.Do("POST", "/v1/workers/"+other+"/checkins", h.Worker(other), c.body); r.Status != 422 || r.Field() != c.field {
 			t.Errorf("%v: %d %s", c.body, r.Status, r.Raw)
 		}
 	}
 
-	evs := ofType(h.settled(), "nuanxin.registry.worker.checked_in")
+	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.checked_in")
 	if len(evs) != 2 {
 		t.Fatalf("checked_in events = %d, want 2", len(evs))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -293,5 +294,48 @@ func TestWebhook_refusesPrivateAddressesUnlessAllowed(t *testing.T) {
 	}
 	if err := notification.NewWebhook(time.Second, true).Send(t.Context(), push); err != nil {
 		t.Fatalf("allowed: %v", err)
+	}
+	// Addresses that are not loopback but not public either are refused
+	// before any connection is made.
+	for _, host := range []string{"10.0.0.8", "192.168.1.1", "169.254.169.254", "100.100.100.200", "[fd00::1]", "0.0.0.0"} {
+		push.WebhookURL = "http://" + host + ":80/hook"
+		if err := notification.NewWebhook(time.Second, false).Send(t.Context(), push); err == nil || !strings.Contains(err.Error(), "not public") {
+			t.Errorf("%s: %v", host, err)
+		}
+	}
+}
+
+func TestDeliveries_theLogPagesThroughTiesWithoutSkipping(t *testing.T) {
+	h := newHarness(t)
+	// A broadcast's batch makes deliveries that share one time.
+	h.workersDirect(7, "qishan", "tashan", "food_delivery")
+	if _, err := h.Pool.Exec(h.ctx, `INSERT INTO preferences (recipient, channels, updated_at)
+		SELECT 'worker:' || id, '{"notice": ["sms", "wechat"]}', now() FROM workers`); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(time.Date(2026, 11, 24, 12, 0, 0, 0, notification.Shanghai))
+	h.Must(201, "POST", "/v1/broadcasts", h.StreetAdmin("qishan"), testenv.With(warmList, map[string]any{"urgent": true}))
+	testenv.Eventually(t, 15*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 14 })
+	seen := map[string]bool{}
+	next := ""
+	for page := 0; page < 10; page++ {
+		r := h.Must(200, "GET", "/v1/deliveries?limit=3&before="+url.QueryEscape(next), h.StreetAdmin("qishan"), nil)
+		for _, it := range r.Items() {
+			d := it.(map[string]any)
+			key := d["notification_id"].(string) + "/" + d["channel"].(string)
+			if seen[key] {
+				t.Fatalf("%s listed twice", key)
+			}
+			seen[key] = true
+		}
+		if next = r.Str("next"); next == "" {
+			break
+		}
+	}
+	if len(seen) != 14 {
+		t.Fatalf("%d of 14 deliveries listed", len(seen))
+	}
+	if r := h.Do("GET", "/v1/deliveries?before=yesterday", h.StreetAdmin("qishan"), nil); r.Status != 422 || r.Field() != "before" {
+		t.Fatalf("bad cursor: %d %s", r.Status, r.Raw)
 	}
 }

@@ -39,7 +39,9 @@ type Push struct {
 	CreatedAt      time.Time
 	WebhookURL     string
 	WebhookSecret  string
-	claimedUntil   time.Time // this instance's hold on the delivery
+	Urgent         bool
+	quiet          QuietHours // the recipient's, for when a retry may go
+	claimedUntil   time.Time  // this instance's hold on the delivery
 }
 
 // Provider sends SMS or WeChat subscription messages. A real provider
@@ -259,7 +261,10 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 		case p.Attempt >= d.MaxAttempts:
 			out.Status, out.Error = "failed", err.Error()
 		default:
-			out.Status, out.Error, out.Retry = "pending", err.Error(), out.At.Add(d.backoff(p.Attempt))
+			// A retry that would fall in the recipient's quiet hours waits
+			// for their end, as the first try did.
+			out.Status, out.Error = "pending", err.Error()
+			out.Retry = p.quiet.DeliverAt(out.At.Add(d.backoff(p.Attempt)), p.Urgent)
 		}
 		if err := d.Store.recordOutcome(ctx, out); err != nil {
 			return 0, err
@@ -297,14 +302,15 @@ func (s *Store) claimDeliveries(ctx context.Context, now time.Time, claim time.D
 		FROM due, notifications n LEFT JOIN preferences p ON p.recipient = n.recipient
 		WHERE d.notification_id = due.notification_id AND d.channel = due.channel AND n.id = d.notification_id
 		RETURNING d.notification_id, d.channel, d.attempts, n.recipient, n.street, n.category, n.title, n.body, n.created_at,
-			coalesce(p.webhook_url, ''), coalesce(p.webhook_secret, '')`, now, now.Add(claim), batch)
+			coalesce(p.webhook_url, ''), coalesce(p.webhook_secret, ''), n.urgent,
+			left(coalesce(p.quiet_start, '22:00')::text, 5), left(coalesce(p.quiet_end, '07:00')::text, 5)`, now, now.Add(claim), batch)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Push, error) {
 		p := Push{claimedUntil: now.Add(claim)}
 		err := row.Scan(&p.NotificationID, &p.Channel, &p.Attempt, &p.Recipient, &p.Street, &p.Category, &p.Title, &p.Body,
-			&p.CreatedAt, &p.WebhookURL, &p.WebhookSecret)
+			&p.CreatedAt, &p.WebhookURL, &p.WebhookSecret, &p.Urgent, &p.quiet.Start, &p.quiet.End)
 		return p, err
 	})
 }

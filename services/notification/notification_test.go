@@ -339,3 +339,35 @@ func TestDeliveries_theLogPagesThroughTiesWithoutSkipping(t *testing.T) {
 		t.Fatalf("bad cursor: %d %s", r.Status, r.Raw)
 	}
 }
+
+func TestQuietHours_aRetryThatWouldFallInThemWaitsForTheMorning(t *testing.T) {
+	h := newHarness(t)
+	w := h.worker("qishan", "tashan")
+	var calls atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			http.Error(rw, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		rw.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+	h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{"webhook_url": hook.URL,
+		"channels": map[string]any{"points": map[string]bool{"webhook": true}}})
+	h.Settled()
+	// A moment before 22:00: the first try goes, fails, and its retry would fall after 22:00.
+	h.clock.Set(time.Date(2026, 11, 23, 21, 59, 59, 990000000, notification.Shanghai))
+	h.Publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 5, Balance: 5})
+	testenv.Eventually(t, 10*time.Second, func() bool { return calls.Load() == 1 })
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		var at time.Time
+		_ = h.Pool.QueryRow(h.ctx, "SELECT next_attempt_at FROM deliveries WHERE last_error <> ''").Scan(&at)
+		return at.Equal(time.Date(2026, 11, 24, 7, 0, 0, 0, notification.Shanghai))
+	})
+	time.Sleep(100 * time.Millisecond)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls in quiet hours", n)
+	}
+	h.clock.Set(time.Date(2026, 11, 24, 7, 0, 1, 0, notification.Shanghai))
+	testenv.Eventually(t, 10*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1 })
+}

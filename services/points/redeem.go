@@ -103,7 +103,7 @@ func (s *Service) Redeem(ctx context.Context, p auth.Principal, req RedeemReques
 			if p.Role != auth.Worker && !p.SeesCommunity(a.Street, a.Community) {
 				return errAccountNotFound
 			}
-			if !sh.serves(*a) || (p.Role != auth.Worker && !p.Manages(sh.Street, sh.Community) && !sh.visibleTo(p, nil)) {
+			if !sh.serves(*a) || (p.Role != auth.Worker && !sh.visibleTo(p, nil)) {
 				return errItemNotFound
 			}
 			if a.Status != "active" {

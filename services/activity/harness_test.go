@@ -2,22 +2,17 @@ package activity_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/db"
-	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
@@ -46,53 +41,20 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	url := testenv.Postgres(t)
-	pool, err := db.Open(ctx, url, activity.Schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, pool, activity.Schema, activity.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := nats.Connect(testenv.NATS(t), nats.ReconnectBufSize(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := jetstream.New(nc)
-	subjects := event.Subjects{Namespace: "t" + testenv.Unique()}
-	for _, svc := range []string{"registry", "activity"} {
-		if err := subjects.EnsureStreams(ctx, js, svc, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	reg := metrics.NewRegistry()
-	metrics.RegisterPool(reg, pool)
-	log := slog.New(slog.DiscardHandler)
-	svc := activity.NewService(activity.NewStore(pool, outbox.Writer{Subjects: subjects}))
-	photoDir := t.TempDir()
+	photoDir := t.TempDir() // removed after the jobs stop
+	env := testenv.NewService(t, activity.Schema, activity.Migrations(), "registry", "activity")
+	metrics.RegisterPool(env.Metrics, env.Pool)
+	svc := activity.NewService(activity.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}))
 	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
-	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
-		httpx.Check{Name: "postgres", Fn: pool.Ping}))
+	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
+	t.Cleanup(srv.Close)
 
-	consumer := activity.WorkerConsumer(pool, js, subjects, log, consume.NewMetrics(reg))
-	consumer.Durable = "activity-workers-" + testenv.Unique()
-	relay := &outbox.Relay{Pool: pool, JS: js, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
-	done := make(chan struct{}, 2)
-	go func() { _ = relay.Run(ctx); done <- struct{}{} }()
-	go func() { consumer.RunUntilDone(ctx); done <- struct{}{} }()
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		<-done
-		<-done
-		nc.Close()
-		pool.Close()
-	})
-	return &harness{t: t, ctx: ctx, dbURL: url, reg: reg, photoDir: photoDir,
-		API: testenv.API{T: t, URL: srv.URL, Key: key},
-		Bus: testenv.Bus{T: t, JS: js, Subjects: subjects, Pool: pool, Runners: []*consume.Runner{consumer}}}
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
+	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
+	runners := env.Consume([]*consume.Runner{activity.WorkerConsumer(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics))})
+	return &harness{t: t, ctx: env.Ctx, dbURL: env.DatabaseURL, reg: env.Metrics, photoDir: photoDir,
+		API: env.API(srv.URL), Bus: env.Bus(runners)}
 }
 
 // registryService starts a real registry on the same database (its own

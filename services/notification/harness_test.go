@@ -2,25 +2,18 @@ package notification_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"log/slog"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/consume"
-	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/notification"
@@ -76,65 +69,23 @@ func (r *recording) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pool, err := db.Open(ctx, testenv.Postgres(t), notification.Schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, pool, notification.Schema, notification.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := nats.Connect(testenv.NATS(t), nats.ReconnectBufSize(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := jetstream.New(nc)
-	subjects := event.Subjects{Namespace: "t" + testenv.Unique()}
-	for _, svc := range []string{"registry", "activity", "points", "notification"} {
-		if err := subjects.EnsureStreams(ctx, js, svc, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	reg := metrics.NewRegistry()
-	log := slog.New(slog.DiscardHandler)
+	env := testenv.NewService(t, notification.Schema, notification.Migrations(), "registry", "activity", "points", "notification")
 	clk := &clock{}
-	store := notification.NewStore(pool, outbox.Writer{Subjects: subjects})
+	store := notification.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects})
 	svc := notification.NewService(store, clk.Now)
-	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
-		httpx.Check{Name: "postgres", Fn: pool.Ping}))
+	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
+	t.Cleanup(srv.Close)
 	sms := &recording{}
-	dispatcher := &notification.Dispatcher{Store: store, Log: log, Now: clk.Now, Metrics: notification.NewMetrics(reg, pool), RetryBase: 20 * time.Millisecond,
-		Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
+	dispatcher := &notification.Dispatcher{Store: store, Log: env.Log, Now: clk.Now, Metrics: notification.NewMetrics(env.Metrics, env.Pool),
+		RetryBase: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
 			"webhook": notification.NewWebhook(2*time.Second, true)}}
-	jobs := []func(context.Context){
-		func(ctx context.Context) {
-			_ = (&outbox.Relay{Pool: pool, JS: js, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}).Run(ctx)
-		},
-		dispatcher.Run,
-		notification.BroadcastJob{Service: svc, Log: log, Idle: 20 * time.Millisecond}.Run,
-	}
-	runners := svc.Consumers(pool, js, subjects, log, consume.NewMetrics(reg))
-	for _, r := range runners {
-		r.Durable += "-" + testenv.Unique()
-		r.Backoff = []time.Duration{50 * time.Millisecond}
-		jobs = append(jobs, r.RunUntilDone)
-	}
-	var wg sync.WaitGroup
-	for _, job := range jobs {
-		wg.Add(1)
-		go func() { defer wg.Done(); job(ctx) }()
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		wg.Wait()
-		nc.Close()
-		pool.Close()
-	})
-	return &harness{t: t, ctx: ctx, svc: svc, clock: clk, sms: sms,
-		API: testenv.API{T: t, URL: srv.URL, Key: key},
-		Bus: testenv.Bus{T: t, JS: js, Subjects: subjects, Pool: pool, Runners: runners}}
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}
+	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
+	env.Go(dispatcher.Run)
+	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Idle: 20 * time.Millisecond}.Run)
+	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 50*time.Millisecond)
+	return &harness{t: t, ctx: env.Ctx, svc: svc, clock: clk, sms: sms, API: env.API(srv.URL), Bus: env.Bus(runners)}
 }
 
 // worker registers a worker through a registry event and returns the id.

@@ -2,25 +2,18 @@ package points_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/consume"
-	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/points"
@@ -42,53 +35,16 @@ type harness struct {
 
 func newHarness(t testing.TB, stars []int) *harness {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pool, err := db.Open(ctx, testenv.Postgres(t), points.Schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, pool, points.Schema, points.Migrations()...); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := nats.Connect(testenv.NATS(t), nats.ReconnectBufSize(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := jetstream.New(nc)
-	subjects := event.Subjects{Namespace: "t" + testenv.Unique()}
-	for _, svc := range []string{"registry", "activity", "points"} {
-		if err := subjects.EnsureStreams(ctx, js, svc, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	reg := metrics.NewRegistry()
-	log := slog.New(slog.DiscardHandler)
-	svc := points.NewService(points.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), stars)
-	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
-		httpx.Check{Name: "postgres", Fn: pool.Ping}))
+	env := testenv.NewService(t, points.Schema, points.Migrations(), "registry", "activity", "points")
+	svc := points.NewService(points.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}, env.Metrics), stars)
+	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
+	t.Cleanup(srv.Close)
 
-	runners := svc.Consumers(pool, js, subjects, log, consume.NewMetrics(reg))
-	relay := &outbox.Relay{Pool: pool, JS: js, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
-	done := make(chan struct{}, len(runners)+1)
-	go func() { _ = relay.Run(ctx); done <- struct{}{} }()
-	for _, r := range runners {
-		r.Durable += "-" + testenv.Unique()
-		r.Backoff = []time.Duration{100 * time.Millisecond}
-		go func() { r.RunUntilDone(ctx); done <- struct{}{} }()
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		for range len(runners) + 1 {
-			<-done
-		}
-		nc.Close()
-		pool.Close()
-	})
-	return &harness{t: t, ctx: ctx, reg: reg,
-		API: testenv.API{T: t, URL: srv.URL, Key: key},
-		Bus: testenv.Bus{T: t, JS: js, Subjects: subjects, Pool: pool, Runners: runners}}
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
+	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
+	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 100*time.Millisecond)
+	return &harness{t: t, ctx: env.Ctx, reg: env.Metrics, API: env.API(srv.URL), Bus: env.Bus(runners)}
 }
 
 // openAccount registers a worker in the registry's stream and waits for

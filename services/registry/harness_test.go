@@ -36,8 +36,24 @@ type harness struct {
 	svc *registry.Service
 }
 
+// harnessOption changes how newHarness runs imports: runner sets up the
+// harness's import runner (nil: it runs none, the test starts its own).
+type harnessOption func(runner **registry.ImportRunner)
+
+// withImportRunner sets fields of the harness's import runner.
+func withImportRunner(set func(*registry.ImportRunner)) harnessOption {
+	return func(r **registry.ImportRunner) {
+		if *r != nil {
+			set(*r)
+		}
+	}
+}
+
+// withoutImportRunner leaves running imports to the test.
+func withoutImportRunner() harnessOption { return func(r **registry.ImportRunner) { *r = nil } }
+
 // newHarness starts the registry against natsURL ("" = the shared test server).
-func newHarness(t testing.TB, natsURL string) *harness {
+func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	if natsURL == "" {
@@ -78,8 +94,17 @@ func newHarness(t testing.TB, natsURL string) *harness {
 	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = relay.Run(ctx) }()
+	runner := &registry.ImportRunner{Service: svc, Log: log}
+	for _, o := range opts {
+		o(&runner)
+	}
 	importsDone := make(chan struct{})
-	go func() { defer close(importsDone); svc.RunImports(ctx, log) }()
+	go func() {
+		defer close(importsDone)
+		if runner != nil {
+			runner.Run(ctx)
+		}
+	}()
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -49,6 +51,7 @@ type ImportJob struct {
 	headerRow int
 	columns   map[string]columnRef
 	lastRow   int
+	lease     time.Duration // the runner's; each committed batch renews it
 }
 
 // ImportRow is the outcome of one spreadsheet row.
@@ -175,7 +178,7 @@ func blank(row []string) bool {
 
 // StartImport checks an uploaded spreadsheet as a whole — format, size,
 // header, row count — and queues it as a job; rows are read and written in
-// the background (RunImports). Only staff import; each row is then checked
+// the background (ImportRunner). Only staff import; each row is then checked
 // against the importer's scope like an API call would be.
 func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileName string, data []byte) (ImportJob, error) {
 	if !p.IsStaff() {
@@ -324,33 +327,131 @@ func (s *Service) ImportRows(ctx context.Context, p auth.Principal, id uuid.UUID
 	return s.store.ImportRows(ctx, id, q)
 }
 
-// RunImports works through queued imports until ctx is done. Every instance
-// of the service may run it: a job is leased while it runs, and one whose
-// instance died is picked up again after its lease and resumed after the
-// last committed row.
-func (s *Service) RunImports(ctx context.Context, log *slog.Logger) {
+// ImportRunner works through queued imports until its context is done.
+// Every instance of the service runs one: a job is leased while it runs, and
+// one whose instance died is picked up again after its lease and resumed
+// after the last committed row. A batch that cannot be written (a database
+// error) is tried again after the lease; the failures since the job's last
+// committed batch are counted in the job's row, so all instances share the
+// count, and the MaxAttempts-th in a row fails the job with a reason for the
+// clerk. Rows committed before stay. Zero fields take their defaults.
+type ImportRunner struct {
+	Service *Service
+	Log     *slog.Logger
+	// Lease is how long a job stays with an instance without progress, and
+	// how long a failed batch waits before it is tried again (default 1 min).
+	Lease time.Duration
+	// Poll is how often an idle runner looks for queued jobs (default 1 s);
+	// an upload on the same instance wakes it at once.
+	Poll time.Duration
+	// MaxAttempts is how many failed attempts in a row at the same batch
+	// fail the job (default 5).
+	MaxAttempts int
+}
+
+// Defaults of ImportRunner.
+const (
+	DefaultImportLease       = time.Minute
+	DefaultImportPoll        = time.Second
+	DefaultImportMaxAttempts = 5
+)
+
+// Run works through queued imports until ctx is done.
+func (r ImportRunner) Run(ctx context.Context) {
+	s, log := r.Service, r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	lease, poll, maxAttempts := r.Lease, r.Poll, r.MaxAttempts
+	if lease <= 0 {
+		lease = DefaultImportLease
+	}
+	if poll <= 0 {
+		poll = DefaultImportPoll
+	}
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultImportMaxAttempts
+	}
 	for ctx.Err() == nil {
-		job, data, found, err := s.store.ClaimImportJob(ctx, importLease)
+		job, data, found, err := s.store.ClaimImportJob(ctx, lease)
 		if err != nil && ctx.Err() == nil {
 			log.Error("claim import job", "err", err)
 		}
 		if found {
-			log.Info("import started", "import_id", job.ID, "kind", job.Kind, "rows", job.TotalRows)
+			job.lease = lease
+			log.Info("import started", "import_id", job.ID, "kind", job.Kind, "rows", job.TotalRows, "after_row", job.lastRow)
 			if err := s.runImport(ctx, job, data); err != nil && ctx.Err() == nil {
-				log.Error("import failed", "import_id", job.ID, "err", err)
+				s.importAttemptFailed(ctx, log, job, err, maxAttempts)
 			}
 			continue
 		}
 		select {
 		case <-ctx.Done():
 		case <-s.importWake:
-		case <-time.After(time.Second):
+		case <-time.After(poll):
 		}
 	}
 }
 
-// importLease is how long a job stays with an instance without progress.
-const importLease = time.Minute
+// importAttemptFailed counts a failed run of a job in the database and, at
+// the maxAttempts-th failure since the job last made progress, fails the job
+// with a reason the clerk reads in GET /v1/imports/{id}.
+func (s *Service) importAttemptFailed(ctx context.Context, log *slog.Logger, job ImportJob, cause error, maxAttempts int) {
+	var be *batchError
+	if !errors.As(cause, &be) {
+		be = &batchError{after: job.lastRow, err: cause}
+	}
+	zh, en := importGaveUp(be, maxAttempts)
+	failures, failed, err := s.store.ImportAttemptFailed(ctx, job.ID, be.after, maxAttempts, job.lease, zh, en)
+	if err != nil {
+		log.Error("import failed", "import_id", job.ID, "err", cause, "count_err", err)
+		return
+	}
+	switch {
+	case failed:
+		log.Error("import failed", "import_id", job.ID, "err", cause, "failures", failures, "gave_up", true)
+		return
+	case failures == 0:
+		// The job moved on or ended meanwhile (another instance took it over).
+		log.Error("import failed", "import_id", job.ID, "err", cause, "counted", false)
+		return
+	}
+	log.Error("import failed", "import_id", job.ID, "err", cause, "failures", failures, "retry_in", job.lease.String())
+}
+
+// importGaveUp is the reason a job failed after maxAttempts failed attempts
+// at the same place, in Chinese for the clerk and in English.
+func importGaveUp(be *batchError, maxAttempts int) (zh, en string) {
+	const (
+		keptZH = "此前的行已导入并保留。请联系系统管理员排查，之后重新导入同一文件即可（已导入的行不会重复导入）。"
+		keptEN = "The rows before them are imported and kept. Ask the system administrator to look into it, then import the same file again (rows already imported are not imported twice)."
+	)
+	if be.first > 0 {
+		return fmt.Sprintf("第 %d–%d 行这一批连续 %d 次未能写入数据库，导入已停止。", be.first, be.last, maxAttempts) + keptZH,
+			fmt.Sprintf("Rows %d–%d could not be written to the database in %d attempts in a row, so the import stopped. ", be.first, be.last, maxAttempts) +
+				keptEN + " Last error: " + be.err.Error()
+	}
+	return fmt.Sprintf("导入在第 %d 行之后连续 %d 次未能继续，已停止。", be.after, maxAttempts) + keptZH,
+		fmt.Sprintf("The import could not go on after row %d in %d attempts in a row, so it stopped. ", be.after, maxAttempts) +
+			keptEN + " Last error: " + be.err.Error()
+}
+
+// batchError is a failed run of a job: the batch of rows first..last (0 when
+// the failure was not a batch's) could not be written while the job's
+// progress stood at row after.
+type batchError struct {
+	after, first, last int
+	err                error
+}
+
+func (e *batchError) Error() string {
+	if e.first > 0 {
+		return fmt.Sprintf("rows %d-%d: %v", e.first, e.last, e.err)
+	}
+	return e.err.Error()
+}
+
+func (e *batchError) Unwrap() error { return e.err }
 
 // importBatch is how many rows commit together, with their events.
 const importBatch = 500
@@ -362,9 +463,18 @@ type rawRow struct {
 }
 
 func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) error {
+	// done is the last row committed, by earlier runs or this one; a failure
+	// is counted against the batch after it.
+	done := job.lastRow
+	fail := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		return &batchError{after: done, err: err}
+	}
 	sh, err := openSheet(data, job.Format)
 	if err != nil {
-		return s.store.FailImport(ctx, job.ID, err)
+		return fail(s.store.FailImport(ctx, job.ID, err))
 	}
 	defer sh.Close()
 	apply := s.applyWorkerRows
@@ -378,9 +488,14 @@ func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) err
 		if len(batch) == 0 {
 			return nil
 		}
+		first, last := batch[0].num, batch[len(batch)-1].num
 		err := apply(ctx, job, look, batch)
 		batch = batch[:0]
-		return err
+		if err != nil {
+			return &batchError{after: done, first: first, last: last, err: err}
+		}
+		done = last
+		return nil
 	}
 	for sh.Next() {
 		n++
@@ -389,7 +504,7 @@ func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) err
 			if ferr := flush(); ferr != nil {
 				return ferr
 			}
-			return s.store.FailImport(ctx, job.ID, err)
+			return fail(s.store.FailImport(ctx, job.ID, err))
 		}
 		if n <= job.headerRow || n <= job.lastRow || blank(row) {
 			continue
@@ -410,7 +525,7 @@ func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) err
 	if err := flush(); err != nil {
 		return err
 	}
-	return s.store.FinishImport(ctx, job.ID)
+	return fail(s.store.FinishImport(ctx, job.ID))
 }
 
 // cellError builds the error of one cell from a field error.

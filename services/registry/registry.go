@@ -165,7 +165,7 @@ type Service struct {
 	box   *pii.Box
 	now   func() time.Time
 
-	importWake chan struct{} // StartImport nudges RunImports
+	importWake chan struct{} // StartImport nudges an ImportRunner
 }
 
 // NewService returns the registry service over store, encrypting personal

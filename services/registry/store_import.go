@@ -107,6 +107,33 @@ func (s *Store) FailImport(ctx context.Context, id uuid.UUID, cause error) error
 	return err
 }
 
+// ImportAttemptFailed counts a failed attempt at a running job whose
+// progress stands at row after. The maxAttempts-th failure since the job
+// last committed a batch fails it with the reason zh/en (rows committed
+// before stay); an earlier one leaves it running, to be tried again after
+// lease. A report that is out of date — the job has moved on or ended since
+// — counts nothing (found is false). One statement, so instances sharing
+// the job share the count.
+func (s *Store) ImportAttemptFailed(ctx context.Context, id uuid.UUID, after, maxAttempts int, lease time.Duration,
+	zh, en string) (failures int, failed bool, err error) {
+	err = s.pool.QueryRow(ctx, `UPDATE import_jobs SET failures = failures + 1,
+			status = CASE WHEN failures + 1 >= $3 THEN 'failed' ELSE status END,
+			error_zh = CASE WHEN failures + 1 >= $3 THEN $5 ELSE error_zh END,
+			error_en = CASE WHEN failures + 1 >= $3 THEN $6 ELSE error_en END,
+			finished_at = CASE WHEN failures + 1 >= $3 THEN now() ELSE finished_at END,
+			file = CASE WHEN failures + 1 >= $3 THEN NULL ELSE file END,
+			lease_until = CASE WHEN failures + 1 >= $3 THEN NULL ELSE now() + make_interval(secs => $4) END
+		WHERE id = $1 AND status = 'running' AND last_row = $2
+		RETURNING failures, status = 'failed'`, id, after, maxAttempts, lease.Seconds(), zh, en).Scan(&failures, &failed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("count failed import attempt: %w", err)
+	}
+	return failures, failed, nil
+}
+
 // ImportRows pages through a job's row outcomes in row order.
 func (s *Store) ImportRows(ctx context.Context, id uuid.UUID, q ImportRowQuery) ([]ImportRow, error) {
 	rows, err := s.pool.Query(ctx, `SELECT row, status, entity_id, changed, errors FROM import_rows
@@ -167,7 +194,7 @@ func (s *Store) EnterpriseIDByKey(ctx context.Context, street, key string) (uuid
 // the outcome of each row, writes the inserts and updates with their events
 // and the row outcomes, and moves the job's progress to lastRow. A failure
 // leaves the whole batch unwritten; the job resumes from its last batch.
-func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow int, hashes [][]byte,
+func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow int, lease time.Duration, hashes [][]byte,
 	decide func(existing map[string]Worker) (importPlan, error)) error {
 	var evs []pending
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -236,7 +263,7 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 		if err := s.emit(ctx, tx, evs...); err != nil {
 			return err
 		}
-		return writeImportProgress(ctx, tx, jobID, lastRow, plan.rows)
+		return writeImportProgress(ctx, tx, jobID, lastRow, lease, plan.rows)
 	})
 	if err != nil {
 		return fmt.Errorf("import batch up to row %d: %w", lastRow, err)
@@ -245,9 +272,9 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 	return nil
 }
 
-// writeImportProgress stores the batch's row outcomes (COPY) and moves the
-// job's counters and lease forward.
-func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRow int, rows []ImportRow) error {
+// writeImportProgress stores the batch's row outcomes (COPY), moves the
+// job's counters and lease forward and clears its count of failed attempts.
+func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRow int, lease time.Duration, rows []ImportRow) error {
 	counts := map[string]int{}
 	data := make([][]any, len(rows))
 	for i, r := range rows {
@@ -269,18 +296,27 @@ func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRo
 		pgx.CopyFromRows(data)); err != nil {
 		return fmt.Errorf("row outcomes: %w", err)
 	}
-	_, err := tx.Exec(ctx, `UPDATE import_jobs SET last_row = $2, processed = processed + $3, created = created + $4,
+	tag, err := tx.Exec(ctx, `UPDATE import_jobs SET last_row = $2, processed = processed + $3, created = created + $4,
 			updated = updated + $5, unchanged = unchanged + $6, rejected = rejected + $7,
-			lease_until = now() + make_interval(secs => $8)
-		WHERE id = $1`, jobID, lastRow, len(rows), counts[RowCreated], counts[RowUpdated], counts[RowUnchanged],
-		counts[RowRejected], importLease.Seconds())
-	return err
+			lease_until = now() + make_interval(secs => $8), failures = 0
+		WHERE id = $1 AND status = 'running'`, jobID, lastRow, len(rows), counts[RowCreated], counts[RowUpdated], counts[RowUnchanged],
+		counts[RowRejected], lease.Seconds())
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return errImportEnded
+	}
+	return nil
 }
+
+// errImportEnded stops a batch of a job that ended (failed) meanwhile.
+var errImportEnded = errors.New("the import job is no longer running")
 
 // ImportEnterpriseBatch writes one batch of an enterprise import in one
 // transaction; see ImportWorkerBatch. Enterprise files are small (tens of
 // rows), so rows are looked up one by one.
-func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, lastRow int,
+func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, lastRow int, lease time.Duration,
 	plan func(find enterpriseFinder) ([]ImportRow, []enterpriseWrite, error)) error {
 	var evs []pending
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -317,7 +353,7 @@ func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, last
 		if err := s.emit(ctx, tx, evs...); err != nil {
 			return err
 		}
-		return writeImportProgress(ctx, tx, jobID, lastRow, rows)
+		return writeImportProgress(ctx, tx, jobID, lastRow, lease, rows)
 	})
 	if err != nil {
 		evs = nil

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string) error {
 	handler := registry.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	return rt.Serve(ctx, handler,
 		// Spreadsheet imports run in the background; every instance takes jobs.
-		func(ctx context.Context) { svc.RunImports(ctx, rt.Log) },
+		registry.ImportRunner{Service: svc, Log: rt.Log}.Run,
 		// Pairings without a contact last month are flagged on every instance;
 		// a flag table makes each overdue event happen once.
 		func(ctx context.Context) { registry.RunOverdueJob(ctx, svc, overdueEvery, rt.Log) },

@@ -120,8 +120,3 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 
 // errCauseTaken is a cause already in the ledger.
 var errCauseTaken = errors.New("this cause is already in the ledger")
-
-// Emit queues an event that is not an entry's.
-func (b *Book) Emit(name event.Name, street, subject string, data any) {
-	b.events = append(b.events, pending{name, street, subject, data})
-}

@@ -313,3 +313,65 @@ func TestRedeem_1000ConcurrentRedemptionsAcceptExactlyWhatIsAffordable(t *testin
 	}
 	h.checkLedger()
 }
+
+func TestShop_storesItemsAndRestockByRoleAndScope(t *testing.T) {
+	h := newHarness(t, nil)
+	tashan := h.openAccount("qishan", "tashan")
+	changsheng := h.openAccount("qishan", "changsheng")
+	streetItem := h.item("qishan", "", 30, 5)          // the street's store, by the street admin
+	communityItem := h.item("qishan", "tashan", 10, 5) // tashan's own, by its staff
+	h.item("zhifu", "", 10, 5)
+	names := func(token string) int { return len(h.Must(200, "GET", "/v1/stores", token, nil).Items()) }
+	// A rider sees the stores that serve them: the street's and their community's.
+	if n := names(h.Worker(tashan)); n != 2 {
+		t.Fatalf("tashan's rider sees %d stores", n)
+	}
+	if n := names(h.Worker(changsheng)); n != 1 {
+		t.Fatalf("changsheng's rider sees %d stores", n)
+	}
+	if n := names(h.Staff("qishan", "changsheng")); n != 1 {
+		t.Fatalf("changsheng's staff see %d stores", n)
+	}
+	if n := names(h.StreetAdmin("qishan")); n != 2 {
+		t.Fatalf("the street admin sees %d stores", n)
+	}
+	if n := names(h.District()); n != 3 {
+		t.Fatalf("the district sees %d stores", n)
+	}
+	var communityStore string
+	_ = h.Pool.QueryRow(h.ctx, "SELECT store_id::text FROM items WHERE id = $1", communityItem).Scan(&communityStore)
+	if items := h.Must(200, "GET", "/v1/stores/"+communityStore+"/items", h.Worker(tashan), nil).Items(); len(items) != 1 {
+		t.Fatalf("items: %v", items)
+	}
+	h.Must(404, "GET", "/v1/stores/"+communityStore+"/items", h.Worker(changsheng), nil)
+	h.Must(404, "GET", "/v1/stores/"+communityStore+"/items", h.StreetAdmin("zhifu"), nil)
+	// A rider cannot redeem at another community's store.
+	h.redeem(h.Worker(changsheng), communityItem, 1, "cs-1", 404)
+
+	// Restock: the store's own staff only; bad quantities change nothing.
+	r := h.Must(200, "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": 20})
+	if r.Num("stock") != 25 || r.Num("stocked") != 25 {
+		t.Fatalf("restocked: %s", r.Raw)
+	}
+	h.Must(403, "POST", "/v1/items/"+streetItem+"/restock", h.Worker(tashan), map[string]any{"quantity": 1})
+	h.Must(403, "POST", "/v1/items/"+streetItem+"/restock", h.Staff("qishan", "tashan"), map[string]any{"quantity": 1})
+	h.Must(404, "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("zhifu"), map[string]any{"quantity": 1})
+	for _, q := range []any{0, -3, nil} {
+		if r := h.Do("POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": q}); r.Status != 422 || r.Field() != "quantity" {
+			t.Errorf("quantity %v: %d %s", q, r.Status, r.Raw)
+		}
+	}
+	h.Must(409, "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": 1000000})
+	if s := h.stock(streetItem); s != 25 {
+		t.Fatalf("stock %d after refused restocks", s)
+	}
+	// Items: bad prices and stock name their field.
+	var streetStore string
+	_ = h.Pool.QueryRow(h.ctx, "SELECT store_id::text FROM items WHERE id = $1", streetItem).Scan(&streetStore)
+	for _, body := range []map[string]any{{"name": "头盔", "price": 0, "stock": 1}, {"name": "头盔", "price": 10, "stock": -1}, {"name": "", "price": 10, "stock": 1}} {
+		if r := h.Do("POST", "/v1/stores/"+streetStore+"/items", h.StreetAdmin("qishan"), body); r.Status != 422 {
+			t.Errorf("item %v: %d %s", body, r.Status, r.Raw)
+		}
+	}
+	h.checkLedger()
+}

@@ -538,3 +538,39 @@ func TestReports_mergeBothWaysAtOnceMergesOne(t *testing.T) {
 		}
 	}
 }
+
+func TestReports_aFailedWriteLeavesNoPhotoBehind(t *testing.T) {
+	h := newHarness(t)
+	wid := h.knownWorker("qishan", "tashan")
+	// The database refuses this one report (a test-only trigger in this
+	// test's own database), after its photos were stored.
+	if _, err := h.Pool.Exec(h.ctx, `CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.description = 'refuse me' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER refuse_marked BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION refuse_marked()`); err != nil {
+		t.Fatal(err)
+	}
+	r := h.submit(h.Worker(wid), reportBody(map[string]any{"description": "refuse me"}), upload{"a.png", tinyPNG(t)}, upload{"b.jpg", tinyJPEG(t)})
+	if r.Status != 500 {
+		t.Fatalf("status %d: %s", r.Status, r.Raw)
+	}
+	if n := h.photoFiles(); n != 0 {
+		t.Fatalf("%d photo files left after the report could not be stored", n)
+	}
+	if n := h.count("SELECT count(*) FROM reports") + h.count("SELECT count(*) FROM report_photos"); n != 0 {
+		t.Fatalf("%d rows written", n)
+	}
+}
+
+func TestReports_aBodyFarTooLargeIsRefusedAsSuch(t *testing.T) {
+	h := newHarness(t)
+	wid := h.knownWorker("qishan", "tashan")
+	big := append(tinyPNG(t), make([]byte, 5<<20-1000)...) // just under 5 MB each
+	r := h.submit(h.Worker(wid), reportBody(nil), upload{"1.png", big}, upload{"2.png", big}, upload{"3.png", big},
+		upload{"4.png", big}, upload{"5.png", big})
+	if r.Status != 413 || r.Field() != "photo" {
+		t.Fatalf("status %d field %q: %s", r.Status, r.Field(), r.Raw)
+	}
+	if n := h.count("SELECT count(*) FROM reports"); n != 0 {
+		t.Fatalf("%d reports written", n)
+	}
+}

@@ -1,6 +1,7 @@
 package points_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -8,7 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
+	"github.com/nuanxin/nuanxin/services/points"
 )
 
 func TestEarn_attendanceCreditsByTheDefaultRuleOnceHoweverOftenDelivered(t *testing.T) {
@@ -273,4 +276,26 @@ func TestLedger_entriesCannotBeChangedOrRemoved(t *testing.T) {
 	}
 	h.Must(403, "GET", "/v1/ledger/check", h.Staff("qishan", "tashan"), nil)
 	h.Must(403, "GET", "/v1/ledger/check", h.Worker(w), nil)
+}
+
+func TestStars_newThresholdsMoveStoredLevelsAtStart(t *testing.T) {
+	h := newHarness(t, []int{1, 2, 3, 4, 5})
+	w := h.openAccount("qishan", "tashan")
+	h.attendance(w, "qishan", "volunteer_service", 2.5, true, time.Now().Add(-time.Hour))
+	h.Settled()
+	// The service starts again with the registered-volunteer thresholds.
+	svc := points.NewService(points.NewStore(h.Pool, outbox.Writer{Subjects: h.Subjects}, nil), nil)
+	for range 2 {
+		if _, err := svc.Restar(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := h.Must(200, "GET", "/v1/accounts/"+w, h.Worker(w), nil); r.Num("star") != 0 {
+		t.Fatalf("account: %s", r.Raw)
+	}
+	ev := h.Events(event.StarChanged)
+	var d event.StarChangedData
+	if len(ev) != 2 || json.Unmarshal(ev[1].Data, &d) != nil || d.From != 2 || d.To != 0 {
+		t.Fatalf("star.changed: %d %+v", len(ev), d)
+	}
 }

@@ -77,6 +77,12 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer rt.Close()
 	svc := points.NewService(points.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}, rt.Metrics), stars)
+	// Thresholds may have changed since the last start.
+	if n, err := svc.Restar(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		rt.Log.Info("star levels brought in line with POINTS_STAR_HOURS", "accounts", n)
+	}
 	handler := points.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	var jobs []app.Job
 	for _, c := range svc.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics)) {

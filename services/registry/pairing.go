@@ -389,16 +389,57 @@ func (s *Service) OverduePairings(ctx context.Context, p auth.Principal, q Overd
 	return out, nil
 }
 
-// FlagOverduePairings emits registry.pairing.overdue for every pairing that
-// was due a contact in the month that ended before now (Shanghai) and had
-// none: run any time in December, it checks November. Each pairing and
-// month is flagged exactly once, however often and from however many
-// instances this runs: the flag row (whose primary key is the pairing and
-// month) and the event's outbox row commit in one transaction, and the
-// flag's insert, which re-checks for a contact, decides. It returns how
-// many pairings this call flagged.
+// overdueCatchUpMonths bounds how far back FlagOverduePairings looks: the
+// twelve months that ended most recently. A pairing unreached in an older
+// month is never flagged for it, however long the job did not run: a
+// reminder about a month more than a year gone helps nobody, and the bound
+// keeps a run to at most twelve queries over the due pairings. (Contacts may
+// be entered only 90 days late, so the older months are settled anyway.)
+const overdueCatchUpMonths = 12
+
+// overdueMonths are the months FlagOverduePairings checks when run at now,
+// oldest first: the overdueCatchUpMonths months before now's month.
+func overdueMonths(now time.Time) []month {
+	this := monthOf(now)
+	m := monthOf(this.Start.AddDate(0, -overdueCatchUpMonths, 0))
+	out := make([]month, 0, overdueCatchUpMonths)
+	for m.Start.Before(this.Start) {
+		out = append(out, m)
+		m = monthOf(m.End)
+	}
+	return out
+}
+
+// FlagOverduePairings emits registry.pairing.overdue for every pairing and
+// month that has ended before now (Shanghai) in which the pairing was due a
+// contact and had none: from the month it was made (or the catch-up bound,
+// overdueCatchUpMonths back) to the month just ended, so a run in December
+// checks November and, should the job not have run for a while, the months
+// before it too. Months are checked oldest first, so a pairing's flags
+// follow one another in order. Nothing records which months were checked:
+// every run looks at all the months within the bound again, and a pairing
+// whose creation committed just after a month's first run is still flagged
+// by the next. Each pairing and month is flagged exactly once, however often
+// and from however many instances this runs: the flag row (whose primary key
+// is the pairing and month) and the event's outbox row commit in one
+// transaction, and the flag's insert, which re-checks for a contact, decides.
+// It returns how many flags this call wrote.
 func (s *Service) FlagOverduePairings(ctx context.Context, now time.Time) (int, error) {
-	m := monthOf(now).previous()
+	flagged := 0
+	for _, m := range overdueMonths(now) {
+		n, err := s.flagOverdueMonth(ctx, m)
+		flagged += n
+		if err != nil {
+			// The next run picks up the rest: what is flagged stays flagged.
+			return flagged, err
+		}
+	}
+	return flagged, nil
+}
+
+// flagOverdueMonth flags the pairings due a contact in m that had none and
+// are not flagged for m yet, and returns how many this call flagged.
+func (s *Service) flagOverdueMonth(ctx context.Context, m month) (int, error) {
 	due, err := s.store.UnflaggedOverdue(ctx, m)
 	if err != nil {
 		return 0, wrap("flag overdue pairings", err)
@@ -412,7 +453,6 @@ func (s *Service) FlagOverduePairings(ctx context.Context, now time.Time) (int, 
 			}}
 		})
 		if err != nil {
-			// The next run picks up the rest: what is flagged stays flagged.
 			return flagged, wrap("flag overdue pairing "+pr.ID.String(), err)
 		}
 		if ok {

@@ -36,3 +36,23 @@ func TestMonthOf_isTheCalendarMonthInShanghai(t *testing.T) {
 		t.Errorf("month before 2026-01 = %s", got)
 	}
 }
+
+func TestOverdueMonths_areTheTwelveEndedMonthsOldestFirst(t *testing.T) {
+	// 00:30 on 1 March in Shanghai is still 28 February in UTC.
+	now := time.Date(2027, 2, 28, 16, 30, 0, 0, time.UTC)
+	got := overdueMonths(now)
+	if len(got) != overdueCatchUpMonths || overdueCatchUpMonths != 12 {
+		t.Fatalf("%d months, want 12: %v", len(got), got)
+	}
+	if got[0].String() != "2026-03" || got[len(got)-1].String() != "2027-02" {
+		t.Errorf("months %s .. %s, want 2026-03 .. 2027-02", got[0], got[len(got)-1])
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i].Start.Equal(got[i-1].End) {
+			t.Errorf("%s does not follow %s", got[i], got[i-1])
+		}
+	}
+	if !got[len(got)-1].End.Equal(monthOf(now).Start) {
+		t.Errorf("the last month checked, %s, is not the one just ended", got[len(got)-1])
+	}
+}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/event"
@@ -48,6 +51,50 @@ func (h *harness) backdate(pairingID string, days int) {
 		"UPDATE pairings SET created_at = created_at - make_interval(days => $2) WHERE id = $1", pairingID, days); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+// createdAt sets when a pairing was made, as if it had been made then.
+func (h *harness) createdAt(pairingID string, at time.Time) {
+	h.t.Helper()
+	if _, err := h.Pool.Exec(context.Background(), "UPDATE pairings SET created_at = $2 WHERE id = $1", pairingID, at); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// contactAt writes a contact at the given time straight into the table: the
+// API takes contacts at most 90 days late, and the job looks further back.
+func (h *harness) contactAt(pairingID string, at time.Time) {
+	h.t.Helper()
+	if _, err := h.Pool.Exec(context.Background(), `INSERT INTO pairing_contacts
+		(id, pairing_id, contacted_at, method, recorded_by, recorded_at) VALUES (gen_random_uuid(), $1, $2, 'visit', 'grid-li', $2)`,
+		pairingID, at); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// endedAt ends a pairing at the given time, as if it had been ended then.
+func (h *harness) endedAt(pairingID string, at time.Time) {
+	h.t.Helper()
+	if _, err := h.Pool.Exec(context.Background(),
+		"UPDATE pairings SET ended_at = $2, ended_by = 'district', end_reason = '调岗' WHERE id = $1", pairingID, at); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// flaggedMonths lists the months (YYYY-MM) a pairing is flagged overdue for,
+// oldest first.
+func (h *harness) flaggedMonths(pairingID string) []string {
+	h.t.Helper()
+	rows, err := h.Pool.Query(context.Background(),
+		"SELECT to_char(month, 'YYYY-MM') FROM pairing_overdue_flags WHERE pairing_id = $1 ORDER BY month", pairingID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
 }
 
 // instance is another registry service over the harness's database, as a
@@ -574,9 +621,10 @@ func TestFlagOverduePairings_emitsExactlyOncePerPairAndMonth(t *testing.T) {
 	reached := h.pair(h.registerWorker(1, "tashan"))
 	h.contact(reached, now.Add(-time.Second))
 	unreached := h.pair(h.registerWorker(2, "tashan"))
-	// Reached only last month: overdue, with that contact as the last one.
+	// Made and reached last month only: overdue, with that contact as the
+	// last one.
 	lapsed := h.pair(h.registerWorker(3, "jianshelu"))
-	h.backdate(lapsed, 80)
+	h.createdAt(lapsed, thisMonth.AddDate(0, -1, 0).Add(time.Hour))
 	lapsedAt := thisMonth.Add(-2 * time.Hour).Truncate(time.Second)
 	h.contact(lapsed, lapsedAt)
 	// Ended this month, or the worker left this month: not due.
@@ -608,8 +656,8 @@ func TestFlagOverduePairings_emitsExactlyOncePerPairAndMonth(t *testing.T) {
 	if n, err := a.FlagOverduePairings(context.Background(), inNextMonth.Add(20*24*time.Hour)); err != nil || n != 0 {
 		t.Errorf("a later run in the same month flagged %d (%v), want 0", n, err)
 	}
-	// Run during this month it checks last month, when none of these were due
-	// except the backdated one, which was reached then.
+	// Run during this month it checks the months before, when none of these
+	// were due except the lapsed one, which was reached last month.
 	if n, err := a.FlagOverduePairings(context.Background(), now); err != nil || n != 0 {
 		t.Errorf("a run this month flagged %d (%v), want 0", n, err)
 	}
@@ -644,11 +692,153 @@ func TestFlagOverduePairings_emitsExactlyOncePerPairAndMonth(t *testing.T) {
 	}
 }
 
+// overdueEvents reads the pairing.overdue events published so far, in stream
+// order, failing on one that is not about its pairing.
+func (h *harness) overdueEvents() []event.PairingOverdueData {
+	h.t.Helper()
+	var out []event.PairingOverdueData
+	for _, e := range ofType(h.Published("registry"), pairingOverdue) {
+		var d event.PairingOverdueData
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			h.t.Fatal(err)
+		}
+		if e.Street != d.Street || e.Envelope.Subject != d.PairingID {
+			h.t.Errorf("envelope %+v for %+v", e.Envelope, d)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func TestFlagOverduePairings_catchesUpEveryMissedMonthOnce(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	thisMonth := shanghaiMonth(time.Now())
+	ago := func(n int) time.Time { return thisMonth.AddDate(0, -n, 0) }
+	label := func(n int) string { return ago(n).Format("2006-01") }
+
+	// All made on the 3rd five months ago, and the job has not run since.
+	never := h.pair(h.registerWorker(1, "tashan"))
+	reached := h.pair(h.registerWorker(2, "tashan"))
+	ended := h.pair(h.registerWorker(3, "jianshelu"))
+	for _, id := range []string{never, reached, ended} {
+		h.createdAt(id, ago(5).AddDate(0, 0, 2))
+	}
+	// Reached three months ago and at 23:00 on last month's last day.
+	reachedAt := ago(3).AddDate(0, 0, 10)
+	h.contactAt(reached, reachedAt)
+	h.contactAt(reached, thisMonth.Add(-time.Hour))
+	// Ended three months ago: due only the two months before.
+	h.endedAt(ended, ago(3).AddDate(0, 0, 5))
+	want := map[string][]string{
+		never:   {label(5), label(4), label(3), label(2), label(1)},
+		reached: {label(5), label(4), label(2)},
+		ended:   {label(5), label(4)},
+	}
+
+	// Two instances, each running twice at the same time, on the 10th.
+	runAt := thisMonth.AddDate(0, 0, 9)
+	a, b := h.instance(), h.instance()
+	counts := make(chan int, 4)
+	var wg sync.WaitGroup
+	for _, svc := range []*registry.Service{a, b, a, b} {
+		wg.Go(func() {
+			n, err := svc.FlagOverduePairings(context.Background(), runAt)
+			if err != nil {
+				t.Error(err)
+			}
+			counts <- n
+		})
+	}
+	wg.Wait()
+	close(counts)
+	sum := 0
+	for n := range counts {
+		sum += n
+	}
+	if sum != 10 {
+		t.Errorf("concurrent runs flagged %d in all, want 10", sum)
+	}
+	if n, err := a.FlagOverduePairings(context.Background(), runAt.Add(10*24*time.Hour)); err != nil || n != 0 {
+		t.Errorf("a second run flagged %d (%v), want 0", n, err)
+	}
+	for id, months := range want {
+		if got := h.flaggedMonths(id); !slices.Equal(got, months) {
+			t.Errorf("pairing %s flagged for %v, want %v", id, got, months)
+		}
+	}
+
+	evs := h.overdueEvents()
+	if len(evs) != 10 {
+		t.Fatalf("pairing.overdue events = %d, want 10: %+v", len(evs), evs)
+	}
+	byPairing := map[string][]string{}
+	for _, d := range evs {
+		byPairing[d.PairingID] = append(byPairing[d.PairingID], d.Month)
+		var wantLast *time.Time
+		if d.PairingID == reached && d.Month == label(2) {
+			wantLast = &reachedAt
+		}
+		if (d.LastContactAt == nil) != (wantLast == nil) || (wantLast != nil && !d.LastContactAt.Equal(*wantLast)) {
+			t.Errorf("%s %s: last_contact_at = %v, want %v", d.PairingID, d.Month, d.LastContactAt, wantLast)
+		}
+	}
+	for id, months := range want {
+		if !slices.Equal(byPairing[id], months) {
+			t.Errorf("pairing %s: events for %v, want %v in that order", id, byPairing[id], months)
+		}
+	}
+
+	// Next month, this month is the one just ended: the two still active
+	// pairings unreached in it are flagged, nothing else.
+	if n, err := b.FlagOverduePairings(context.Background(), runAt.AddDate(0, 1, 0)); err != nil || n != 2 {
+		t.Errorf("next month's run flagged %d (%v), want 2", n, err)
+	}
+	if n := h.count("pairing_overdue_flags"); n != 12 {
+		t.Errorf("flags = %d, want 12", n)
+	}
+}
+
+func TestFlagOverduePairings_catchUpStopsTwelveMonthsBack(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	thisMonth := shanghaiMonth(time.Now())
+	id := h.pair(h.registerWorker(1, "tashan"))
+	h.createdAt(id, thisMonth.AddDate(-2, 0, 0)) // two years unreached, never checked
+	svc := h.instance()
+
+	var want []string
+	for n := 12; n >= 1; n-- {
+		want = append(want, thisMonth.AddDate(0, -n, 0).Format("2006-01"))
+	}
+	if n, err := svc.FlagOverduePairings(context.Background(), thisMonth.AddDate(0, 0, 9)); err != nil || n != 12 {
+		t.Errorf("flagged %d (%v), want 12", n, err)
+	}
+	if got := h.flaggedMonths(id); !slices.Equal(got, want) {
+		t.Errorf("flagged for %v, want the twelve months just ended %v", got, want)
+	}
+
+	// Down for another three months: the three months since, nothing older.
+	for n := range 3 {
+		want = append(want, thisMonth.AddDate(0, n, 0).Format("2006-01"))
+	}
+	if n, err := svc.FlagOverduePairings(context.Background(), thisMonth.AddDate(0, 3, 9)); err != nil || n != 3 {
+		t.Errorf("after three more months: flagged %d (%v), want 3", n, err)
+	}
+	if got := h.flaggedMonths(id); !slices.Equal(got, want) {
+		t.Errorf("flagged for %v, want %v", got, want)
+	}
+	if evs := h.overdueEvents(); len(evs) != 15 {
+		t.Errorf("pairing.overdue events = %d, want 15", len(evs))
+	}
+}
+
 func TestRunOverdueJob_runsAtStartAndStopsWithContext(t *testing.T) {
 	h := newHarness(t, "")
 	h.seedOrg()
 	id := h.pair(h.registerWorker(1, "tashan"))
-	h.backdate(id, 80) // due, and unreached, all of last month
+	// Made at the start of last month and unreached: one month to flag.
+	h.createdAt(id, shanghaiMonth(time.Now()).AddDate(0, -1, 0).Add(time.Hour))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

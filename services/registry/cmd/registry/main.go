@@ -64,8 +64,9 @@ func run(ctx context.Context, args []string) error {
 	return rt.Serve(ctx, handler,
 		// Spreadsheet imports run in the background; every instance takes jobs.
 		registry.ImportRunner{Service: svc, Log: rt.Log}.Run,
-		// Pairings without a contact last month are flagged on every instance;
-		// a flag table makes each overdue event happen once.
+		// Pairings without a contact in a month that has ended (up to twelve
+		// back) are flagged on every instance; a flag table makes each
+		// overdue event happen once per pairing and month.
 		func(ctx context.Context) { registry.RunOverdueJob(ctx, svc, overdueEvery, rt.Log) },
 	)
 }

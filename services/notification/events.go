@@ -153,7 +153,11 @@ func (s *Service) HandleRegistry(ctx context.Context, tx pgx.Tx, e event.Envelop
 		if err := e.Decode(&d); err != nil {
 			return consume.Permanent(err)
 		}
-		if d.StaffSubject == "" {
+		// Only the month just ended is worth a reminder: a registry catching
+		// up after an outage flags older months too, which statistics want
+		// and a staff member's inbox does not.
+		lastMonth := e.Time.In(Shanghai).AddDate(0, 0, -e.Time.In(Shanghai).Day()).Format("2006-01")
+		if d.StaffSubject == "" || d.Month < lastMonth {
 			return nil
 		}
 		return s.send(ctx, tx, d.Street, StaffRecipient(d.StaffSubject), "pairing.overdue",

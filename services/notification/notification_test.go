@@ -65,8 +65,12 @@ func TestEvents_eachTemplateReachesItsRecipient(t *testing.T) {
 	h.Publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 25, Balance: 125})
 	h.Publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 0, Balance: 125, Capped: true})
 	h.Publish(event.StarChanged, "qishan", w, event.StarChangedData{WorkerID: w, Street: "qishan", From: 0, To: 1, Hours: 100.5})
+	lastMonth := time.Now().In(notification.Shanghai).AddDate(0, 0, -time.Now().In(notification.Shanghai).Day())
 	h.Publish(event.PairingOverdue, "qishan", uuid.NewString(), event.PairingOverdueData{PairingID: uuid.NewString(),
-		WorkerID: w, StaffSubject: "staff-li", Street: "qishan", Community: "tashan", Month: "2026-10"})
+		WorkerID: w, StaffSubject: "staff-li", Street: "qishan", Community: "tashan", Month: lastMonth.Format("2006-01")})
+	// A month flagged late, by a registry catching up, is not worth a reminder.
+	h.Publish(event.PairingOverdue, "qishan", uuid.NewString(), event.PairingOverdueData{PairingID: uuid.NewString(),
+		WorkerID: w, StaffSubject: "staff-li", Street: "qishan", Community: "tashan", Month: lastMonth.AddDate(0, -3, 0).Format("2006-01")})
 	h.Settled()
 	got := map[string]string{}
 	for _, it := range h.inbox(w) {

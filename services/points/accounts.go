@@ -116,6 +116,13 @@ func (s *Service) Adjust(ctx context.Context, p auth.Principal, id uuid.UUID, re
 	}
 	var replayed bool
 	err := s.store.write(ctx, s.stars, func(b *Book) error {
+		if key != "" {
+			// One key at a time, whichever account it names, so that a key
+			// reused at once for two accounts is told apart as reused.
+			if _, err := b.tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", e.Cause); err != nil {
+				return err
+			}
+		}
 		a, err := b.Lock(id)
 		if err != nil {
 			return err

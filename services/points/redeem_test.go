@@ -180,9 +180,21 @@ func TestAdjust_isAuditedAndARetryWithItsKeyAdjustsOnce(t *testing.T) {
 	if first.Str("actor") != "community_staff-test" || first.Str("reason") != "补记3月义诊服务" || first.Str("kind") != "adjust" {
 		t.Fatalf("entry: %s", first.Raw)
 	}
+	// The same key sent at once for two accounts: one adjusts, the other is told the key is reused.
+	other := h.openAccount("qishan", "tashan")
+	statuses := make(chan int, 2)
+	for _, acct := range []string{w, other} {
+		go func() {
+			status, _, _ := rawPost(h.URL+"/v1/accounts/"+acct+"/adjustments", h.District(), "adj-2", map[string]any{"points": 5, "reason": "活动补记"})
+			statuses <- status
+		}()
+	}
+	if a, b := <-statuses, <-statuses; a+b != 201+422 {
+		t.Fatalf("statuses %d and %d, want 201 and 422", a, b)
+	}
 	var d event.PointsData
 	ev := h.Events(event.PointsAdjusted)
-	if len(ev) != 1 || json.Unmarshal(ev[0].Data, &d) != nil || d.Reason != "补记3月义诊服务" || d.Points != 15 {
+	if len(ev) != 2 || json.Unmarshal(ev[0].Data, &d) != nil || d.Reason != "补记3月义诊服务" || d.Points != 15 {
 		t.Fatalf("points.adjusted: %d %+v", len(ev), d)
 	}
 }

@@ -183,12 +183,12 @@ func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {
 	if n := calls.Load(); n != 5 {
 		t.Fatalf("%d calls, want 5 attempts", n)
 	}
-	metrics := h.Must(200, "GET", "/metrics", "", nil).Raw
+	// The dispatcher counts an outcome just after recording it: wait for the count.
 	for _, line := range []string{`nuanxin_notification_pushes_total{channel="webhook",outcome="retry"} 4`,
 		`nuanxin_notification_pushes_total{channel="webhook",outcome="failed"} 1`, "nuanxin_notification_deliveries_due 0"} {
-		if !strings.Contains(string(metrics), line) {
-			t.Errorf("metrics lack %s", line)
-		}
+		testenv.Eventually(t, 5*time.Second, func() bool {
+			return strings.Contains(string(h.Must(200, "GET", "/metrics", "", nil).Raw), line)
+		})
 	}
 	ev := h.Events(event.NotificationFailed)
 	var d event.DeliveryData

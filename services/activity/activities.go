@@ -69,15 +69,7 @@ func (a Activity) data() event.ActivityData {
 
 // managedBy reports whether staff p may see and manage the activity: a
 // street-wide one needs the street, a community's one the community.
-func (a Activity) managedBy(p auth.Principal) bool {
-	if !p.IsStaff() {
-		return false
-	}
-	if a.Community == "" {
-		return p.SeesStreet(a.Street)
-	}
-	return p.SeesCommunity(a.Street, a.Community)
-}
+func (a Activity) managedBy(p auth.Principal) bool { return p.Manages(a.Street, a.Community) }
 
 // invites reports whether worker w is in the activity's audience.
 func (a Activity) invites(w Worker) bool {

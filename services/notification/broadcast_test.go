@@ -133,6 +133,9 @@ func TestPreferences_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 func TestReminders_activityTomorrowToThoseSignedUpAndCancellations(t *testing.T) {
 	h := newHarness(t)
 	signed, withdrew, other := h.worker("qishan", "tashan"), h.worker("qishan", "tashan"), h.worker("qishan", "tashan")
+	// The workers are on the registry stream, the activity on another: no
+	// order holds between them, and a notice fanned out first finds no one.
+	h.Settled()
 	act := uuid.NewString()
 	start := time.Now().Add(20 * time.Hour)
 	h.Publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "理发进驿站",

@@ -23,8 +23,8 @@ import (
 // Service is what a service under test is wired to, as its main wires it:
 // its own fresh, migrated database, NATS JetStream under a namespace of its
 // own with the streams it needs, a key pair for tokens, a metrics registry
-// and a quiet logger. Background jobs started with Go (relay, consumers, ...)
-// run until the test's cleanup.
+// and a logger that speaks only when the test fails. Background jobs
+// started with Go (relay, consumers, ...) run until the test's cleanup.
 type Service struct {
 	T           testing.TB
 	Ctx         context.Context // cancelled at cleanup, once the jobs are to stop
@@ -35,7 +35,7 @@ type Service struct {
 	Key         ed25519.PrivateKey
 	PublicKey   ed25519.PublicKey // for the service's auth.Verifier
 	Metrics     *prometheus.Registry
-	Log         *slog.Logger // discards
+	Log         *slog.Logger // warnings and errors, shown if the test fails
 
 	jobs sync.WaitGroup
 }
@@ -49,7 +49,7 @@ func NewService(t testing.TB, schema string, migrations []db.Source, streams ...
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{T: t, Ctx: ctx, DatabaseURL: Postgres(t), Subjects: event.Subjects{Namespace: "t" + Unique()},
-		Metrics: metrics.NewRegistry(), Log: slog.New(slog.DiscardHandler)}
+		Metrics: metrics.NewRegistry(), Log: failureLog(t)}
 	pool, err := db.Open(ctx, s.DatabaseURL, schema)
 	if err != nil {
 		cancel()

@@ -387,3 +387,75 @@ func TestShop_storesItemsAndRestockByRoleAndScope(t *testing.T) {
 	}
 	h.checkLedger()
 }
+
+func TestShop_anItemTakenOffSaleIsHiddenFromRidersAndRefusedThenBackOnSale(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	h.fund(w, 100)
+	item := h.item("qishan", "", 30, 5)
+	var store string
+	_ = h.Pool.QueryRow(h.ctx, "SELECT store_id::text FROM items WHERE id = $1", item).Scan(&store)
+	onShelf := func(token string) int {
+		return len(h.Must(200, "GET", "/v1/stores/"+store+"/items", token, nil).Items())
+	}
+
+	r := h.Must(200, "PATCH", "/v1/items/"+item, h.StreetAdmin("qishan"), map[string]any{"active": false, "price": 40})
+	if r.Body["active"] != false || r.Num("price") != 40 || r.Str("name") != "电动车头盔" || r.Num("stock") != 5 {
+		t.Fatalf("updated: %s", r.Raw)
+	}
+	if n := onShelf(h.Worker(w)); n != 0 {
+		t.Fatalf("a rider sees %d items off sale", n)
+	}
+	if n := onShelf(h.StreetAdmin("qishan")); n != 1 {
+		t.Fatalf("staff see %d items", n)
+	}
+	if r := h.redeem(h.Worker(w), item, 1, "off-1", 409); r.Str("detail") == "" {
+		t.Fatalf("refusal: %s", r.Raw)
+	}
+	if b, s := h.balance(w), h.stock(item); b != 100 || s != 5 {
+		t.Fatalf("balance %d stock %d after a refused redemption", b, s)
+	}
+
+	h.Must(200, "PATCH", "/v1/items/"+item, h.StreetAdmin("qishan"), map[string]any{"active": true})
+	if n := onShelf(h.Worker(w)); n != 1 {
+		t.Fatalf("a rider sees %d items back on sale", n)
+	}
+	if r := h.redeem(h.Worker(w), item, 2, "off-2", 201); r.Num("points") != 80 {
+		t.Fatalf("redeemed at the new price: %s", r.Raw)
+	}
+	h.checkLedger()
+}
+
+func TestShop_updatingAnItemChecksRoleScopeAndInput(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	item := h.item("qishan", "", 30, 5)
+	path := "/v1/items/" + item
+	h.Must(403, "PATCH", path, h.Worker(w), map[string]any{"active": false})
+	h.Must(403, "PATCH", path, h.Staff("qishan", "tashan"), map[string]any{"active": false}) // the street's store
+	h.Must(404, "PATCH", path, h.StreetAdmin("zhifu"), map[string]any{"active": false})
+	h.Must(404, "PATCH", "/v1/items/"+uuid.NewString(), h.StreetAdmin("qishan"), map[string]any{"active": false})
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+		field  string
+	}{
+		{map[string]any{}, 422, "name"},
+		{map[string]any{"name": "  "}, 422, "name"},
+		{map[string]any{"price": 0}, 422, "price"},
+		{map[string]any{"price": 100001}, 422, "price"},
+		{map[string]any{"active": "no"}, 400, "active"},
+		{map[string]any{"stock": 9}, 400, "stock"}, // stock changes by restock, which keeps count
+	} {
+		if r := h.Do("PATCH", path, h.StreetAdmin("qishan"), tc.body); r.Status != tc.status || r.Field() != tc.field {
+			t.Errorf("%v: %d field %q, want %d %q: %s", tc.body, r.Status, r.Field(), tc.status, tc.field, r.Raw)
+		}
+	}
+	var name string
+	var price int
+	var active bool
+	_ = h.Pool.QueryRow(h.ctx, "SELECT name, price, active FROM items WHERE id = $1", item).Scan(&name, &price, &active)
+	if name != "电动车头盔" || price != 30 || !active {
+		t.Fatalf("after refused updates: %q %d %v", name, price, active)
+	}
+}

@@ -54,6 +54,14 @@ type ItemInput struct {
 	Stock *int   `json:"stock"`
 }
 
+// ItemUpdate changes an item: its name, its price (for redemptions from now
+// on; those placed keep theirs) or whether it is on sale. Absent fields stay.
+type ItemUpdate struct {
+	Name   *string `json:"name"`
+	Price  *int    `json:"price"`
+	Active *bool   `json:"active"`
+}
+
 // RestockInput adds stock to an item.
 type RestockInput struct {
 	Quantity *int `json:"quantity"`
@@ -194,24 +202,17 @@ func (s *Service) AddItem(ctx context.Context, p auth.Principal, storeID uuid.UU
 	return it, nil
 }
 
-// ListItems lists a store's items for those who may see the store.
+// ListItems lists a store's items for those who may see the store: the
+// items on sale for a rider, every item for staff.
 func (s *Service) ListItems(ctx context.Context, p auth.Principal, storeID uuid.UUID) ([]Item, error) {
 	if _, err := s.shopFor(ctx, p, storeID, false); err != nil {
 		return nil, err
 	}
-	return s.store.Items(ctx, storeID)
+	return s.store.Items(ctx, storeID, p.Role == auth.Worker)
 }
 
-// Restock adds stock to an item.
-func (s *Service) Restock(ctx context.Context, p auth.Principal, itemID uuid.UUID, in RestockInput) (Item, error) {
-	if !p.IsStaff() {
-		return Item{}, fault.Forbiddenf("only staff manage stores")
-	}
-	var c validate.Collector
-	q := amount(&c, "quantity", in.Quantity, 1, MaxStock)
-	if err := c.Err(); err != nil {
-		return Item{}, err
-	}
+// managedItem returns an item whose store p, a staff member, looks after.
+func (s *Service) managedItem(ctx context.Context, p auth.Principal, itemID uuid.UUID) (Item, error) {
 	it, found, err := s.store.Item(ctx, itemID)
 	if err != nil {
 		return Item{}, err
@@ -225,7 +226,56 @@ func (s *Service) Restock(ctx context.Context, p auth.Principal, itemID uuid.UUI
 		}
 		return Item{}, err
 	}
-	it, err = s.store.Restock(ctx, itemID, q, s.now())
+	return it, nil
+}
+
+// UpdateItem renames an item, reprices it, or takes it off sale (active
+// false) and back: an item off sale is hidden from riders and refused at
+// redemption, while its redemptions and history stay.
+func (s *Service) UpdateItem(ctx context.Context, p auth.Principal, itemID uuid.UUID, in ItemUpdate) (Item, error) {
+	if !p.IsStaff() {
+		return Item{}, fault.Forbiddenf("only staff manage stores")
+	}
+	var c validate.Collector
+	c.Check(in.Name != nil || in.Price != nil || in.Active != nil, "name", validate.CodeRequired,
+		"send at least one of name, price and active")
+	var name *string
+	if in.Name != nil {
+		n := c.Text("name", *in.Name, 1, 100)
+		name = &n
+	}
+	var price *int
+	if in.Price != nil {
+		pr := amount(&c, "price", in.Price, 1, MaxPrice)
+		price = &pr
+	}
+	if err := c.Err(); err != nil {
+		return Item{}, err
+	}
+	if _, err := s.managedItem(ctx, p, itemID); err != nil {
+		return Item{}, err
+	}
+	it, err := s.store.UpdateItem(ctx, itemID, name, price, in.Active, s.now())
+	if err != nil {
+		return Item{}, fmt.Errorf("update item %s: %w", itemID, err)
+	}
+	return it, nil
+}
+
+// Restock adds stock to an item.
+func (s *Service) Restock(ctx context.Context, p auth.Principal, itemID uuid.UUID, in RestockInput) (Item, error) {
+	if !p.IsStaff() {
+		return Item{}, fault.Forbiddenf("only staff manage stores")
+	}
+	var c validate.Collector
+	q := amount(&c, "quantity", in.Quantity, 1, MaxStock)
+	if err := c.Err(); err != nil {
+		return Item{}, err
+	}
+	if _, err := s.managedItem(ctx, p, itemID); err != nil {
+		return Item{}, err
+	}
+	it, err := s.store.Restock(ctx, itemID, q, s.now())
 	if err != nil {
 		return Item{}, fmt.Errorf("restock %s: %w", itemID, err)
 	}

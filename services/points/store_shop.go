@@ -74,9 +74,10 @@ func (s *Store) AddItem(ctx context.Context, it Item) error {
 	return nil
 }
 
-// Items lists a store's items.
-func (s *Store) Items(ctx context.Context, storeID uuid.UUID) ([]Item, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+itemCols+" FROM items WHERE store_id = $1 ORDER BY id", storeID)
+// Items lists a store's items, only those on sale if onSale.
+func (s *Store) Items(ctx context.Context, storeID uuid.UUID, onSale bool) ([]Item, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+itemCols+" FROM items WHERE store_id = $1 AND (active OR NOT $2) ORDER BY id",
+		storeID, onSale)
 	if err != nil {
 		return nil, fmt.Errorf("items of %s: %w", storeID, err)
 	}
@@ -93,6 +94,14 @@ func (s *Store) Item(ctx context.Context, id uuid.UUID) (Item, bool, error) {
 		return Item{}, false, fmt.Errorf("item %s: %w", id, err)
 	}
 	return it, true, nil
+}
+
+// UpdateItem sets an item's name, price and whether it is on sale; nil
+// leaves a field as it is.
+func (s *Store) UpdateItem(ctx context.Context, id uuid.UUID, name *string, price *int, active *bool, at time.Time) (Item, error) {
+	return scanItem(s.pool.QueryRow(ctx, `UPDATE items SET name = COALESCE($2, name), price = COALESCE($3, price),
+			active = COALESCE($4, active), updated_at = $5
+		WHERE id = $1 RETURNING `+itemCols, id, name, price, active, at))
 }
 
 // Restock adds q to an item's stock, up to MaxStock on the shelf.

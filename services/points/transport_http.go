@@ -103,6 +103,10 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	rt.Handle("GET /v1/stores/{id}/items", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Items(svc.ListItems(ctx, p, req.(uuid.UUID)))
 	}), storeID)
+	rt.Handle("PATCH /v1/items/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[ItemUpdate])
+		return svc.UpdateItem(ctx, p, r.ID, r.In)
+	}), route.PathIDWith[ItemUpdate]("id", errItemNotFound))
 	rt.Handle("POST /v1/items/{id}/restock", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(route.WithID[RestockInput])
 		return svc.Restock(ctx, p, r.ID, r.In)

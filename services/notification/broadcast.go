@@ -36,7 +36,8 @@ type Broadcast struct {
 	Template   string            `json:"template"`
 	Variables  map[string]string `json:"variables"`
 	Urgent     bool              `json:"urgent,omitempty"`
-	Status     string            `json:"status"` // pending, running, done
+	Status     string            `json:"status"`          // pending, running, done, failed
+	Error      string            `json:"error,omitempty"` // why it failed
 	Total      *int              `json:"total,omitempty"`
 	Sent       int               `json:"sent"`
 	CreatedBy  string            `json:"created_by"`
@@ -164,6 +165,7 @@ type BroadcastJob struct {
 	Batch   int           // recipients per transaction; default 1000
 	Lease   time.Duration // how long a broadcast is held; default 1 minute
 	Idle    time.Duration // the pause when there is nothing to do; default 1 s
+	Metrics *Metrics      // counts broadcasts that failed; nil counts nothing
 }
 
 // Run runs the job until ctx ends.
@@ -199,13 +201,15 @@ func (j BroadcastJob) step(ctx context.Context) (bool, error) {
 	if err != nil || !found {
 		return false, err
 	}
+	// A template gone, or one that no longer renders the variables, will
+	// not mend by trying again: the broadcast ends failed, and says why.
 	t, ok := templateByKey(b.Template)
 	if !ok {
-		return true, fmt.Errorf("broadcast %s: no template %s", b.ID, b.Template)
+		return true, j.fail(ctx, b, fmt.Sprintf("no template %q", b.Template))
 	}
 	zh, err := t.Render("zh-CN", b.Variables)
 	if err != nil {
-		return true, fmt.Errorf("broadcast %s: %w", b.ID, err)
+		return true, j.fail(ctx, b, err.Error())
 	}
 	en, err := t.Render("en", b.Variables)
 	if err != nil {
@@ -224,6 +228,20 @@ func (j BroadcastJob) step(ctx context.Context) (bool, error) {
 			return true, nil
 		}
 	}
+}
+
+// fail ends b as failed and counts it.
+func (j BroadcastJob) fail(ctx context.Context, b leased, reason string) error {
+	err := j.Service.store.failBroadcast(ctx, b, reason, j.Service.now())
+	if errors.Is(err, errLeaseLost) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	j.Metrics.broadcastFailed()
+	j.Log.Error("broadcast failed", "broadcast_id", b.ID, "template", b.Template, "reason", reason)
+	return nil
 }
 
 var errLeaseLost = errors.New("the broadcast's lease was taken over")

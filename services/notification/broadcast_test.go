@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,6 +57,43 @@ func TestBroadcast_toASegmentReachesEachPersonOnce(t *testing.T) {
 	if items := h.Must(200, "GET", "/v1/broadcasts", h.StreetAdmin("qishan"), nil).Items(); len(items) != 1 {
 		t.Fatalf("list: %v", items)
 	}
+}
+
+// Broadcasts an older version queued may meet a template since retired, or
+// one that now wants another variable: each ends failed, saying why, and
+// the broadcasts behind them still go out.
+func TestBroadcast_thatCannotRenderEndsFailedAndTheNextStillGoesOut(t *testing.T) {
+	h := newHarness(t)
+	h.workersDirect(5, "qishan", "tashan", "food_delivery")
+	h.Settled()
+	queue := func(template, vars string) string {
+		id := uuid.NewString()
+		if _, err := h.Pool.Exec(h.ctx, `INSERT INTO broadcasts (id, street, segment, template, variables, cause, status,
+				created_by, created_at) VALUES ($1, 'qishan', '{"street": "qishan"}', $2, $3, $4, 'pending', 'old-admin', now())`,
+			id, template, vars, "broadcast:"+id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	retired := queue("winter_greeting", `{"year": "2026"}`)
+	short := queue("warm_service_list", `{"month": "12月"}`) // no items
+	good := h.Must(201, "POST", "/v1/broadcasts", h.StreetAdmin("qishan"), warmList).Str("id")
+	status := func(id string) testenv.Response {
+		return h.Must(200, "GET", "/v1/broadcasts/"+id, h.StreetAdmin("qishan"), nil)
+	}
+	testenv.Eventually(t, 15*time.Second, func() bool { return status(good).Str("status") == "done" })
+	for id, why := range map[string]string{retired: "winter_greeting", short: "items"} {
+		r := status(id)
+		if r.Str("status") != "failed" || !strings.Contains(r.Str("error"), why) || r.Str("finished_at") == "" || r.Num("sent") != 0 {
+			t.Errorf("broadcast %s: %s", id, r.Raw)
+		}
+	}
+	if n := h.count("SELECT count(*) FROM notifications"); n != 5 {
+		t.Fatalf("%d messages, want the good broadcast's 5", n)
+	}
+	testenv.Eventually(t, 5*time.Second, func() bool {
+		return strings.Contains(string(h.Must(200, "GET", "/metrics", "", nil).Raw), "nuanxin_notification_broadcasts_failed_total 2")
+	})
 }
 
 func TestBroadcast_badInputAnswersClearlyAndQueuesNothing(t *testing.T) {

@@ -77,13 +77,14 @@ func newHarness(t testing.TB) *harness {
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 	sms := &recording{}
-	dispatcher := &notification.Dispatcher{Store: store, Log: env.Log, Now: clk.Now, Metrics: notification.NewMetrics(env.Metrics, env.Pool),
+	metrics := notification.NewMetrics(env.Metrics, env.Pool)
+	dispatcher := &notification.Dispatcher{Store: store, Log: env.Log, Now: clk.Now, Metrics: metrics,
 		RetryBase: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
 			"webhook": notification.NewWebhook(2*time.Second, true)}}
 	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	env.Go(dispatcher.Run)
-	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Idle: 20 * time.Millisecond}.Run)
+	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Metrics: metrics, Idle: 20 * time.Millisecond}.Run)
 	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 50*time.Millisecond)
 	return &harness{t: t, ctx: env.Ctx, svc: svc, clock: clk, sms: sms, API: env.API(srv.URL), Bus: env.Bus(runners)}
 }

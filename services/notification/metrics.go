@@ -11,7 +11,8 @@ import (
 // Metrics are the notification service's business counters and the
 // dispatcher's backlog.
 type Metrics struct {
-	pushes *prometheus.CounterVec // push outcomes by channel and status
+	pushes           *prometheus.CounterVec // push outcomes by channel and status
+	broadcastsFailed prometheus.Counter
 }
 
 // NewMetrics registers the service's metrics in reg: push outcomes, and the
@@ -20,19 +21,27 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool) *Metrics {
 	m := &Metrics{pushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "nuanxin_notification_pushes_total",
 		Help: "Push attempts by channel and outcome: delivered, retry (to be tried again) or failed (given up)."},
-		[]string{"channel", "outcome"})}
+		[]string{"channel", "outcome"}),
+		broadcastsFailed: prometheus.NewCounter(prometheus.CounterOpts{Name: "nuanxin_notification_broadcasts_failed_total",
+			Help: "Broadcasts ended failed because their template is gone or does not render their variables."})}
 	for _, ch := range Channels {
 		for _, o := range []string{"delivered", "retry", "failed"} {
 			m.pushes.WithLabelValues(ch, o)
 		}
 	}
-	reg.MustRegister(m.pushes, dueCollector{pool})
+	reg.MustRegister(m.pushes, m.broadcastsFailed, dueCollector{pool})
 	return m
 }
 
 func (m *Metrics) pushed(channel, outcome string) {
 	if m != nil {
 		m.pushes.WithLabelValues(channel, outcome).Inc()
+	}
+}
+
+func (m *Metrics) broadcastFailed() {
+	if m != nil {
+		m.broadcastsFailed.Inc()
 	}
 }
 

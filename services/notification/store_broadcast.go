@@ -14,7 +14,7 @@ import (
 )
 
 const broadcastCols = `id, street, segment, template, variables, urgent, cause, status, total, sent, cursor, lease_until,
-	created_by, created_at, finished_at`
+	created_by, created_at, finished_at, error`
 
 // scanBroadcast reads a broadcast; lease and cursor come back for the job.
 func scanBroadcast(row pgx.Row) (Broadcast, *uuid.UUID, *time.Time, error) {
@@ -23,7 +23,7 @@ func scanBroadcast(row pgx.Row) (Broadcast, *uuid.UUID, *time.Time, error) {
 	var cursor *uuid.UUID
 	var lease *time.Time
 	err := row.Scan(&b.ID, &b.Street, &seg, &b.Template, &vars, &b.Urgent, &b.cause, &b.Status, &b.Total, &b.Sent,
-		&cursor, &lease, &b.CreatedBy, &b.CreatedAt, &b.FinishedAt)
+		&cursor, &lease, &b.CreatedBy, &b.CreatedAt, &b.FinishedAt, &b.Error)
 	if err != nil {
 		return b, nil, nil, err
 	}
@@ -84,11 +84,11 @@ func (s *Store) Broadcasts(ctx context.Context, street string, limit int) ([]Bro
 	return list, err
 }
 
-// claimBroadcast leases the oldest broadcast not done whose lease (if any)
-// has run out.
+// claimBroadcast leases the oldest broadcast not ended whose lease (if
+// any) has run out.
 func (s *Store) claimBroadcast(ctx context.Context, now time.Time, lease time.Duration) (leased, bool, error) {
 	b, cursor, until, err := scanBroadcast(s.pool.QueryRow(ctx, `UPDATE broadcasts SET status = 'running', lease_until = $2
-		WHERE id = (SELECT id FROM broadcasts WHERE status <> 'done' AND (lease_until IS NULL OR lease_until < $1)
+		WHERE id = (SELECT id FROM broadcasts WHERE status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < $1)
 			ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
 		RETURNING `+broadcastCols, now, now.Add(lease)))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -98,6 +98,21 @@ func (s *Store) claimBroadcast(ctx context.Context, now time.Time, lease time.Du
 		return leased{}, false, fmt.Errorf("claim broadcast: %w", err)
 	}
 	return leased{Broadcast: b, cursor: cursor, lease: *until}, true, nil
+}
+
+// failBroadcast ends a leased broadcast as failed, saying why; those it
+// reached already keep their messages. Another instance holding it by now
+// makes it errLeaseLost.
+func (s *Store) failBroadcast(ctx context.Context, b leased, reason string, now time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE broadcasts SET status = 'failed', error = $3, finished_at = $4, lease_until = NULL
+		WHERE id = $1 AND lease_until = $2`, b.ID, b.lease, reason, now)
+	if err != nil {
+		return fmt.Errorf("fail broadcast %s: %w", b.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errLeaseLost
+	}
+	return nil
 }
 
 // leased is a broadcast held by this instance until lease.

@@ -66,11 +66,12 @@ func run(ctx context.Context, args []string) error {
 	// SMS and WeChat go to a logging provider: no outside calls from here.
 	// A real gateway is a notification.Provider in its place.
 	logOnly := notification.LogProvider{Log: rt.Log}
-	dispatcher := &notification.Dispatcher{Store: store, Log: rt.Log, Metrics: notification.NewMetrics(rt.Metrics, rt.Pool), Senders: map[string]notification.Provider{
+	metrics := notification.NewMetrics(rt.Metrics, rt.Pool)
+	dispatcher := &notification.Dispatcher{Store: store, Log: rt.Log, Metrics: metrics, Senders: map[string]notification.Provider{
 		"sms": logOnly, "wechat": logOnly, "webhook": notification.NewWebhook(5*time.Second, allowPrivate)}}
 	jobs := []app.Job{
 		dispatcher.Run,
-		notification.BroadcastJob{Service: svc, Log: rt.Log}.Run,
+		notification.BroadcastJob{Service: svc, Log: rt.Log, Metrics: metrics}.Run,
 		notification.Reminders{Service: svc, Log: rt.Log}.Run,
 	}
 	for _, c := range svc.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics)) {

@@ -57,7 +57,8 @@ func Open(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 }
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise, so a failure halfway leaves nothing half-written.
+// back otherwise, so a failure halfway leaves nothing half-written. What
+// BeforeCommit put in ctx runs last in the same transaction.
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
@@ -67,10 +68,36 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 	if err := fn(tx); err != nil {
 		return err
 	}
+	for _, hook := range hooksOf(ctx) {
+		if err := hook(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// Hook is work that must commit with whatever a transaction commits.
+type Hook func(ctx context.Context, tx pgx.Tx) error
+
+type hooksKey struct{}
+
+// BeforeCommit returns a ctx under which every transaction InTx commits
+// also runs hook, just before its commit: a record that the work of a
+// request was done, say, which must never exist without the work nor the
+// work without it. Code far from the caller (a service, its store) needs
+// no change to carry it.
+func BeforeCommit(ctx context.Context, hook Hook) context.Context {
+	prev := hooksOf(ctx)
+	hooks := append(prev[:len(prev):len(prev)], hook) // never into prev's array, which an outer ctx holds
+	return context.WithValue(ctx, hooksKey{}, hooks)
+}
+
+func hooksOf(ctx context.Context) []Hook {
+	hooks, _ := ctx.Value(hooksKey{}).([]Hook)
+	return hooks
 }
 
 // Source is a named set of migrations: *.sql files applied in name order.

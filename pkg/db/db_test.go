@@ -313,6 +313,64 @@ func TestInTx_rollsBackOnError(t *testing.T) {
 	}
 }
 
+func TestBeforeCommit_hooksCommitWithTheWorkOrNotAtAll(t *testing.T) {
+	ctx := testCtx(t)
+	pool := open(t, ctx, testenv.Postgres(t), "svc")
+	if _, err := pool.Exec(ctx, "CREATE TABLE things (name text PRIMARY KEY); CREATE TABLE marks (name text)"); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(name string) db.Hook {
+		return func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO marks VALUES ($1)", name)
+			return err
+		}
+	}
+	boom := errors.New("boom")
+	outer := db.BeforeCommit(ctx, mark("outer"))
+	inner := db.BeforeCommit(outer, mark("inner"))
+	_ = db.BeforeCommit(outer, mark("sibling")) // must not leak into inner's hooks
+	failing := db.BeforeCommit(ctx, func(context.Context, pgx.Tx) error { return boom })
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		fnErr   error
+		wantErr error
+		things  int
+		marks   []string
+	}{
+		{"no hooks", ctx, nil, nil, 1, nil},
+		{"hooks run in order, in the transaction", inner, nil, nil, 1, []string{"outer", "inner"}},
+		{"the work fails: no hook runs", inner, boom, boom, 0, nil},
+		{"a hook fails: the work rolls back", failing, nil, boom, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := pool.Exec(ctx, "TRUNCATE things, marks"); err != nil {
+				t.Fatal(err)
+			}
+			err := db.InTx(tc.ctx, pool, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, "INSERT INTO things VALUES ('a')"); err != nil {
+					return err
+				}
+				return tc.fnErr
+			})
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("InTx error = %v, want %v", err, tc.wantErr)
+			}
+			var things int
+			_ = pool.QueryRow(ctx, "SELECT count(*) FROM things").Scan(&things)
+			rows, qerr := pool.Query(ctx, "SELECT name FROM marks")
+			if qerr != nil {
+				t.Fatal(qerr)
+			}
+			marks, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+			if things != tc.things || !slices.Equal(marks, tc.marks) {
+				t.Errorf("things %d marks %v, want %d %v", things, marks, tc.things, tc.marks)
+			}
+		})
+	}
+}
+
 func TestIsUniqueViolation(t *testing.T) {
 	ctx := testCtx(t)
 	pool := open(t, ctx, testenv.Postgres(t), "svc")

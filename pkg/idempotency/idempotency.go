@@ -2,11 +2,17 @@
 // with an Idempotency-Key header is carried out once per caller and key, and
 // a repeat gets the first answer again (with Idempotent-Replayed: true).
 //
-// The stored answer is written after the handler commits, not in the same
-// transaction; a crash in between leaves the key "in progress" until it
-// expires (InProgressTTL), after which a retry runs the request again. The
-// registry's creates are also naturally unique where it matters (ID numbers,
-// credit codes, check-ins), so that window cannot double a worker.
+// The answer is stored once the handler has answered, after its write has
+// committed. That the write committed is recorded inside the write's own
+// transaction (db.BeforeCommit marks the key from every db.InTx the request
+// runs), so a retry never runs committed work again: a key still in
+// progress after InProgressTTL is taken over only if nothing of its work
+// committed, and one whose work committed but whose answer was lost (the
+// instance died in between, or failed after its commit) answers 409 saying
+// so, for the client to look the result up. A write made outside db.InTx
+// (a single statement on the pool) is not marked, and keeps the weaker
+// guarantee: after a crash in that window, a retry past InProgressTTL runs
+// it again.
 package idempotency
 
 import (
@@ -97,18 +103,25 @@ func (k Keys) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
+		marked := db.BeforeCommit(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE idempotency_keys SET committed = true WHERE caller = $1 AND key = $2", caller, key)
+			return err
+		})
+		next.ServeHTTP(rec, r.WithContext(marked))
 		k.finish(context.WithoutCancel(ctx), caller, key, rec)
 	})
 }
 
 // claim inserts the key as in progress; false means it was there already.
-// An abandoned claim (older than InProgressTTL, no answer) is taken over.
+// An abandoned claim (older than InProgressTTL, no answer, nothing of its
+// work committed) is taken over, as is a key past Retention.
 func (k Keys) claim(ctx context.Context, caller, key, route string, hash []byte) (bool, error) {
 	tag, err := k.Pool.Exec(ctx, `
 		INSERT INTO idempotency_keys (caller, key, route, request_hash) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (caller, key) DO UPDATE SET route = EXCLUDED.route, request_hash = EXCLUDED.request_hash, created_at = now()
-			WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - make_interval(secs => $5)
+		ON CONFLICT (caller, key) DO UPDATE SET route = EXCLUDED.route, request_hash = EXCLUDED.request_hash, created_at = now(),
+				committed = false, lost = false
+			WHERE idempotency_keys.status IS NULL AND NOT idempotency_keys.committed
+				AND idempotency_keys.created_at < now() - make_interval(secs => $5)
 			   OR idempotency_keys.created_at < now() - make_interval(secs => $6)`,
 		caller, key, route, hash, InProgressTTL.Seconds(), Retention.Seconds())
 	if err != nil {
@@ -123,9 +136,12 @@ func (k Keys) replay(w http.ResponseWriter, r *http.Request, caller, key string,
 		status      *int
 		contentType string
 		body        []byte
+		lost        bool // committed, and it failed after, or its instance died
 	)
-	err := k.Pool.QueryRow(r.Context(), `SELECT request_hash, status, content_type, body FROM idempotency_keys
-		WHERE caller = $1 AND key = $2`, caller, key).Scan(&stored, &status, &contentType, &body)
+	err := k.Pool.QueryRow(r.Context(), `SELECT request_hash, status, content_type, body,
+			lost OR committed AND created_at < now() - make_interval(secs => $3)
+		FROM idempotency_keys WHERE caller = $1 AND key = $2`, caller, key, InProgressTTL.Seconds()).
+		Scan(&stored, &status, &contentType, &body, &lost)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		// Finished and released between our claim and now (a 5xx): retry is safe.
@@ -135,6 +151,9 @@ func (k Keys) replay(w http.ResponseWriter, r *http.Request, caller, key string,
 	case !bytes.Equal(stored, hash):
 		httpx.WriteProblem(w, r, httpx.ProblemFor(validate.Errors{{Field: Header, Code: "reused",
 			Message: "this key was already used for a different request; use a new key for a new request"}}))
+	case status == nil && lost:
+		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.Conflictf(
+			"the request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again")))
 	case status == nil:
 		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.Conflictf("a request with this Idempotency-Key is still in progress")))
 	default:
@@ -147,11 +166,14 @@ func (k Keys) replay(w http.ResponseWriter, r *http.Request, caller, key string,
 	}
 }
 
-// finish stores the answer, or releases the key after a server error so
-// the client may retry; now and then it also drops expired keys.
+// finish stores the answer, or after a server error releases the key so
+// the client may retry — unless some of the work committed, in which case
+// the key stays without an answer and a retry is told so; now and then it
+// also drops expired keys.
 func (k Keys) finish(ctx context.Context, caller, key string, rec *recorder) {
 	if rec.status >= 500 {
-		_, _ = k.Pool.Exec(ctx, "DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2", caller, key)
+		_, _ = k.Pool.Exec(ctx, "DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2 AND NOT committed", caller, key)
+		_, _ = k.Pool.Exec(ctx, "UPDATE idempotency_keys SET lost = true WHERE caller = $1 AND key = $2", caller, key)
 		return
 	}
 	_, _ = k.Pool.Exec(ctx, `UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5

@@ -25,13 +25,17 @@ func scanActivity(row pgx.Row) (Activity, error) {
 	return a, err
 }
 
-// CreateActivity stores a draft (drafts are no event).
+// CreateActivity stores a draft (drafts are no event). It runs in db.InTx,
+// as every write a POST makes, which records an Idempotency-Key's work with it.
 func (s *Store) CreateActivity(ctx context.Context, a Activity) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO activities (id, title, kind, description, street, community, address,
-		station_id, starts_at, ends_at, capacity, volunteer_service, status, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		a.ID, a.Title, a.Kind, a.Description, a.Street, a.Community, a.Address, a.StationID, a.StartsAt, a.EndsAt,
-		a.Capacity, a.VolunteerService, a.Status, a.CreatedBy, a.CreatedAt)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO activities (id, title, kind, description, street, community, address,
+			station_id, starts_at, ends_at, capacity, volunteer_service, status, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			a.ID, a.Title, a.Kind, a.Description, a.Street, a.Community, a.Address, a.StationID, a.StartsAt, a.EndsAt,
+			a.Capacity, a.VolunteerService, a.Status, a.CreatedBy, a.CreatedAt)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("create activity: %w", err)
 	}

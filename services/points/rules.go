@@ -206,8 +206,11 @@ func scanRule(row pgx.Row) (Rule, error) {
 
 // AddRule stores a rule version; one per street and start time.
 func (s *Store) AddRule(ctx context.Context, r Rule) error {
-	_, err := s.pool.Exec(ctx, "INSERT INTO rules ("+ruleCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-		r.ID, r.Street, r.EffectiveFrom, r.PerHour, r.PerActivity, r.PerValidReport, r.DailyCap, r.Note, r.CreatedBy, r.CreatedAt)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO rules ("+ruleCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+			r.ID, r.Street, r.EffectiveFrom, r.PerHour, r.PerActivity, r.PerValidReport, r.DailyCap, r.Note, r.CreatedBy, r.CreatedAt)
+		return err
+	})
 	if db.IsUniqueViolation(err, "") {
 		return fault.Conflictf("street %s already has a rule starting at %s", r.Street, r.EffectiveFrom.Format(time.RFC3339))
 	}

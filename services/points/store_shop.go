@@ -23,10 +23,14 @@ func scanShop(row pgx.Row) (Shop, error) {
 	return sh, err
 }
 
-// AddShop stores a new store.
+// AddShop stores a new store. Like every write a POST makes, it runs in
+// db.InTx, which records an Idempotency-Key's work with it.
 func (s *Store) AddShop(ctx context.Context, sh Shop) error {
-	_, err := s.pool.Exec(ctx, "INSERT INTO stores ("+shopCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		sh.ID, sh.Street, sh.Community, sh.Name, sh.Address, sh.CreatedBy, sh.CreatedAt)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO stores ("+shopCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			sh.ID, sh.Street, sh.Community, sh.Name, sh.Address, sh.CreatedBy, sh.CreatedAt)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("add store: %w", err)
 	}
@@ -66,8 +70,11 @@ func scanItem(row pgx.Row) (Item, error) {
 
 // AddItem stores a new item.
 func (s *Store) AddItem(ctx context.Context, it Item) error {
-	_, err := s.pool.Exec(ctx, "INSERT INTO items ("+itemCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		it.ID, it.StoreID, it.Name, it.Price, it.Stock, it.Stocked, it.Active, it.CreatedAt, it.UpdatedAt)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO items ("+itemCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			it.ID, it.StoreID, it.Name, it.Price, it.Stock, it.Stocked, it.Active, it.CreatedAt, it.UpdatedAt)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("add item: %w", err)
 	}
@@ -106,8 +113,12 @@ func (s *Store) UpdateItem(ctx context.Context, id uuid.UUID, name *string, pric
 
 // Restock adds q to an item's stock, up to MaxStock on the shelf.
 func (s *Store) Restock(ctx context.Context, id uuid.UUID, q int, at time.Time) (Item, error) {
-	it, err := scanItem(s.pool.QueryRow(ctx, `UPDATE items SET stock = stock + $2, stocked = stocked + $2, updated_at = $3
-		WHERE id = $1 AND stock + $2 <= $4 RETURNING `+itemCols, id, q, at, MaxStock))
+	var it Item
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		it, err = scanItem(tx.QueryRow(ctx, `UPDATE items SET stock = stock + $2, stocked = stocked + $2, updated_at = $3
+			WHERE id = $1 AND stock + $2 <= $4 RETURNING `+itemCols, id, q, at, MaxStock))
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, fault.Conflictf("a shelf holds at most %d of an item", MaxStock)
 	}

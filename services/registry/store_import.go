@@ -20,12 +20,16 @@ func (s *Store) CreateImportJob(ctx context.Context, j ImportJob, file []byte) e
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO import_jobs (id, kind, file_name, format, file, header_row, columns, total_rows,
-			status, actor_subject, actor_role, actor_street, actor_community, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13)`,
-		j.ID, j.Kind, j.FileName, j.Format, file, j.headerRow, cols, j.TotalRows,
-		j.actor.Subject, string(j.actor.Role), j.actor.Street, j.actor.Community, j.CreatedAt)
-	return err
+	// In db.InTx, as every write a POST makes: an Idempotency-Key's work
+	// is recorded with it, so a lost answer never queues the file twice.
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, kind, file_name, format, file, header_row, columns, total_rows,
+				status, actor_subject, actor_role, actor_street, actor_community, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13)`,
+			j.ID, j.Kind, j.FileName, j.Format, file, j.headerRow, cols, j.TotalRows,
+			j.actor.Subject, string(j.actor.Role), j.actor.Street, j.actor.Community, j.CreatedAt)
+		return err
+	})
 }
 
 const importJobCols = `id, kind, file_name, format, status, total_rows, processed, created, updated, unchanged, rejected,

@@ -91,6 +91,16 @@ func (c *Collector) Check(ok bool, field, code, message string) bool {
 	return ok
 }
 
+// Has reports whether an error was recorded for field.
+func (c *Collector) Has(field string) bool {
+	for _, fe := range c.errs {
+		if fe.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Err returns nil when nothing was added, else the collected Errors (as error).
 func (c *Collector) Err() error {
 	if len(c.errs) == 0 {

@@ -138,7 +138,10 @@ func (s *Service) CreateActivity(ctx context.Context, p auth.Principal, in Activ
 	a.Title = c.Text("title", in.Title, 1, 100)
 	a.Kind = c.OneOf("kind", in.Kind, Kinds)
 	a.Description = c.Text("description", in.Description, 0, 2000)
-	a.Street, a.Community = p.Place(&c, in.Street, in.Community)
+	var err error
+	if a.Street, a.Community, err = s.place(ctx, &c, p, in.Street, in.Community); err != nil {
+		return Activity{}, err
+	}
 	a.Address = c.Text("address", in.Address, 0, 200)
 	if in.StationID != "" {
 		id, err := uuid.Parse(in.StationID)

@@ -52,9 +52,24 @@ func newHarness(t testing.TB) *harness {
 
 	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
-	runners := env.Consume([]*consume.Runner{activity.WorkerConsumer(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics))})
-	return &harness{t: t, ctx: env.Ctx, dbURL: env.DatabaseURL, reg: env.Metrics, photoDir: photoDir,
+	m := consume.NewMetrics(env.Metrics)
+	runners := env.Consume([]*consume.Runner{activity.WorkerConsumer(env.Pool, env.JS, env.Subjects, env.Log, m),
+		activity.PlaceConsumer(env.Pool, env.JS, env.Subjects, env.Log, m)})
+	h := &harness{t: t, ctx: env.Ctx, dbURL: env.DatabaseURL, reg: env.Metrics, photoDir: photoDir,
 		API: env.API(srv.URL), Bus: env.Bus(runners)}
+	h.knownPlaces()
+	return h
+}
+
+// knownPlaces puts the tests' streets and communities straight into the
+// projection, as if registry events had told of them: for tests about
+// what is placed there, not about the projection.
+func (h *harness) knownPlaces() {
+	h.t.Helper()
+	if _, err := h.Pool.Exec(h.ctx, `INSERT INTO streets (code) VALUES ('qishan'), ('zhifu');
+		INSERT INTO communities (street, code) VALUES ('qishan', 'tashan'), ('qishan', 'changsheng'), ('zhifu', 'baishi')`); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // registryService starts a real registry on the same database (its own

@@ -118,7 +118,10 @@ func (s *Service) CreateNeed(ctx context.Context, p auth.Principal, in NeedInput
 		n.Source, n.WorkerID, n.Street, n.Community = "worker", &w.ID, w.Street, w.Community
 	} else {
 		n.Source = "staff"
-		n.Street, n.Community = p.Place(&c, in.Street, in.Community)
+		var err error
+		if n.Street, n.Community, err = s.place(ctx, &c, p, in.Street, in.Community); err != nil {
+			return Need{}, err
+		}
 	}
 	n.Category = c.OneOf("category", in.Category, ListCategories)
 	n.Title = c.Text("title", in.Title, 1, 100)
@@ -268,7 +271,10 @@ func (s *Service) CreateResource(ctx context.Context, p auth.Principal, in Resou
 	at := s.now()
 	r := Resource{ID: newID(), Status: ResourceAvailable, CreatedBy: p.Subject, CreatedAt: at, UpdatedAt: at}
 	var c validate.Collector
-	r.Street, r.Community = p.Place(&c, in.Street, in.Community)
+	var err error
+	if r.Street, r.Community, err = s.place(ctx, &c, p, in.Street, in.Community); err != nil {
+		return Resource{}, err
+	}
 	r.Unit = c.Text("unit", in.Unit, 1, 100)
 	r.Category = c.OneOf("category", in.Category, ListCategories)
 	r.Title = c.Text("title", in.Title, 1, 100)

@@ -161,7 +161,10 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	at := s.now()
 	pr := Project{ID: newID(), Status: ProjectProposed, CreatedBy: p.Subject, CreatedAt: at, UpdatedAt: at}
 	var c validate.Collector
-	pr.Street, pr.Community = p.Place(&c, in.Street, in.Community)
+	var err error
+	if pr.Street, pr.Community, err = s.place(ctx, &c, p, in.Street, in.Community); err != nil {
+		return Project{}, err
+	}
 	pr.Title = c.Text("title", in.Title, 1, 100)
 	pr.Description = c.Text("description", in.Description, 0, 2000)
 	pr.MeetingOn = meetingDate(&c, in.MeetingOn, at)
@@ -173,7 +176,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 	}
 	// The needs and resources are checked under lock, so two meetings
 	// cannot take the same need.
-	err := s.store.CreateProject(ctx, pr, func(needs []Need, resources []Resource) ([]pending, error) {
+	err = s.store.CreateProject(ctx, pr, func(needs []Need, resources []Resource) ([]pending, error) {
 		var c validate.Collector
 		evs := []pending{pr.event(event.ProjectCreated)}
 		for _, id := range pr.NeedIDs {

@@ -206,6 +206,12 @@ func (s *Service) SubmitReport(ctx context.Context, p auth.Principal, sub Report
 		"must be a community code (letters, digits, - or _)")
 	if r.Community == "" {
 		r.Community = w.Community
+	} else if r.Community != w.Community && !c.Has("community") {
+		// Another community of the rider's street: one that exists, or
+		// the report would sit in a queue no one looks at.
+		if err := s.knownCommunity(ctx, &c, "community", w.Street, r.Community); err != nil {
+			return SubmittedReport{}, err
+		}
 	}
 	if len(sub.Photos) > MaxReportPhotos {
 		c.Add("photo", validate.CodeOutOfRange, fmt.Sprintf("at most %d photos", MaxReportPhotos))

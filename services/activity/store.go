@@ -78,3 +78,26 @@ func listPage[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args [
 	}
 	return p, nil
 }
+
+// StreetKnown reports whether registry events have told of a street.
+func (s *Store) StreetKnown(ctx context.Context, street string) (bool, error) {
+	var known bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM streets WHERE code = $1)
+		OR EXISTS (SELECT 1 FROM workers WHERE street = $1)`, street).Scan(&known)
+	if err != nil {
+		return false, fmt.Errorf("street %s known: %w", street, err)
+	}
+	return known, nil
+}
+
+// CommunityKnown reports whether registry events have told of a community
+// of a street: created, or the community of a worker.
+func (s *Store) CommunityKnown(ctx context.Context, street, community string) (bool, error) {
+	var known bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communities WHERE street = $1 AND code = $2)
+		OR EXISTS (SELECT 1 FROM workers WHERE street = $1 AND community = $2)`, street, community).Scan(&known)
+	if err != nil {
+		return false, fmt.Errorf("community %s/%s known: %w", street, community, err)
+	}
+	return known, nil
+}

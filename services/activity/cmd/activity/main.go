@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string) error {
 	}
 	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
 	handler := activity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
-	workers := activity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics))
-	return rt.Serve(ctx, handler, workers.RunUntilDone)
+	m := consume.NewMetrics(rt.Metrics)
+	workers := activity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, m)
+	places := activity.PlaceConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, m)
+	return rt.Serve(ctx, handler, workers.RunUntilDone, places.RunUntilDone)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
+	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/activity"
 	"github.com/nuanxin/nuanxin/services/registry"
@@ -54,7 +55,7 @@ func newHarness(t testing.TB) *harness {
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	m := consume.NewMetrics(env.Metrics)
 	runners := env.Consume([]*consume.Runner{activity.WorkerConsumer(env.Pool, env.JS, env.Subjects, env.Log, m),
-		activity.PlaceConsumer(env.Pool, env.JS, env.Subjects, env.Log, m)})
+		places.Consumer("activity-places", env.Pool, env.JS, env.Subjects, env.Log, m)})
 	h := &harness{t: t, ctx: env.Ctx, dbURL: env.DatabaseURL, reg: env.Metrics, photoDir: photoDir,
 		API: env.API(srv.URL), Bus: env.Bus(runners)}
 	h.knownPlaces()

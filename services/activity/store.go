@@ -11,6 +11,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/places"
 )
 
 // Store holds the activity service's queries. Every write commits together
@@ -18,11 +19,12 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	outbox outbox.Writer
+	places places.Checker
 }
 
 // NewStore returns a store over pool (search_path: the activity schema).
 func NewStore(pool *pgxpool.Pool, w outbox.Writer) *Store {
-	return &Store{pool: pool, outbox: w}
+	return &Store{pool: pool, outbox: w, places: places.Checker{Pool: pool}}
 }
 
 // write runs fn in a transaction and adds the events fn returns to the
@@ -77,27 +79,4 @@ func listPage[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args [
 		p.Next = id(items[limit-1]).String()
 	}
 	return p, nil
-}
-
-// StreetKnown reports whether registry events have told of a street.
-func (s *Store) StreetKnown(ctx context.Context, street string) (bool, error) {
-	var known bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM streets WHERE code = $1)
-		OR EXISTS (SELECT 1 FROM workers WHERE street = $1)`, street).Scan(&known)
-	if err != nil {
-		return false, fmt.Errorf("street %s known: %w", street, err)
-	}
-	return known, nil
-}
-
-// CommunityKnown reports whether registry events have told of a community
-// of a street: created, or the community of a worker.
-func (s *Store) CommunityKnown(ctx context.Context, street, community string) (bool, error) {
-	var known bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communities WHERE street = $1 AND code = $2)
-		OR EXISTS (SELECT 1 FROM workers WHERE street = $1 AND community = $2)`, street, community).Scan(&known)
-	if err != nil {
-		return false, fmt.Errorf("community %s/%s known: %w", street, community, err)
-	}
-	return known, nil
 }

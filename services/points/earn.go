@@ -14,6 +14,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/places"
 )
 
 // Accounts follow the registry's worker events: registered opens one,
@@ -227,7 +228,8 @@ func (s *Service) earnReport(ctx context.Context, b *Book, e event.Envelope, d e
 }
 
 // Consumers are the durable consumers the service runs: accounts from the
-// registry, earnings from activity.
+// registry, earnings from activity, and the streets and communities stores
+// may be opened in (pkg/places).
 func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects event.Subjects, log *slog.Logger, m *consume.Metrics) []*consume.Runner {
 	filters := func(names []event.Name) []string {
 		out := make([]string, len(names))
@@ -248,5 +250,6 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 			// 10 s rather than 30.
 			AckWait:    10 * time.Second,
 			MaxDeliver: 20, Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute}},
+		places.Consumer("points-places", pool, js, subjects, log, m),
 	}
 }

@@ -459,3 +459,34 @@ func TestShop_updatingAnItemChecksRoleScopeAndInput(t *testing.T) {
 		t.Fatalf("after refused updates: %q %d %v", name, price, active)
 	}
 }
+
+// A store under a street or community the registry never created would
+// serve no one: it is refused, naming the field, until the registry's
+// event tells of the place.
+func TestShop_aStoreOnlyOpensWhereTheRegistryCreatedThePlace(t *testing.T) {
+	h := newHarness(t, nil)
+	store := map[string]any{"name": "初旺积分超市", "street": "laishan", "community": "chuwang"}
+	for _, tc := range []struct {
+		token, field string
+		body         map[string]any
+	}{
+		{h.District(), "street", store},
+		{h.StreetAdmin("laishan"), "community", store},
+	} {
+		if r := h.Do("POST", "/v1/stores", tc.token, tc.body); r.Status != 422 || r.Field() != tc.field {
+			t.Fatalf("status %d field %q, want 422 %q: %s", r.Status, r.Field(), tc.field, r.Raw)
+		}
+	}
+	if n := h.count("SELECT count(*) FROM stores"); n != 0 {
+		t.Fatalf("%d stores opened", n)
+	}
+	h.Publish(event.StreetCreated, "laishan", "laishan", event.StreetData{Code: "laishan", Name: "莱山街道"})
+	e := h.Publish(event.CommunityCreated, "laishan", "chuwang", event.CommunityData{Code: "chuwang", Name: "初旺社区", Street: "laishan"})
+	h.Republish(event.CommunityCreated, e)
+	h.Settled()
+	h.Must(201, "POST", "/v1/stores", h.District(), store)
+	h.Must(201, "POST", "/v1/stores", h.StreetAdmin("laishan"), store)
+	if n := h.count("SELECT count(*) FROM communities WHERE street = 'laishan'"); n != 1 {
+		t.Fatalf("%d communities recorded", n)
+	}
+}

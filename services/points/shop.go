@@ -101,7 +101,11 @@ func (s *Service) OpenStore(ctx context.Context, p auth.Principal, in StoreInput
 	}
 	sh := Shop{ID: newID(), CreatedBy: p.Subject, CreatedAt: s.now()}
 	var c validate.Collector
-	sh.Street, sh.Community = p.Place(&c, in.Street, in.Community)
+	// A store under a mistyped street or community would serve no one.
+	var err error
+	if sh.Street, sh.Community, err = s.store.places.Place(ctx, &c, p, in.Street, in.Community); err != nil {
+		return Shop{}, err
+	}
 	sh.Name = c.Text("name", in.Name, 1, 100)
 	sh.Address = c.Text("address", in.Address, 0, 200)
 	if err := c.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/places"
 )
 
 // Store holds the points service's queries. Every write commits together
@@ -20,12 +21,13 @@ type Store struct {
 	pool    *pgxpool.Pool
 	outbox  outbox.Writer
 	metrics *ledgerMetrics
+	places  places.Checker
 }
 
 // NewStore returns a store over pool (search_path: the points schema) that
 // counts the ledger's entries in reg (nil: not counted).
 func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *Store {
-	return &Store{pool: pool, outbox: w, metrics: newMetrics(reg)}
+	return &Store{pool: pool, outbox: w, metrics: newMetrics(reg), places: places.Checker{Pool: pool}}
 }
 
 // inBook runs fn with a Book over tx and writes the events it queued to

@@ -19,6 +19,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/services/activity"
 )
 
@@ -58,6 +59,6 @@ func run(ctx context.Context, args []string) error {
 	handler := activity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	m := consume.NewMetrics(rt.Metrics)
 	workers := activity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, m)
-	places := activity.PlaceConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, m)
-	return rt.Serve(ctx, handler, workers.RunUntilDone, places.RunUntilDone)
+	known := places.Consumer("activity-places", rt.Pool, rt.JS, rt.Subjects, rt.Log, m)
+	return rt.Serve(ctx, handler, workers.RunUntilDone, known.RunUntilDone)
 }

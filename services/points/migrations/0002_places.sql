@@ -1,0 +1,5 @@
+-- The places tables (pkg/places) start with the streets and communities of
+-- the accounts already opened: the registry created them, and their
+-- events may have aged out of the stream.
+INSERT INTO streets (code) SELECT DISTINCT street FROM accounts ON CONFLICT DO NOTHING;
+INSERT INTO communities (street, code) SELECT DISTINCT street, community FROM accounts ON CONFLICT DO NOTHING;

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/nuanxin/nuanxin/pkg/validate"
@@ -57,7 +58,11 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, limit)
+		be := jsonError(err, limit)
+		if be.Field.Code == "unknown_field" {
+			be.Field.Field = unknownFieldPath(raw, reflect.TypeOf(v), be.Field.Field)
+		}
+		return be
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return bodyErr(http.StatusBadRequest, "body", "malformed_json", "the body must hold a single JSON object")

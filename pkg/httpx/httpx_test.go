@@ -26,6 +26,12 @@ type enterpriseRequest struct {
 	Address     struct {
 		Street string `json:"street"`
 	} `json:"address"`
+	Hours []struct {
+		Open string `json:"open"`
+	} `json:"opening_hours"`
+	Channels map[string]struct {
+		SMS bool `json:"sms"`
+	} `json:"channels"`
 }
 
 // decode runs DecodeJSON the way a handler does and returns the problem a
@@ -92,6 +98,12 @@ func TestDecodeJSON_rejects(t *testing.T) {
 		{"empty body", "application/json", ``, 0, 400, "body", "required"},
 		{"only whitespace", "application/json", "  \n", 0, 400, "body", "required"},
 		{"unknown field", "application/json", `{"name":"x","nickname":"y"}`, 0, 400, "nickname", "unknown_field"},
+		{"unknown field of an object", "application/json", `{"address":{"stret":"x"}}`, 0, 400, "address.stret", "unknown_field"},
+		{"unknown field in a list", "application/json", `{"opening_hours":[{"open":"08:00"},{"opne":"09:00"}]}`, 0, 400,
+			"opening_hours[1].opne", "unknown_field"},
+		{"unknown field under a map key", "application/json", `{"channels":{"points":{"fax":true}}}`, 0, 400,
+			"channels.points.fax", "unknown_field"},
+		{"wrong type of a nested field", "application/json", `{"address":{"street":1}}`, 0, 400, "address.street", "wrong_type"},
 		{"string for a bool", "application/json", `{"has_party_org":"yes"}`, 0, 400, "has_party_org", "wrong_type"},
 		{"number for a string", "application/json", `{"name":42}`, 0, 400, "name", "wrong_type"},
 		{"object for a list", "application/json", `{"tags":{"a":1}}`, 0, 400, "tags", "wrong_type"},

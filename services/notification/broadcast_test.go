@@ -111,7 +111,7 @@ func TestBroadcast_badInputAnswersClearlyAndQueuesNothing(t *testing.T) {
 	}{
 		{"unknown community", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"community": "atlantis"}}), 422, "segment.community"},
 		{"unknown occupation", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"occupation": "astronaut"}}), 422, "segment.occupation"},
-		{"unknown segment key", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"age": "30"}}), 400, "age"},
+		{"unknown segment key", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"age": "30"}}), 400, "segment.age"},
 		{"a segment of no one", admin, testenv.With(warmList, map[string]any{"segment": map[string]string{"political_status": "party_member"}}), 422, "segment"},
 		{"empty variable", admin, testenv.With(warmList, map[string]any{"variables": map[string]string{"month": "12月", "items": " "}}), 422, "variables.items"},
 		{"missing variable", admin, testenv.With(warmList, map[string]any{"variables": map[string]string{"month": "12月"}}), 422, "variables.items"},

@@ -2,7 +2,9 @@ package activity
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -52,6 +54,36 @@ type Activity struct {
 	CreatedAt        time.Time  `json:"created_at"`
 	PublishedAt      *time.Time `json:"published_at,omitempty"`
 	CancelledAt      *time.Time `json:"cancelled_at,omitempty"`
+	// CheckinCode is shown at the place by staff (as a QR code, or on a
+	// board); a worker checking themself in or out sends it. Set at
+	// publication, seen only by the staff who manage the activity, and in
+	// no event.
+	CheckinCode string `json:"checkin_code,omitempty"`
+}
+
+// forWorker is the activity as a worker sees it: without the check-in
+// code, which they learn at the place.
+func (a Activity) forWorker() Activity {
+	a.CheckinCode = ""
+	return a
+}
+
+// codeAlphabet leaves out what reads alike (0/O, 1/I/L): riders type the
+// code when they cannot scan it.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// newCheckinCode is 6 random characters of codeAlphabet, about 890
+// million codes: not to be guessed by trying.
+func newCheckinCode() string {
+	b := make([]byte, 6)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(codeAlphabet))))
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		b[i] = codeAlphabet[n.Int64()]
+	}
+	return string(b)
 }
 
 // data is the event data of activity.published and .cancelled.
@@ -194,7 +226,7 @@ func (s *Service) GetActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 	if a.Status == StatusDraft || !a.invites(w) {
 		return Activity{}, errActivityNotFound
 	}
-	return a, nil
+	return a.forWorker(), nil
 }
 
 // callerWorker is the worker a worker token names, active in the projection.
@@ -275,7 +307,11 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 		return empty, nil
 	}
 	q.Street, q.Community, q.Status = w.Street, w.Community, StatusPublished
-	return s.store.ListActivities(ctx, q, true)
+	page, err := s.store.ListActivities(ctx, q, true)
+	for i := range page.Items {
+		page.Items[i] = page.Items[i].forWorker()
+	}
+	return page, err
 }
 
 // PublishActivity publishes a draft; its start must still lie ahead.
@@ -289,7 +325,7 @@ func (s *Service) PublishActivity(ctx context.Context, p auth.Principal, id uuid
 			c.Add("starts_at", validate.CodeOutOfRange, "has passed; an activity must be published before it starts")
 			return nil, c.Err()
 		}
-		a.Status, a.PublishedAt = StatusPublished, &at
+		a.Status, a.PublishedAt, a.CheckinCode = StatusPublished, &at, newCheckinCode()
 		return &pending{event.ActivityPublished, a.Street, a.ID.String(), a.data()}, nil
 	})
 }

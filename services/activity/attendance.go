@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"math"
 	"strings"
@@ -58,11 +59,13 @@ func ServedHours(in, out, start, end time.Time) float64 {
 	return math.Round(to.Sub(from).Hours()*100) / 100
 }
 
-// AttendanceInput is a check-in or check-out. A worker omits both fields
-// (themself, now); staff name the worker and may give a past time.
+// AttendanceInput is a check-in or check-out. A worker sends the check-in
+// code shown at the place (themself, now); staff name the worker and may
+// give a past time.
 type AttendanceInput struct {
 	WorkerID string `json:"worker_id"`
-	At       string `json:"at"` // RFC 3339; staff only; default now
+	At       string `json:"at"`   // RFC 3339; staff only; default now
+	Code     string `json:"code"` // the activity's check-in code; workers only
 }
 
 // CorrectionInput sets an attendance's times, with the reason.
@@ -79,6 +82,7 @@ type attender struct {
 	given  bool // staff gave the time
 	staff  bool
 	p      auth.Principal
+	code   string // the check-in code a worker sent
 }
 
 // resolveAttender validates an attendance input for the caller and finds
@@ -109,6 +113,9 @@ func (s *Service) resolveAttender(ctx context.Context, p auth.Principal, in Atte
 			return attender{}, fault.Forbiddenf("a worker records only their own attendance")
 		}
 		c.Check(in.At == "", "at", validate.CodeUnknownValue, "only staff may give a time; a worker records now")
+		at.code = strings.ToUpper(strings.TrimSpace(in.Code))
+		c.Check(at.code != "", "code", validate.CodeRequired,
+			"the check-in code shown at the place: scan its QR code or type it / 现场签到码")
 	default:
 		return attender{}, fault.Forbiddenf("only staff and workers may record attendance")
 	}
@@ -132,6 +139,9 @@ func (at attender) allows(a Activity) error {
 		}
 	} else if a.Status == StatusDraft || !a.invites(at.worker) {
 		return errActivityNotFound
+	} else if subtle.ConstantTimeCompare([]byte(at.code), []byte(a.CheckinCode)) != 1 {
+		return validate.Errors{{Field: "code", Code: validate.CodeUnknownValue,
+			Message: "not this activity's check-in code: scan or type the one shown at the place / 签到码不正确"}}
 	}
 	if a.Status != StatusPublished {
 		return fault.Conflictf("the activity is %s", a.Status)

@@ -2,10 +2,12 @@ package activity_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 // running publishes an activity of qishan and moves its window to
@@ -41,6 +43,13 @@ func (h *harness) attendanceEvents() []event.AttendanceData {
 	return out
 }
 
+// atPlace is a worker's check-in or check-out body: the activity's code,
+// as the street admin who manages it sees it (shown at the place).
+func (h *harness) atPlace(id string) map[string]any {
+	h.t.Helper()
+	return map[string]any{"code": h.Must(200, "GET", "/v1/activities/"+id, h.StreetAdmin("qishan"), nil).Str("checkin_code")}
+}
+
 func ago(d time.Duration) string { return time.Now().Add(-d).Format(time.RFC3339) }
 
 func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
@@ -53,12 +62,12 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	h.moveWindow(id, time.Hour, time.Hour)
 
 	// Not checked in yet: no check-out.
-	h.Must(409, "POST", base+"check-out", w, nil)
-	r := h.Must(201, "POST", base+"check-in", w, nil)
+	h.Must(409, "POST", base+"check-out", w, h.atPlace(id))
+	r := h.Must(201, "POST", base+"check-in", w, h.atPlace(id))
 	if r.Str("worker_id") != wid || r.Body["checked_out_at"] != nil || r.Body["hours"] != nil {
 		t.Fatalf("check-in: %s", r.Raw)
 	}
-	again := h.Must(200, "POST", base+"check-in", w, map[string]any{})
+	again := h.Must(200, "POST", base+"check-in", w, h.atPlace(id))
 	if again.Str("checked_in_at") != r.Str("checked_in_at") {
 		t.Fatalf("second check-in changed the record: %s vs %s", again.Raw, r.Raw)
 	}
@@ -69,11 +78,11 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	if _, err := h.Pool.Exec(h.ctx, `UPDATE attendance SET checked_in_at = now() - interval '5 hours' WHERE activity_id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	out := h.Must(200, "POST", base+"check-out", w, nil)
+	out := h.Must(200, "POST", base+"check-out", w, h.atPlace(id))
 	if out.Body["hours"] != 3.0 || out.Body["checked_out_at"] == nil {
 		t.Fatalf("check-out: %s", out.Raw)
 	}
-	h.Must(409, "POST", base+"check-out", w, nil)
+	h.Must(409, "POST", base+"check-out", w, h.atPlace(id))
 
 	evs := h.attendanceEvents()
 	if len(evs) != 1 {
@@ -110,7 +119,7 @@ func TestAttendance_staffCheckInOutWalkInAndList(t *testing.T) {
 	h.Must(404, "GET", "/v1/activities/"+id+"/attendance", h.StreetAdmin("zhifu"), nil)
 	h.Must(403, "GET", "/v1/activities/"+id+"/attendance", h.Worker(wid), nil)
 	// A worker of another street is not invited.
-	h.Must(404, "POST", base+"check-in", h.Worker(h.knownWorker("zhifu", "x")), nil)
+	h.Must(404, "POST", base+"check-in", h.Worker(h.knownWorker("zhifu", "x")), h.atPlace(id))
 
 	list := h.Must(200, "GET", "/v1/activities/"+id+"/attendance", staff, nil)
 	items := list.Body["items"].([]any)
@@ -126,7 +135,7 @@ func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(map[string]any{"capacity": 5}, time.Hour, time.Hour)
 	w := h.Worker(h.knownWorker("qishan", "tashan"))
-	r := h.Must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", w, nil)
+	r := h.Must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", w, h.atPlace(id))
 	if r.Str("detail") == "" {
 		t.Fatalf("no detail: %s", r.Raw)
 	}
@@ -135,7 +144,7 @@ func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 
 	// Check-in opens an hour before the start.
 	later := h.published(nil) // starts in 48h
-	h.Must(409, "POST", "/v1/activities/"+later+"/attendance/check-in", w, nil)
+	h.Must(409, "POST", "/v1/activities/"+later+"/attendance/check-in", w, h.atPlace(later))
 	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
 		t.Fatalf("%d attendance rows", n)
 	}
@@ -162,7 +171,10 @@ func TestAttendance_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		{"no worker", "check-in", staff, map[string]any{}, "worker_id"},
 		{"bad worker", "check-in", staff, map[string]any{"worker_id": "nope"}, "worker_id"},
 		{"at before the window", "check-in", staff, map[string]any{"worker_id": wid, "at": ago(3 * time.Hour)}, "at"},
-		{"worker gives a time", "check-in", h.Worker(wid), map[string]any{"at": ago(time.Minute)}, "at"},
+		{"worker gives a time", "check-in", h.Worker(wid), map[string]any{"at": ago(time.Minute), "code": h.atPlace(id)["code"]}, "at"},
+		{"worker without the code", "check-in", h.Worker(wid), map[string]any{}, "code"},
+		{"worker with a wrong code", "check-in", h.Worker(wid), map[string]any{"code": "WRONG1"}, "code"},
+		{"worker with another activity's code", "check-in", h.Worker(wid), h.atPlace(h.running(nil, time.Hour, time.Hour)), "code"},
 		{"check-out before check-in", "check-out", staff, map[string]any{"worker_id": done, "at": ago(30 * time.Minute)}, "at"},
 		{"correction without reason", done + "/correct", staff,
 			map[string]any{"checked_in_at": ago(time.Hour), "checked_out_at": ago(time.Minute), "reason": ""}, "reason"},
@@ -224,5 +236,35 @@ func TestAttendance_correctionByStaff(t *testing.T) {
 	}
 	if d := evs[1]; d.Hours != 1.5 || !d.Corrects || d.PreviousHours != 0.5 || d.Kind != "study" {
 		t.Fatalf("correction event: %+v", d)
+	}
+}
+
+// The check-in code is what shows a rider is at the place: the staff who
+// run the activity see it (to show it there), the riders and the event
+// stream never do.
+func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaff(t *testing.T) {
+	h := newHarness(t)
+	id := h.published(nil)
+	wid := h.knownWorker("qishan", "tashan")
+	code := h.Must(200, "GET", "/v1/activities/"+id, h.StreetAdmin("qishan"), nil).Str("checkin_code")
+	if len(code) != 6 || strings.Trim(code, "ABCDEFGHJKMNPQRSTUVWXYZ23456789") != "" {
+		t.Fatalf("code %q", code)
+	}
+	if r := h.Must(200, "GET", "/v1/activities/"+id, h.Worker(wid), nil); r.Body["checkin_code"] != nil {
+		t.Fatalf("a rider sees the code: %s", r.Raw)
+	}
+	for _, it := range h.Must(200, "GET", "/v1/activities", h.Worker(wid), nil).Items() {
+		if it.(map[string]any)["checkin_code"] != nil {
+			t.Fatalf("a rider's list shows the code: %v", it)
+		}
+	}
+	if other := h.Must(200, "GET", "/v1/activities/"+h.published(nil), h.StreetAdmin("qishan"), nil).Str("checkin_code"); other == code {
+		t.Fatalf("two activities share the code %s", code)
+	}
+	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.Events(event.ActivityPublished)) == 2 })
+	for _, m := range h.Messages("activity") {
+		if strings.Contains(string(m.Data), code) {
+			t.Fatalf("%s carries the code: %s", m.Type, m.Data)
+		}
 	}
 }

@@ -93,19 +93,20 @@ func BenchmarkAttendance_httpToJetStream(b *testing.B) {
 		b.Fatal(err)
 	}
 	a := h.watch(b, event.AttendanceRecorded)
+	atPlace := h.atPlace(activity)
 	workers := make([]string, b.N)
 	tokens := make([]string, b.N)
 	for i := range workers {
 		workers[i] = h.knownWorker("qishan", "tashan")
 		tokens[i] = h.Worker(workers[i])
-		h.Must(201, "POST", "/v1/activities/"+activity+"/attendance/check-in", tokens[i], map[string]any{})
+		h.Must(201, "POST", "/v1/activities/"+activity+"/attendance/check-in", tokens[i], atPlace)
 	}
 	sent := make([]time.Time, b.N)
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		sent[i] = time.Now()
-		h.Must(200, "POST", "/v1/activities/"+activity+"/attendance/check-out", tokens[i], map[string]any{})
+		h.Must(200, "POST", "/v1/activities/"+activity+"/attendance/check-out", tokens[i], atPlace)
 	}
 	testenv.Eventually(b, 30*time.Second, func() bool { return a.seen() >= b.N })
 	elapsed := time.Since(start)

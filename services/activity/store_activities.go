@@ -15,13 +15,14 @@ import (
 )
 
 const activityCols = `id, title, kind, description, street, community, address, station_id, starts_at, ends_at,
-	capacity, volunteer_service, status, cancel_reason, signed_up, created_by, created_at, published_at, cancelled_at`
+	capacity, volunteer_service, status, cancel_reason, signed_up, created_by, created_at, published_at, cancelled_at,
+	checkin_code`
 
 func scanActivity(row pgx.Row) (Activity, error) {
 	var a Activity
 	err := row.Scan(&a.ID, &a.Title, &a.Kind, &a.Description, &a.Street, &a.Community, &a.Address, &a.StationID,
 		&a.StartsAt, &a.EndsAt, &a.Capacity, &a.VolunteerService, &a.Status, &a.CancelReason, &a.SignedUp,
-		&a.CreatedBy, &a.CreatedAt, &a.PublishedAt, &a.CancelledAt)
+		&a.CreatedBy, &a.CreatedAt, &a.PublishedAt, &a.CancelledAt, &a.CheckinCode)
 	return a, err
 }
 
@@ -90,8 +91,9 @@ func (s *Store) UpdateActivity(ctx context.Context, id uuid.UUID, change func(a 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE activities SET status = $2, cancel_reason = $3, published_at = $4, cancelled_at = $5
-			WHERE id = $1`, a.ID, a.Status, a.CancelReason, a.PublishedAt, a.CancelledAt); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE activities SET status = $2, cancel_reason = $3, published_at = $4, cancelled_at = $5,
+				checkin_code = $6
+			WHERE id = $1`, a.ID, a.Status, a.CancelReason, a.PublishedAt, a.CancelledAt, a.CheckinCode); err != nil {
 			return nil, err
 		}
 		if ev == nil {

@@ -359,6 +359,19 @@ func (s *Service) CancelActivity(ctx context.Context, p auth.Principal, id uuid.
 	})
 }
 
+// NewCheckinCode gives a published activity a new check-in code, for staff
+// who find the one shown at the place passed around: from now on only the
+// new one checks a rider in or out.
+func (s *Service) NewCheckinCode(ctx context.Context, p auth.Principal, id uuid.UUID) (Activity, error) {
+	return s.transition(ctx, p, id, func(a *Activity, _ time.Time) (*pending, error) {
+		if a.Status != StatusPublished {
+			return nil, fault.Conflictf("only a published activity has a check-in code; this one is %s", a.Status)
+		}
+		a.CheckinCode = newCheckinCode()
+		return nil, nil
+	})
+}
+
 // transition changes an activity's status under a row lock.
 func (s *Service) transition(ctx context.Context, p auth.Principal, id uuid.UUID, change func(a *Activity, at time.Time) (*pending, error)) (Activity, error) {
 	if !p.IsStaff() {

@@ -242,7 +242,7 @@ func TestAttendance_correctionByStaff(t *testing.T) {
 // The check-in code is what shows a rider is at the place: the staff who
 // run the activity see it (to show it there), the riders and the event
 // stream never do.
-func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaff(t *testing.T) {
+func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaffWhoMayReplaceIt(t *testing.T) {
 	h := newHarness(t)
 	id := h.published(nil)
 	wid := h.knownWorker("qishan", "tashan")
@@ -261,6 +261,22 @@ func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaff(t *testing.T) {
 	if other := h.Must(200, "GET", "/v1/activities/"+h.published(nil), h.StreetAdmin("qishan"), nil).Str("checkin_code"); other == code {
 		t.Fatalf("two activities share the code %s", code)
 	}
+	// The code went round a chat group: staff give the activity a new one,
+	// and only that one checks a rider in.
+	h.moveWindow(id, time.Hour, time.Hour)
+	h.Must(403, "POST", "/v1/activities/"+id+"/checkin-code", h.Worker(wid), nil)
+	h.Must(404, "POST", "/v1/activities/"+id+"/checkin-code", h.StreetAdmin("zhifu"), nil)
+	fresh := h.Must(200, "POST", "/v1/activities/"+id+"/checkin-code", h.StreetAdmin("qishan"), nil).Str("checkin_code")
+	if fresh == code || len(fresh) != 6 {
+		t.Fatalf("new code %q after %q", fresh, code)
+	}
+	base := "/v1/activities/" + id + "/attendance/"
+	if r := h.Do("POST", base+"check-in", h.Worker(wid), map[string]any{"code": code}); r.Status != 422 || r.Field() != "code" {
+		t.Fatalf("the old code: %d %s", r.Status, r.Raw)
+	}
+	h.Must(201, "POST", base+"check-in", h.Worker(wid), map[string]any{"code": strings.ToLower(fresh)})
+	draft := h.Must(201, "POST", "/v1/activities", h.StreetAdmin("qishan"), activityBody(nil)).Str("id")
+	h.Must(409, "POST", "/v1/activities/"+draft+"/checkin-code", h.StreetAdmin("qishan"), nil)
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.Events(event.ActivityPublished)) == 2 })
 	for _, m := range h.Messages("activity") {
 		if strings.Contains(string(m.Data), code) {

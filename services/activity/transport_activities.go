@@ -25,6 +25,9 @@ func mountActivities(rt route.Router, svc *Service) {
 	rt.Handle("POST /v1/activities/{id}/publish", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.PublishActivity(ctx, p, req.(uuid.UUID))
 	}), activityID)
+	rt.Handle("POST /v1/activities/{id}/checkin-code", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.NewCheckinCode(ctx, p, req.(uuid.UUID))
+	}), activityID)
 	rt.Handle("POST /v1/activities/{id}/cancel", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(route.WithID[CancelInput])
 		return svc.CancelActivity(ctx, p, r.ID, r.In)

@@ -103,8 +103,11 @@ func (k Keys) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		// Only a transaction that wrote (and so has a transaction id) marks
+		// the key: one that only read leaves a failed request free to retry.
 		marked := db.BeforeCommit(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, "UPDATE idempotency_keys SET committed = true WHERE caller = $1 AND key = $2", caller, key)
+			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET committed = true
+				WHERE caller = $1 AND key = $2 AND pg_current_xact_id_if_assigned() IS NOT NULL`, caller, key)
 			return err
 		})
 		next.ServeHTTP(rec, r.WithContext(marked))

@@ -31,6 +31,7 @@ const (
 	dieAfterCommit        // commits, then the instance dies before answering
 	failAfterWrite        // commits, then fails: 500
 	dieBeforeWrite        // dies before anything commits
+	readThenFail          // only reads in a transaction, then fails: 500
 )
 
 // shop is a create endpoint behind the middleware; end says how its next
@@ -57,6 +58,14 @@ func newShop(t *testing.T) *shop {
 		end := s.end.Load()
 		if end == dieBeforeWrite {
 			panic(http.ErrAbortHandler) // as a crash: no answer, nothing stored
+		}
+		if end == readThenFail {
+			_ = db.InTx(r.Context(), pool, func(tx pgx.Tx) error {
+				var n int
+				return tx.QueryRow(r.Context(), "SELECT count(*) FROM orders").Scan(&n)
+			})
+			http.Error(w, "the answer could not be made", http.StatusInternalServerError)
+			return
 		}
 		if err := db.InTx(r.Context(), pool, func(tx pgx.Tx) error {
 			_, err := tx.Exec(r.Context(), "INSERT INTO orders DEFAULT VALUES")
@@ -124,6 +133,7 @@ func TestMiddleware_neverRunsCommittedWorkAgainAndRunsWhatDidNotCommit(t *testin
 		{"failed after its commit: done, the answer lost", failAfterWrite, false, 409, "carried out", 1},
 		{"died before its write, retried later: done now", dieBeforeWrite, true, 201, `{"ok":true}`, 1},
 		{"died before its write, retried at once: still in progress", dieBeforeWrite, false, 409, "still in progress", 0},
+		{"failed after only reading: the retry runs", readThenFail, false, 201, `{"ok":true}`, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,12 +11,13 @@ import (
 // keptLines is how many of a service's last warnings a failed test shows.
 const keptLines = 40
 
-// failureLog is a logger that keeps a service's warnings and errors and
+// FailureLog is a logger that keeps a service's warnings and errors and
 // shows the last of them only if the test fails: a passing run stays
 // quiet, and a failure under CI load says what the background jobs saw.
 // It prints at cleanup, after the jobs have stopped, never from them (a
-// test's log may not be written once the test has ended).
-func failureLog(t testing.TB) *slog.Logger {
+// test's log may not be written once the test has ended), so call it
+// before starting them.
+func FailureLog(t testing.TB) *slog.Logger {
 	w := &lineRing{}
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -49,7 +49,7 @@ func NewService(t testing.TB, schema string, migrations []db.Source, streams ...
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{T: t, Ctx: ctx, DatabaseURL: Postgres(t), Subjects: event.Subjects{Namespace: "t" + Unique()},
-		Metrics: metrics.NewRegistry(), Log: failureLog(t)}
+		Metrics: metrics.NewRegistry(), Log: FailureLog(t)}
 	pool, err := db.Open(ctx, s.DatabaseURL, schema)
 	if err != nil {
 		cancel()

@@ -2,7 +2,6 @@ package notification_test
 
 import (
 	"context"
-	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -187,7 +186,7 @@ func TestReminders_activityTomorrowToThoseSignedUpAndCancellations(t *testing.T)
 		Unit: "铁塔能源", PersonSubject: "unit-wang", Deadline: time.Now().Add(10 * time.Hour), Status: "open"})
 	h.Settled()
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.inbox(other)) == 1 }) // the published notice
-	reminders := notification.Reminders{Service: h.svc, Log: slog.New(slog.DiscardHandler)}
+	reminders := notification.Reminders{Service: h.svc, Log: h.log}
 	for range 2 { // run twice: a reminder is sent once
 		if err := reminders.Once(context.Background()); err != nil {
 			t.Fatal(err)
@@ -235,7 +234,7 @@ func TestBroadcast_to100000WorkersGivesExactlyOneMessageEachWithBoundedMemory(t 
 	// A second instance of the fan-out job, as with two replicas.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go notification.BroadcastJob{Service: h.svc, Log: slog.New(slog.DiscardHandler), Idle: 20 * time.Millisecond}.Run(ctx)
+	go notification.BroadcastJob{Service: h.svc, Log: h.log, Idle: 20 * time.Millisecond}.Run(ctx)
 
 	var peak atomic.Uint64
 	stop := make(chan struct{})

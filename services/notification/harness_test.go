@@ -2,6 +2,7 @@ package notification_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -50,6 +51,7 @@ type harness struct {
 	svc   *notification.Service
 	clock *clock
 	sms   *recording
+	log   *slog.Logger // the service's: shown if the test fails
 }
 
 // recording is a provider that remembers what it sent.
@@ -86,7 +88,7 @@ func newHarness(t testing.TB) *harness {
 	env.Go(dispatcher.Run)
 	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Metrics: metrics, Idle: 20 * time.Millisecond}.Run)
 	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 50*time.Millisecond)
-	return &harness{t: t, ctx: env.Ctx, svc: svc, clock: clk, sms: sms, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	return &harness{t: t, ctx: env.Ctx, svc: svc, clock: clk, sms: sms, log: env.Log, API: env.API(srv.URL), Bus: env.Bus(runners)}
 }
 
 // worker registers a worker through a registry event and returns the id.

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -86,7 +85,7 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
 	outbox.RegisterBacklog(reg, pool)
-	log := slog.New(slog.DiscardHandler)
+	log := testenv.FailureLog(t)
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
 	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))

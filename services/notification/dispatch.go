@@ -42,6 +42,7 @@ type Push struct {
 	Urgent         bool
 	quiet          QuietHours // the recipient's, for when a retry may go
 	claimedUntil   time.Time  // this instance's hold on the delivery
+	secretErr      error      // the webhook secret would not open: not sent, and said why
 }
 
 // Provider sends SMS or WeChat subscription messages. A real provider
@@ -246,6 +247,9 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 		}
 		sender, ok := d.Senders[p.Channel]
 		err := errors.New("no sender for the channel")
+		if p.secretErr != nil {
+			err, ok = p.secretErr, false
+		}
 		if ok {
 			sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
 			err = sender.Send(sctx, p)
@@ -302,16 +306,24 @@ func (s *Store) claimDeliveries(ctx context.Context, now time.Time, claim time.D
 		FROM due, notifications n LEFT JOIN preferences p ON p.recipient = n.recipient
 		WHERE d.notification_id = due.notification_id AND d.channel = due.channel AND n.id = d.notification_id
 		RETURNING d.notification_id, d.channel, d.attempts, n.recipient, n.street, n.category, n.title, n.body, n.created_at,
-			coalesce(p.webhook_url, ''), coalesce(p.webhook_secret, ''), n.urgent,
+			coalesce(p.webhook_url, ''), coalesce(p.webhook_secret, ''), p.webhook_secret_sealed, n.urgent,
 			left(coalesce(p.quiet_start, '22:00')::text, 5), left(coalesce(p.quiet_end, '07:00')::text, 5)`, now, now.Add(claim), batch)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Push, error) {
 		p := Push{claimedUntil: now.Add(claim)}
+		var legacy string
+		var sealed []byte
 		err := row.Scan(&p.NotificationID, &p.Channel, &p.Attempt, &p.Recipient, &p.Street, &p.Category, &p.Title, &p.Body,
-			&p.CreatedAt, &p.WebhookURL, &p.WebhookSecret, &p.Urgent, &p.quiet.Start, &p.quiet.End)
-		return p, err
+			&p.CreatedAt, &p.WebhookURL, &legacy, &sealed, &p.Urgent, &p.quiet.Start, &p.quiet.End)
+		if err != nil || p.Channel != "webhook" {
+			return p, err
+		}
+		// A secret that does not open (another key) fails this delivery
+		// only, like any failed push, not the whole batch.
+		p.WebhookSecret, p.secretErr = s.openSecret(p.Recipient, sealed, legacy)
+		return p, nil
 	})
 }
 

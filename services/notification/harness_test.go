@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/notification"
 )
@@ -49,6 +51,7 @@ type harness struct {
 	t     testing.TB
 	ctx   context.Context
 	svc   *notification.Service
+	store *notification.Store
 	clock *clock
 	sms   *recording
 	log   *slog.Logger // the service's: shown if the test fails
@@ -73,7 +76,11 @@ func newHarness(t testing.TB) *harness {
 	t.Helper()
 	env := testenv.NewService(t, notification.Schema, notification.Migrations(), "registry", "activity", "points", "notification")
 	clk := &clock{}
-	store := notification.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects})
+	box, err := pii.NewBox([]byte(strings.Repeat("e", pii.KeySize)), []byte(strings.Repeat("h", pii.KeySize)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := notification.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}, box)
 	svc := notification.NewService(store, clk.Now)
 	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
@@ -88,7 +95,7 @@ func newHarness(t testing.TB) *harness {
 	env.Go(dispatcher.Run)
 	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Metrics: metrics, Idle: 20 * time.Millisecond}.Run)
 	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 50*time.Millisecond)
-	return &harness{t: t, ctx: env.Ctx, svc: svc, clock: clk, sms: sms, log: env.Log, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	return &harness{t: t, ctx: env.Ctx, svc: svc, store: store, clock: clk, sms: sms, log: env.Log, API: env.API(srv.URL), Bus: env.Bus(runners)}
 }
 
 // worker registers a worker through a registry event and returns the id.

@@ -170,19 +170,19 @@ func (s *Service) SetPreferences(ctx context.Context, p auth.Principal, in Prefe
 	if err := c.Err(); err != nil {
 		return Preferences{}, err
 	}
-	next.secret = cur.secret
-	if next.WebhookURL != "" && (cur.secret == "" || next.WebhookURL != cur.WebhookURL) {
+	next.secret, next.sealed = cur.secret, cur.sealed // kept as stored
+	if next.WebhookURL != "" && (!cur.SecretSet || next.WebhookURL != cur.WebhookURL) {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
 			return Preferences{}, fmt.Errorf("webhook secret: %w", err)
 		}
-		next.secret = "whsec_" + hex.EncodeToString(b)
+		next.secret, next.sealed = "whsec_"+hex.EncodeToString(b), nil
 		next.WebhookSecret = next.secret
 	}
 	if next.WebhookURL == "" {
-		next.secret = ""
+		next.secret, next.sealed = "", nil
 	}
-	next.SecretSet = next.secret != ""
+	next.SecretSet = next.secret != "" || len(next.sealed) > 0
 	if err := s.store.SavePreferences(ctx, next); err != nil {
 		return Preferences{}, err
 	}

@@ -147,7 +147,8 @@ type Preferences struct {
 	WebhookSecret string              `json:"webhook_secret,omitempty"` // shown only when it is first made
 	SecretSet     bool                `json:"webhook_secret_set"`
 	UpdatedAt     time.Time           `json:"updated_at,omitzero"`
-	secret        string
+	secret        string              // a new secret, in the clear until it is saved
+	sealed        []byte              // the stored one, sealed
 }
 
 // defaultPreferences are a recipient's until they choose: the inbox only

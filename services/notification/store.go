@@ -17,13 +17,72 @@ import (
 
 // Store holds the notification service's queries.
 type Store struct {
-	pool   *pgxpool.Pool
-	outbox outbox.Writer
+	pool    *pgxpool.Pool
+	outbox  outbox.Writer
+	secrets Sealer
 }
 
-// NewStore returns a store over pool (search_path: the notification schema).
-func NewStore(pool *pgxpool.Pool, w outbox.Writer) *Store {
-	return &Store{pool: pool, outbox: w}
+// Sealer encrypts what must not be read from a copy of the database:
+// webhook signing secrets (a *pii.Box).
+type Sealer interface {
+	Seal(plaintext, aad string) ([]byte, error)
+	Open(sealed []byte, aad string) (string, error)
+}
+
+// NewStore returns a store over pool (search_path: the notification
+// schema) that seals webhook secrets with secrets.
+func NewStore(pool *pgxpool.Pool, w outbox.Writer, secrets Sealer) *Store {
+	return &Store{pool: pool, outbox: w, secrets: secrets}
+}
+
+// secretAAD binds a sealed webhook secret to its recipient: copied to
+// another person's row, it does not open.
+func secretAAD(r Recipient) string { return "notification.webhook_secret:" + string(r) }
+
+// openSecret is a recipient's webhook secret in the clear: the sealed one,
+// or one stored in the clear before secrets were sealed.
+func (s *Store) openSecret(r Recipient, sealed []byte, legacy string) (string, error) {
+	if len(sealed) == 0 {
+		return legacy, nil
+	}
+	secret, err := s.secrets.Open(sealed, secretAAD(r))
+	if err != nil {
+		return "", fmt.Errorf("webhook secret of %s: %w", r, err)
+	}
+	return secret, nil
+}
+
+// SealLegacySecrets seals the webhook secrets stored in the clear by a
+// version of the service that did not seal them, and reports how many.
+func (s *Store) SealLegacySecrets(ctx context.Context) (int, error) {
+	rows, err := s.pool.Query(ctx, "SELECT recipient, webhook_secret FROM preferences WHERE webhook_secret <> ''")
+	if err != nil {
+		return 0, fmt.Errorf("legacy webhook secrets: %w", err)
+	}
+	type legacy struct {
+		r      Recipient
+		secret string
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (legacy, error) {
+		var l legacy
+		err := row.Scan(&l.r, &l.secret)
+		return l, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("legacy webhook secrets: %w", err)
+	}
+	for _, l := range list {
+		sealed, err := s.secrets.Seal(l.secret, secretAAD(l.r))
+		if err != nil {
+			return 0, err
+		}
+		// Only if unchanged since read: a new secret saved meanwhile stays.
+		if _, err := s.pool.Exec(ctx, `UPDATE preferences SET webhook_secret_sealed = $3, webhook_secret = ''
+			WHERE recipient = $1 AND webhook_secret = $2`, l.r, l.secret, sealed); err != nil {
+			return 0, fmt.Errorf("seal webhook secret of %s: %w", l.r, err)
+		}
+	}
+	return len(list), nil
 }
 
 // querier is a pool or a transaction.
@@ -32,18 +91,20 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-const prefCols = "recipient, lang, channels, quiet_start::text, quiet_end::text, webhook_url, webhook_secret, updated_at"
+const prefCols = `recipient, lang, channels, quiet_start::text, quiet_end::text, webhook_url, webhook_secret,
+	webhook_secret_sealed, updated_at`
 
+// scanPrefs reads preferences; a secret stays sealed (only a push needs it).
 func scanPrefs(row pgx.Row) (Preferences, error) {
 	var p Preferences
 	var start, end string
 	var channels []byte
-	err := row.Scan(&p.Recipient, &p.Lang, &channels, &start, &end, &p.WebhookURL, &p.secret, &p.UpdatedAt)
+	err := row.Scan(&p.Recipient, &p.Lang, &channels, &start, &end, &p.WebhookURL, &p.secret, &p.sealed, &p.UpdatedAt)
 	if err != nil {
 		return p, err
 	}
 	p.QuietHours = QuietHours{Start: start[:5], End: end[:5]}
-	p.SecretSet = p.secret != ""
+	p.SecretSet = p.secret != "" || len(p.sealed) > 0
 	if err := json.Unmarshal(channels, &p.Channels); err != nil {
 		return p, fmt.Errorf("channels of %s: %w", p.Recipient, err)
 	}
@@ -77,18 +138,27 @@ func (s *Store) Preferences(ctx context.Context, r Recipient) (Preferences, erro
 	return p, err
 }
 
-// SavePreferences stores a recipient's preferences whole.
+// SavePreferences stores a recipient's preferences whole: a secret in the
+// clear (new, or from before secrets were sealed) is sealed, a sealed one
+// kept.
 func (s *Store) SavePreferences(ctx context.Context, p Preferences) error {
 	channels, err := json.Marshal(p.Channels)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO preferences (recipient, lang, channels, quiet_start, quiet_end, webhook_url, webhook_secret, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	sealed := p.sealed
+	if p.secret != "" {
+		if sealed, err = s.secrets.Seal(p.secret, secretAAD(p.Recipient)); err != nil {
+			return fmt.Errorf("seal webhook secret: %w", err)
+		}
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO preferences (recipient, lang, channels, quiet_start, quiet_end, webhook_url,
+			webhook_secret, webhook_secret_sealed, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8)
 		ON CONFLICT (recipient) DO UPDATE SET lang = EXCLUDED.lang, channels = EXCLUDED.channels,
 			quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end, webhook_url = EXCLUDED.webhook_url,
-			webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at`,
-		p.Recipient, p.Lang, channels, p.QuietHours.Start, p.QuietHours.End, p.WebhookURL, p.secret, p.UpdatedAt)
+			webhook_secret = '', webhook_secret_sealed = EXCLUDED.webhook_secret_sealed, updated_at = EXCLUDED.updated_at`,
+		p.Recipient, p.Lang, channels, p.QuietHours.Start, p.QuietHours.End, p.WebhookURL, sealed, p.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("save preferences of %s: %w", p.Recipient, err)
 	}

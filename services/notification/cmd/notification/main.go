@@ -23,6 +23,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/services/notification"
 )
 
@@ -46,6 +47,9 @@ func run(ctx context.Context, args []string) error {
 	}
 	var env config.Env
 	settings := app.LoadSettings(&env, service())
+	// The keys that seal webhook signing secrets (pkg/pii), the
+	// notification service's own.
+	encKey, hashKey := env.Required("PII_ENC_KEY"), env.Required("PII_HASH_KEY")
 	// Webhooks to private addresses only where every user is trusted: the
 	// local stack and tests.
 	allowPrivate, err := strconv.ParseBool(cmp.Or(os.Getenv("NOTIFICATION_WEBHOOK_ALLOW_PRIVATE"), "false"))
@@ -55,12 +59,21 @@ func run(ctx context.Context, args []string) error {
 	if err := env.Err(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	box, err := pii.NewBoxFromBase64(encKey, hashKey)
+	if err != nil {
+		return fmt.Errorf("pii keys: %w", err)
+	}
 	rt, err := app.Start(ctx, service(), settings)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	store := notification.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects})
+	store := notification.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}, box)
+	if n, err := store.SealLegacySecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		rt.Log.Info("sealed webhook secrets stored in the clear", "count", n)
+	}
 	svc := notification.NewService(store, nil)
 	handler := notification.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	// SMS and WeChat go to a logging provider: no outside calls from here.

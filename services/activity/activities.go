@@ -59,6 +59,8 @@ type Activity struct {
 	// publication, seen only by the staff who manage the activity, and in
 	// no event.
 	CheckinCode string `json:"checkin_code,omitempty"`
+	// Mine is the calling worker's own part in it (workers only).
+	Mine *Participation `json:"mine,omitempty"`
 }
 
 // forWorker is the activity as a worker sees it: without the check-in
@@ -223,10 +225,18 @@ func (s *Service) GetActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 	if err != nil {
 		return Activity{}, err
 	}
-	if a.Status == StatusDraft || !a.invites(w) {
+	if a.Status == StatusDraft {
 		return Activity{}, errActivityNotFound
 	}
-	return a.forWorker(), nil
+	acts := []Activity{a}
+	if err := s.forWorker(ctx, w, acts); err != nil {
+		return Activity{}, err
+	}
+	// Outside their audience only if it was theirs (they moved since).
+	if !a.invites(w) && !acts[0].Mine.SignedUp && acts[0].Mine.Attendance == nil {
+		return Activity{}, errActivityNotFound
+	}
+	return acts[0], nil
 }
 
 // callerWorker is the worker a worker token names, active in the projection.
@@ -246,8 +256,10 @@ type ListQuery struct {
 	Street    string
 	Community string
 	Status    string
+	Mine      bool   // a worker's own: those they signed up for or attended, wherever they are now
 	Limit     int    // 1..500; the HTTP API defaults it to 50
 	After     string // cursor: the id of the last item of the previous page
+	worker    uuid.UUID
 }
 
 // narrowToScope fits a staff member's list filter to their scope: a street
@@ -289,6 +301,7 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 	if q.Status != "" {
 		c.OneOf("status", q.Status, []string{StatusDraft, StatusPublished, StatusCancelled})
 	}
+	c.Check(!q.Mine || p.Role == auth.Worker, "mine", validate.CodeUnknownValue, "only a worker has activities of their own")
 	if err := c.Err(); err != nil {
 		return Page[Activity]{}, err
 	}
@@ -303,15 +316,48 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 	if err != nil {
 		return Page[Activity]{}, err
 	}
-	if q.Status != "" && q.Status != StatusPublished {
-		return empty, nil
+	var page Page[Activity]
+	if q.Mine {
+		// Their own, cancelled ones too (they hear of it), in any community.
+		q.Street, q.Community, q.worker = "", "", w.ID
+		page, err = s.store.ListActivities(ctx, q, false)
+	} else {
+		if q.Status != "" && q.Status != StatusPublished {
+			return empty, nil
+		}
+		q.Street, q.Community, q.Status = w.Street, w.Community, StatusPublished
+		page, err = s.store.ListActivities(ctx, q, true)
 	}
-	q.Street, q.Community, q.Status = w.Street, w.Community, StatusPublished
-	page, err := s.store.ListActivities(ctx, q, true)
-	for i := range page.Items {
-		page.Items[i] = page.Items[i].forWorker()
+	if err != nil {
+		return Page[Activity]{}, err
 	}
-	return page, err
+	return page, s.forWorker(ctx, w, page.Items)
+}
+
+// Participation is a worker's own part in an activity, as they see it:
+// whether they are signed up, and their check-in, check-out and hours.
+type Participation struct {
+	SignedUp   bool        `json:"signed_up"`
+	Attendance *Attendance `json:"attendance,omitempty"`
+}
+
+// forWorker makes activities what worker w sees: without their check-in
+// codes, and with w's own part in each (Mine).
+func (s *Service) forWorker(ctx context.Context, w Worker, acts []Activity) error {
+	ids := make([]uuid.UUID, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ID
+	}
+	mine, err := s.store.Participation(ctx, w.ID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range acts {
+		acts[i] = acts[i].forWorker()
+		part := mine[acts[i].ID]
+		acts[i].Mine = &part
+	}
+	return nil
 }
 
 // PublishActivity publishes a draft; its start must still lie ahead.

@@ -59,6 +59,10 @@ func (s *Store) Activity(ctx context.Context, id uuid.UUID) (Activity, bool, err
 // set, Community selects the street-wide activities and that community's.
 func (s *Store) ListActivities(ctx context.Context, q ListQuery, audience bool) (Page[Activity], error) {
 	var f db.Filter
+	if q.worker != uuid.Nil {
+		f.Where(`id IN (SELECT activity_id FROM signups WHERE worker_id = $%[1]d AND status = 'signed_up'
+			UNION SELECT activity_id FROM attendance WHERE worker_id = $%[1]d)`, q.worker)
+	}
 	f.Eq("street", q.Street)
 	if audience {
 		f.Where("community IN ('', $%d)", q.Community)
@@ -72,6 +76,41 @@ func (s *Store) ListActivities(ctx context.Context, q ListQuery, audience bool) 
 		return Page[Activity]{}, fmt.Errorf("list activities: %w", err)
 	}
 	return p, nil
+}
+
+// Participation returns worker's part in each of the activities ids that
+// they have one in.
+func (s *Store) Participation(ctx context.Context, worker uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Participation, error) {
+	out := map[uuid.UUID]Participation{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT activity_id FROM signups
+		WHERE worker_id = $1 AND activity_id = ANY($2) AND status = 'signed_up'`, worker, ids)
+	if err != nil {
+		return nil, fmt.Errorf("sign-ups of %s: %w", worker, err)
+	}
+	signed, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("sign-ups of %s: %w", worker, err)
+	}
+	for _, id := range signed {
+		out[id] = Participation{SignedUp: true}
+	}
+	rows, err = s.pool.Query(ctx, "SELECT "+attendanceCols+" FROM attendance WHERE worker_id = $1 AND activity_id = ANY($2)", worker, ids)
+	if err != nil {
+		return nil, fmt.Errorf("attendance of %s: %w", worker, err)
+	}
+	attended, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Attendance, error) { return scanAttendance(row) })
+	if err != nil {
+		return nil, fmt.Errorf("attendance of %s: %w", worker, err)
+	}
+	for _, a := range attended {
+		part := out[a.ActivityID]
+		part.Attendance = &a
+		out[a.ActivityID] = part
+	}
+	return out, nil
 }
 
 // UpdateActivity locks the activity, lets change alter its status fields and

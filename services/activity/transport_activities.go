@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -55,5 +56,10 @@ func decodeListQuery(_ context.Context, r *http.Request) (any, error) {
 	var c validate.Collector
 	q := ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
 		After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50)}
+	if m := v.Get("mine"); m != "" {
+		mine, err := strconv.ParseBool(m)
+		c.Check(err == nil, "mine", validate.CodeInvalidFormat, "must be true or false")
+		q.Mine = mine
+	}
 	return q, c.Err()
 }

@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -19,7 +20,7 @@ func mountActivities(rt route.Router, svc *Service) {
 	}), route.Body[ActivityInput])
 	rt.Handle("GET /v1/activities", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListActivities(ctx, p, req.(ListQuery))
-	}), decodeListQuery)
+	}), decodeActivityQuery)
 	rt.Handle("GET /v1/activities/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetActivity(ctx, p, req.(uuid.UUID))
 	}), activityID)
@@ -52,10 +53,21 @@ func mountActivities(rt route.Router, svc *Service) {
 var activityID = route.PathID("id", errActivityNotFound)
 
 func decodeListQuery(_ context.Context, r *http.Request) (any, error) {
-	v := r.URL.Query()
 	var c validate.Collector
-	q := ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-		After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50)}
+	q := listQuery(&c, r.URL.Query())
+	return q, c.Err()
+}
+
+func listQuery(c *validate.Collector, v url.Values) ListQuery {
+	return ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
+		After: v.Get("after"), Limit: route.IntParam(c, v, "limit", 50)}
+}
+
+// decodeActivityQuery is a list query with mine, a worker's own.
+func decodeActivityQuery(_ context.Context, r *http.Request) (any, error) {
+	var c validate.Collector
+	v := r.URL.Query()
+	q := listQuery(&c, v)
 	if m := v.Get("mine"); m != "" {
 		mine, err := strconv.ParseBool(m)
 		c.Check(err == nil, "mine", validate.CodeInvalidFormat, "must be true or false")

@@ -90,7 +90,7 @@ func TestBroadcast_thatCannotRenderEndsFailedAndTheNextStillGoesOut(t *testing.T
 	if n := h.count("SELECT count(*) FROM notifications"); n != 5 {
 		t.Fatalf("%d messages, want the good broadcast's 5", n)
 	}
-	testenv.Eventually(t, 5*time.Second, func() bool {
+	testenv.Eventually(t, 10*time.Second, func() bool {
 		return strings.Contains(string(h.Must(200, "GET", "/metrics", "", nil).Raw), "nuanxin_notification_broadcasts_failed_total 2")
 	})
 }

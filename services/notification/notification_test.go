@@ -186,7 +186,7 @@ func TestWebhook_failingEveryTimeEndsFailed(t *testing.T) {
 	// The dispatcher counts an outcome just after recording it: wait for the count.
 	for _, line := range []string{`nuanxin_notification_pushes_total{channel="webhook",outcome="retry"} 4`,
 		`nuanxin_notification_pushes_total{channel="webhook",outcome="failed"} 1`, "nuanxin_notification_deliveries_due 0"} {
-		testenv.Eventually(t, 5*time.Second, func() bool {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			return strings.Contains(string(h.Must(200, "GET", "/metrics", "", nil).Raw), line)
 		})
 	}

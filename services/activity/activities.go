@@ -63,9 +63,9 @@ type Activity struct {
 	Mine *Participation `json:"mine,omitempty"`
 }
 
-// forWorker is the activity as a worker sees it: without the check-in
+// withoutCode is the activity as a worker sees it: without the check-in
 // code, which they learn at the place.
-func (a Activity) forWorker() Activity {
+func (a Activity) withoutCode() Activity {
 	a.CheckinCode = ""
 	return a
 }
@@ -229,7 +229,7 @@ func (s *Service) GetActivity(ctx context.Context, p auth.Principal, id uuid.UUI
 		return Activity{}, errActivityNotFound
 	}
 	acts := []Activity{a}
-	if err := s.forWorker(ctx, w, acts); err != nil {
+	if err := s.asSeenBy(ctx, w, acts); err != nil {
 		return Activity{}, err
 	}
 	// Outside their audience only if it was theirs (they moved since).
@@ -331,7 +331,7 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 	if err != nil {
 		return Page[Activity]{}, err
 	}
-	return page, s.forWorker(ctx, w, page.Items)
+	return page, s.asSeenBy(ctx, w, page.Items)
 }
 
 // Participation is a worker's own part in an activity, as they see it:
@@ -341,9 +341,9 @@ type Participation struct {
 	Attendance *Attendance `json:"attendance,omitempty"`
 }
 
-// forWorker makes activities what worker w sees: without their check-in
+// asSeenBy makes activities what worker w sees: without their check-in
 // codes, and with w's own part in each (Mine).
-func (s *Service) forWorker(ctx context.Context, w Worker, acts []Activity) error {
+func (s *Service) asSeenBy(ctx context.Context, w Worker, acts []Activity) error {
 	ids := make([]uuid.UUID, len(acts))
 	for i, a := range acts {
 		ids[i] = a.ID
@@ -353,7 +353,7 @@ func (s *Service) forWorker(ctx context.Context, w Worker, acts []Activity) erro
 		return err
 	}
 	for i := range acts {
-		acts[i] = acts[i].forWorker()
+		acts[i] = acts[i].withoutCode()
 		part := mine[acts[i].ID]
 		acts[i].Mine = &part
 	}

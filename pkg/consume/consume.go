@@ -62,25 +62,30 @@ type Runner struct {
 	AckWait    time.Duration   // default 30s
 }
 
-func (r *Runner) defaults() {
-	if r.MaxDeliver <= 0 {
-		r.MaxDeliver = 8
+// withDefaults returns a copy of r with the defaults filled in. Run works on
+// that copy and never writes r: whoever built the runner may go on reading
+// its fields while it runs.
+func (r *Runner) withDefaults() *Runner {
+	c := *r
+	if c.MaxDeliver <= 0 {
+		c.MaxDeliver = 8
 	}
-	if len(r.Backoff) == 0 {
-		r.Backoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
+	if len(c.Backoff) == 0 {
+		c.Backoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
 	}
-	if r.AckWait <= 0 {
-		r.AckWait = 30 * time.Second
+	if c.AckWait <= 0 {
+		c.AckWait = 30 * time.Second
 	}
-	if r.Logger == nil {
-		r.Logger = slog.New(slog.DiscardHandler)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	return &c
 }
 
 // Run creates or updates the durable consumer and handles messages until
-// ctx is cancelled.
+// ctx is cancelled. It does not modify r.
 func (r *Runner) Run(ctx context.Context) error {
-	r.defaults()
+	r = r.withDefaults()
 	cfg := jetstream.ConsumerConfig{
 		Durable:   r.Durable,
 		AckPolicy: jetstream.AckExplicitPolicy,
@@ -138,6 +143,7 @@ const RestartPause = 2 * time.Second
 // whenever Run returns before then (before the producer has created its
 // stream, or when NATS is away), with a warning in the log.
 func (r *Runner) RunUntilDone(ctx context.Context) {
+	r = r.withDefaults()
 	for ctx.Err() == nil {
 		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
 			r.Logger.Warn("consumer paused", "consumer", r.Durable, "err", err)

@@ -46,25 +46,29 @@ type row struct {
 	created time.Time
 }
 
-func (r *Relay) defaults() {
-	if r.BatchSize <= 0 {
-		r.BatchSize = 256
+// withDefaults returns a copy of r with the defaults filled in; Run works on
+// the copy and never writes r, so its builder may read r while it runs.
+func (r *Relay) withDefaults() *Relay {
+	c := *r
+	if c.BatchSize <= 0 {
+		c.BatchSize = 256
 	}
-	if r.PollInterval <= 0 {
-		r.PollInterval = 2 * time.Second
+	if c.PollInterval <= 0 {
+		c.PollInterval = 2 * time.Second
 	}
-	if r.AckTimeout <= 0 {
-		r.AckTimeout = 10 * time.Second
+	if c.AckTimeout <= 0 {
+		c.AckTimeout = 10 * time.Second
 	}
-	if r.Logger == nil {
-		r.Logger = slog.New(slog.DiscardHandler)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	return &c
 }
 
 // Run relays until ctx is cancelled. Errors (database or broker down) are
 // logged and retried with backoff; Run returns only ctx's error.
 func (r *Relay) Run(ctx context.Context) error {
-	r.defaults()
+	r = r.withDefaults()
 	backoff := 100 * time.Millisecond
 	for {
 		err := r.lead(ctx)

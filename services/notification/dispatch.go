@@ -184,28 +184,32 @@ type Dispatcher struct {
 	SendTimeout time.Duration // the most one send may take; default 15 s
 }
 
-func (d *Dispatcher) defaults() {
-	if d.MaxAttempts <= 0 {
-		d.MaxAttempts = 5
+// withDefaults returns a copy of d with the defaults filled in; Run and Once
+// work on the copy and never write d, which others may read meanwhile.
+func (d *Dispatcher) withDefaults() *Dispatcher {
+	c := *d
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
 	}
-	if d.RetryBase <= 0 {
-		d.RetryBase = 30 * time.Second
+	if c.RetryBase <= 0 {
+		c.RetryBase = 30 * time.Second
 	}
-	if d.Claim <= 0 {
-		d.Claim = 2 * time.Minute
+	if c.Claim <= 0 {
+		c.Claim = 2 * time.Minute
 	}
-	if d.Poll <= 0 {
-		d.Poll = time.Second
+	if c.Poll <= 0 {
+		c.Poll = time.Second
 	}
-	if d.Batch <= 0 {
-		d.Batch = 50
+	if c.Batch <= 0 {
+		c.Batch = 50
 	}
-	if d.SendTimeout <= 0 {
-		d.SendTimeout = 15 * time.Second
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 15 * time.Second
 	}
-	if d.Now == nil {
-		d.Now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	if c.Now == nil {
+		c.Now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	}
+	return &c
 }
 
 // backoff is the delay before retry n (1 for the first): RetryBase doubling,
@@ -217,7 +221,7 @@ func (d *Dispatcher) backoff(n int) time.Duration {
 
 // Run pushes deliveries until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context) {
-	d.defaults()
+	d = d.withDefaults()
 	for ctx.Err() == nil {
 		n, err := d.Once(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -234,7 +238,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 
 // Once claims and pushes one batch of due deliveries, and returns how many.
 func (d *Dispatcher) Once(ctx context.Context) (int, error) {
-	d.defaults()
+	d = d.withDefaults()
 	pushes, err := d.Store.claimDeliveries(ctx, d.Now(), d.Claim, d.Batch)
 	if err != nil {
 		return 0, err

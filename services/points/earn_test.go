@@ -144,7 +144,7 @@ func TestEarn_validReportsAndTheDailyCap(t *testing.T) {
 	r1 := uuid.NewString()
 	report(r1, "accepted", nil)
 	report(uuid.NewString(), "closed", &invalid)
-	report(r1, "closed", &valid) // 20 points
+	closed := report(r1, "closed", &valid) // 20 points
 	h.Settled()
 	if b := h.balance(w); b != 20 {
 		t.Fatalf("balance %d after one valid report", b)
@@ -155,8 +155,11 @@ func TestEarn_validReportsAndTheDailyCap(t *testing.T) {
 	if b := h.balance(w); b != 20 {
 		t.Fatalf("balance %d after the report closed twice", b)
 	}
-	// A long day of service: the default cap of 200 a day holds.
-	day := time.Now().Add(-2 * time.Hour)
+	// A long day of service: the default cap of 200 a day holds. The cap
+	// counts by the Shanghai day, so the service ends when the report was
+	// closed: any fixed offset from now falls on the day before just after
+	// Shanghai's midnight.
+	day := closed.Time
 	h.attendance(w, "qishan", "volunteer_service", 12, true, day) // 125
 	h.attendance(w, "qishan", "volunteer_service", 8, true, day)  // 85, capped to 55
 	h.attendance(w, "qishan", "study", 1, false, day)             // 5, capped to 0

@@ -12,6 +12,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -58,6 +59,15 @@ type Principal struct {
 func (p Principal) Check() error {
 	if p.Subject == "" {
 		return errors.New("a token needs a subject (sub): who holds it")
+	}
+	// Scopes are compared with codes and looked up in SQL: a street or
+	// community that is not a code (a NUL byte, invalid UTF-8) is refused
+	// here rather than failing a query.
+	if p.Street != "" && !event.ValidToken(p.Street) {
+		return fmt.Errorf("street %q is not a street code: lower-case letters, digits, - or _, at most 64", p.Street)
+	}
+	if p.Community != "" && !event.ValidToken(p.Community) {
+		return fmt.Errorf("community %q is not a community code: lower-case letters, digits, - or _, at most 64", p.Community)
 	}
 	switch p.Role {
 	case DistrictAdmin:
@@ -162,6 +172,18 @@ type claims struct {
 // Issuer is the token issuer name in every nuanxin token.
 const Issuer = "nuanxin"
 
+// MaxTokenBytes is the longest token Verify reads. Ours are about 300
+// bytes (a header, six short claims and a 64-byte signature, base64url);
+// 4 KiB leaves room for a few more claims and refuses, before any decoding,
+// a token whose only use is to make every request decode kilobytes of
+// base64 and JSON.
+const MaxTokenBytes = 4 << 10
+
+// Leeway is the clock skew tolerated between the issuer and a service: a
+// token is still good this long after its exp, and already good this long
+// before its iat or nbf.
+const Leeway = 30 * time.Second
+
 // Issue signs a token for p, valid for ttl.
 func Issue(key ed25519.PrivateKey, p Principal, ttl time.Duration) (string, error) {
 	if err := p.Check(); err != nil {
@@ -182,18 +204,38 @@ func Issue(key ed25519.PrivateKey, p Principal, ttl time.Duration) (string, erro
 	return s, nil
 }
 
+// Places says whether a street, or a community of a street, is one the
+// registry created. Verifier.Middleware asks it about the street and
+// community of every request's token, so its answer must be cheap
+// (places.Known keeps the places it has seen in memory).
+type Places interface {
+	Known(ctx context.Context, street, community string) (bool, error)
+}
+
 // Verifier checks tokens against a public key.
 type Verifier struct {
 	Key ed25519.PublicKey
+	// Places, when set, makes Middleware refuse a token whose street or
+	// community the registry never created (a token is signed by whoever
+	// holds the key, and `nuanxin token` checks nothing). Every service
+	// sets it (pkg/app); nil checks no place, for tests of other things.
+	Places Places
+	// Log, when set, records why places could not be checked (the
+	// request is answered 500).
+	Log *slog.Logger
 }
 
-// Verify parses and checks a token: signature, algorithm, issuer, expiry and
-// that its role carries its scope.
+// Verify parses and checks a token: size, signature, algorithm, issuer,
+// the JSON type of every claim it knows, expiry, issue and not-before
+// times (Leeway either way), and that its role carries its scope.
 func (v Verifier) Verify(token string) (Principal, error) {
+	if len(token) > MaxTokenBytes {
+		return Principal{}, fmt.Errorf("invalid token: %d bytes, more than %d", len(token), MaxTokenBytes)
+	}
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.Key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
+		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(Leeway))
 	if err != nil {
 		return Principal{}, fmt.Errorf("invalid token: %w", err)
 	}
@@ -223,8 +265,38 @@ func (v Verifier) Middleware(next http.Handler) http.Handler {
 			httpx.WriteProblem(w, r, httpx.ProblemFor(&fault.Error{Kind: fault.Unauthenticated, Message: err.Error()}))
 			return
 		}
+		if err := v.knownPlace(r.Context(), p); err != nil {
+			if fault.KindOf(err) == fault.Internal && v.Log != nil {
+				v.Log.ErrorContext(r.Context(), "token places not checked", "err", err, "request_id", httpx.RequestID(r.Context()))
+			}
+			httpx.WriteProblem(w, r, httpx.ProblemFor(err))
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// knownPlace refuses (Unauthenticated) a principal whose street, or
+// community of it, the registry never created: the token is signed, but
+// for a scope that does not exist, as much a bad credential as a bad
+// signature. A district admin names no street and a worker only their id;
+// whatever a token names is checked.
+func (v Verifier) knownPlace(ctx context.Context, p Principal) error {
+	if v.Places == nil || p.Street == "" && p.Community == "" {
+		return nil
+	}
+	known, err := v.Places.Known(ctx, p.Street, p.Community)
+	if err != nil {
+		return fmt.Errorf("check the token's places: %w", err)
+	}
+	if known {
+		return nil
+	}
+	msg := fmt.Sprintf("invalid token: street %s is not one the registry created", p.Street)
+	if p.Community != "" {
+		msg = fmt.Sprintf("invalid token: street %s has no community %s that the registry created", p.Street, p.Community)
+	}
+	return &fault.Error{Kind: fault.Unauthenticated, Message: msg}
 }
 
 // FromContext returns the Principal stored by Middleware.

@@ -66,6 +66,15 @@ func runStack(ctx context.Context, args []string, std stdio, signals <-chan os.S
 		"TEST_DATABASE_URL="+servers.databaseURL,
 		"TEST_NATS_URL="+servers.natsURL,
 	)
+	// The data directories of the servers started here, so tests can look
+	// at what lands on disk (testenv.DataDirs); servers given by URL keep
+	// whatever TEST_PG_DATA / TEST_NATS_STORE the caller set.
+	if servers.pgDir != "" {
+		cmd.Env = append(cmd.Env, "TEST_PG_DATA="+servers.pgDir)
+	}
+	if servers.natsDir != "" {
+		cmd.Env = append(cmd.Env, "TEST_NATS_STORE="+servers.natsDir)
+	}
 	code, err := runForwardingSignals(cmd, signals)
 	if err != nil {
 		return err
@@ -80,6 +89,8 @@ func runStack(ctx context.Context, args []string, std stdio, signals <-chan os.S
 type testServers struct {
 	databaseURL string
 	natsURL     string
+	pgDir       string   // the data directory of a Postgres started here
+	natsDir     string   // the store directory of a NATS started here
 	started     []string // for the one line saying what is used
 }
 
@@ -107,7 +118,7 @@ func startTestServers(ctx context.Context, parent string, fast bool, stops *clea
 			return s, err
 		}
 		stops.add(cluster.Stop)
-		s.databaseURL = cluster.URL("nuanxin")
+		s.databaseURL, s.pgDir = cluster.URL("nuanxin"), dir
 		s.started = append(s.started, fmt.Sprintf("started postgres on 127.0.0.1:%d in %s", cluster.Port(), dir))
 	}
 
@@ -128,7 +139,7 @@ func startTestServers(ctx context.Context, parent string, fast bool, stops *clea
 			srv.WaitForShutdown()
 			return nil
 		})
-		s.natsURL = natsserver.URL(srv)
+		s.natsURL, s.natsDir = natsserver.URL(srv), dir
 		s.started = append(s.started, "started nats at "+s.natsURL)
 	}
 	return s, nil

@@ -89,6 +89,7 @@ func TestStackProvisionsServersAndRemovesThem(t *testing.T) {
 		want   int
 	}{
 		{"command sees both URLs", `test -n "$TEST_DATABASE_URL" && test -n "$TEST_NATS_URL"`, 0},
+		{"command sees both data directories", `test -f "$TEST_PG_DATA/PG_VERSION" && test -d "$TEST_NATS_STORE"`, 0},
 		{"failing command's code", `test -n "$TEST_DATABASE_URL" && exit 3`, 3},
 	}
 	for _, tt := range tests {

@@ -123,6 +123,54 @@ func NATS(t testing.TB) string {
 	return u
 }
 
+// Environment variables naming the data directories of servers that
+// TEST_DATABASE_URL and TEST_NATS_URL point at (nuanxin stack sets them for
+// the servers it starts), so tests can inspect what lands on disk.
+const (
+	EnvPostgresData = "TEST_PG_DATA"
+	EnvNATSStore    = "TEST_NATS_STORE"
+)
+
+// Dirs are where the test servers keep their data on disk.
+type Dirs struct {
+	// Postgres is the cluster's data directory: tables, pg_wal and the
+	// server's log (postgres.log).
+	Postgres string
+	// NATS is the JetStream store directory.
+	NATS string
+}
+
+// DataDirs returns the data directories of the servers Postgres and NATS
+// use, for tests that check what reaches the disk. The private servers'
+// are always known; for servers given by TEST_DATABASE_URL or
+// TEST_NATS_URL they are TEST_PG_DATA and TEST_NATS_STORE, and without
+// them there is nothing to look at, so the test is skipped (saying why).
+func DataDirs(t testing.TB) Dirs {
+	t.Helper()
+	if _, err := shared.postgres(); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	if _, err := shared.nats(); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	shared.mu.Lock()
+	d := Dirs{Postgres: shared.pgDir, NATS: shared.natsDir}
+	shared.mu.Unlock()
+	if d.Postgres == "" {
+		d.Postgres = os.Getenv(EnvPostgresData)
+	}
+	if d.NATS == "" {
+		d.NATS = os.Getenv(EnvNATSStore)
+	}
+	switch {
+	case d.Postgres == "":
+		t.Skipf("testenv: Postgres is TEST_DATABASE_URL and %s does not name its data directory, so there is none to inspect", EnvPostgresData)
+	case d.NATS == "":
+		t.Skipf("testenv: NATS is TEST_NATS_URL and %s does not name its store directory, so there is none to inspect", EnvNATSStore)
+	}
+	return d
+}
+
 // NATSServer starts a dedicated embedded server for tests that must stop and
 // restart the broker (outage tests). Port 0 picks a random port; to restart
 // on the same one, pass s.Addr().(*net.TCPAddr).Port. storeDir lets a restart

@@ -32,7 +32,7 @@ Usage:
   nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]
         print a development JWT
   nuanxin events [--stream REGISTRY] [--last 10] [--subject FILTER] [--follow] [--nats URL]
-        print the newest events of a stream (and follow new ones)
+        print the newest events of a stream; with --follow, like tail -f, then new ones until Ctrl-C
   nuanxin import workers|enterprises FILE [--registry URL] [--token TOKEN]
         import a spreadsheet (XLSX or CSV) into the registry, with progress
 

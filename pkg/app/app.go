@@ -28,6 +28,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/places"
 )
 
 // Service names what is being run.
@@ -140,7 +141,11 @@ func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 	metrics.RegisterPool(reg, pool)
 	outbox.RegisterBacklog(reg, pool)
 	return &Runtime{Service: svc, Settings: s, Log: log, Pool: pool, NC: nc, JS: js,
-		Subjects: event.Subjects{Namespace: s.Namespace}, Metrics: reg, Verifier: auth.Verifier{Key: key}}, nil
+		Subjects: event.Subjects{Namespace: s.Namespace}, Metrics: reg,
+		// Every service's schema has the streets and communities the
+		// registry created (its own tables, or pkg/places' projection):
+		// a token naming another is refused.
+		Verifier: auth.Verifier{Key: key, Places: places.NewKnown(pool), Log: log}}, nil
 }
 
 // Close releases the connections.
@@ -179,8 +184,7 @@ func (rt *Runtime) Serve(ctx context.Context, handler http.Handler, jobs ...Job)
 		wg.Go(func() { job(runCtx) })
 	}
 
-	srv := &http.Server{Addr: rt.Settings.HTTPAddr, Handler: handler, ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := httpx.NewServer(rt.Settings.HTTPAddr, handler)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
 	rt.Log.Info(rt.Service.Name+" listening", "addr", rt.Settings.HTTPAddr, "nats", rt.Settings.NATSURL)

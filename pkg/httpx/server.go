@@ -163,3 +163,20 @@ func Health(mux *http.ServeMux, checks ...Check) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"ready": ok, "checks": res})
 	})
 }
+
+// MaxHeaderBytes bounds a request's header block. Go's default is 1 MB,
+// which every connection may make the server hold while reading; real
+// requests send well under 8 KiB (a token is about 300 bytes, refused over
+// auth.MaxTokenBytes with a 401 problem). Beyond this net/http itself
+// answers 431 in text/plain before any handler runs: that answer cannot be
+// made problem+json without replacing net/http's connection handling.
+const MaxHeaderBytes = 64 << 10
+
+// NewServer is the HTTP server every service runs: handler on addr, with
+// timeouts that a slow or stalled client cannot stretch and a bound on
+// header size.
+func NewServer(addr string, handler http.Handler) *http.Server {
+	return &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: MaxHeaderBytes}
+}

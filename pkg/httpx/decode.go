@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -20,13 +21,27 @@ const MaxBody = 64 << 10
 
 // BodyError is a request body that could not be read as the expected JSON:
 // malformed, too large, wrong content type, an unknown field or a value of
-// the wrong type. Field names the offending member ("body" for the whole).
+// the wrong type. Field names the offending member ("body" for the whole);
+// More the other members at fault, when there are several (every value of
+// the wrong type is named at once, not only the first).
 type BodyError struct {
 	Status int
 	Field  validate.FieldError
+	More   []validate.FieldError
 }
 
-func (e *BodyError) Error() string { return e.Field.Field + ": " + e.Field.Message }
+func (e *BodyError) Error() string {
+	msg := e.Field.Field + ": " + e.Field.Message
+	if len(e.More) > 0 {
+		msg += fmt.Sprintf(" (and %d more)", len(e.More))
+	}
+	return msg
+}
+
+// Fields are all the members at fault: Field, then More.
+func (e *BodyError) Fields() []validate.FieldError {
+	return append([]validate.FieldError{e.Field}, e.More...)
+}
 
 func bodyErr(status int, field, code, msg string) *BodyError {
 	return &BodyError{Status: status, Field: validate.FieldError{Field: field, Code: code, Message: msg}}
@@ -34,7 +49,11 @@ func bodyErr(status int, field, code, msg string) *BodyError {
 
 // DecodeJSON reads exactly one JSON object into v, refusing unknown fields,
 // values of the wrong type, trailing data and bodies over limit bytes
-// (MaxBody when limit is 0). Errors name the offending field.
+// (MaxBody when limit is 0): a *BodyError naming every offending member by
+// its path. As a safety net for every body, a string holding NUL or text
+// that is not Unicode (in a value or a member name) is refused as well, as
+// validate.Errors naming each such member: the JSON was read, but no field
+// takes such a value.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if limit <= 0 {
 		limit = MaxBody
@@ -58,16 +77,38 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		be := jsonError(err, limit)
-		if be.Field.Code == "unknown_field" {
-			be.Field.Field = unknownFieldPath(raw, reflect.TypeOf(v), be.Field.Field)
+		if readWhole(err) {
+			// The object was valid JSON but did not fit v: name every
+			// member that did not, not only the first encoding/json met.
+			first := bytes.TrimLeft(raw[:dec.InputOffset()], " \t\r\n")
+			if fields := memberErrors(first, reflect.TypeOf(v)); len(fields) > 0 {
+				return &BodyError{Status: http.StatusBadRequest, Field: fields[0], More: fields[1:]}
+			}
 		}
-		return be
+		return jsonError(err, limit)
 	}
+	end := dec.InputOffset()
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return bodyErr(http.StatusBadRequest, "body", "malformed_json", "the body must hold a single JSON object")
 	}
+	// encoding/json takes a NUL and turns bytes that are not UTF-8 into
+	// U+FFFD without a word: look for both in the raw body, and only walk
+	// it when one may be there.
+	if first := raw[:end]; !utf8.Valid(first) || bytes.Contains(first, []byte(`\u0000`)) ||
+		bytes.Contains(first, []byte(`\ud`)) || bytes.Contains(first, []byte(`\uD`)) {
+		if errs := textErrors(bytes.TrimLeft(first, " \t\r\n")); len(errs) > 0 {
+			return errs
+		}
+	}
 	return nil
+}
+
+// readWhole reports whether the decoder read a whole, well-formed JSON value
+// before err: a member did not fit the Go value (wrong type, unknown, or
+// refused by the type's own UnmarshalJSON).
+func readWhole(err error) bool {
+	var syntax *json.SyntaxError
+	return !errors.As(err, &syntax) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func jsonError(err error, limit int64) *BodyError {
@@ -90,26 +131,11 @@ func jsonError(err error, limit int64) *BodyError {
 		if field == "" {
 			field = "body"
 		}
-		return bodyErr(http.StatusBadRequest, field, "wrong_type", fmt.Sprintf("must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value))
+		return bodyErr(http.StatusBadRequest, field, "wrong_type", "must be "+expected(typ.Type))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return bodyErr(http.StatusBadRequest, name, "unknown_field", "is not a field of this request")
 	default:
 		return bodyErr(http.StatusBadRequest, "body", "malformed_json", err.Error())
-	}
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "float32", "float64", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
-		return "number"
-	case "slice", "array":
-		return "array"
-	default:
-		return "object"
 	}
 }

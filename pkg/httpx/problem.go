@@ -58,7 +58,7 @@ func ProblemFor(err error) Problem {
 	switch {
 	case errors.As(err, &body):
 		return Problem{Type: "urn:nuanxin:problem:bad-body", Title: "Request body rejected", Status: body.Status,
-			Detail: body.Error(), Errors: []validate.FieldError{body.Field}}
+			Detail: body.Error(), Errors: body.Fields()}
 	case errors.As(err, &fields):
 		return Problem{Type: "urn:nuanxin:problem:validation", Title: "Invalid request", Status: http.StatusUnprocessableEntity,
 			Detail: "One or more fields are invalid.", Errors: fields}

@@ -1,68 +1,11 @@
 package httpx
 
 import (
-	"encoding/json"
 	"reflect"
-	"strconv"
 	"strings"
 )
 
-// unknownFieldPath finds where in raw (decoded into a value of type t) an
-// unknown member called name sits, as a path such as "segment.communty"
-// or "opening_hours[1].opne": encoding/json names only the member itself.
-// It returns name when the path cannot be told.
-func unknownFieldPath(raw []byte, t reflect.Type, name string) string {
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return name
-	}
-	if path, ok := findUnknown(doc, t, "", name); ok {
-		return path
-	}
-	return name
-}
-
-// findUnknown walks v (plain JSON) beside the Go type t it decodes into.
-func findUnknown(v any, t reflect.Type, path, name string) (string, bool) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch doc := v.(type) {
-	case map[string]any:
-		switch t.Kind() {
-		case reflect.Struct:
-			fields := jsonFields(t)
-			for key, sub := range doc {
-				ft, known := lookup(fields, key)
-				if !known {
-					if key == name {
-						return join(path, key), true
-					}
-					continue
-				}
-				if p, ok := findUnknown(sub, ft, join(path, key), name); ok {
-					return p, true
-				}
-			}
-		case reflect.Map:
-			for key, sub := range doc {
-				if p, ok := findUnknown(sub, t.Elem(), join(path, key), name); ok {
-					return p, true
-				}
-			}
-		}
-	case []any:
-		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-			for i, sub := range doc {
-				if p, ok := findUnknown(sub, t.Elem(), path+"["+strconv.Itoa(i)+"]", name); ok {
-					return p, true
-				}
-			}
-		}
-	}
-	return "", false
-}
-
+// join names the member key of the member at path.
 func join(path, key string) string {
 	if path == "" {
 		return key

@@ -31,13 +31,14 @@ import (
 
 // Handler is a service's whole HTTP surface: the routes register mounts,
 // GET /healthz and /readyz (httpx.Health with checks) and GET /metrics
-// (reg), wrapped in access logging and per-route metrics.
+// (reg), wrapped in access logging and per-route metrics. What no route
+// takes, anywhere, is answered as problem+json (httpx.Unmatched).
 func Handler(register func(*http.ServeMux), reg *prometheus.Registry, log *slog.Logger, checks ...httpx.Check) http.Handler {
 	mux := http.NewServeMux()
 	register(mux)
 	httpx.Health(mux, checks...)
 	mux.Handle("GET /metrics", metrics.Handler(reg))
-	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(mux))
+	return httpx.Middleware(log, metrics.NewHTTP(reg).Wrap(httpx.Unmatched(mux)))
 }
 
 // Router mounts go-kit endpoints on Mux. Each area of a service's API

@@ -2,13 +2,17 @@
 #   make run    the local stack: NATS, Postgres, every service, demo data
 #   make test   every module's tests with -race, against real Postgres and NATS
 #   make bench  benchmarks (figures recorded in docs/benchmarks.md)
-#   make lint   gofmt and go vet
+#   make lint   gofmt, go vet, and the API and event documents' linters (npm; tools/speclint)
 
 GO      ?= go
 # Every module of the workspace, so a new service is picked up by being added to go.work.
 MODULES := $(shell $(GO) list -m -f '{{.Dir}}' 2>/dev/null)
 PKGS    := $(addsuffix /...,$(MODULES))
 NUANXIN := $(GO) run ./cmd/nuanxin
+
+# The linters of docs/api and docs/events, pinned in tools/speclint/package-lock.json and
+# installed there by npm ci on first use (and again when the lock file changes).
+SPECLINT := tools/speclint
 
 .PHONY: run test bench lint
 
@@ -21,6 +25,16 @@ test:
 bench:
 	$(NUANXIN) stack --fast=false -- $(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
-lint:
+lint: $(SPECLINT)/node_modules/.package-lock.json
 	@out="$$(gofmt -l $(MODULES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(SPECLINT)/node_modules/.bin/redocly lint \
+		--config $(SPECLINT)/redocly.yaml --format=stylish docs/api/*.openapi.yaml docs/events/*.asyncapi.yaml
+	node $(SPECLINT)/asyncapi.mjs docs/events/*.asyncapi.yaml
+
+# --ignore-scripts: no linter needs an install script; the only one among their
+# dependencies (@scarf/scarf) reports the install to its vendor, which must not run.
+$(SPECLINT)/node_modules/.package-lock.json: $(SPECLINT)/package.json $(SPECLINT)/package-lock.json
+	@command -v npm >/dev/null || { echo "make lint needs Node.js and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	cd $(SPECLINT) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@

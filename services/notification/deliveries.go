@@ -28,8 +28,29 @@ type Delivery struct {
 	Status         string    `json:"status"` // pending, delivered, failed
 	Attempts       int       `json:"attempts"`
 	NextAttemptAt  time.Time `json:"next_attempt_at"`
+	Waiting        string    `json:"waiting,omitempty"` // for pending: why it has not gone yet (waitingFor)
 	LastError      string    `json:"last_error,omitempty"`
 	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Why a pending delivery has not gone yet (Delivery.Waiting). The store
+// keeps the reason its next_attempt_at was set for; once that time has come
+// the delivery is due whatever the reason was.
+const (
+	waitingDue        = "due"         // goes on the dispatcher's next round
+	waitingQuietHours = "quiet_hours" // held until the recipient's quiet hours end
+	waitingRetry      = "retry"       // the last attempt failed (last_error); tried again then
+	waitingSending    = "sending"     // an instance is sending it; should it stop, tried again then
+)
+
+// waitingFor sets d.Waiting from the stored reason as it stands at now.
+func (d *Delivery) waitingFor(now time.Time) {
+	switch {
+	case d.Status != "pending":
+		d.Waiting = ""
+	case d.Waiting == "" || !d.NextAttemptAt.After(now):
+		d.Waiting = waitingDue
+	}
 }
 
 // MessageDetail is one inbox message with the log of its push deliveries.
@@ -52,6 +73,10 @@ func (s *Service) GetMessage(ctx context.Context, p auth.Principal, id uuid.UUID
 		return MessageDetail{}, fmt.Errorf("message %s: %w", id, err)
 	}
 	ds, _, err := s.store.Deliveries(ctx, DeliveryQuery{NotificationID: id.String(), Limit: 10})
+	now := s.now()
+	for i := range ds {
+		ds[i].waitingFor(now)
+	}
 	return MessageDetail{Notification: n, Deliveries: ds}, err
 }
 
@@ -92,6 +117,10 @@ func (s *Service) ListDeliveries(ctx context.Context, p auth.Principal, q Delive
 	items, more, err := s.store.Deliveries(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	now := s.now()
+	for i := range items {
+		items[i].waitingFor(now)
 	}
 	out := map[string]any{"items": items}
 	if more {
@@ -143,7 +172,7 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, bo
 	}
 	f.Args = append(f.Args, q.Limit+1)
 	rows, err := s.pool.Query(ctx, `SELECT d.notification_id, n.recipient, n.street, n.category, d.channel, d.status, d.attempts,
-			d.next_attempt_at, d.last_error, d.updated_at
+			d.next_attempt_at, d.waiting, d.last_error, d.updated_at
 		FROM deliveries d JOIN notifications n ON n.id = d.notification_id`+f.Clause()+
 		" ORDER BY d.updated_at DESC, d.notification_id DESC, d.channel DESC LIMIT $"+strconv.Itoa(len(f.Args)), f.Args...)
 	if err != nil {
@@ -152,7 +181,7 @@ func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, bo
 	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Delivery, error) {
 		var d Delivery
 		err := row.Scan(&d.NotificationID, &d.Recipient, &d.Street, &d.Category, &d.Channel, &d.Status, &d.Attempts,
-			&d.NextAttemptAt, &d.LastError, &d.UpdatedAt)
+			&d.NextAttemptAt, &d.Waiting, &d.LastError, &d.UpdatedAt)
 		return d, err
 	})
 	if err != nil {

@@ -271,8 +271,12 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 		default:
 			// A retry that would fall in the recipient's quiet hours waits
 			// for their end, as the first try did.
-			out.Status, out.Error = "pending", err.Error()
-			out.Retry = p.quiet.DeliverAt(out.At.Add(d.backoff(p.Attempt)), p.Urgent)
+			retry := out.At.Add(d.backoff(p.Attempt))
+			out.Status, out.Error, out.Waiting = "pending", err.Error(), waitingRetry
+			out.Retry = p.quiet.DeliverAt(retry, p.Urgent)
+			if !out.Retry.Equal(retry) {
+				out.Waiting = waitingQuietHours
+			}
 		}
 		if err := d.Store.recordOutcome(ctx, out); err != nil {
 			return 0, err
@@ -293,10 +297,11 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 // outcome is what became of a push.
 type outcome struct {
 	Push
-	Status string // delivered, pending (to retry at Retry), failed
-	Error  string
-	Retry  time.Time
-	At     time.Time
+	Status  string // delivered, pending (to retry at Retry), failed
+	Error   string
+	Retry   time.Time
+	Waiting string // for pending: why it waits until Retry
+	At      time.Time
 }
 
 // claimDeliveries holds a batch of due deliveries for claim, counting the
@@ -306,7 +311,7 @@ func (s *Store) claimDeliveries(ctx context.Context, now time.Time, claim time.D
 			SELECT notification_id, channel FROM deliveries
 			WHERE status = 'pending' AND next_attempt_at <= $1
 			ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-		UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2, updated_at = $1
+		UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2, waiting = '`+waitingSending+`', updated_at = $1
 		FROM due, notifications n LEFT JOIN preferences p ON p.recipient = n.recipient
 		WHERE d.notification_id = due.notification_id AND d.channel = due.channel AND n.id = d.notification_id
 		RETURNING d.notification_id, d.channel, d.attempts, n.recipient, n.street, n.category, n.title, n.body, n.created_at,
@@ -335,7 +340,7 @@ func (s *Store) claimDeliveries(ctx context.Context, now time.Time, claim time.D
 // attempt not counted.
 func (s *Store) release(ctx context.Context, pushes []Push, now time.Time) error {
 	for _, p := range pushes {
-		if _, err := s.pool.Exec(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = $5
+		if _, err := s.pool.Exec(ctx, `UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = $5, waiting = ''
 			WHERE notification_id = $1 AND channel = $2 AND attempts = $3 AND next_attempt_at = $4 AND status = 'pending'`,
 			p.NotificationID, p.Channel, p.Attempt, p.claimedUntil, now); err != nil {
 			return fmt.Errorf("release delivery: %w", err)
@@ -353,9 +358,10 @@ func (s *Store) recordOutcome(ctx context.Context, o outcome) error {
 		}
 		// Only while the claim is ours: the attempt and the hold are as we
 		// claimed them. Otherwise another instance has the delivery now.
-		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = $3, last_error = $4, next_attempt_at = $5, updated_at = $6
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = $3, last_error = $4, next_attempt_at = $5, updated_at = $6,
+				waiting = $9
 			WHERE notification_id = $1 AND channel = $2 AND status = 'pending' AND attempts = $7 AND next_attempt_at = $8`,
-			o.NotificationID, o.Channel, o.Status, o.Error, next, o.At, o.Attempt, o.claimedUntil)
+			o.NotificationID, o.Channel, o.Status, o.Error, next, o.At, o.Attempt, o.claimedUntil, o.Waiting)
 		if err != nil {
 			return err
 		}

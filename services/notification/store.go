@@ -197,21 +197,26 @@ func insert(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipie
 		fresh[id] = true
 	}
 	var dIDs []uuid.UUID
-	var dChannels []string
+	var dChannels, dWaiting []string
 	var dAt []time.Time
 	for _, n := range ns {
 		p, ok := prefs[n.Recipient]
 		if !ok || !fresh[n.ID] {
 			continue
 		}
+		at, waiting := p.QuietHours.DeliverAt(now, n.Urgent), ""
+		if at.After(now) {
+			waiting = waitingQuietHours
+		}
 		for _, ch := range p.pushChannels(n.Category) {
-			dIDs, dChannels, dAt = append(dIDs, n.ID), append(dChannels, ch), append(dAt, p.QuietHours.DeliverAt(now, n.Urgent))
+			dIDs, dChannels, dAt, dWaiting = append(dIDs, n.ID), append(dChannels, ch), append(dAt, at), append(dWaiting, waiting)
 		}
 	}
 	if len(dIDs) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (notification_id, channel, status, next_attempt_at, updated_at)
-			SELECT id, channel, 'pending', at, $4 FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS d(id, channel, at)`,
-			dIDs, dChannels, dAt, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (notification_id, channel, status, next_attempt_at, waiting, updated_at)
+			SELECT id, channel, 'pending', at, waiting, $4
+			FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $5::text[]) AS d(id, channel, at, waiting)`,
+			dIDs, dChannels, dAt, now, dWaiting); err != nil {
 			return 0, fmt.Errorf("insert deliveries: %w", err)
 		}
 	}

@@ -68,6 +68,25 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 	if err != nil {
 		return jsonError(err, limit)
 	}
+	return decode(raw, v, limit)
+}
+
+// DecodeJSONPart is DecodeJSON for JSON already read from elsewhere, such
+// as the part called name of a multipart body: the same checks, with the
+// part as a whole named name and its members by their paths, as the
+// request's validation names them ("report"; "lat", "address.street").
+func DecodeJSONPart(raw []byte, v any, name string) error {
+	err := decode(raw, v, int64(len(raw)))
+	// Only an error about the whole ("body") is renamed; it comes alone.
+	var be *BodyError
+	if errors.As(err, &be) && be.Field.Field == "body" {
+		be.Field.Field = name
+	}
+	return err
+}
+
+// decode is DecodeJSON once the body is read.
+func decode(raw []byte, v any, limit int64) error {
 	// A body of null or a bare value would otherwise decode into an empty
 	// request and fail later with less helpful errors.
 	trimmed := bytes.TrimLeft(raw, " \t\r\n")

@@ -164,3 +164,41 @@ func TestDecodeJSON_refusesNULAndTextThatIsNotUnicode(t *testing.T) {
 		})
 	}
 }
+
+// A JSON part of a multipart body gets the same checks; the part as a
+// whole is named by its name.
+func TestDecodeJSONPart_checksAPartAsABody(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		status    int
+		fields    []string
+	}{
+		{"accepted", `{"name":"顺丰","employees":3}`, 0, nil},
+		{"wrong types and an unknown member", `{"employees":1.5,"nick":"x","address":{"street":1}}`, 400,
+			[]string{"employees", "nick", "address.street"}},
+		{"not an object", `[1]`, 400, []string{"report"}},
+		{"malformed", `{"name":`, 400, []string{"report"}},
+		{"NUL in a value", `{"tags":["\u0000"]}`, 422, []string{"tags[0]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var v enterpriseRequest
+			err := httpx.DecodeJSONPart([]byte(tc.raw), &v, "report")
+			if tc.fields == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			p := httpx.ProblemFor(err)
+			if p.Status != tc.status || len(p.Errors) != len(tc.fields) {
+				t.Fatalf("status %d errors %+v, want %d naming %v", p.Status, p.Errors, tc.status, tc.fields)
+			}
+			for i, f := range tc.fields {
+				if p.Errors[i].Field != f {
+					t.Errorf("error %+v, want field %s", p.Errors[i], f)
+				}
+			}
+		})
+	}
+}

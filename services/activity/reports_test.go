@@ -122,6 +122,9 @@ func TestReports_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		{"bad lng", map[string]any{"lng": 181.0}, nil, 422, "lng"},
 		{"empty description", map[string]any{"description": ""}, nil, 422, "description"},
 		{"unknown category", map[string]any{"category": "ufo"}, nil, 422, "category"},
+		{"lat as text", map[string]any{"lat": "37.54"}, nil, 400, "lat"},
+		{"an unknown member", map[string]any{"nickname": "老王"}, nil, 400, "nickname"},
+		{"NUL in the description", map[string]any{"description": "井盖\u0000缺失"}, nil, 422, "description"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,9 +1,7 @@
 package activity
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -170,10 +168,9 @@ func decodeReportSubmission(_ context.Context, r *http.Request) (any, error) {
 			if len(raw) > httpx.MaxBody {
 				return nil, reportBodyErr(http.StatusRequestEntityTooLarge, "report", "too_large", "the report is too large")
 			}
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&sub.In); err != nil {
-				return nil, reportBodyErr(http.StatusBadRequest, "report", "malformed_json", "the report must be a JSON object of known fields: "+err.Error())
+			// The same checks as any JSON body.
+			if err := httpx.DecodeJSONPart(raw, &sub.In, "report"); err != nil {
+				return nil, err
 			}
 		case "photo":
 			if len(sub.Photos) > MaxReportPhotos {

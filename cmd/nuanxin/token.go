@@ -34,8 +34,20 @@ func runToken(args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(std.out, tok)
-	return err
+	if _, err := fmt.Fprintln(std.out, tok); err != nil {
+		return err
+	}
+	// The token is signed offline, without asking the registry: say so
+	// (on stderr, so $(nuanxin token ...) keeps only the token), since a
+	// mistyped code only shows as the services' 401.
+	if p := opts.principal; p.Street != "" {
+		place := p.Street
+		if p.Community != "" {
+			place += "/" + p.Community
+		}
+		fmt.Fprintf(std.err, "note: %s is not checked here; services refuse (401) a token for a street or community the registry has not created\n", place)
+	}
+	return nil
 }
 
 // parseTokenArgs reads the flags of `nuanxin token` and checks that the role

@@ -98,6 +98,26 @@ func TestTokenCommandPrintsAVerifiableToken(t *testing.T) {
 	}
 }
 
+func TestTokenCommandSaysItDoesNotCheckTheStreet(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		note string // "" for none
+	}{
+		{[]string{"--role", "street_admin", "--street", "atlantis"}, "atlantis is not checked here"},
+		{[]string{"--role", "community_staff", "--street", "qishan", "--community", "atlantis"}, "qishan/atlantis is not checked here"},
+		{[]string{"--role", "district_admin"}, ""},
+	} {
+		var out, errOut strings.Builder
+		code := run(t.Context(), append([]string{"token", "--data", t.TempDir()}, tc.args...), stdio{out: &out, err: &errOut}, nil)
+		if code != 0 {
+			t.Fatalf("%v: exit code %d, stderr: %s", tc.args, code, errOut.String())
+		}
+		if tc.note == "" && errOut.Len() != 0 || !strings.Contains(errOut.String(), tc.note) {
+			t.Errorf("%v: stderr = %q, want %q", tc.args, errOut.String(), tc.note)
+		}
+	}
+}
+
 func TestTokenCommandRejectsBadRoleWithExitCode2(t *testing.T) {
 	var out, errOut strings.Builder
 	code := run(t.Context(), []string{"token", "--role", "mayor", "--data", t.TempDir()}, stdio{out: &out, err: &errOut}, nil)

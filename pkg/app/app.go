@@ -45,9 +45,12 @@ type Settings struct {
 	NATSURL     string
 	Namespace   string
 	Replicas    int
-	HTTPAddr    string
-	PublicKey   []byte // PEM
-	LogLevel    slog.Level
+	// Streams are the byte limits of the service's stream and of the
+	// dead-letter stream (NATS_STREAM_MAX_BYTES, NATS_DEADLETTER_MAX_BYTES).
+	Streams   event.StreamLimits
+	HTTPAddr  string
+	PublicKey []byte // PEM
+	LogLevel  slog.Level
 }
 
 // LoadSettings reads the common settings into env's error list; the caller
@@ -58,7 +61,11 @@ func LoadSettings(env *config.Env, svc Service) Settings {
 		NATSURL:     env.String("NATS_URL", nats.DefaultURL),
 		Namespace:   env.String("NATS_NAMESPACE", event.DefaultNamespace),
 		Replicas:    env.Int("NATS_REPLICAS", 1),
-		HTTPAddr:    env.String("HTTP_ADDR", svc.DefaultAddr),
+		Streams: event.StreamLimits{
+			MaxBytes:           env.Bytes("NATS_STREAM_MAX_BYTES", event.DefaultStreamMaxBytes),
+			DeadLetterMaxBytes: env.Bytes("NATS_DEADLETTER_MAX_BYTES", event.DefaultDeadLetterMaxBytes),
+		},
+		HTTPAddr: env.String("HTTP_ADDR", svc.DefaultAddr),
 	}
 	env.Check(s.LogLevel.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))) == nil, "LOG_LEVEL", "must be debug, info, warn or error")
 	if pemText := env.String("AUTH_PUBLIC_KEY", ""); pemText != "" {
@@ -140,8 +147,10 @@ func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
 	outbox.RegisterBacklog(reg, pool)
+	subjects := event.Subjects{Namespace: s.Namespace}
+	outbox.RegisterStreamUsage(reg, js, subjects.Stream(svc.Name), subjects.DeadLetterStream())
 	return &Runtime{Service: svc, Settings: s, Log: log, Pool: pool, NC: nc, JS: js,
-		Subjects: event.Subjects{Namespace: s.Namespace}, Metrics: reg,
+		Subjects: subjects, Metrics: reg,
 		// Every service's schema has the streets and communities the
 		// registry created (its own tables, or pkg/places' projection):
 		// a token naming another is refused.
@@ -207,7 +216,7 @@ func (rt *Runtime) Serve(ctx context.Context, handler http.Handler, jobs ...Job)
 func (rt *Runtime) relay(ctx context.Context) {
 	for ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := rt.Subjects.EnsureStreams(sctx, rt.JS, rt.Service.Name, rt.Settings.Replicas)
+		err := rt.Subjects.EnsureStreamsWith(sctx, rt.JS, rt.Service.Name, rt.Settings.Replicas, rt.Settings.Streams)
 		cancel()
 		if err == nil {
 			break

@@ -14,10 +14,74 @@ import (
 // still keep an inbox, so a copy outside the window has no second effect.
 const DuplicateWindow = 10 * time.Minute
 
-// StreamConfig is the stream of one producing service: file storage (with
-// the server's sync_interval: always, an acknowledged message is on disk),
-// the duplicates window, and the configured number of replicas.
+// How long the streams keep messages.
+const (
+	StreamMaxAge     = 365 * 24 * time.Hour
+	DeadLetterMaxAge = 90 * 24 * time.Hour
+)
+
+// Default byte limits of the streams (NATS_STREAM_MAX_BYTES and
+// NATS_DEADLETTER_MAX_BYTES override them).
+//
+// A stored event is about 1 KB: the CloudEvents envelope with its ids,
+// type, time and street is some 350 bytes, the data 100–600 bytes, and
+// JetStream adds the subject, the Nats-Msg-Id header and its record
+// framing (~120 bytes). A district serves tens of thousands of workers;
+// with 30,000 of them, the busiest stream in a year is about:
+//   - REGISTRY: four census rounds touching every worker (120,000), monthly
+//     check-ins (360,000), transfers, party steps, pairing contacts
+//     (~100,000): ~0.6 million events, ~0.6 GB;
+//   - ACTIVITY and POINTS: a few activities and reports a month per active
+//     worker, and a points entry for each: ~1–2 million events, ~2 GB;
+//   - NOTIFICATION: a delivered/failed event per push (the inbox alone
+//     publishes nothing): if every worker took two pushes a week, ~3
+//     million events, ~3 GB.
+//
+// 10 GiB is three times the busiest of these and still fits a modest disk
+// with four streams at three replicas (120 GiB across the cluster at
+// worst). The age limit (365 days) normally bounds a stream first; the
+// byte limit is the guard against a runaway producer or a bigger district,
+// and the alert at 80 % says which limit to raise before it bites.
+//
+// Dead letters are rare (a poison message is a bug to fix, not traffic):
+// 1 GiB is a million of them.
+const (
+	DefaultStreamMaxBytes     int64 = 10 << 30
+	DefaultDeadLetterMaxBytes int64 = 1 << 30
+)
+
+// StreamLimits bound what the streams keep, beside their age limits. When
+// a stream is full it refuses new messages (jetstream.DiscardNew) rather
+// than dropping old ones that consumers may not have read: the outbox
+// keeps unacknowledged events, so nothing is lost, and the backlog shows
+// (docs/decisions.md, "Full streams refuse new events").
+type StreamLimits struct {
+	MaxBytes           int64 // each service's stream; 0 means DefaultStreamMaxBytes
+	DeadLetterMaxBytes int64 // the shared dead-letter stream; 0 means DefaultDeadLetterMaxBytes
+}
+
+// withDefaults fills the zero limits in.
+func (l StreamLimits) withDefaults() StreamLimits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultStreamMaxBytes
+	}
+	if l.DeadLetterMaxBytes <= 0 {
+		l.DeadLetterMaxBytes = DefaultDeadLetterMaxBytes
+	}
+	return l
+}
+
+// StreamConfig is the stream of one producing service with the default
+// limits (see StreamConfigWith).
 func (s Subjects) StreamConfig(service string, replicas int) jetstream.StreamConfig {
+	return s.StreamConfigWith(service, replicas, StreamLimits{})
+}
+
+// StreamConfigWith is the stream of one producing service: file storage
+// (with the server's sync_interval: always, an acknowledged message is on
+// disk), the duplicates window, the configured number of replicas, and its
+// age and byte limits.
+func (s Subjects) StreamConfigWith(service string, replicas int, limits StreamLimits) jetstream.StreamConfig {
 	if replicas < 1 {
 		replicas = 1
 	}
@@ -29,26 +93,43 @@ func (s Subjects) StreamConfig(service string, replicas int) jetstream.StreamCon
 		Retention:   jetstream.LimitsPolicy,
 		Duplicates:  DuplicateWindow,
 		Replicas:    replicas,
-		MaxAge:      365 * 24 * time.Hour,
+		MaxAge:      StreamMaxAge,
+		MaxBytes:    limits.withDefaults().MaxBytes,
+		Discard:     jetstream.DiscardNew,
 	}
 }
 
-// EnsureStreams creates or updates the service's stream and the shared
-// dead-letter stream.
-func (s Subjects) EnsureStreams(ctx context.Context, js jetstream.JetStream, service string, replicas int) error {
-	if _, err := js.CreateOrUpdateStream(ctx, s.StreamConfig(service, replicas)); err != nil {
-		return fmt.Errorf("ensure stream %s: %w", s.Stream(service), err)
-	}
-	dl := jetstream.StreamConfig{
+// DeadLetterStreamConfig is the stream that keeps dead letters, shared by
+// every service (each ensures it; they must agree on its limits).
+func (s Subjects) DeadLetterStreamConfig(replicas int, limits StreamLimits) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
 		Name:        s.DeadLetterStream(),
 		Description: "messages a consumer gave up on, for an operator to inspect and replay",
 		Subjects:    []string{s.ns() + ".deadletter.>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    max(replicas, 1),
-		MaxAge:      90 * 24 * time.Hour,
+		MaxAge:      DeadLetterMaxAge,
+		MaxBytes:    limits.withDefaults().DeadLetterMaxBytes,
+		// A dead letter that cannot be stored stays on its own stream for
+		// redelivery (consume.Runner), so refusing it loses nothing.
+		Discard: jetstream.DiscardNew,
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, dl); err != nil {
-		return fmt.Errorf("ensure stream %s: %w", dl.Name, err)
+}
+
+// EnsureStreams creates or updates the service's stream and the shared
+// dead-letter stream, with the default limits.
+func (s Subjects) EnsureStreams(ctx context.Context, js jetstream.JetStream, service string, replicas int) error {
+	return s.EnsureStreamsWith(ctx, js, service, replicas, StreamLimits{})
+}
+
+// EnsureStreamsWith creates or updates the service's stream and the shared
+// dead-letter stream with the given limits; an existing stream takes the
+// new limits.
+func (s Subjects) EnsureStreamsWith(ctx context.Context, js jetstream.JetStream, service string, replicas int, limits StreamLimits) error {
+	for _, cfg := range []jetstream.StreamConfig{s.StreamConfigWith(service, replicas, limits), s.DeadLetterStreamConfig(replicas, limits)} {
+		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
+		}
 	}
 	return nil
 }

@@ -16,8 +16,15 @@ SPECLINT := tools/speclint
 
 .PHONY: run test bench lint
 
+# make run runs the built CLI, not `go run`: go run exits 1 whenever it is interrupted, whatever
+# its program returns, so every Ctrl-C ended in "make: *** [Makefile: run] Error 1" although
+# the stack had stopped cleanly. DEV_FLAGS are passed to `nuanxin dev` (e.g. --pg-port 5434).
+NUANXIN_BIN ?= .data/bin/nuanxin
+DEV_FLAGS   ?=
+
 run:
-	$(NUANXIN) dev
+	$(GO) build -o $(NUANXIN_BIN) ./cmd/nuanxin
+	$(NUANXIN_BIN) dev $(DEV_FLAGS)
 
 test:
 	$(NUANXIN) stack -- $(GO) test -race -count=1 $(PKGS)

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -35,21 +36,31 @@ type harness struct {
 	svc *registry.Service
 }
 
-// harnessOption changes how newHarness runs imports: runner sets up the
-// harness's import runner (nil: it runs none, the test starts its own).
-type harnessOption func(runner **registry.ImportRunner)
+// harnessOption changes how newHarness wires the service.
+type harnessOption func(c *harnessConfig)
+
+// harnessConfig is what options change: the import runner (nil: it runs
+// none, the test starts its own) and the logger of the HTTP handler and the
+// runner (default testenv.FailureLog).
+type harnessConfig struct {
+	runner *registry.ImportRunner
+	log    *slog.Logger
+}
 
 // withImportRunner sets fields of the harness's import runner.
 func withImportRunner(set func(*registry.ImportRunner)) harnessOption {
-	return func(r **registry.ImportRunner) {
-		if *r != nil {
-			set(*r)
+	return func(c *harnessConfig) {
+		if c.runner != nil {
+			set(c.runner)
 		}
 	}
 }
 
 // withoutImportRunner leaves running imports to the test.
-func withoutImportRunner() harnessOption { return func(r **registry.ImportRunner) { *r = nil } }
+func withoutImportRunner() harnessOption { return func(c *harnessConfig) { c.runner = nil } }
+
+// withLog makes the service log to log, e.g. to look at every line it wrote.
+func withLog(log *slog.Logger) harnessOption { return func(c *harnessConfig) { c.log = log } }
 
 // newHarness starts the registry against natsURL ("" = the shared test server).
 func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
@@ -85,7 +96,11 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
 	outbox.RegisterBacklog(reg, pool)
-	log := testenv.FailureLog(t)
+	cfg := harnessConfig{log: testenv.FailureLog(t), runner: &registry.ImportRunner{}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	log := cfg.log
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
 	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
@@ -93,9 +108,12 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = relay.Run(ctx) }()
-	runner := &registry.ImportRunner{Service: svc, Log: log}
-	for _, o := range opts {
-		o(&runner)
+	runner := cfg.runner
+	if runner != nil {
+		runner.Service = svc
+		if runner.Log == nil {
+			runner.Log = log
+		}
 	}
 	importsDone := make(chan struct{})
 	go func() {

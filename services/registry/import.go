@@ -202,7 +202,15 @@ func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileN
 		ID: newID(), Kind: kind, FileName: fileName, Format: format, Status: "queued", TotalRows: total,
 		CreatedAt: s.now(), actor: p, headerRow: headerRow, columns: columns,
 	}
-	if err := s.store.CreateImportJob(ctx, job, data); err != nil {
+	// The sheet is kept until the job ends, so that any instance can run
+	// or resume it; it holds everyone's mobile and ID number, so it is
+	// stored sealed like they are (the WAL, backups and replicas keep what
+	// a table held long after the row is gone).
+	sealed, err := s.sealUpload(job.ID, data)
+	if err != nil {
+		return ImportJob{}, wrap("start import", err)
+	}
+	if err := s.store.CreateImportJob(ctx, job, sealed); err != nil {
 		return ImportJob{}, wrap("start import", err)
 	}
 	select {
@@ -210,6 +218,31 @@ func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileN
 	default:
 	}
 	return job, nil
+}
+
+// uploadAAD binds a sealed upload to its job, so that one job's sealed
+// sheet copied into another job's row fails to open instead of importing
+// someone else's census.
+func uploadAAD(id uuid.UUID) string { return "import_jobs.upload:" + id.String() }
+
+// sealUpload encrypts the sheet of job id with the service's PII key.
+func (s *Service) sealUpload(id uuid.UUID, data []byte) ([]byte, error) {
+	sealed, err := s.box.Seal(string(data), uploadAAD(id))
+	if err != nil {
+		return nil, fmt.Errorf("seal upload: %w", err)
+	}
+	return sealed, nil
+}
+
+// openUpload decrypts the sheet of job id. It fails if the key changed
+// since the upload, or the stored bytes are not job id's.
+func (s *Service) openUpload(id uuid.UUID, sealed []byte) ([]byte, error) {
+	data, err := s.box.Open(sealed, uploadAAD(id))
+	if err != nil {
+		return nil, badFile("无法解密已上传的文件（服务密钥可能已更换），请重新导入",
+			"the stored upload cannot be decrypted (the service's PII key may have changed); import the file again")
+	}
+	return []byte(data), nil
 }
 
 // survey reads the file once: it finds the header row among the first ten
@@ -373,14 +406,14 @@ func (r ImportRunner) Run(ctx context.Context) {
 		maxAttempts = DefaultImportMaxAttempts
 	}
 	for ctx.Err() == nil {
-		job, data, found, err := s.store.ClaimImportJob(ctx, lease)
+		job, sealed, found, err := s.store.ClaimImportJob(ctx, lease, s.sealUpload)
 		if err != nil && ctx.Err() == nil {
 			log.Error("claim import job", "err", err)
 		}
 		if found {
 			job.lease = lease
 			log.Info("import started", "import_id", job.ID, "kind", job.Kind, "rows", job.TotalRows, "after_row", job.lastRow)
-			if err := s.runImport(ctx, job, data); err != nil && ctx.Err() == nil {
+			if err := s.runSealedImport(ctx, job, sealed); err != nil && ctx.Err() == nil {
 				s.importAttemptFailed(ctx, log, job, err, maxAttempts)
 			}
 			continue
@@ -460,6 +493,19 @@ const importBatch = 500
 type rawRow struct {
 	num   int
 	cells map[string]string // field -> trimmed cell text
+}
+
+// runSealedImport opens a claimed job's upload and runs the job; an upload
+// that cannot be opened fails the job with a reason for the clerk.
+func (s *Service) runSealedImport(ctx context.Context, job ImportJob, sealed []byte) error {
+	data, err := s.openUpload(job.ID, sealed)
+	if err != nil {
+		if ferr := s.store.FailImport(ctx, job.ID, err); ferr != nil {
+			return &batchError{after: job.lastRow, err: ferr}
+		}
+		return nil
+	}
+	return s.runImport(ctx, job, data)
 }
 
 func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) error {

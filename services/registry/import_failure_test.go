@@ -134,8 +134,8 @@ func TestImportWorkers_batchFailingOnTheDatabaseFailsTheJobAfterFiveAttempts(t *
 		t.Errorf("the failed job was tried again: %d tries, then %d", before, b)
 	}
 	var dropped bool
-	if err := h.Pool.QueryRow(t.Context(), "SELECT file IS NULL FROM import_jobs WHERE id = $1", id).Scan(&dropped); err != nil || !dropped {
-		t.Errorf("file dropped = %v (%v)", dropped, err)
+	if err := h.Pool.QueryRow(t.Context(), "SELECT upload IS NULL FROM import_jobs WHERE id = $1", id).Scan(&dropped); err != nil || !dropped {
+		t.Errorf("upload dropped = %v (%v)", dropped, err)
 	}
 
 	// The clerk fixes the row and imports the file again: a new job, done,

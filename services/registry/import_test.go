@@ -33,10 +33,11 @@ func xlsxFile(t testing.TB, rows [][]any) []byte {
 	return buf.Bytes()
 }
 
-// upload posts a file as a browser form would.
-func (h *harness) upload(kind, token, name string, data []byte) testenv.Response {
+// upload posts a file as a browser form would, with any headers given as
+// name, value pairs.
+func (h *harness) upload(kind, token, name string, data []byte, headers ...string) testenv.Response {
 	h.t.Helper()
-	return h.PostForm("/v1/imports/"+kind, token, []testenv.Part{{Name: "file", FileName: name, Data: data}})
+	return h.PostForm("/v1/imports/"+kind, token, []testenv.Part{{Name: "file", FileName: name, Data: data}}, headers...)
 }
 
 // waitImport polls the job until it is done or failed.

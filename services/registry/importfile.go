@@ -79,7 +79,12 @@ type xlsxSheet struct {
 }
 
 func openXLSX(data []byte) (sheet, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipBytes})
+	// excelize writes a worksheet or string table bigger than
+	// UnzipXMLSizeLimit (16 MB by default, some 30,000 rows) to a temporary
+	// file, in clear, left behind by a crash and recoverable from the disk
+	// after: the limit at maxUnzipBytes keeps every part in memory, at the
+	// cost of holding a large sheet's XML (about 110 MB for 200,000 rows).
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipBytes, UnzipXMLSizeLimit: maxUnzipBytes})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size exceeds") {
 			return nil, badFile("文件解压后超过 %d MB，已拒绝（可能是压缩炸弹）", "the file expands to more than %d MB and was refused (a zip bomb?)", maxUnzipBytes>>20)

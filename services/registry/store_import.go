@@ -14,8 +14,9 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/db"
 )
 
-// CreateImportJob stores a queued job with its file.
-func (s *Store) CreateImportJob(ctx context.Context, j ImportJob, file []byte) error {
+// CreateImportJob stores a queued job with its upload, sealed by the
+// caller (the store never sees a sheet in clear).
+func (s *Store) CreateImportJob(ctx context.Context, j ImportJob, sealedUpload []byte) error {
 	cols, err := json.Marshal(j.columns)
 	if err != nil {
 		return err
@@ -23,10 +24,10 @@ func (s *Store) CreateImportJob(ctx context.Context, j ImportJob, file []byte) e
 	// In db.InTx, as every write a POST makes: an Idempotency-Key's work
 	// is recorded with it, so a lost answer never queues the file twice.
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, kind, file_name, format, file, header_row, columns, total_rows,
-				status, actor_subject, actor_role, actor_street, actor_community, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12, $13)`,
-			j.ID, j.Kind, j.FileName, j.Format, file, j.headerRow, cols, j.TotalRows,
+		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, kind, file_name, format, upload, upload_sealed, header_row, columns,
+				total_rows, status, actor_subject, actor_role, actor_street, actor_community, created_at)
+			VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, 'queued', $9, $10, $11, $12, $13)`,
+			j.ID, j.Kind, j.FileName, j.Format, sealedUpload, j.headerRow, cols, j.TotalRows,
 			j.actor.Subject, string(j.actor.Role), j.actor.Street, j.actor.Community, j.CreatedAt)
 		return err
 	})
@@ -63,11 +64,16 @@ func (s *Store) ImportJob(ctx context.Context, id uuid.UUID) (ImportJob, bool, e
 }
 
 // ClaimImportJob leases the oldest queued job, or a running one whose
-// instance stopped renewing its lease, and returns it with its file.
-func (s *Store) ClaimImportJob(ctx context.Context, lease time.Duration) (ImportJob, []byte, bool, error) {
+// instance stopped renewing its lease, and returns it with its sealed
+// upload. An upload stored in clear (before uploads were sealed) is sealed
+// with seal and stored so in the same transaction, so it is read in clear
+// no more.
+func (s *Store) ClaimImportJob(ctx context.Context, lease time.Duration,
+	seal func(id uuid.UUID, upload []byte) ([]byte, error)) (ImportJob, []byte, bool, error) {
 	var (
-		j    ImportJob
-		file []byte
+		j      ImportJob
+		upload []byte
+		sealed bool
 	)
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var id uuid.UUID
@@ -78,8 +84,17 @@ func (s *Store) ClaimImportJob(ctx context.Context, lease time.Duration) (Import
 			return err
 		}
 		if err := tx.QueryRow(ctx, `UPDATE import_jobs SET status = 'running', started_at = COALESCE(started_at, now()),
-				lease_until = now() + make_interval(secs => $2) WHERE id = $1 RETURNING file`, id, lease.Seconds()).Scan(&file); err != nil {
+				lease_until = now() + make_interval(secs => $2) WHERE id = $1 RETURNING upload, upload_sealed`,
+			id, lease.Seconds()).Scan(&upload, &sealed); err != nil {
 			return err
+		}
+		if !sealed && upload != nil {
+			if upload, err = seal(id, upload); err != nil {
+				return fmt.Errorf("seal the upload of import %s: %w", id, err)
+			}
+			if _, err := tx.Exec(ctx, "UPDATE import_jobs SET upload = $2, upload_sealed = true WHERE id = $1", id, upload); err != nil {
+				return fmt.Errorf("store the sealed upload of import %s: %w", id, err)
+			}
 		}
 		j, err = scanImportJob(tx.QueryRow(ctx, "SELECT "+importJobCols+" FROM import_jobs WHERE id = $1", id))
 		return err
@@ -90,12 +105,12 @@ func (s *Store) ClaimImportJob(ctx context.Context, lease time.Duration) (Import
 	if err != nil {
 		return ImportJob{}, nil, false, fmt.Errorf("claim import: %w", err)
 	}
-	return j, file, true, nil
+	return j, upload, true, nil
 }
 
-// FinishImport marks a job done and drops its file.
+// FinishImport marks a job done and drops its upload.
 func (s *Store) FinishImport(ctx context.Context, id uuid.UUID) error {
-	_, err := s.pool.Exec(ctx, `UPDATE import_jobs SET status = 'done', file = NULL, finished_at = now(), lease_until = NULL
+	_, err := s.pool.Exec(ctx, `UPDATE import_jobs SET status = 'done', upload = NULL, finished_at = now(), lease_until = NULL
 		WHERE id = $1`, id)
 	return err
 }
@@ -106,7 +121,7 @@ func (s *Store) FailImport(ctx context.Context, id uuid.UUID, cause error) error
 	if fe, ok := cause.(*fileError); ok {
 		zh, en = fe.zh, fe.en
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE import_jobs SET status = 'failed', file = NULL, finished_at = now(), lease_until = NULL,
+	_, err := s.pool.Exec(ctx, `UPDATE import_jobs SET status = 'failed', upload = NULL, finished_at = now(), lease_until = NULL,
 		error_zh = $2, error_en = $3 WHERE id = $1`, id, zh, en)
 	return err
 }
@@ -125,7 +140,7 @@ func (s *Store) ImportAttemptFailed(ctx context.Context, id uuid.UUID, after, ma
 			error_zh = CASE WHEN failures + 1 >= $3 THEN $5 ELSE error_zh END,
 			error_en = CASE WHEN failures + 1 >= $3 THEN $6 ELSE error_en END,
 			finished_at = CASE WHEN failures + 1 >= $3 THEN now() ELSE finished_at END,
-			file = CASE WHEN failures + 1 >= $3 THEN NULL ELSE file END,
+			upload = CASE WHEN failures + 1 >= $3 THEN NULL ELSE upload END,
 			lease_until = CASE WHEN failures + 1 >= $3 THEN NULL ELSE now() + make_interval(secs => $4) END
 		WHERE id = $1 AND status = 'running' AND last_row = $2
 		RETURNING failures, status = 'failed'`, id, after, maxAttempts, lease.Seconds(), zh, en).Scan(&failures, &failed)

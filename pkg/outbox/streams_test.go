@@ -1,7 +1,9 @@
 package outbox_test
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -87,4 +89,52 @@ func gauges(families []*dto.MetricFamily) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// A full stream refuses the relay's publishes (discard new): the events
+// wait in the outbox, none is lost or published out of order, and all go
+// out once the limit is raised.
+func TestRelay_aFullStreamKeepsEventsInTheOutboxUntilThereIsRoom(t *testing.T) {
+	e := setup(t, "")
+	const small = 4 << 10 // room for a few events of about 600 bytes
+	if err := e.subj.EnsureStreamsWith(e.ctx, e.js, "registry", 1, event.StreamLimits{MaxBytes: small}); err != nil {
+		t.Fatal(err)
+	}
+	var ws []written
+	for i := range 20 {
+		ws = append(ws, e.write(t, i, nil))
+	}
+	reg := prometheus.NewRegistry()
+	run(t, &outbox.Relay{Pool: e.pool, JS: e.js, Metrics: outbox.NewMetrics(reg), PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second})
+
+	eventually(t, 30*time.Second, "the relay refused by the full stream", func() bool {
+		return counter(t, reg, "nuanxin_outbox_publish_failures_total") > 0
+	})
+	inStream, left := e.streamCount(t), e.outboxRows(t)
+	if inStream == 0 || left == 0 || int(inStream)+left != len(ws) {
+		t.Fatalf("%d events in the stream and %d in the outbox, want some of each and %d in all", inStream, left, len(ws))
+	}
+
+	if err := e.subj.EnsureStreamsWith(e.ctx, e.js, "registry", 1, event.StreamLimits{MaxBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the outbox emptied once the stream had room", func() bool { return e.outboxRows(t) == 0 })
+	if got, want := e.streamEventIDs(t), byRowID(ws); !slices.Equal(got, want) {
+		t.Errorf("stream holds\n%v\nwant every event once, in commit order\n%v", got, want)
+	}
+}
+
+// counter reads an unlabelled counter from reg (0 when absent).
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	return 0
 }

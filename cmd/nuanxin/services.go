@@ -60,6 +60,12 @@ func serviceEnv(svc service, st stackInfo) []string {
 		"PII_ENC_KEY=" + st.PII.Enc,
 		"PII_HASH_KEY=" + st.PII.Hash,
 		"LOG_LEVEL=info",
+		// All four services share the embedded server, whose store is
+		// bounded by the free disk, and JetStream reserves each stream's
+		// byte limit: the production defaults (16.5 GiB) would not fit
+		// every laptop, and demo data needs a few megabytes.
+		"NATS_STREAM_MAX_BYTES=256MiB",
+		"NATS_DEADLETTER_MAX_BYTES=64MiB",
 	}
 	return append(env, svc.Env...)
 }

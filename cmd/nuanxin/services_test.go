@@ -48,6 +48,8 @@ func TestServiceEnvTellsTheServiceAboutTheStack(t *testing.T) {
 		"PII_ENC_KEY=ZW5j",
 		"PII_HASH_KEY=aGFzaA==",
 		"LOG_LEVEL=info",
+		"NATS_STREAM_MAX_BYTES=256MiB",
+		"NATS_DEADLETTER_MAX_BYTES=64MiB",
 		"REGISTRY_URL=http://127.0.0.1:8081",
 	} {
 		if !slices.Contains(got, want) {

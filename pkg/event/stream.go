@@ -20,59 +20,61 @@ const (
 	DeadLetterMaxAge = 90 * 24 * time.Hour
 )
 
-// Default byte limits of the streams (NATS_STREAM_MAX_BYTES and
-// NATS_DEADLETTER_MAX_BYTES override them).
+// Default byte limits of the streams, as services apply them
+// (NATS_STREAM_MAX_BYTES and NATS_DEADLETTER_MAX_BYTES override them).
 //
 // A stored event is about 1 KB: the CloudEvents envelope with its ids,
 // type, time and street is some 350 bytes, the data 100–600 bytes, and
 // JetStream adds the subject, the Nats-Msg-Id header and its record
 // framing (~120 bytes). A district serves tens of thousands of workers;
-// with 30,000 of them, the busiest stream in a year is about:
-//   - REGISTRY: four census rounds touching every worker (120,000), monthly
-//     check-ins (360,000), transfers, party steps, pairing contacts
-//     (~100,000): ~0.6 million events, ~0.6 GB;
-//   - ACTIVITY and POINTS: a few activities and reports a month per active
-//     worker, and a points entry for each: ~1–2 million events, ~2 GB;
+// with 30,000 of them, a year of each stream is about:
+//   - REGISTRY: census rounds (only changed rows emit), check-ins,
+//     transfers, party steps, monthly pairing contacts: ~0.2 million
+//     events, ~0.2 GB;
+//   - ACTIVITY and POINTS: an attendance or report a month per worker and
+//     a points entry for each: ~0.4–0.5 million events each, ~0.5 GB;
 //   - NOTIFICATION: a delivered/failed event per push (the inbox alone
-//     publishes nothing): if every worker took two pushes a week, ~3
-//     million events, ~3 GB.
+//     publishes nothing): if a fifth of the workers took four pushes a
+//     week, ~1.2 million events, ~1.2 GB.
 //
-// 10 GiB is three times the busiest of these and still fits a modest disk
-// with four streams at three replicas (120 GiB across the cluster at
-// worst). The age limit (365 days) normally bounds a stream first; the
-// byte limit is the guard against a runaway producer or a bigger district,
-// and the alert at 80 % says which limit to raise before it bites.
+// 4 GiB is three times the busiest of these, so the age limit (365 days)
+// bounds a stream first; the byte limit guards against a runaway producer
+// or a bigger district, and the alert at 80 % says which to raise before
+// it bites. JetStream reserves a stream's byte limit in the server's
+// max_file_store when the stream is created and refuses a stream that does
+// not fit, so every server must have room for the sum of the limits of the
+// streams it holds: 4 × 4 GiB + 512 MiB = 16.5 GiB, inside the 24 GB of
+// deploy/nats.
 //
 // Dead letters are rare (a poison message is a bug to fix, not traffic):
-// 1 GiB is a million of them.
+// 512 MiB is half a million of them.
 const (
-	DefaultStreamMaxBytes     int64 = 10 << 30
-	DefaultDeadLetterMaxBytes int64 = 1 << 30
+	DefaultStreamMaxBytes     int64 = 4 << 30
+	DefaultDeadLetterMaxBytes int64 = 512 << 20
 )
 
 // StreamLimits bound what the streams keep, beside their age limits. When
 // a stream is full it refuses new messages (jetstream.DiscardNew) rather
 // than dropping old ones that consumers may not have read: the outbox
 // keeps unacknowledged events, so nothing is lost, and the backlog shows
-// (docs/decisions.md, "Full streams refuse new events").
+// (docs/decisions.md, "Full streams refuse new events"). A zero limit is
+// no byte limit, as tests want (JetStream reserves a limit's bytes on the
+// server); services always set theirs (app.Settings).
 type StreamLimits struct {
-	MaxBytes           int64 // each service's stream; 0 means DefaultStreamMaxBytes
-	DeadLetterMaxBytes int64 // the shared dead-letter stream; 0 means DefaultDeadLetterMaxBytes
+	MaxBytes           int64 // each service's stream
+	DeadLetterMaxBytes int64 // the shared dead-letter stream
 }
 
-// withDefaults fills the zero limits in.
-func (l StreamLimits) withDefaults() StreamLimits {
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultStreamMaxBytes
+// maxBytes is n as JetStream's MaxBytes: -1 for no limit.
+func maxBytes(n int64) int64 {
+	if n <= 0 {
+		return -1
 	}
-	if l.DeadLetterMaxBytes <= 0 {
-		l.DeadLetterMaxBytes = DefaultDeadLetterMaxBytes
-	}
-	return l
+	return n
 }
 
-// StreamConfig is the stream of one producing service with the default
-// limits (see StreamConfigWith).
+// StreamConfig is the stream of one producing service without a byte
+// limit (see StreamConfigWith).
 func (s Subjects) StreamConfig(service string, replicas int) jetstream.StreamConfig {
 	return s.StreamConfigWith(service, replicas, StreamLimits{})
 }
@@ -94,7 +96,7 @@ func (s Subjects) StreamConfigWith(service string, replicas int, limits StreamLi
 		Duplicates:  DuplicateWindow,
 		Replicas:    replicas,
 		MaxAge:      StreamMaxAge,
-		MaxBytes:    limits.withDefaults().MaxBytes,
+		MaxBytes:    maxBytes(limits.MaxBytes),
 		Discard:     jetstream.DiscardNew,
 	}
 }
@@ -109,7 +111,7 @@ func (s Subjects) DeadLetterStreamConfig(replicas int, limits StreamLimits) jets
 		Storage:     jetstream.FileStorage,
 		Replicas:    max(replicas, 1),
 		MaxAge:      DeadLetterMaxAge,
-		MaxBytes:    limits.withDefaults().DeadLetterMaxBytes,
+		MaxBytes:    maxBytes(limits.DeadLetterMaxBytes),
 		// A dead letter that cannot be stored stays on its own stream for
 		// redelivery (consume.Runner), so refusing it loses nothing.
 		Discard: jetstream.DiscardNew,
@@ -117,7 +119,8 @@ func (s Subjects) DeadLetterStreamConfig(replicas int, limits StreamLimits) jets
 }
 
 // EnsureStreams creates or updates the service's stream and the shared
-// dead-letter stream, with the default limits.
+// dead-letter stream without byte limits (tests; services use
+// EnsureStreamsWith and their settings).
 func (s Subjects) EnsureStreams(ctx context.Context, js jetstream.JetStream, service string, replicas int) error {
 	return s.EnsureStreamsWith(ctx, js, service, replicas, StreamLimits{})
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -20,7 +22,9 @@ func TestEnsureStreams_givesEachStreamItsByteLimit(t *testing.T) {
 		wantMaxBytes int64
 		wantDLBytes  int64
 	}{
-		{name: "defaults", wantMaxBytes: event.DefaultStreamMaxBytes, wantDLBytes: event.DefaultDeadLetterMaxBytes},
+		{name: "none given: no byte limit (tests)", wantMaxBytes: -1, wantDLBytes: -1},
+		{name: "the services' defaults", limits: event.StreamLimits{MaxBytes: event.DefaultStreamMaxBytes, DeadLetterMaxBytes: event.DefaultDeadLetterMaxBytes},
+			wantMaxBytes: event.DefaultStreamMaxBytes, wantDLBytes: event.DefaultDeadLetterMaxBytes},
 		{name: "configured", limits: event.StreamLimits{MaxBytes: 64 << 20, DeadLetterMaxBytes: 8 << 20},
 			wantMaxBytes: 64 << 20, wantDLBytes: 8 << 20},
 		{name: "existing unlimited streams take the limits", existing: true,
@@ -52,6 +56,42 @@ func TestEnsureStreams_givesEachStreamItsByteLimit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// JetStream reserves each stream's byte limit in the server's store and
+// refuses a stream that does not fit: the four services' streams and the
+// dead-letter stream, at the default limits, fit the max_file_store of
+// deploy/nats (24 GB), with room to raise one of them.
+func TestEnsureStreams_theDefaultLimitsFitTheDeployedServer(t *testing.T) {
+	const maxFileStore = 24e9 // deploy/nats/nats-server.conf, single.conf
+	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), JetStreamMaxStore: maxFileStore, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats not ready")
+	}
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := event.StreamLimits{MaxBytes: event.DefaultStreamMaxBytes, DeadLetterMaxBytes: event.DefaultDeadLetterMaxBytes}
+	for _, svc := range []string{"registry", "activity", "points", "notification"} {
+		if err := (event.Subjects{}).EnsureStreamsWith(t.Context(), js, svc, 1, limits); err != nil {
+			t.Fatalf("%s at the default limits: %v", svc, err)
+		}
+	}
+	limits.MaxBytes += 4 << 30
+	if err := (event.Subjects{}).EnsureStreamsWith(t.Context(), js, "registry", 1, limits); err != nil {
+		t.Errorf("raising one stream's limit by 4 GiB: %v", err)
 	}
 }
 

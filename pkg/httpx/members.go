@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"encoding"
 	"encoding/json"
 	"errors"
 	"math"
@@ -25,11 +26,6 @@ func memberErrors(raw []byte, t reflect.Type) []validate.FieldError {
 	return out
 }
 
-var (
-	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
-	textUnmarshaler = reflect.TypeFor[interface{ UnmarshalText([]byte) error }]()
-)
-
 func checkValue(raw []byte, t reflect.Type, path string, out *[]validate.FieldError) {
 	if string(raw) == "null" {
 		return // encoding/json leaves the value as it was: never an error
@@ -37,9 +33,8 @@ func checkValue(raw []byte, t reflect.Type, path string, out *[]validate.FieldEr
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	custom := reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler)
 	switch {
-	case custom:
+	case decodesItself(t):
 		checkLeaf(raw, t, path, out)
 	case raw[0] == '{' && t.Kind() == reflect.Struct:
 		fields := jsonFields(t)
@@ -58,6 +53,13 @@ func checkValue(raw []byte, t reflect.Type, path string, out *[]validate.FieldEr
 	default:
 		checkLeaf(raw, t, path, out)
 	}
+}
+
+// decodesItself reports whether values of t decode themselves (time.Time,
+// uuid.UUID): their JSON is checked whole, by their own code.
+func decodesItself(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return p.Implements(reflect.TypeFor[json.Unmarshaler]()) || p.Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
 }
 
 // checkLeaf decodes raw into a fresh t as encoding/json would and, when that

@@ -81,7 +81,7 @@ func checkLeaf(raw []byte, t reflect.Type, path string, out *[]validate.FieldErr
 	case t == reflect.TypeFor[time.Time]():
 		fe.Message = "must be a date and time such as 2026-11-23T09:00:00+08:00"
 	default:
-		fe.Message = "must be " + expected(t) + " of the expected form"
+		fe.Code, fe.Message = validate.CodeInvalidFormat, "is not in the form this field takes"
 	}
 	*out = append(*out, fe)
 }
@@ -89,6 +89,9 @@ func checkLeaf(raw []byte, t reflect.Type, path string, out *[]validate.FieldErr
 // wrongType is the code and message for a JSON value raw that cannot go
 // into a Go value of type t.
 func wrongType(raw []byte, t reflect.Type) (code, msg string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	k := t.Kind()
 	isInt := k >= reflect.Int && k <= reflect.Int64
 	isUint := k >= reflect.Uint && k <= reflect.Uintptr
@@ -137,8 +140,14 @@ func outside(f float64, t reflect.Type) bool {
 
 // expected names what a Go type accepts, as a person would say it.
 func expected(t reflect.Type) string {
-	if t == reflect.TypeFor[time.Time]() {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
 		return "a date and time"
+	case reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()):
+		return "a string" // an id, an address: text, whatever its Go kind
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -20,6 +22,7 @@ type adjustmentRequest struct {
 	Rate    float32   `json:"rate"`
 	At      time.Time `json:"at"`
 	Reason  string    `json:"reason"`
+	ID      uuid.UUID `json:"id"`
 }
 
 // problemOf decodes body into a fresh T and returns the problem a client
@@ -62,6 +65,9 @@ func TestDecodeJSON_saysAWholeNumberIsExpected(t *testing.T) {
 		{"a float beyond float32", `{"rate":1e39}`, "rate", validate.CodeOutOfRange, "is too large a number"},
 		{"a number for a string", `{"reason":13812345678}`, "reason", "wrong_type", "must be a string, not a number"},
 		{"not a time", `{"at":"tomorrow"}`, "at", "wrong_type", "must be a date and time such as 2026-11-23T09:00:00+08:00"},
+		{"a number for a time", `{"at":1764493200}`, "at", "wrong_type", "must be a date and time such as 2026-11-23T09:00:00+08:00"},
+		{"not an id", `{"id":"nope"}`, "id", validate.CodeInvalidFormat, "is not in the form this field takes"},
+		{"a number for an id", `{"id":7}`, "id", "wrong_type", "must be a string, not a number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

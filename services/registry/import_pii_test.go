@@ -155,6 +155,25 @@ func TestImport_leavesNoPersonalDataInClearOnDisk(t *testing.T) {
 			}
 		}
 	}
+	// An enterprise sheet's contact mobiles, imported and rejected.
+	contacts := []string{randomMobile(), randomMobile(), randomMobile()[:10]}
+	var ent bytes.Buffer
+	if err := csv.NewWriter(&ent).WriteAll([][]string{
+		{"企业名称", "类型", "所属社区", "联系人", "联系电话"},
+		{"暖新快递一点", "快递末端网点", "塔山社区", "王经理", contacts[0]},
+		{"暖新快递二点", "快递末端网点", "长生社区", "李经理", contacts[1]},
+		{"暖新快递三点", "快递末端网点", "塔山社区", "赵经理", contacts[2]},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range contacts {
+		whose[v] = "企业台账.csv"
+	}
+	r := h.upload("enterprises", admin, "企业台账.csv", ent.Bytes())
+	if job := h.waitImport(r.Str("id"), admin, 30*time.Second); num(job, "created") != 2 || num(job, "rejected") != 1 {
+		t.Fatalf("enterprise import: %s", job.Raw)
+	}
+
 	// A registration through the API, with a key, so its answer is stored.
 	m, id := randomMobile(), randomIDNumber()
 	whose[m], whose[id] = "POST /v1/workers", "POST /v1/workers"

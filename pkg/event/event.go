@@ -7,11 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // ContentType is the content type of a structured-mode CloudEvent.
@@ -106,11 +107,10 @@ func (e Envelope) Name() (Name, error) {
 	return Name{Service: parts[1], Entity: parts[2], Verb: parts[3]}, nil
 }
 
-var tokenRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-
 // ValidToken reports whether s can stand as one NATS subject token in our
-// naming scheme (street codes are such tokens).
-func ValidToken(s string) bool { return len(s) <= 64 && tokenRe.MatchString(s) }
+// naming scheme (street codes are such tokens): a code, as validate.Code
+// defines it once for every service.
+func ValidToken(s string) bool { return validate.IsCode(s) }
 
 // Subjects builds NATS subject and stream names. Namespace is "nuanxin" in
 // production; tests use a unique namespace so they can share one server.

@@ -53,9 +53,13 @@ func ProblemFor(err error) Problem {
 	var (
 		fields validate.Errors
 		body   *BodyError
+		query  *QueryError
 		fe     *fault.Error
 	)
 	switch {
+	case errors.As(err, &query):
+		return Problem{Type: "urn:nuanxin:problem:bad-query", Title: "Query parameter rejected", Status: http.StatusBadRequest,
+			Detail: query.Error(), Errors: query.Fields}
 	case errors.As(err, &body):
 		return Problem{Type: "urn:nuanxin:problem:bad-body", Title: "Request body rejected", Status: body.Status,
 			Detail: body.Error(), Errors: body.Fields()}

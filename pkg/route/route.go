@@ -65,7 +65,7 @@ func (rt Router) Handle(pattern string, ep endpoint.Endpoint, dec kithttp.Decode
 // HandleWith mounts an endpoint with its own response encoder (a file, a
 // photo), otherwise as Handle does.
 func (rt Router) HandleWith(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
-	var h http.Handler = kithttp.NewServer(ep, dec, enc, rt.Options...)
+	var h http.Handler = kithttp.NewServer(ep, strictQuery(dec), enc, rt.Options...)
 	if strings.HasPrefix(pattern, "POST ") {
 		h = rt.Keys.Middleware(h)
 	}
@@ -76,7 +76,26 @@ func (rt Router) HandleWith(pattern string, ep endpoint.Endpoint, dec kithttp.De
 // same transaction as its write), so it is not wrapped by the middleware;
 // it is still behind the token check and answers JSON.
 func (rt Router) HandleOwnKey(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
-	rt.Mux.Handle(pattern, rt.Verifier.Middleware(kithttp.NewServer(ep, dec, httpx.EncodeJSON, rt.Options...)))
+	rt.Mux.Handle(pattern, rt.Verifier.Middleware(kithttp.NewServer(ep, strictQuery(dec), httpx.EncodeJSON, rt.Options...)))
+}
+
+// strictQuery gives dec the request's query reader (httpx.QueryFrom) and
+// holds every route to it: a parameter the decoder did not read is not one
+// the route takes, and is refused (400) rather than ignored — also on the
+// routes whose decoders read no query at all. An error of the decoder's own
+// (a path id naming nothing, a bad body) comes first.
+func strictQuery(dec kithttp.DecodeRequestFunc) kithttp.DecodeRequestFunc {
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.NewQuery(r)
+		req, err := dec(httpx.WithQuery(ctx, q), r)
+		if err != nil {
+			return nil, err
+		}
+		if err := q.Err(); err != nil {
+			return nil, err
+		}
+		return req, nil
+	}
 }
 
 // NoRoute answers every request under prefix that no route takes as a
@@ -125,9 +144,15 @@ func Items[T any](list []T, err error) (any, error) {
 // None decodes a request that carries nothing: the request is nil.
 func None(context.Context, *http.Request) (any, error) { return nil, nil }
 
-// Query decodes the query parameter name as a string ("" when absent).
-func Query(name string) kithttp.DecodeRequestFunc {
-	return func(_ context.Context, r *http.Request) (any, error) { return r.URL.Query().Get(name), nil }
+// QueryCode decodes the query parameter name, a code such as a street
+// (validate.Code), as a string ("" when absent); it is the route's only
+// parameter.
+func QueryCode(name string) kithttp.DecodeRequestFunc {
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		v := q.Code(name)
+		return v, q.Err()
+	}
 }
 
 // IntParam reads the query parameter name as a whole number, def when it is

@@ -13,6 +13,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
@@ -263,23 +264,18 @@ type ListQuery struct {
 }
 
 // narrowToScope fits a staff member's list filter to their scope: a street
-// admin's to their street, community staff's to their community. It reports
-// false when the filter asks for rows outside the scope, which is then an
-// empty list rather than an error (as the rows were never there for them).
-func narrowToScope(p auth.Principal, street, community *string) bool {
-	switch p.Role {
-	case auth.StreetAdmin:
-		if *street != "" && *street != p.Street {
-			return false
-		}
-		*street = p.Street
-	case auth.CommunityStaff:
-		if (*street != "" && *street != p.Street) || (*community != "" && *community != p.Community) {
-			return false
-		}
-		*street, *community = p.Street, p.Community
+// admin's to their street, community staff's to their community
+// (places.Filter). A street or community the filter names outside the
+// scope, or that the registry never created, is a field error (422), never
+// an empty list that would read as "there are none".
+func (s *Service) narrowToScope(ctx context.Context, p auth.Principal, street, community *string) error {
+	var c validate.Collector
+	var err error
+	*street, *community, err = places.Filter(ctx, s.store.places, &c, p, *street, *community)
+	if err != nil {
+		return fmt.Errorf("list scope: %w", err)
 	}
-	return true
+	return c.Err()
 }
 
 // Page is one page of a list; Next is the cursor of the next one.
@@ -307,8 +303,8 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 	}
 	empty := Page[Activity]{Items: []Activity{}}
 	if p.IsStaff() {
-		if !narrowToScope(p, &q.Street, &q.Community) {
-			return empty, nil
+		if err := s.narrowToScope(ctx, p, &q.Street, &q.Community); err != nil {
+			return Page[Activity]{}, err
 		}
 		return s.store.ListActivities(ctx, q, false)
 	}

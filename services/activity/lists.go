@@ -3,7 +3,6 @@ package activity
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -206,8 +205,8 @@ func (s *Service) ListNeeds(ctx context.Context, p auth.Principal, q CategoryQue
 			return Page[Need]{}, err
 		}
 		lq.Street, lq.Community, lq.WorkerID = "", "", w.ID.String()
-	} else if !narrowToScope(p, &lq.Street, &lq.Community) {
-		return Page[Need]{Items: []Need{}}, nil
+	} else if err := s.narrowToScope(ctx, p, &lq.Street, &lq.Community); err != nil {
+		return Page[Need]{}, err
 	}
 	return s.store.ListNeeds(ctx, lq)
 }
@@ -348,19 +347,12 @@ func (s *Service) ListResources(ctx context.Context, p auth.Principal, q Categor
 		return Page[Resource]{}, err
 	}
 	lq := listsQuery{CategoryQuery: q}
-	if p.Role == auth.CommunityStaff {
-		// Their community's resources and the street-wide ones.
-		if (lq.Street != "" && lq.Street != p.Street) || !slices.Contains([]string{"", p.Community}, lq.Community) {
-			return Page[Resource]{Items: []Resource{}}, nil
-		}
-		lq.Street, lq.Audience = p.Street, true
-		if lq.Community == "" {
-			lq.Community = p.Community
-		} else {
-			lq.Audience = false
-		}
-	} else if !narrowToScope(p, &lq.Street, &lq.Community) {
-		return Page[Resource]{Items: []Resource{}}, nil
+	// Community staff see their community's resources and, unless they
+	// asked for their community's alone, the street-wide ones.
+	audience := p.Role == auth.CommunityStaff && lq.Community == ""
+	if err := s.narrowToScope(ctx, p, &lq.Street, &lq.Community); err != nil {
+		return Page[Resource]{}, err
 	}
+	lq.Audience = audience
 	return s.store.ListResources(ctx, lq)
 }

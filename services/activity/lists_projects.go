@@ -243,8 +243,8 @@ func (s *Service) ListProjects(ctx context.Context, p auth.Principal, q ListQuer
 	if err := c.Err(); err != nil {
 		return Page[Project]{}, err
 	}
-	if !narrowToScope(p, &q.Street, &q.Community) {
-		return Page[Project]{Items: []Project{}}, nil
+	if err := s.narrowToScope(ctx, p, &q.Street, &q.Community); err != nil {
+		return Page[Project]{}, err
 	}
 	return s.store.ListProjects(ctx, q)
 }
@@ -531,8 +531,8 @@ func (s *Service) ListTasks(ctx context.Context, p auth.Principal, q TaskQuery) 
 	if err := c.Err(); err != nil {
 		return Page[Task]{}, err
 	}
-	if !narrowToScope(p, &q.Street, &q.Community) {
-		return Page[Task]{Items: []Task{}}, nil
+	if err := s.narrowToScope(ctx, p, &q.Street, &q.Community); err != nil {
+		return Page[Task]{}, err
 	}
 	q.Now = s.now()
 	page, err := s.store.ListTasks(ctx, q)

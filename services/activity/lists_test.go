@@ -256,8 +256,9 @@ func TestLists_rolesAndScope(t *testing.T) {
 			}
 		}
 	}
-	// A filter outside the scope is an empty list, not someone else's rows.
-	if r := h.Must(200, "GET", "/v1/needs?community=tashan", neighbour, nil); len(r.Body["items"].([]any)) != 0 {
+	// A filter outside the scope is refused, neither someone else's rows nor
+	// an empty list that reads as "none there".
+	if r := h.Must(422, "GET", "/v1/needs?community=tashan", neighbour, nil); r.Field() != "community" {
 		t.Fatalf("filtered: %s", r.Raw)
 	}
 	// Community staff see the street-wide resources, but only the street office withdraws them.

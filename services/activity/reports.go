@@ -503,19 +503,9 @@ func (s *Service) ListReports(ctx context.Context, p auth.Principal, q ReportQue
 	if err := c.Err(); err != nil {
 		return Page[Report]{}, err
 	}
-	empty := Page[Report]{Items: []Report{}}
 	if p.IsStaff() {
-		switch p.Role {
-		case auth.StreetAdmin:
-			if q.Street != "" && q.Street != p.Street {
-				return empty, nil
-			}
-			q.Street = p.Street
-		case auth.CommunityStaff:
-			if (q.Street != "" && q.Street != p.Street) || (q.Community != "" && q.Community != p.Community) {
-				return empty, nil
-			}
-			q.Street, q.Community = p.Street, p.Community
+		if err := s.narrowToScope(ctx, p, &q.Street, &q.Community); err != nil {
+			return Page[Report]{}, err
 		}
 		q.ReporterID = ""
 	} else {

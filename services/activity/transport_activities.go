@@ -3,14 +3,12 @@ package activity
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // mountActivities mounts activities, sign-ups and attendance.
@@ -52,26 +50,23 @@ func mountActivities(rt route.Router, svc *Service) {
 // activityID decodes an activity's path {id}.
 var activityID = route.PathID("id", errActivityNotFound)
 
-func decodeListQuery(_ context.Context, r *http.Request) (any, error) {
-	var c validate.Collector
-	q := listQuery(&c, r.URL.Query())
-	return q, c.Err()
+func decodeListQuery(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := listQuery(q)
+	return out, q.Err()
 }
 
-func listQuery(c *validate.Collector, v url.Values) ListQuery {
-	return ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-		After: v.Get("after"), Limit: route.IntParam(c, v, "limit", 50)}
+// listQuery reads what every list takes: a street, a community and a
+// status (codes) and a page (limit, after).
+func listQuery(q *httpx.Query) ListQuery {
+	return ListQuery{Street: q.Code("street"), Community: q.Code("community"), Status: q.Code("status"),
+		After: q.Cursor("after"), Limit: q.Int("limit", 50)}
 }
 
 // decodeActivityQuery is a list query with mine, a worker's own.
-func decodeActivityQuery(_ context.Context, r *http.Request) (any, error) {
-	var c validate.Collector
-	v := r.URL.Query()
-	q := listQuery(&c, v)
-	if m := v.Get("mine"); m != "" {
-		mine, err := strconv.ParseBool(m)
-		c.Check(err == nil, "mine", validate.CodeInvalidFormat, "must be true or false")
-		q.Mine = mine
-	}
-	return q, c.Err()
+func decodeActivityQuery(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := listQuery(q)
+	out.Mine = q.Bool("mine")
+	return out, q.Err()
 }

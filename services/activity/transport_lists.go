@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // mountLists mounts the four lists: needs, resources, projects and tasks.
@@ -85,19 +85,15 @@ func mountLists(rt route.Router, svc *Service) {
 }
 
 func decodeCategoryQuery(ctx context.Context, r *http.Request) (any, error) {
-	q, err := decodeListQuery(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	return CategoryQuery{ListQuery: q.(ListQuery), Category: r.URL.Query().Get("category")}, nil
+	q := httpx.QueryFrom(ctx, r)
+	out := CategoryQuery{ListQuery: listQuery(q), Category: q.Code("category")}
+	return out, q.Err()
 }
 
 func decodeTaskQuery(overdue bool) func(context.Context, *http.Request) (any, error) {
-	return func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		var c validate.Collector
-		q := TaskQuery{ListQuery: ListQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-			After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50)}, ProjectID: v.Get("project"), Overdue: overdue}
-		return q, c.Err()
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := TaskQuery{ListQuery: listQuery(q), ProjectID: q.ID("project"), Overdue: overdue}
+		return out, q.Err()
 	}
 }

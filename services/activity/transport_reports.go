@@ -110,12 +110,11 @@ func (b *photoBody) Write(p []byte) (int, error) {
 var reportID = route.PathID("id", errReportNotFound)
 
 func decodeReportQuery(overdue bool) func(context.Context, *http.Request) (any, error) {
-	return func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		var c validate.Collector
-		q := ReportQuery{Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-			After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50), Overdue: overdue}
-		return q, c.Err()
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := ReportQuery{Street: q.Code("street"), Community: q.Code("community"), Status: q.Code("status"),
+			After: q.Cursor("after"), Limit: q.Int("limit", 50), Overdue: overdue}
+		return out, q.Err()
 	}
 }
 

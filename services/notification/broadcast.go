@@ -150,8 +150,10 @@ func (s *Service) ListBroadcasts(ctx context.Context, p auth.Principal, street s
 	if !p.AtLeastStreetAdmin() {
 		return nil, fault.Forbiddenf("only a street or district admin sees broadcasts")
 	}
-	if p.Role == auth.StreetAdmin {
-		street = p.Street
+	var c validate.Collector
+	street = streetFilter(ctx, &c, p, street)
+	if err := c.Err(); err != nil {
+		return nil, err
 	}
 	return s.store.Broadcasts(ctx, street, 100)
 }

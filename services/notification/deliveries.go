@@ -108,11 +108,9 @@ func (s *Service) ListDeliveries(ctx context.Context, p auth.Principal, q Delive
 		_, ok := parseCursor(q.Before)
 		c.Check(ok, "before", validate.CodeInvalidFormat, "must be the next cursor of a previous page")
 	}
+	q.Street = streetFilter(ctx, &c, p, q.Street)
 	if err := c.Err(); err != nil {
 		return nil, err
-	}
-	if p.Role == auth.StreetAdmin {
-		q.Street = p.Street
 	}
 	items, more, err := s.store.Deliveries(ctx, q)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // RegisterRoutes mounts the notification API on mux with the services'
@@ -23,11 +22,10 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	messageID := route.PathID("id", errMessageNotFound)
 	rt.Handle("GET /v1/inbox", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.Inbox(ctx, p, req.(InboxQuery))
-	}), func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		var c validate.Collector
-		q := InboxQuery{Unread: v.Get("unread") == "true", Before: v.Get("before"), Limit: route.IntParam(&c, v, "limit", 50)}
-		return q, c.Err()
+	}), func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := InboxQuery{Unread: q.Bool("unread"), Before: q.Cursor("before"), Limit: q.Int("limit", 50)}
+		return out, q.Err()
 	})
 	rt.Handle("POST /v1/inbox/{id}/read", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.MarkRead(ctx, p, req.(uuid.UUID))
@@ -37,12 +35,11 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	}), messageID)
 	rt.Handle("GET /v1/deliveries", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListDeliveries(ctx, p, req.(DeliveryQuery))
-	}), func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		var c validate.Collector
-		q := DeliveryQuery{Street: v.Get("street"), Status: v.Get("status"), Channel: v.Get("channel"), Before: v.Get("before"),
-			Limit: route.IntParam(&c, v, "limit", 50)}
-		return q, c.Err()
+	}), func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := DeliveryQuery{Street: q.Code("street"), Status: q.Code("status"), Channel: q.Code("channel"), Before: q.Cursor("before"),
+			Limit: q.Int("limit", 50)}
+		return out, q.Err()
 	})
 	rt.Handle("GET /v1/preferences", route.Endpoint(func(ctx context.Context, p auth.Principal, _ any) (any, error) {
 		return svc.GetPreferences(ctx, p)
@@ -56,7 +53,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	}), route.Body[BroadcastInput])
 	rt.Handle("GET /v1/broadcasts", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Items(svc.ListBroadcasts(ctx, p, req.(string)))
-	}), route.Query("street"))
+	}), route.QueryCode("street"))
 	rt.Handle("GET /v1/broadcasts/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetBroadcast(ctx, p, req.(uuid.UUID))
 	}), route.PathID("id", errBroadcastNotFound))

@@ -178,8 +178,9 @@ func (s *Service) CheckLedger(ctx context.Context, p auth.Principal, street stri
 	if !p.AtLeastStreetAdmin() {
 		return CheckReport{}, fault.Forbiddenf("only a street or district admin checks the ledger")
 	}
-	if p.Role == auth.StreetAdmin {
-		street = p.Street
+	street, _, err := s.scope(ctx, p, street, "")
+	if err != nil {
+		return CheckReport{}, err
 	}
 	r, err := s.store.Check(ctx, street)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/fault"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -106,11 +107,17 @@ func (s *Service) Leaderboard(ctx context.Context, p auth.Principal, q BoardQuer
 			return Board{}, fault.Forbiddenf("a worker sees the boards of their own community and street")
 		}
 		q.Street, me = a.Street, &a.WorkerID
-	case auth.StreetAdmin, auth.CommunityStaff:
-		if q.Street != "" && q.Street != p.Street {
-			return Board{}, fault.Forbiddenf("you see the boards of your own street")
+	default:
+		// Community staff see their street's boards too: the filter is
+		// held to the street only, a community in it narrowing the board.
+		scopeOf := p
+		if p.Role == auth.CommunityStaff {
+			scopeOf.Role, scopeOf.Community = auth.StreetAdmin, ""
 		}
-		q.Street = p.Street
+		var err error
+		if q.Street, q.Community, err = s.scope(ctx, scopeOf, q.Street, q.Community); err != nil {
+			return Board{}, err
+		}
 	}
 	if q.Period == "" {
 		q.Period = "month"
@@ -176,10 +183,10 @@ func (s *Store) Board(ctx context.Context, q BoardQuery, from, to *time.Time, me
 func mountBoards(rt route.Router, svc *Service) {
 	rt.Handle("GET /v1/leaderboards", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.Leaderboard(ctx, p, req.(BoardQuery))
-	}), func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		var c validate.Collector
-		return BoardQuery{Street: v.Get("street"), Community: v.Get("community"), Period: v.Get("period"),
-			Month: v.Get("month"), Year: v.Get("year"), Limit: route.IntParam(&c, v, "limit", 50)}, c.Err()
+	}), func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := BoardQuery{Street: q.Code("street"), Community: q.Code("community"), Period: q.Code("period"),
+			Month: q.Text("month"), Year: q.Text("year"), Limit: q.Int("limit", 50)}
+		return out, q.Err()
 	})
 }

@@ -174,15 +174,14 @@ func (s *Service) RulesOf(ctx context.Context, p auth.Principal, street string) 
 			return nil, fault.Forbiddenf("a worker sees the rules of their own street")
 		}
 		street = a.Street
-	} else if p.Role == auth.DistrictAdmin {
-		if street == "" {
+	} else {
+		if p.Role == auth.DistrictAdmin && street == "" {
 			return nil, validate.Errors{{Field: "street", Code: validate.CodeRequired, Message: "is required for a district admin"}}
 		}
-	} else {
-		if street != "" && street != p.Street {
-			return nil, fault.Forbiddenf("you see the rules of your own street")
+		var err error
+		if street, _, err = s.scope(ctx, p, street, ""); err != nil {
+			return nil, err
 		}
-		street = p.Street
 	}
 	versions, err := s.store.Rules(ctx, street)
 	if err != nil {

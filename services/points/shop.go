@@ -142,8 +142,11 @@ func (s *Service) ListStores(ctx context.Context, p auth.Principal, street strin
 			return nil, err
 		}
 		street = a.Street
-	} else if p.Role != auth.DistrictAdmin {
-		street = p.Street
+	} else {
+		var err error
+		if street, _, err = s.scope(ctx, p, street, ""); err != nil {
+			return nil, err
+		}
 	}
 	shops, err := s.store.Shops(ctx, street)
 	if err != nil {

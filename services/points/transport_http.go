@@ -15,7 +15,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // answer is a response with a status and headers of its own.
@@ -64,9 +63,9 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 		if err != nil {
 			return nil, err
 		}
-		var c validate.Collector
-		q := EntryQuery{Limit: route.IntParam(&c, r.URL.Query(), "limit", 50), Before: r.URL.Query().Get("before")}
-		return route.WithID[EntryQuery]{ID: id.(uuid.UUID), In: q}, c.Err()
+		q := httpx.QueryFrom(ctx, r)
+		in := EntryQuery{Limit: q.Int("limit", 50), Before: q.Cursor("before")}
+		return route.WithID[EntryQuery]{ID: id.(uuid.UUID), In: in}, q.Err()
 	})
 	rt.HandleOwnKey("POST /v1/accounts/{worker_id}/adjustments", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(route.WithID[AdjustRequest])
@@ -88,14 +87,14 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	}), route.Body[RuleInput])
 	rt.Handle("GET /v1/rules", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.RulesOf(ctx, p, req.(string))
-	}), route.Query("street"))
+	}), route.QueryCode("street"))
 
 	rt.Handle("POST /v1/stores", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Created(svc.OpenStore(ctx, p, req.(StoreInput)))
 	}), route.Body[StoreInput])
 	rt.Handle("GET /v1/stores", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Items(svc.ListStores(ctx, p, req.(string)))
-	}), route.Query("street"))
+	}), route.QueryCode("street"))
 	rt.Handle("POST /v1/stores/{id}/items", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(route.WithID[ItemInput])
 		return route.Created(svc.AddItem(ctx, p, r.ID, r.In))
@@ -117,11 +116,11 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	}), decodeRedeem)
 	rt.Handle("GET /v1/redemptions", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListRedemptions(ctx, p, req.(RedemptionQuery))
-	}), func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		var c validate.Collector
-		return RedemptionQuery{WorkerID: v.Get("worker_id"), StoreID: v.Get("store_id"), Status: v.Get("status"),
-			After: v.Get("after"), Limit: route.IntParam(&c, v, "limit", 50)}, c.Err()
+	}), func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := RedemptionQuery{WorkerID: q.ID("worker_id"), StoreID: q.ID("store_id"), Status: q.Code("status"),
+			After: q.Cursor("after"), Limit: q.Int("limit", 50)}
+		return out, q.Err()
 	})
 	rt.Handle("GET /v1/redemptions/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetRedemption(ctx, p, req.(uuid.UUID))
@@ -136,7 +135,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 
 	rt.Handle("GET /v1/ledger/check", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.CheckLedger(ctx, p, req.(string))
-	}), route.Query("street"))
+	}), route.QueryCode("street"))
 	mountBoards(rt, svc)
 
 	rt.NoRoute("/v1/")

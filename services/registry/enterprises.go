@@ -111,12 +111,12 @@ func (s *Service) ListEnterprises(ctx context.Context, p auth.Principal, q Enter
 	if q.Kind != "" {
 		c.OneOf("kind", q.Kind, EnterpriseKinds)
 	}
-	if err := c.Err(); err != nil {
+	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
+	if err != nil {
 		return Page[Enterprise]{}, err
 	}
-	lq, ok := scopeQuery(p, q.ListQuery)
-	if !ok {
-		return Page[Enterprise]{Items: []Enterprise{}}, nil
+	if err := c.Err(); err != nil {
+		return Page[Enterprise]{}, err
 	}
 	q.ListQuery = lq
 	return s.store.ListEnterprises(ctx, q)

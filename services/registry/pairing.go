@@ -215,12 +215,12 @@ func (s *Service) ListPairings(ctx context.Context, p auth.Principal, q PairingQ
 		_, err := uuid.Parse(q.WorkerID)
 		c.Check(err == nil, "worker_id", validate.CodeInvalidFormat, "must be a worker id")
 	}
-	if err := c.Err(); err != nil {
+	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
+	if err != nil {
 		return Page[Pairing]{}, err
 	}
-	lq, ok := scopeQuery(p, q.ListQuery)
-	if !ok {
-		return Page[Pairing]{Items: []Pairing{}}, nil
+	if err := c.Err(); err != nil {
+		return Page[Pairing]{}, err
 	}
 	q.ListQuery = lq
 	return s.store.ListPairings(ctx, q)
@@ -372,14 +372,14 @@ func (s *Service) OverduePairings(ctx context.Context, p auth.Principal, q Overd
 			m = monthOf(start)
 		}
 	}
+	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
+	if err != nil {
+		return OverduePage{}, err
+	}
 	if err := c.Err(); err != nil {
 		return OverduePage{}, err
 	}
 	out := OverduePage{Month: m.String(), Page: Page[Pairing]{Items: []Pairing{}}}
-	lq, ok := scopeQuery(p, q.ListQuery)
-	if !ok {
-		return out, nil
-	}
 	q.ListQuery = lq
 	page, err := s.store.OverduePairings(ctx, q, m)
 	if err != nil {

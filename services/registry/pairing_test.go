@@ -451,8 +451,8 @@ func TestPairings_listIsScopedFilteredAndPaged(t *testing.T) {
 	if got := ids(h.Must(200, "GET", "/v1/pairings", h.StreetAdmin("jianshelu"), nil)); !sameSet(got, []string{other}) {
 		t.Errorf("jianshelu sees %v", got)
 	}
-	if got := ids(h.Must(200, "GET", "/v1/pairings?community=tashan", h.StreetAdmin("jianshelu"), nil)); len(got) != 0 {
-		t.Errorf("jianshelu filtering on tashan sees %v", got)
+	if r := h.Must(422, "GET", "/v1/pairings?community=tashan", h.StreetAdmin("jianshelu"), nil); r.Field() != "community" {
+		t.Errorf("jianshelu filtering on tashan: field %q, want community", r.Field())
 	}
 	for _, q := range []string{"limit=0", "limit=x", "after=nope", "status=paused", "worker_id=w1"} {
 		r := h.Must(422, "GET", "/v1/pairings?"+q, h.District(), nil)

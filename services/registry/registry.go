@@ -19,6 +19,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/pii"
+	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
@@ -203,7 +204,7 @@ func (s *Service) CreateStreet(ctx context.Context, p auth.Principal, in StreetI
 		return Street{}, fault.Forbiddenf("only a district admin may create a street office")
 	}
 	var c validate.Collector
-	c.Check(event.ValidToken(in.Code), "code", validate.CodeInvalidFormat, "must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+	c.Code("code", in.Code)
 	name := c.Text("name", in.Name, 1, 50)
 	if err := c.Err(); err != nil {
 		return Street{}, err
@@ -228,11 +229,12 @@ func (s *Service) CreateCommunity(ctx context.Context, p auth.Principal, street 
 	if !p.AtLeastStreetAdmin() {
 		return Community{}, fault.Forbiddenf("only street or district admins may create communities")
 	}
-	if !p.SeesStreet(street) {
-		return Community{}, fault.NotFoundf("street %q not found", street)
+	if !validate.IsCode(street) || !p.SeesStreet(street) {
+		// A path that is no street code names no street.
+		return Community{}, fault.NotFoundf("street not found")
 	}
 	var c validate.Collector
-	c.Check(event.ValidToken(in.Code), "code", validate.CodeInvalidFormat, "must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+	c.Code("code", in.Code)
 	name := c.Text("name", in.Name, 1, 50)
 	if err := c.Err(); err != nil {
 		return Community{}, err
@@ -288,6 +290,12 @@ func scopeIn(ctx context.Context, look lookup, p auth.Principal, c *validate.Col
 		c.Add(field, validate.CodeRequired, "is required")
 		return "", nil
 	}
+	if !validate.IsCode(community) {
+		// Not a code (a NUL byte, not UTF-8, a name): it names no community,
+		// and is kept away from the database.
+		c.Add(field, validate.CodeUnknownValue, "no such community")
+		return "", nil
+	}
 	cm, found, err := look.Community(ctx, community)
 	if err != nil {
 		return "", err
@@ -307,22 +315,26 @@ type ListQuery struct {
 	After     string // cursor: the id of the last item of the previous page
 }
 
-// scopeQuery narrows a list query to the caller's scope. A filter outside
-// the scope yields an empty list rather than an error.
-func scopeQuery(p auth.Principal, q ListQuery) (ListQuery, bool) {
-	switch p.Role {
-	case auth.StreetAdmin:
-		if q.Street != "" && q.Street != p.Street {
-			return q, false
-		}
-		q.Street = p.Street
-	case auth.CommunityStaff:
-		if (q.Street != "" && q.Street != p.Street) || (q.Community != "" && q.Community != p.Community) {
-			return q, false
-		}
-		q.Street, q.Community = p.Street, p.Community
-	}
-	return q, true
+// scopeQuery narrows a list query to the caller's scope (places.Filter):
+// a street or community filter outside it, or one that does not exist, is
+// a field error in c, never an empty list.
+func (s *Service) scopeQuery(ctx context.Context, p auth.Principal, c *validate.Collector, q ListQuery) (ListQuery, error) {
+	var err error
+	q.Street, q.Community, err = places.Filter(ctx, placeLookup{s.store}, c, p, q.Street, q.Community)
+	return q, wrap("list scope", err)
+}
+
+// placeLookup finds streets and communities in the registry's own tables,
+// for places.Filter.
+type placeLookup struct{ store *Store }
+
+func (l placeLookup) StreetKnown(ctx context.Context, street string) (bool, error) {
+	return l.store.StreetKnown(ctx, street)
+}
+
+func (l placeLookup) StreetOf(ctx context.Context, community string) (string, bool, error) {
+	cm, found, err := l.store.Community(ctx, community)
+	return cm.Street, found, err
 }
 
 func checkPage(c *validate.Collector, q *ListQuery) {

@@ -253,16 +253,15 @@ type RosterExport struct {
 	Rows     int       // rows in the roster when the export was recorded
 	At       time.Time // when it was asked for
 
-	id    uuid.UUID // of the roster_exports row
-	spec  rosterSpec
-	empty bool // the filters lie outside the caller's scope
-	svc   *Service
+	id   uuid.UUID // of the roster_exports row
+	spec rosterSpec
+	svc  *Service
 }
 
 // Roster checks a request for a roster and records the export, before
 // anything of it is sent. Staff only; a worker gets 403. Street and
-// community filters narrow the caller's scope, and a filter outside it
-// gives an empty roster. Personal data in full (pii=full) is for street
+// community filters narrow the caller's scope; a filter outside it is a
+// field error, as for a place that does not exist. Personal data in full (pii=full) is for street
 // and district admins; community staff get 403.
 func (s *Service) Roster(ctx context.Context, p auth.Principal, q RosterQuery, requestID string) (*RosterExport, error) {
 	if !p.IsStaff() {
@@ -281,13 +280,16 @@ func (s *Service) Roster(ctx context.Context, p auth.Principal, q RosterQuery, r
 	}
 	x := &RosterExport{Title: spec.title, FileStem: spec.fileStem, Columns: spec.columns(q.full()),
 		At: s.now(), spec: spec, svc: s}
-	lq, inScope := scopeQuery(p, ListQuery{Street: q.Street, Community: q.Community})
+	var c validate.Collector
+	lq, err := s.scopeQuery(ctx, p, &c, ListQuery{Street: q.Street, Community: q.Community})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
 	q.Street, q.Community = lq.Street, lq.Community
 	x.Query = q
-	if !inScope {
-		x.empty = true
-		return x, nil
-	}
 	x.id = newID()
 	x.Rows, err = s.store.RecordRosterExport(ctx, rosterAudit{id: x.id, actor: p, query: q, requestID: requestID})
 	if err != nil {
@@ -329,9 +331,6 @@ func (x *RosterExport) item(e *rosterEntry) any { return x.spec.item(e) }
 // mobile and ID number in full when the export is. It returns how many
 // entries fn received. The entry is reused: fn must not keep it.
 func (x *RosterExport) each(ctx context.Context, fn func(e *rosterEntry) error) (int, error) {
-	if x.empty {
-		return 0, nil
-	}
 	n := 0
 	err := x.svc.store.EachRosterEntry(ctx, x.Query, x.id, func(e *rosterEntry) error {
 		n++

@@ -334,9 +334,7 @@ func TestRoster_scopeAndFilters(t *testing.T) {
 		want              []string // worker ids, in order
 	}{
 		{"jianshelu's admin sees only jianshelu", h.StreetAdmin("jianshelu"), "/v1/rosters/workers", []string{w.otherStreet}},
-		{"a filter on another street is empty", h.StreetAdmin("jianshelu"), "/v1/rosters/workers?street=qishan", nil},
 		{"community staff see their community", h.Staff("qishan", "changsheng"), "/v1/rosters/workers", []string{w.mobileMember}},
-		{"community staff asking for another community get nothing", h.Staff("qishan", "changsheng"), "/v1/rosters/workers?community=tashan", nil},
 		{"the district filters by street", h.District(), "/v1/rosters/workers?street=jianshelu", []string{w.otherStreet}},
 		{"departed workers", h.StreetAdmin("qishan"), "/v1/rosters/workers?status=left", []string{w.departed}},
 		{"active and departed", h.StreetAdmin("qishan"), "/v1/rosters/workers?status=all&community=tashan",

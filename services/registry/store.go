@@ -128,6 +128,15 @@ func (s *Store) Org(ctx context.Context) ([]OrgStreet, error) {
 	return out, rows.Err()
 }
 
+// StreetKnown reports whether a street of that code exists.
+func (s *Store) StreetKnown(ctx context.Context, code string) (bool, error) {
+	var known bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM streets WHERE code = $1)", code).Scan(&known); err != nil {
+		return false, fmt.Errorf("street %s: %w", code, err)
+	}
+	return known, nil
+}
+
 // Community looks a community up by code.
 func (s *Store) Community(ctx context.Context, code string) (Community, bool, error) {
 	var c Community

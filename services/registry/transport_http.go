@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,7 +11,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // RegisterRoutes mounts the registry's /v1 API on mux with the services'
@@ -72,68 +69,35 @@ func decodeCreateCommunity(_ context.Context, r *http.Request) (any, error) {
 	return createCommunityRequest{Street: r.PathValue("code"), In: in}, nil
 }
 
-// query reads typed query parameters, collecting errors by parameter name.
-type query struct {
-	v url.Values
-	c validate.Collector
+// list reads what every list takes: a street and a community (codes), and
+// a page (limit, after).
+func list(q *httpx.Query) ListQuery {
+	return ListQuery{Street: q.Code("street"), Community: q.Code("community"), Limit: q.Int("limit", 50), After: q.Cursor("after")}
 }
 
-// int reads a whole number, def when the parameter is absent.
-func (q *query) int(name string, def int) int { return route.IntParam(&q.c, q.v, name, def) }
-
-// float reads a number; given reports whether the parameter was there.
-func (q *query) float(name string, def float64) (v float64, given bool) {
-	s := q.v.Get(name)
-	if s == "" {
-		return def, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		q.c.Add(name, validate.CodeInvalidFormat, "must be a number")
-		return 0, false
-	}
-	return f, true
+func decodeListEnterprises(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := EnterpriseQuery{ListQuery: list(q), Kind: q.Code("kind")}
+	return out, q.Err()
 }
 
-func (q *query) bool(name string) bool {
-	s := q.v.Get(name)
-	if s == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		q.c.Add(name, validate.CodeInvalidFormat, "must be true or false")
-	}
-	return b
+func decodeListWorkers(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := WorkerQuery{ListQuery: list(q), Occupation: q.Code("occupation"), PoliticalStatus: q.Code("political_status"),
+		Status: q.Code("status"), EnterpriseID: q.ID("enterprise_id")}
+	return out, q.Err()
 }
 
-func (q *query) list() ListQuery {
-	return ListQuery{Street: q.v.Get("street"), Community: q.v.Get("community"), Limit: q.int("limit", 50), After: q.v.Get("after")}
-}
-
-func decodeListEnterprises(_ context.Context, r *http.Request) (any, error) {
-	q := query{v: r.URL.Query()}
-	out := EnterpriseQuery{ListQuery: q.list(), Kind: q.v.Get("kind")}
-	return out, q.c.Err()
-}
-
-func decodeListWorkers(_ context.Context, r *http.Request) (any, error) {
-	q := query{v: r.URL.Query()}
-	out := WorkerQuery{ListQuery: q.list(), Occupation: q.v.Get("occupation"), PoliticalStatus: q.v.Get("political_status"),
-		Status: q.v.Get("status"), EnterpriseID: q.v.Get("enterprise_id")}
-	return out, q.c.Err()
-}
-
-func decodeNearby(_ context.Context, r *http.Request) (any, error) {
-	q := query{v: r.URL.Query()}
+func decodeNearby(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
 	var n NearbyQuery
-	n.Lat, n.LatGiven = q.float("lat", 0)
-	n.Lng, n.LngGiven = q.float("lng", 0)
-	n.RadiusM, _ = q.float("radius_m", 3000)
-	n.Facility = q.v.Get("facility")
-	n.OpenNow = q.bool("open_now")
-	n.Limit = q.int("limit", 20)
-	return n, q.c.Err()
+	n.Lat, n.LatGiven = q.Float("lat", 0)
+	n.Lng, n.LngGiven = q.Float("lng", 0)
+	n.RadiusM, _ = q.Float("radius_m", 3000)
+	n.Facility = q.Code("facility")
+	n.OpenNow = q.Bool("open_now")
+	n.Limit = q.Int("limit", 20)
+	return n, q.Err()
 }
 
 // NewHTTPHandler is the registry's whole HTTP surface: the /v1 API, health

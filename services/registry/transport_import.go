@@ -65,8 +65,12 @@ type upload struct {
 // decodeUpload reads the spreadsheet from a multipart form (field "file",
 // what a browser sends) or from the raw body (what curl --data-binary and
 // the CLI send, with ?filename=).
-func decodeUpload(_ context.Context, r *http.Request) (any, error) {
-	u := upload{kind: r.PathValue("kind"), fileName: r.URL.Query().Get("filename")}
+func decodeUpload(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	u := upload{kind: r.PathValue("kind"), fileName: q.Text("filename")}
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
 	body := http.MaxBytesReader(nil, r.Body, MaxImportBytes)
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
@@ -113,7 +117,7 @@ func decodeImportRows(ctx context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := query{v: r.URL.Query()}
-	out := importRowsRequest{id: id.(uuid.UUID), q: ImportRowQuery{Status: q.v.Get("status"), After: q.int("after", 0), Limit: q.int("limit", 100)}}
-	return out, q.c.Err()
+	q := httpx.QueryFrom(ctx, r)
+	out := importRowsRequest{id: id.(uuid.UUID), q: ImportRowQuery{Status: q.Code("status"), After: q.Int("after", 0), Limit: q.Int("limit", 100)}}
+	return out, q.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/route"
 )
 
@@ -40,15 +41,15 @@ func mountPairing(rt route.Router, svc *Service) {
 	}), pairingID)
 }
 
-func decodeListPairings(_ context.Context, r *http.Request) (any, error) {
-	q := query{v: r.URL.Query()}
-	out := PairingQuery{ListQuery: q.list(), StaffSubject: q.v.Get("staff_subject"),
-		WorkerID: q.v.Get("worker_id"), Status: q.v.Get("status")}
-	return out, q.c.Err()
+func decodeListPairings(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := PairingQuery{ListQuery: list(q), StaffSubject: q.Text("staff_subject"),
+		WorkerID: q.ID("worker_id"), Status: q.Code("status")}
+	return out, q.Err()
 }
 
-func decodeOverdue(_ context.Context, r *http.Request) (any, error) {
-	q := query{v: r.URL.Query()}
-	out := OverdueQuery{ListQuery: q.list(), Month: q.v.Get("month"), StaffSubject: q.v.Get("staff_subject")}
-	return out, q.c.Err()
+func decodeOverdue(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := OverdueQuery{ListQuery: list(q), Month: q.Text("month"), StaffSubject: q.Text("staff_subject")}
+	return out, q.Err()
 }

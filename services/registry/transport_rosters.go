@@ -20,7 +20,7 @@ import (
 )
 
 // mountRosters mounts GET /v1/rosters/{enterprises,workers,party-members,candidates}.
-// Parameters: street, community, (workers) status and occupation,
+// Parameters: street, community, (workers only) status and occupation,
 // format=json|csv|xlsx, pii=masked|full.
 func mountRosters(rt route.Router, svc *Service) {
 	ep := route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
@@ -32,10 +32,16 @@ func mountRosters(rt route.Router, svc *Service) {
 }
 
 func decodeRoster(kind string) kithttp.DecodeRequestFunc {
-	return func(_ context.Context, r *http.Request) (any, error) {
-		v := r.URL.Query()
-		return RosterQuery{Kind: kind, Street: v.Get("street"), Community: v.Get("community"), Status: v.Get("status"),
-			Occupation: v.Get("occupation"), Format: v.Get("format"), PII: v.Get("pii")}, nil
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		q := httpx.QueryFrom(ctx, r)
+		out := RosterQuery{Kind: kind, Street: q.Code("street"), Community: q.Code("community"),
+			Format: q.Code("format"), PII: q.Code("pii")}
+		if kind == RosterWorkers {
+			// Only the workers' roster has these; on the others they are
+			// unknown parameters, not filters quietly dropped.
+			out.Status, out.Occupation = q.Code("status"), q.Code("occupation")
+		}
+		return out, q.Err()
 	}
 }
 

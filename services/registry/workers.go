@@ -201,12 +201,12 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 		_, err := uuid.Parse(q.EnterpriseID)
 		c.Check(err == nil, "enterprise_id", validate.CodeInvalidFormat, "must be an enterprise id")
 	}
-	if err := c.Err(); err != nil {
+	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
+	if err != nil {
 		return Page[Worker]{}, err
 	}
-	lq, ok := scopeQuery(p, q.ListQuery)
-	if !ok {
-		return Page[Worker]{Items: []Worker{}}, nil
+	if err := c.Err(); err != nil {
+		return Page[Worker]{}, err
 	}
 	q.ListQuery = lq
 	return s.store.ListWorkers(ctx, q)

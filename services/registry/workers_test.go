@@ -157,8 +157,10 @@ func TestWorkers_scopeHidesOtherStreetsAndOtherWorkers(t *testing.T) {
 	if got := list(h.StreetAdmin("qishan"), ""); len(got) != 2 {
 		t.Errorf("qishan admin lists %d workers, want 2", len(got))
 	}
-	if got := list(h.StreetAdmin("qishan"), "?street=jianshelu"); len(got) != 0 {
-		t.Errorf("qishan admin asking for jianshelu got %v", got)
+	// Another street is not in the list's scope: refused, not an empty list
+	// that would read as "no workers there".
+	if r := h.Must(422, "GET", "/v1/workers?street=jianshelu", h.StreetAdmin("qishan"), nil); r.Field() != "street" {
+		t.Errorf("qishan admin asking for jianshelu: field %q, want street", r.Field())
 	}
 	if got := list(h.Staff("qishan", "changsheng"), ""); len(got) != 1 || got[0] != changsheng {
 		t.Errorf("changsheng staff lists %v", got)

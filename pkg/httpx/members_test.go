@@ -208,3 +208,23 @@ func TestDecodeJSONPart_checksAPartAsABody(t *testing.T) {
 		})
 	}
 }
+
+// The walks behind DecodeJSON's errors step through bodies without
+// checking them again: whatever a client sends, DecodeJSON answers an
+// error or a value, never a panic.
+func FuzzDecodeJSON_answersEveryBody(f *testing.F) {
+	for _, seed := range []string{`{"name":"x"}`, `{"employees":1.5,"tags":["a",2]}`, `{"name":"\u0000"}`,
+		"{\"name\":\"\xff\"}", `{"address":{"street":[{}]},"channels":{"a":{"sms":"no"}}}`, `{"opening_hours":[{"open":1},null]}`,
+		`{"name":"\ud83d\ude00\\u0000"}`, `[{"a":1}]`, `{"tags":[1e400,-0.0,"\"]"]}`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/v1/enterprises", strings.NewReader(body))
+		var v enterpriseRequest
+		if err := httpx.DecodeJSON(httptest.NewRecorder(), r, &v, 0); err != nil {
+			if p := httpx.ProblemFor(err); p.Status >= 500 || len(p.Errors) == 0 {
+				t.Fatalf("body %q: problem %+v", body, p)
+			}
+		}
+	})
+}

@@ -150,7 +150,7 @@ func jsonError(err error, limit int64) *BodyError {
 		if field == "" {
 			field = "body"
 		}
-		return bodyErr(http.StatusBadRequest, field, "wrong_type", "must be "+expected(typ.Type))
+		return bodyErr(http.StatusBadRequest, field, "wrong_type", "must be "+expected(typ.Type, ""))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return bodyErr(http.StatusBadRequest, name, "unknown_field", "is not a field of this request")

@@ -20,13 +20,18 @@ import (
 // unknown members and values of the wrong type, in the order they appear,
 // each named by its path (segment.age, opening_hours[1].opne). encoding/json
 // stops at the first such member; a client fixing a form wants them all.
+//
+// A number field may name its unit in a `unit` tag, for the messages:
+// `json:"points" unit:"points"` is "must be a whole number of points".
 func memberErrors(raw []byte, t reflect.Type) []validate.FieldError {
 	var out []validate.FieldError
-	checkValue(raw, t, "", &out)
+	checkValue(raw, t, "", "", &out)
 	return out
 }
 
-func checkValue(raw []byte, t reflect.Type, path string, out *[]validate.FieldError) {
+// checkValue checks raw at path against t, whose values count unit ("" for
+// none).
+func checkValue(raw []byte, t reflect.Type, path, unit string, out *[]validate.FieldError) {
 	if string(raw) == "null" {
 		return // encoding/json leaves the value as it was: never an error
 	}
@@ -35,23 +40,23 @@ func checkValue(raw []byte, t reflect.Type, path string, out *[]validate.FieldEr
 	}
 	switch {
 	case decodesItself(t):
-		checkLeaf(raw, t, path, out)
+		checkLeaf(raw, t, path, unit, out)
 	case raw[0] == '{' && t.Kind() == reflect.Struct:
 		fields := jsonFields(t)
 		eachMember(raw, func(key string, _, val []byte) {
-			ft, known := lookup(fields, key)
+			f, known := lookup(fields, key)
 			if !known {
 				*out = append(*out, validate.FieldError{Field: join(path, key), Code: "unknown_field", Message: "is not a field of this request"})
 				return
 			}
-			checkValue(val, ft, join(path, key), out)
+			checkValue(val, f.Type, join(path, key), f.Tag.Get("unit"), out)
 		})
 	case raw[0] == '{' && t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-		eachMember(raw, func(key string, _, val []byte) { checkValue(val, t.Elem(), join(path, key), out) })
+		eachMember(raw, func(key string, _, val []byte) { checkValue(val, t.Elem(), join(path, key), unit, out) })
 	case raw[0] == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
-		eachElement(raw, func(i int, val []byte) { checkValue(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", out) })
+		eachElement(raw, func(i int, val []byte) { checkValue(val, t.Elem(), path+"["+strconv.Itoa(i)+"]", unit, out) })
 	default:
-		checkLeaf(raw, t, path, out)
+		checkLeaf(raw, t, path, unit, out)
 	}
 }
 
@@ -65,7 +70,7 @@ func decodesItself(t reflect.Type) bool {
 // checkLeaf decodes raw into a fresh t as encoding/json would and, when that
 // fails, says why in words a person filling in a form understands, without
 // echoing the value (it may be personal data).
-func checkLeaf(raw []byte, t reflect.Type, path string, out *[]validate.FieldError) {
+func checkLeaf(raw []byte, t reflect.Type, path, unit string, out *[]validate.FieldError) {
 	err := json.Unmarshal(raw, reflect.New(t).Interface())
 	if err == nil {
 		return
@@ -77,7 +82,7 @@ func checkLeaf(raw []byte, t reflect.Type, path string, out *[]validate.FieldErr
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typ):
-		fe.Code, fe.Message = wrongType(raw, typ.Type)
+		fe.Code, fe.Message = wrongType(raw, typ.Type, unit)
 	case t == reflect.TypeFor[time.Time]():
 		fe.Message = "must be a date and time such as 2026-11-23T09:00:00+08:00"
 	default:
@@ -88,7 +93,7 @@ func checkLeaf(raw []byte, t reflect.Type, path string, out *[]validate.FieldErr
 
 // wrongType is the code and message for a JSON value raw that cannot go
 // into a Go value of type t.
-func wrongType(raw []byte, t reflect.Type) (code, msg string) {
+func wrongType(raw []byte, t reflect.Type, unit string) (code, msg string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -96,7 +101,7 @@ func wrongType(raw []byte, t reflect.Type) (code, msg string) {
 	isInt := k >= reflect.Int && k <= reflect.Int64
 	isUint := k >= reflect.Uint && k <= reflect.Uintptr
 	if valueKind(raw) != "a number" || !(isInt || isUint || k == reflect.Float32 || k == reflect.Float64) {
-		return "wrong_type", "must be " + expected(t) + ", not " + valueKind(raw)
+		return "wrong_type", "must be " + expected(t, unit) + ", not " + valueKind(raw)
 	}
 	// A number into a number: a fraction into a whole number, or out of range.
 	lit := string(raw)
@@ -106,17 +111,17 @@ func wrongType(raw []byte, t reflect.Type) (code, msg string) {
 	}
 	mantissa, _, _ := strings.Cut(strings.ToLower(lit), "e")
 	if f != math.Trunc(f) || f == 0 && strings.ContainsAny(mantissa, "123456789") { // 1e-400 is no 0
-		return "wrong_type", "must be a whole number"
+		return "wrong_type", "must be a whole number" + of(unit)
 	}
 	lo, hi := "0", strconv.FormatUint(math.MaxUint64>>(64-t.Bits()), 10)
 	if isInt {
 		lo, hi = strconv.FormatInt(math.MinInt64>>(64-t.Bits()), 10), strconv.FormatInt(math.MaxInt64>>(64-t.Bits()), 10)
 	}
 	if plainInteger(lit) || isUint && f < 0 || outside(f, t) {
-		return validate.CodeOutOfRange, "must be a whole number between " + lo + " and " + hi
+		return validate.CodeOutOfRange, "must be a whole number" + of(unit) + " between " + lo + " and " + hi
 	}
 	// 1.0 or 1e2: whole, in range, but encoding/json takes only digits.
-	return "wrong_type", "must be a whole number written without a decimal point or exponent"
+	return "wrong_type", "must be a whole number" + of(unit) + " written without a decimal point or exponent"
 }
 
 func plainInteger(lit string) bool {
@@ -139,7 +144,7 @@ func outside(f float64, t reflect.Type) bool {
 }
 
 // expected names what a Go type accepts, as a person would say it.
-func expected(t reflect.Type) string {
+func expected(t reflect.Type, unit string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -155,16 +160,24 @@ func expected(t reflect.Type) string {
 	case reflect.Bool:
 		return "a boolean (true or false)"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return "a whole number"
+		return "a whole number" + of(unit)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return "a whole number, 0 or more"
+		return "a whole number" + of(unit) + ", 0 or more"
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return "a number" + of(unit)
 	case reflect.Slice, reflect.Array:
 		return "a list"
 	default:
 		return "an object"
 	}
+}
+
+// of is " of points" for the unit points.
+func of(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return " of " + unit
 }
 
 // valueKind names the kind of the JSON value raw.

@@ -23,6 +23,8 @@ type adjustmentRequest struct {
 	At      time.Time `json:"at"`
 	Reason  string    `json:"reason"`
 	ID      uuid.UUID `json:"id"`
+	Credit  *int64    `json:"credit" unit:"points"`
+	ServHrs []float64 `json:"service_hours" unit:"hours"`
 }
 
 // problemOf decodes body into a fresh T and returns the problem a client
@@ -64,6 +66,11 @@ func TestDecodeJSON_saysAWholeNumberIsExpected(t *testing.T) {
 		{"a list", `{"points":[1]}`, "points", "wrong_type", "must be a whole number, not a list"},
 		{"a float beyond float32", `{"rate":1e39}`, "rate", validate.CodeOutOfRange, "is too large a number"},
 		{"a number for a string", `{"reason":13812345678}`, "reason", "wrong_type", "must be a string, not a number"},
+		{"a fraction of a unit", `{"credit":1.5}`, "credit", "wrong_type", "must be a whole number of points"},
+		{"too many of a unit", `{"credit":1e20}`, "credit", validate.CodeOutOfRange,
+			"must be a whole number of points between -9223372036854775808 and 9223372036854775807"},
+		{"text for a unit", `{"credit":"5"}`, "credit", "wrong_type", "must be a whole number of points, not a string"},
+		{"a unit of a list's elements", `{"service_hours":[1,"2"]}`, "service_hours[1]", "wrong_type", "must be a number of hours, not a string"},
 		{"not a time", `{"at":"tomorrow"}`, "at", "wrong_type", "must be a date and time such as 2026-11-23T09:00:00+08:00"},
 		{"a number for a time", `{"at":1764493200}`, "at", "wrong_type", "must be a date and time such as 2026-11-23T09:00:00+08:00"},
 		{"not an id", `{"id":"nope"}`, "id", validate.CodeInvalidFormat, "is not in the form this field takes"},

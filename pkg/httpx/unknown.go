@@ -15,22 +15,22 @@ func join(path, key string) string {
 
 // lookup finds a member's field as encoding/json does: the exact name
 // first, then case-insensitively.
-func lookup(fields map[string]reflect.Type, key string) (reflect.Type, bool) {
-	if t, ok := fields[key]; ok {
-		return t, true
+func lookup(fields map[string]reflect.StructField, key string) (reflect.StructField, bool) {
+	if f, ok := fields[key]; ok {
+		return f, true
 	}
-	for n, t := range fields {
+	for n, f := range fields {
 		if strings.EqualFold(n, key) {
-			return t, true
+			return f, true
 		}
 	}
-	return nil, false
+	return reflect.StructField{}, false
 }
 
-// jsonFields are the JSON member names of struct type t and their types,
+// jsonFields are the fields of struct type t by their JSON member names,
 // with embedded structs' members promoted.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -58,7 +58,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		if n == "" {
 			n = f.Name
 		}
-		out[n] = f.Type
+		out[n] = f
 	}
 	return out
 }

@@ -33,14 +33,16 @@ var (
 	hostileText = []string{
 		"qi\x00shan",              // Postgres refuses NUL in text
 		"\xff\xfe",                // not UTF-8
-		strings.Repeat("长", 4000), // 12 KB of text
+		strings.Repeat("长", 2500), // 7.5 KB of text, longer than any field
 		"garbage",                 // a malformed id, cursor, date or number
-		"-1e999",                  // a number no type holds
 		"QISHAN.>",                // a NATS wildcard where a code goes
 	}
+	// hostileNumber goes in query parameters too: a number no type holds.
+	hostileNumber = "-1e999"
 	// wrongTypes go in body members as raw JSON of another type than the
-	// member's (whatever it is, most of these are wrong for it).
-	wrongTypes = []string{`-12345`, `true`, `{"a":"\u0000"}`, `["\u0000"]`}
+	// member's: a number where text goes, an array (with a NUL) where text
+	// or an object goes; a string where a number goes is in hostileText.
+	wrongTypes = []string{`-12345`, `["\u0000"]`}
 )
 
 // unknownParam is the parameter no route takes.
@@ -144,7 +146,7 @@ func (op *operation) hostile(c Caller) []fuzzRequest {
 	}
 	good := op.goodBody()
 	for _, name := range op.query {
-		for _, v := range hostileText {
+		for _, v := range slices.Concat(hostileText, []string{hostileNumber}) {
 			add(fmt.Sprintf("query %s=%.20q", name, v), nil, url.Values{name: {v}}, good)
 		}
 		add("query "+name+" given twice", nil, url.Values{name: {"a", "b"}}, good)

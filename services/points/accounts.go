@@ -78,7 +78,7 @@ func (s *Service) ListEntries(ctx context.Context, p auth.Principal, id uuid.UUI
 
 // AdjustInput moves points by hand, with the reason.
 type AdjustInput struct {
-	Points *int64 `json:"points"` // signed
+	Points *int64 `json:"points" unit:"points"` // signed; unit names it in errors
 	Reason string `json:"reason"`
 }
 

@@ -17,11 +17,11 @@ func TestAdjustments_pointsMustBeAWholeNumber(t *testing.T) {
 		want       []fieldError
 	}{
 		{"a fraction", `{"points":1.5,"reason":"志愿服务补录"}`,
-			[]fieldError{{"points", "wrong_type", "must be a whole number"}}},
+			[]fieldError{{"points", "wrong_type", "must be a whole number of points"}}},
 		{"too large", `{"points":1e20,"reason":"志愿服务补录"}`,
-			[]fieldError{{"points", "out_of_range", "must be a whole number between -9223372036854775808 and 9223372036854775807"}}},
+			[]fieldError{{"points", "out_of_range", "must be a whole number of points between -9223372036854775808 and 9223372036854775807"}}},
 		{"every field at fault", `{"points":"500","reason":42}`,
-			[]fieldError{{"points", "wrong_type", "must be a whole number, not a string"}, {"reason", "wrong_type", "must be a string, not a number"}}},
+			[]fieldError{{"points", "wrong_type", "must be a whole number of points, not a string"}, {"reason", "wrong_type", "must be a string, not a number"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.Do("POST", "/v1/accounts/"+w+"/adjustments", h.District(), tc.body)

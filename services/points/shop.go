@@ -50,7 +50,7 @@ type StoreInput struct {
 // ItemInput puts an item on a store's shelf.
 type ItemInput struct {
 	Name  string `json:"name"`
-	Price *int   `json:"price"`
+	Price *int   `json:"price" unit:"points"`
 	Stock *int   `json:"stock"`
 }
 
@@ -58,7 +58,7 @@ type ItemInput struct {
 // on; those placed keep theirs) or whether it is on sale. Absent fields stay.
 type ItemUpdate struct {
 	Name   *string `json:"name"`
-	Price  *int    `json:"price"`
+	Price  *int    `json:"price" unit:"points"`
 	Active *bool   `json:"active"`
 }
 

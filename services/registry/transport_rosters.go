@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -236,8 +237,9 @@ func excelText(s string) string {
 // ---- XLSX: one sheet, bold frozen header, streamed ----
 
 // xlsxRoster writes with excelize's StreamWriter, which keeps at most
-// 16 MiB of sheet XML in memory and spills the rest to a temporary file;
-// the zip is written to the response once the rows are done.
+// 16 MiB of sheet XML in memory and spills the rest to a temporary file —
+// except for a roster with personal data in full (see begin); the zip is
+// written to the response once the rows are done.
 type xlsxRoster struct {
 	w    io.Writer
 	f    *excelize.File
@@ -247,7 +249,16 @@ type xlsxRoster struct {
 }
 
 func (x *xlsxRoster) begin(r *RosterExport) error {
-	x.f = excelize.NewFile()
+	var opts excelize.Options
+	if r.Query.full() {
+		// Mobiles and ID numbers in full are sealed at rest: a temporary
+		// file would hold them in clear, and a crash would leave it. No
+		// file can be created in os.DevNull, and excelize then keeps the
+		// sheet XML in memory (about 800 bytes a worker). A masked roster
+		// may spill: it holds nothing the ledger does not store in clear.
+		opts.TmpDir = os.DevNull
+	}
+	x.f = excelize.NewFile(opts)
 	if err := x.f.SetSheetName("Sheet1", r.Title); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}

@@ -97,7 +97,7 @@ func (s piiSheet) xlsx(t *testing.T) []byte {
 // may be found in clear in Postgres's files (tables, WAL, its log), in the
 // NATS store, in the service's logs at any level or in temporary files.
 func TestImport_leavesNoPersonalDataInClearOnDisk(t *testing.T) {
-	dirs := testenv.DataDirs(t)
+	dirs := testenv.DataDirs(t) // first: it starts the servers, whose directories testenv makes in TMPDIR
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where os.TempDir, and so excelize, would write
 	logPath := filepath.Join(t.TempDir(), "registry.log")

@@ -2,8 +2,10 @@
 // every route behind the token check, every POST safe to retry with an
 // Idempotency-Key, answers as JSON and errors as problem+json. It also holds
 // the small decoders and answers every service's transport uses: a JSON
-// body, a path id (text that is not an id names nothing: 404), a whole
-// number from the query, a list as {"items": [...]} and 201 Created. And
+// body, a path id (text that is not an id names nothing: 404), a code from
+// the query, a list as {"items": [...]} and 201 Created. Every route's
+// query goes through one reader (httpx.Query): a parameter the route does
+// not read is refused, never ignored. And
 // Handler puts a service's routes together with what every service serves
 // besides: health, readiness and metrics.
 package route
@@ -12,8 +14,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/go-kit/kit/endpoint"
@@ -26,7 +26,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // Handler is a service's whole HTTP surface: the routes register mounts,
@@ -153,18 +152,6 @@ func QueryCode(name string) kithttp.DecodeRequestFunc {
 		v := q.Code(name)
 		return v, q.Err()
 	}
-}
-
-// IntParam reads the query parameter name as a whole number, def when it is
-// absent; anything else is recorded in c as an invalid format.
-func IntParam(c *validate.Collector, v url.Values, name string, def int) int {
-	s := v.Get(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	c.Check(err == nil, name, validate.CodeInvalidFormat, "must be a whole number")
-	return n
 }
 
 // Body decodes a JSON body into a T (httpx.DecodeJSON: strict, at most

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/metrics"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 type input struct {
@@ -53,6 +51,7 @@ func server(t *testing.T) (*httptest.Server, string) {
 		return route.Created(req, nil)
 	}), route.Body[input])
 	rt.HandleOwnKey("POST /own", echo, route.None)
+	rt.Handle("GET /list", echo, route.QueryCode("street"))
 	rt.HandleWith("GET /text", echo, route.None, func(_ context.Context, w http.ResponseWriter, _ any) error {
 		_, err := w.Write([]byte("plain"))
 		return err
@@ -189,29 +188,35 @@ func TestPathIDWith(t *testing.T) {
 	}
 }
 
-func TestIntParam(t *testing.T) {
-	for _, tc := range []struct {
-		query string
-		want  int
-		bad   bool
+func TestRouter_refusesQueryParametersTheRouteDoesNotRead(t *testing.T) {
+	srv, token := server(t)
+	id := uuid.NewString()
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		field                    string
 	}{
-		{"", 50, false},
-		{"limit=7", 7, false},
-		{"limit=-3", -3, false},
-		{"limit=x", 0, true},
-		{"limit=1.5", 0, true},
-	} {
-		v, _ := url.ParseQuery(tc.query)
-		var c validate.Collector
-		got := route.IntParam(&c, v, "limit", 50)
-		err := c.Err()
-		if got != tc.want || (err != nil) != tc.bad {
-			t.Errorf("%q: got %d, %v; want %d, error %v", tc.query, got, err, tc.want, tc.bad)
-		}
-		var errs validate.Errors
-		if tc.bad && (!errors.As(err, &errs) || errs[0].Field != "limit" || errs[0].Code != validate.CodeInvalidFormat) {
-			t.Errorf("%q: got %v, want an invalid_format error on limit", tc.query, err)
-		}
+		{"a route that reads none", "GET", "/things/" + id + "?fields=all", "", 400, "fields"},
+		{"every unknown one is named", "GET", "/things/" + id + "?b=1&a=2", "", 400, "a"},
+		{"a route with a body", "POST", "/things?dry_run=true", `{"name":"x"}`, 400, "dry_run"},
+		{"a route with its own key", "POST", "/own?x=1", "", 400, "x"},
+		{"its own error comes first", "GET", "/things/nope?fields=all", "", 404, ""},
+		{"the route's parameter", "GET", "/list?street=qishan", "", 200, ""},
+		{"the route's parameter, malformed", "GET", "/list?street=%00", "", 422, "street"},
+		{"beside the route's parameter", "GET", "/list?street=qishan&streeet=qishan", "", 400, "streeet"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := call(t, srv, tc.method, tc.path, token, tc.body)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, body)
+			}
+			var p httpx.Problem
+			_ = json.Unmarshal([]byte(body), &p)
+			if tc.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tc.field) {
+				t.Errorf("errors %v, want the first on %s", p.Errors, tc.field)
+			}
+		})
 	}
 }
 

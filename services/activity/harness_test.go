@@ -47,7 +47,7 @@ func newHarness(t testing.TB) *harness {
 	metrics.RegisterPool(env.Metrics, env.Pool)
 	svc := activity.NewService(activity.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}))
 	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
-	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -57,7 +58,8 @@ const unknownParam = "zz_unknown"
 // the one ids gives for the path up to the parameter ("/v1/workers/{id}"
 // → a worker's id, so that a hostile body reaches the service), else the
 // document's sample. It fails the test on any answer of 500 or
-// more, on a 4xx that is not application/problem+json, and on an unknown
+// more, on a 4xx that is not application/problem+json, on a NUL byte or
+// text that is not UTF-8 taken (answered below 400), and on an unknown
 // parameter that is not refused with 400 naming it. Requests go a few at a
 // time; the test's own data (streets, workers, ...) should be in place
 // before, so that good-looking values reach as far as they can.
@@ -136,13 +138,15 @@ type fuzzRequest struct {
 	query   url.Values
 	body    []byte // nil for none
 	unknown bool   // the request carries unknownParam
+	refuse  bool   // the hostile value holds NUL or is not UTF-8: no field takes it
 }
 
 // hostile is every request the fuzz sends to op as c.
 func (op *operation) hostile(c Caller) []fuzzRequest {
 	var out []fuzzRequest
 	add := func(what string, path map[string]string, q url.Values, body []byte) {
-		out = append(out, fuzzRequest{op: op, caller: c, what: what, path: op.fill(path), query: q, body: body})
+		out = append(out, fuzzRequest{op: op, caller: c, what: what, path: op.fill(path), query: q, body: body,
+			refuse: notText(path, q) || notTextBody(body)})
 	}
 	good := op.goodBody()
 	for _, name := range op.query {
@@ -168,6 +172,30 @@ func (op *operation) hostile(c Caller) []fuzzRequest {
 		query: url.Values{unknownParam: {"1"}}, body: good, unknown: true})
 	return out
 }
+
+// notText reports whether a path or query value holds NUL or is not UTF-8.
+func notText(path map[string]string, q url.Values) bool {
+	for _, v := range path {
+		if !textOK(v) {
+			return true
+		}
+	}
+	for _, vs := range q {
+		for _, v := range vs {
+			if !textOK(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// notTextBody reports whether a body holds NUL (escaped) or is not UTF-8.
+func notTextBody(b []byte) bool {
+	return b != nil && (!utf8.Valid(b) || bytes.Contains(b, []byte(`\u0000`)))
+}
+
+func textOK(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // fill is op's path with the given path parameters and samples for the rest.
 func (op *operation) fill(given map[string]string) string {
@@ -276,6 +304,8 @@ func (r fuzzRequest) send(api API) string {
 		return fmt.Sprintf("status %d: %.300s", res.StatusCode, raw)
 	case res.StatusCode >= 400 && !strings.HasPrefix(ct, "application/problem+json"):
 		return fmt.Sprintf("status %d as %q, not application/problem+json: %.200s", res.StatusCode, ct, raw)
+	case r.refuse && res.StatusCode < 400:
+		return fmt.Sprintf("status %d: a NUL byte or text that is not UTF-8 was taken: %.200s", res.StatusCode, raw)
 	case r.unknown:
 		var p struct {
 			Errors []struct{ Field, Code string }

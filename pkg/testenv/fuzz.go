@@ -63,7 +63,7 @@ const unknownParam = "zz_unknown"
 // parameter that is not refused with 400 naming it. Requests go a few at a
 // time; the test's own data (streets, workers, ...) should be in place
 // before, so that good-looking values reach as far as they can.
-func FuzzRoutes(t *testing.T, api API, spec string, ids map[string]string, callers ...Caller) {
+func FuzzRoutes(t testing.TB, api API, spec string, ids map[string]string, callers ...Caller) {
 	t.Helper()
 	ops := operations(t, spec)
 	for _, op := range ops {
@@ -322,7 +322,7 @@ func (r fuzzRequest) send(api API) string {
 // operations reads spec's operations: parameters (its own and its path's,
 // $refs followed) and JSON body members (the schema's properties, $ref and
 // allOf followed) with an example body.
-func operations(t *testing.T, spec string) []*operation {
+func operations(t testing.TB, spec string) []*operation {
 	t.Helper()
 	raw, err := os.ReadFile(spec)
 	if err != nil {

@@ -278,6 +278,17 @@ func (s *Service) narrowToScope(ctx context.Context, p auth.Principal, street, c
 	return c.Err()
 }
 
+// ownFilter refuses a worker's street or community filter that is not
+// their own place (422, worded as for staff outside their scope): a
+// worker's lists are of their own place or their own rows, and a filter
+// naming another place would otherwise be quietly ignored.
+func ownFilter(w Worker, street, community string) error {
+	var c validate.Collector
+	c.Check(street == "" || street == w.Street, "street", validate.CodeUnknownValue, "no such street")
+	c.Check(community == "" || community == w.Community, "community", validate.CodeUnknownValue, "no such community")
+	return c.Err()
+}
+
 // Page is one page of a list; Next is the cursor of the next one.
 type Page[T any] struct {
 	Items []T    `json:"items"`
@@ -310,6 +321,9 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 	}
 	w, err := s.callerWorker(ctx, p)
 	if err != nil {
+		return Page[Activity]{}, err
+	}
+	if err := ownFilter(w, q.Street, q.Community); err != nil {
 		return Page[Activity]{}, err
 	}
 	var page Page[Activity]

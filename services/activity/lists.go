@@ -204,6 +204,9 @@ func (s *Service) ListNeeds(ctx context.Context, p auth.Principal, q CategoryQue
 		if err != nil {
 			return Page[Need]{}, err
 		}
+		if err := ownFilter(w, lq.Street, lq.Community); err != nil {
+			return Page[Need]{}, err
+		}
 		lq.Street, lq.Community, lq.WorkerID = "", "", w.ID.String()
 	} else if err := s.narrowToScope(ctx, p, &lq.Street, &lq.Community); err != nil {
 		return Page[Need]{}, err

@@ -10,6 +10,7 @@ import "testing"
 func TestLists_refuseParametersTheyCannotHonour(t *testing.T) {
 	h := newHarness(t)
 	qishan := h.StreetAdmin("qishan")
+	rider := h.Worker(h.knownWorker("qishan", "tashan"))
 	tests := []struct {
 		name, token, path string
 		status            int
@@ -27,6 +28,9 @@ func TestLists_refuseParametersTheyCannotHonour(t *testing.T) {
 		{"a cursor under another name", h.District(), "/v1/reports?cursor=garbage", 400, "cursor"},
 		{"a parameter given twice", qishan, "/v1/needs?category=charging&category=other", 422, "category"},
 		{"an unknown parameter", qishan, "/v1/activities?mien=true", 400, "mien"},
+		{"a worker naming another street", rider, "/v1/activities?street=zhifu", 422, "street"},
+		{"a worker naming another community", rider, "/v1/reports?community=changsheng", 422, "community"},
+		{"a worker's own needs of another community", rider, "/v1/needs?community=baishi", 422, "community"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -516,6 +516,9 @@ func (s *Service) ListReports(ctx context.Context, p auth.Principal, q ReportQue
 		if err != nil {
 			return Page[Report]{}, err
 		}
+		if err := ownFilter(w, q.Street, q.Community); err != nil {
+			return Page[Report]{}, err
+		}
 		q.Street, q.Community, q.ReporterID = "", "", w.ID.String()
 	}
 	q.Now = s.now()

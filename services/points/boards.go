@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
-	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/route"
 	"github.com/nuanxin/nuanxin/pkg/validate"
@@ -103,10 +102,10 @@ func (s *Service) Leaderboard(ctx context.Context, p auth.Principal, q BoardQuer
 		if err != nil {
 			return Board{}, err
 		}
-		if (q.Street != "" && q.Street != a.Street) || (q.Community != "" && q.Community != a.Community) {
-			return Board{}, fault.Forbiddenf("a worker sees the boards of their own community and street")
+		if q.Street, err = ownPlace(a, q.Street, q.Community); err != nil {
+			return Board{}, err
 		}
-		q.Street, me = a.Street, &a.WorkerID
+		me = &a.WorkerID
 	default:
 		// Community staff see their street's boards too: the filter is
 		// held to the street only, a community in it narrowing the board.

@@ -58,8 +58,8 @@ func TestLeaderboard_ranksByPointsEarnedWithTiesSharingARank(t *testing.T) {
 		t.Errorf("last year: %v", got)
 	}
 	// Scope and bad input.
-	h.Must(403, "GET", "/v1/leaderboards?street=zhifu", h.Worker(a), nil)
-	h.Must(403, "GET", "/v1/leaderboards?community=changsheng", h.Worker(a), nil)
+	h.Must(422, "GET", "/v1/leaderboards?street=zhifu", h.Worker(a), nil)
+	h.Must(422, "GET", "/v1/leaderboards?community=changsheng", h.Worker(a), nil)
 	// Staff naming a street outside their scope: the filter is refused, as
 	// for a street that does not exist.
 	if r := h.Must(422, "GET", "/v1/leaderboards?street=zhifu", h.StreetAdmin("qishan"), nil); r.Field() != "street" {

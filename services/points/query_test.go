@@ -27,6 +27,8 @@ func TestQueries_refuseParametersTheyCannotHonour(t *testing.T) {
 		{"a cursor under another name", qishan, "/v1/accounts/" + worker + "/entries?cursor=garbage", 400, "cursor"},
 		{"a parameter given twice", qishan, "/v1/redemptions?status=placed&status=fulfilled", 422, "status"},
 		{"a parameter on a route that takes none", qishan, "/v1/accounts/" + worker + "?street=qishan", 400, "street"},
+		{"a worker naming another street's stores", h.Worker(worker), "/v1/stores?street=zhifu", 422, "street"},
+		{"a worker naming another community's board", h.Worker(worker), "/v1/leaderboards?community=changsheng", 422, "community"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,10 +170,9 @@ func (s *Service) RulesOf(ctx context.Context, p auth.Principal, street string) 
 		if err != nil {
 			return nil, err
 		}
-		if street != "" && street != a.Street {
-			return nil, fault.Forbiddenf("a worker sees the rules of their own street")
+		if street, err = ownPlace(a, street, ""); err != nil {
+			return nil, err
 		}
-		street = a.Street
 	} else {
 		if p.Role == auth.DistrictAdmin && street == "" {
 			return nil, validate.Errors{{Field: "street", Code: validate.CodeRequired, Message: "is required for a district admin"}}

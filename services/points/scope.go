@@ -23,3 +23,13 @@ func (s *Service) scope(ctx context.Context, p auth.Principal, street, community
 	}
 	return street, community, c.Err()
 }
+
+// ownPlace refuses a worker's street or community filter that is not their
+// account's (422, worded as for staff outside their scope), and returns
+// their street: a worker's stores, rules and boards are their own place's.
+func ownPlace(a *Account, street, community string) (string, error) {
+	var c validate.Collector
+	c.Check(street == "" || street == a.Street, "street", validate.CodeUnknownValue, "no such street")
+	c.Check(community == "" || community == a.Community, "community", validate.CodeUnknownValue, "no such community")
+	return a.Street, c.Err()
+}

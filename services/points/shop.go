@@ -141,7 +141,9 @@ func (s *Service) ListStores(ctx context.Context, p auth.Principal, street strin
 		if a, err = s.callerAccount(ctx, p); err != nil {
 			return nil, err
 		}
-		street = a.Street
+		if street, err = ownPlace(a, street, ""); err != nil {
+			return nil, err
+		}
 	} else {
 		var err error
 		if street, _, err = s.scope(ctx, p, street, ""); err != nil {

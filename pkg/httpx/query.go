@@ -28,7 +28,8 @@ const maxCursor = 200
 // never reads is unknown, and Err refuses it (400), as DecodeJSON refuses
 // an unknown body member, rather than let a misspelt filter be silently
 // ignored. route.Router gives every decoder one (QueryFrom) and applies
-// the same rule to the decoders that read none.
+// the same rule to the decoders that read none. A decoder reads every
+// parameter it takes before it calls Err.
 //
 // A Query is not safe for concurrent use.
 type Query struct {
@@ -71,13 +72,6 @@ func (q *Query) raw(name string) string {
 		return ""
 	}
 	return vs[0]
-}
-
-// Has reports whether name was given, and accepts it.
-func (q *Query) Has(name string) bool {
-	q.read[name] = true
-	_, ok := q.v[name]
-	return ok
 }
 
 // Text reads free text (valid UTF-8, no control characters such as NUL,
@@ -170,10 +164,6 @@ func (q *Query) Bool(name string) bool {
 	q.c.Check(err == nil, name, validate.CodeInvalidFormat, "must be true or false")
 	return b
 }
-
-// Collector is where the query's field errors go, for checks a route makes
-// beyond these readers.
-func (q *Query) Collector() *validate.Collector { return &q.c }
 
 // Err is the query's first problem: the parameters no read accepted (a
 // *QueryError, 400), else every invalid value (validate.Errors, 422), else

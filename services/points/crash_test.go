@@ -460,7 +460,15 @@ func TestCrash_killedDuringEarnAndRedeemLosesNothingAndDoublesNothing(t *testing
 			t.Fatal(err)
 		}
 	}
-	testenv.Eventually(t, 20*time.Second, func() bool { return count("SELECT count(*) FROM accounts") == workers })
+	// The street, from the registry's stream too: the binary refuses a
+	// token for a street it has not heard of.
+	e, raw := envelope(event.StreetCreated, "qishan", "qishan", event.StreetData{Code: "qishan", Name: "奇山街道"})
+	if _, err := js.Publish(ctx, subjects.For(event.StreetCreated, "qishan"), raw, jetstream.WithMsgID(e.ID)); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 20*time.Second, func() bool {
+		return count("SELECT count(*) FROM accounts") == workers && count("SELECT count(*) FROM streets WHERE code = 'qishan'") == 1
+	})
 	admin := api.StreetAdmin("qishan")
 	store := api.Must(201, "POST", "/v1/stores", admin, map[string]any{"name": "奇山积分超市", "address": "奇山街道党群服务中心"}).Str("id")
 	item := api.Must(201, "POST", "/v1/stores/"+store+"/items", admin,

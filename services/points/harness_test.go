@@ -15,6 +15,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/points"
 )
@@ -37,14 +38,27 @@ func newHarness(t testing.TB, stars []int) *harness {
 	t.Helper()
 	env := testenv.NewService(t, points.Schema, points.Migrations(), "registry", "activity", "points")
 	svc := points.NewService(points.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}, env.Metrics), stars)
-	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 
 	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 100*time.Millisecond)
-	return &harness{t: t, ctx: env.Ctx, reg: env.Metrics, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	h := &harness{t: t, ctx: env.Ctx, reg: env.Metrics, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	h.knownPlaces()
+	return h
+}
+
+// knownPlaces puts the tests' streets and communities straight into the
+// projection, as if registry events had told of them: tokens of a place
+// the registry never created are refused.
+func (h *harness) knownPlaces() {
+	h.t.Helper()
+	if _, err := h.Pool.Exec(h.ctx, `INSERT INTO streets (code) VALUES ('qishan'), ('zhifu');
+		INSERT INTO communities (street, code) VALUES ('qishan', 'tashan'), ('qishan', 'changsheng'), ('zhifu', 'baishi')`); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // openAccount registers a worker in the registry's stream and waits for

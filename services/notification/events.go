@@ -14,6 +14,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/places"
 )
 
 // The events the service follows, by producer.
@@ -297,7 +298,9 @@ func (s *Service) HandlePoints(ctx context.Context, tx pgx.Tx, e event.Envelope)
 	return nil
 }
 
-// Consumers are the durable consumers the service runs, one per producer.
+// Consumers are the durable consumers the service runs, one per producer,
+// and the places one (pkg/places): the streets and communities that
+// tokens' places are checked against.
 func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects event.Subjects, log *slog.Logger, m *consume.Metrics) []*consume.Runner {
 	runner := func(producer string, names []event.Name, h consume.Handler) *consume.Runner {
 		filters := make([]string, len(names))
@@ -311,5 +314,6 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 		runner("registry", registryEvents, s.HandleRegistry),
 		runner("activity", activityEvents, s.HandleActivity),
 		runner("points", pointsEvents, s.HandlePoints),
+		places.Consumer("notification-places", pool, js, subjects, log, m),
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
+	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/notification"
 )
@@ -82,7 +83,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	store := notification.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}, box)
 	svc := notification.NewService(store, clk.Now)
-	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 	sms := &recording{}
@@ -95,7 +96,21 @@ func newHarness(t testing.TB) *harness {
 	env.Go(dispatcher.Run)
 	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Metrics: metrics, Idle: 20 * time.Millisecond}.Run)
 	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 50*time.Millisecond)
-	return &harness{t: t, ctx: env.Ctx, svc: svc, store: store, clock: clk, sms: sms, log: env.Log, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	h := &harness{t: t, ctx: env.Ctx, svc: svc, store: store, clock: clk, sms: sms, log: env.Log, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	h.knownPlaces()
+	return h
+}
+
+// knownPlaces puts the tests' streets and communities straight into the
+// projection, as if registry events had told of them (with the names the
+// tests' events give them): tokens of a place the registry never created
+// are refused.
+func (h *harness) knownPlaces() {
+	h.t.Helper()
+	if _, err := h.Pool.Exec(h.ctx, `INSERT INTO streets (code) VALUES ('qishan'), ('zhifu');
+		INSERT INTO communities (street, code, name) VALUES ('qishan', 'tashan', '塔山社区')`); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // worker registers a worker through a registry event and returns the id.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -247,7 +248,7 @@ func (s *seeder) store(ctx context.Context, st demoStore) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	id, err := s.findStore(ctx, token, st)
+	id, err := s.findStoreOnceKnown(ctx, token, st)
 	if err != nil {
 		return 0, err
 	}
@@ -282,6 +283,29 @@ func (s *seeder) store(ctx context.Context, st demoStore) (int, error) {
 		}
 	}
 	return len(st.Items), nil
+}
+
+// placesWait is how long the seed waits for the points service to learn a
+// street the registry just created.
+const placesWait = time.Minute
+
+// findStoreOnceKnown is findStore, asked again while the points service
+// refuses the street admin's token (401): it learns streets from the
+// registry's events, which may not have reached it yet on a busy machine.
+func (s *seeder) findStoreOnceKnown(ctx context.Context, token string, st demoStore) (string, error) {
+	deadline := time.Now().Add(placesWait)
+	for {
+		id, err := s.findStore(ctx, token, st)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || time.Now().After(deadline) {
+			return id, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // findStore returns the id of the street's store named like st, or "".

@@ -182,6 +182,9 @@ type fakePoints struct {
 	mu     sync.Mutex
 	stores []fakeStore
 	calls  []string // "METHOD path", in order
+	// unknownFor is how many more store lists are refused 401, as the
+	// points service does while it has not learnt a street yet.
+	unknownFor int
 }
 
 type fakeStore struct {
@@ -220,6 +223,13 @@ func (f *fakePoints) handler() http.Handler {
 		}
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		if f.unknownFor > 0 {
+			f.unknownFor--
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"title":"Unauthenticated","status":401,"detail":"invalid token: street %s is not one the registry created"}`, street)
+			return
+		}
 		var items []map[string]string
 		for _, st := range f.stores {
 			if st.Street == street { // a street admin sees their street's, whatever they ask
@@ -345,6 +355,25 @@ func TestSeedOpensAPointsSupermarketPerStreetOnce(t *testing.T) {
 	}
 	if stores, _ := fake.state(); len(stores) != len(d.Stores) {
 		t.Errorf("%d stores after two seeds, want %d", len(stores), len(d.Stores))
+	}
+}
+
+// The points service learns streets from the registry's events: right after
+// the registry created them it may still refuse a street admin's token.
+func TestSeedWaitsForThePointsServiceToLearnTheStreet(t *testing.T) {
+	fake, points, key := newFakePoints(t)
+	st := demo().Stores[0]
+	fake.unknownFor = 3
+
+	res, err := seedDemo(t.Context(), nil, points, key, demoData{Stores: []demoStore{st}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stores != 1 || res.Items != len(st.Items) {
+		t.Errorf("result = %+v, want the store and its %d items", res, len(st.Items))
+	}
+	if stores, _ := fake.state(); len(stores) != 1 {
+		t.Errorf("%d stores, want 1", len(stores))
 	}
 }
 

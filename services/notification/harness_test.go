@@ -42,6 +42,15 @@ func (c *clock) Now() time.Time {
 
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t.UTC(); c.mu.Unlock() }
 
+// nextYear is a time in Shanghai a year ahead of the real one, for tests that
+// set the clock: it moves forward from the real time the harness starts
+// with, never back. Set back, a dispatcher round that read the real time
+// just before could claim a push held until a past night's morning as
+// long due, and send it in quiet hours.
+func nextYear(month time.Month, day, hour, min, sec, nsec int) time.Time {
+	return time.Date(time.Now().Year()+1, month, day, hour, min, sec, nsec, notification.Shanghai)
+}
+
 // harness is the notification service wired as in main — relay, consumers,
 // broadcast job and dispatcher running, with fast retries — on a fresh
 // database and a unique NATS namespace, behind an httptest server. Other

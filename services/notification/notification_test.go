@@ -207,7 +207,7 @@ func TestQuietHours_deferPushesToTheMorningAndReleaseThem(t *testing.T) {
 	h.Must(200, "PUT", "/v1/preferences", h.Worker(w), map[string]any{
 		"channels": map[string]any{"activity": map[string]bool{"sms": true}, "notice": map[string]bool{"sms": true}}})
 	h.Settled()
-	night := time.Date(2026, 11, 23, 23, 30, 0, 0, notification.Shanghai)
+	night := nextYear(11, 23, 23, 30, 0, 0)
 	h.clock.Set(night)
 	act := uuid.NewString()
 	h.Publish(event.ActivityPublished, "qishan", act, event.ActivityData{ActivityID: act, Title: "冬季安全骑行培训",
@@ -219,7 +219,7 @@ func TestQuietHours_deferPushesToTheMorningAndReleaseThem(t *testing.T) {
 	if err := h.Pool.QueryRow(h.ctx, "SELECT next_attempt_at FROM deliveries WHERE channel = 'sms'").Scan(&at); err != nil {
 		t.Fatal(err)
 	}
-	if want := time.Date(2026, 11, 24, 7, 0, 0, 0, notification.Shanghai); !at.Equal(want) {
+	if want := nextYear(11, 24, 7, 0, 0, 0); !at.Equal(want) {
 		t.Fatalf("the SMS waits until %s, want %s", at.In(notification.Shanghai), want)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -231,7 +231,7 @@ func TestQuietHours_deferPushesToTheMorningAndReleaseThem(t *testing.T) {
 		"variables": map[string]string{"title": "寒潮预警", "content": "今夜有寒潮，请注意防寒保暖，合理安排配送。"}})
 	testenv.Eventually(t, 10*time.Second, func() bool { return h.sms.count() == 1 })
 	// Morning: the deferred one is released.
-	h.clock.Set(time.Date(2026, 11, 24, 7, 0, 1, 0, notification.Shanghai))
+	h.clock.Set(nextYear(11, 24, 7, 0, 1, 0))
 	testenv.Eventually(t, 10*time.Second, func() bool { return h.sms.count() == 2 })
 }
 
@@ -317,7 +317,7 @@ func TestDeliveries_theLogPagesThroughTiesWithoutSkipping(t *testing.T) {
 		SELECT 'worker:' || id, '{"notice": ["sms", "wechat"]}', now() FROM workers`); err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Set(time.Date(2026, 11, 24, 12, 0, 0, 0, notification.Shanghai))
+	h.clock.Set(nextYear(11, 24, 12, 0, 0, 0))
 	h.Must(201, "POST", "/v1/broadcasts", h.StreetAdmin("qishan"), testenv.With(warmList, map[string]any{"urgent": true}))
 	testenv.Eventually(t, 15*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 14 })
 	seen := map[string]bool{}
@@ -360,18 +360,18 @@ func TestQuietHours_aRetryThatWouldFallInThemWaitsForTheMorning(t *testing.T) {
 		"channels": map[string]any{"points": map[string]bool{"webhook": true}}})
 	h.Settled()
 	// A moment before 22:00: the first try goes, fails, and its retry would fall after 22:00.
-	h.clock.Set(time.Date(2026, 11, 23, 21, 59, 59, 990000000, notification.Shanghai))
+	h.clock.Set(nextYear(11, 23, 21, 59, 59, 990000000))
 	h.Publish(event.PointsEarned, "qishan", w, event.PointsData{WorkerID: w, Street: "qishan", Kind: "earn", Points: 5, Balance: 5})
 	testenv.Eventually(t, 10*time.Second, func() bool { return calls.Load() == 1 })
 	testenv.Eventually(t, 10*time.Second, func() bool {
 		var at time.Time
 		_ = h.Pool.QueryRow(h.ctx, "SELECT next_attempt_at FROM deliveries WHERE last_error <> ''").Scan(&at)
-		return at.Equal(time.Date(2026, 11, 24, 7, 0, 0, 0, notification.Shanghai))
+		return at.Equal(nextYear(11, 24, 7, 0, 0, 0))
 	})
 	time.Sleep(100 * time.Millisecond)
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("%d calls in quiet hours", n)
 	}
-	h.clock.Set(time.Date(2026, 11, 24, 7, 0, 1, 0, notification.Shanghai))
+	h.clock.Set(nextYear(11, 24, 7, 0, 1, 0))
 	testenv.Eventually(t, 10*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1 })
 }

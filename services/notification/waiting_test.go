@@ -11,7 +11,6 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
-	"github.com/nuanxin/nuanxin/services/notification"
 )
 
 // TestDeliveries_sayWhyAPushHasNotGoneYet: the delivery log shows, for each
@@ -21,7 +20,7 @@ import (
 func TestDeliveries_sayWhyAPushHasNotGoneYet(t *testing.T) {
 	h := newHarness(t)
 	admin := h.StreetAdmin("qishan")
-	shanghai := func(d, hh, mm int) time.Time { return time.Date(2026, 11, d, hh, mm, 0, 0, notification.Shanghai) }
+	shanghai := func(d, hh, mm int) time.Time { return nextYear(11, d, hh, mm, 0, 0) }
 	// delivery is the one delivery on channel in the log, once ready says so.
 	delivery := func(channel string, ready func(map[string]any) bool) map[string]any {
 		t.Helper()

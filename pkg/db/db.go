@@ -58,12 +58,14 @@ func Open(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 
 // InTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise, so a failure halfway leaves nothing half-written. What
-// BeforeCommit put in ctx runs last in the same transaction.
+// BeforeCommit put in ctx runs last in the same transaction; what
+// AfterCommit registered on the transaction runs once it has committed.
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	tx, err := pool.Begin(ctx)
+	begun, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	tx := &hookedTx{Tx: begun}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	if err := fn(tx); err != nil {
 		return err
@@ -76,7 +78,43 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, fn := range tx.after {
+		fn(ctx, pool)
+	}
 	return nil
+}
+
+// hookedTx is the transaction InTx hands to fn: a pgx.Tx that also keeps
+// what is to run after its commit.
+type hookedTx struct {
+	pgx.Tx
+	after []func(context.Context, *pgxpool.Pool)
+	keys  map[string]bool
+}
+
+// AfterCommit arranges for fn to run once tx has committed, with the pool tx
+// came from. key names the work: registered again under the same key, it
+// still runs once. It reports false, and arranges nothing, when tx was not
+// begun by InTx (the consume runner uses InTx too).
+//
+// It is for what must not run inside the transaction, such as a NOTIFY:
+// Postgres holds a cluster-wide lock from just before a notifying
+// transaction's commit to its end, so every committing writer would queue
+// behind the others' WAL flush. fn does not run if the transaction rolls
+// back; an error it meets is its own to handle, the commit being done.
+func AfterCommit(tx pgx.Tx, key string, fn func(ctx context.Context, pool *pgxpool.Pool)) bool {
+	h, ok := tx.(*hookedTx)
+	if !ok {
+		return false
+	}
+	if !h.keys[key] {
+		if h.keys == nil {
+			h.keys = map[string]bool{}
+		}
+		h.keys[key] = true
+		h.after = append(h.after, fn)
+	}
+	return true
 }
 
 // Hook is work that must commit with whatever a transaction commits.

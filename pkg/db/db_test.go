@@ -371,6 +371,70 @@ func TestBeforeCommit_hooksCommitWithTheWorkOrNotAtAll(t *testing.T) {
 	}
 }
 
+func TestAfterCommit_runsOnceEachAfterTheCommitAndNeverOnRollback(t *testing.T) {
+	ctx := testCtx(t)
+	pool := open(t, ctx, testenv.Postgres(t), "svc")
+	if _, err := pool.Exec(ctx, "CREATE TABLE things (name text PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name  string
+		fnErr error
+		want  []string // what ran, and what each saw committed
+	}{
+		{"committed: each key once, in order, the work visible", nil, []string{"wake saw 1", "count saw 1"}},
+		{"rolled back: nothing runs", boom, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := pool.Exec(ctx, "TRUNCATE things"); err != nil {
+				t.Fatal(err)
+			}
+			var ran []string
+			after := func(name string) func(context.Context, *pgxpool.Pool) {
+				return func(ctx context.Context, pool *pgxpool.Pool) {
+					var n int
+					// On the pool, outside the transaction: sees only what committed.
+					if err := pool.QueryRow(ctx, "SELECT count(*) FROM things").Scan(&n); err != nil {
+						t.Error(err)
+					}
+					ran = append(ran, fmt.Sprintf("%s saw %d", name, n))
+				}
+			}
+			err := db.InTx(ctx, pool, func(tx pgx.Tx) error {
+				for _, key := range []string{"wake", "count", "wake"} {
+					if !db.AfterCommit(tx, key, after(key)) {
+						t.Errorf("AfterCommit(%s) = false on InTx's transaction", key)
+					}
+				}
+				if len(ran) != 0 {
+					t.Errorf("ran %v before the commit", ran)
+				}
+				if _, err := tx.Exec(ctx, "INSERT INTO things VALUES ('a')"); err != nil {
+					return err
+				}
+				return tc.fnErr
+			})
+			if !errors.Is(err, tc.fnErr) {
+				t.Fatalf("InTx error = %v, want %v", err, tc.fnErr)
+			}
+			if !slices.Equal(ran, tc.want) {
+				t.Errorf("ran %v, want %v", ran, tc.want)
+			}
+		})
+	}
+	t.Run("a transaction not begun by InTx arranges nothing", func(t *testing.T) {
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // the test only asks
+		if db.AfterCommit(tx, "wake", func(context.Context, *pgxpool.Pool) { t.Error("ran") }) {
+			t.Error("AfterCommit = true for a transaction InTx did not begin")
+		}
+	})
+}
+
 func TestIsUniqueViolation(t *testing.T) {
 	ctx := testCtx(t)
 	pool := open(t, ctx, testenv.Postgres(t), "svc")

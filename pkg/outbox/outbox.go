@@ -1,8 +1,9 @@
 // Package outbox implements the transactional outbox: Writer.Add stores an
 // event in the same transaction as the business write that caused it, and
-// Relay publishes stored events to JetStream, in commit order, removing each
-// only after JetStream has acknowledged it. A broker outage therefore never
-// fails or loses a business write; it only delays the events.
+// Relay publishes stored events to JetStream — each entity's events in the
+// order they happened — removing each only after JetStream has acknowledged
+// it. A broker outage therefore never fails or loses a business write; it
+// only delays the events.
 package outbox
 
 import (
@@ -13,6 +14,7 @@ import (
 	"io/fs"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
@@ -51,18 +53,26 @@ func (w Writer) Add(ctx context.Context, tx pgx.Tx, name event.Name, street, sub
 }
 
 // AddAll builds the events and stores them in tx, in order, in one round
-// trip. It also takes a transaction-level advisory lock, held until commit,
-// which serialises the outbox writes of one service: rows then become
-// visible in id order, so the relay can never skip past a row whose
-// transaction has not committed yet (ids alone are assigned at insert, not
-// at commit). NOTIFY wakes the relay once the commit is done.
+// trip.
+//
+// Writers take no lock: each row's id comes from a sequence at insert, and
+// the relay publishes the committed rows it sees in id order (see Relay).
+// An entity's events therefore reach the stream in the order they happened
+// as long as each is added after the statement that changed — and so
+// locked — the entity's row: a later transaction on the same entity waits
+// for that lock, so its row gets a larger id and commits later.
+//
+// The relay is woken with a NOTIFY sent after the commit, never inside the
+// transaction: Postgres serialises the commits of notifying transactions
+// (a cluster-wide lock held through the WAL flush), which would make every
+// write of the service queue behind the others. Only a transaction begun by
+// db.InTx can defer the NOTIFY; any other gets it inside, as before.
 func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.Envelope, error) {
 	if len(drafts) == 0 {
 		return nil, nil
 	}
 	out := make([]event.Envelope, 0, len(drafts))
 	batch := &pgx.Batch{}
-	batch.Queue("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.outbox'))")
 	for _, d := range drafts {
 		e, err := event.New(d.Name, d.Street, d.Subject, d.Data)
 		if err != nil {
@@ -76,9 +86,20 @@ func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.
 			e.ID, w.Subjects.For(d.Name, d.Street), payload)
 		out = append(out, e)
 	}
-	batch.Queue("SELECT pg_notify('outbox_' || current_schema(), '')")
+	if !db.AfterCommit(tx, "outbox.wake", wakeRelay) {
+		batch.Queue(notify)
+	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, fmt.Errorf("outbox add %d events: %w", len(drafts), err)
 	}
 	return out, nil
+}
+
+// notify wakes the relay of the schema the statement runs in.
+const notify = "SELECT pg_notify('outbox_' || current_schema(), '')"
+
+// wakeRelay sends the NOTIFY once the events' transaction has committed. If
+// it fails the events are not lost: the relay polls (Relay.PollInterval).
+func wakeRelay(ctx context.Context, pool *pgxpool.Pool) {
+	_, _ = pool.Exec(ctx, notify)
 }

@@ -3,7 +3,6 @@ package outbox_test
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net"
 	"slices"
 	"sort"
@@ -36,6 +35,12 @@ var testTables = db.Source{Name: "test", FS: fstest.MapFS{
 	"0001_effects.sql": {Data: []byte(`CREATE TABLE effects (
 		seq      bigserial PRIMARY KEY,
 		event_id text NOT NULL)`)},
+	// entities stand for a service's business rows (workers, accounts):
+	// a write changes one, and so locks it, before adding its event.
+	"0002_entities.sql": {Data: []byte(`CREATE TABLE entities (
+		id      text PRIMARY KEY,
+		version int  NOT NULL DEFAULT 0);
+		CREATE TABLE other_writes (id bigserial PRIMARY KEY)`)},
 }}
 
 type env struct {
@@ -249,46 +254,6 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("metric %s not found", name)
 	return 0
-}
-
-func TestRelay_publishesInCommitOrder(t *testing.T) {
-	e := setup(t, "")
-	stop := run(t, &outbox.Relay{Pool: e.pool, JS: e.js, PollInterval: 200 * time.Millisecond, BatchSize: 7})
-
-	// While the relay runs: ten writes one after another, then forty from
-	// eight goroutines that linger between insert and commit, so that
-	// without the writer's lock a row with a smaller id could commit after
-	// the relay has already passed a larger one.
-	var (
-		mu  sync.Mutex
-		all []written
-	)
-	for i := range 10 {
-		all = append(all, e.write(t, i, nil))
-	}
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 5 {
-				w := e.write(t, 10+g*5+i, func() { time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond) })
-				mu.Lock()
-				all = append(all, w)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-
-	eventually(t, 10*time.Second, "the outbox is not empty", func() bool { return e.outboxRows(t) == 0 })
-	stop()
-	got := e.streamEventIDs(t)
-	want := byRowID(all)
-	if len(got) != 50 {
-		t.Fatalf("stream holds %d messages, want 50", len(got))
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("stream order differs from outbox row id order:\n got %v\nwant %v", got, want)
-	}
 }
 
 func TestWriter_rollbackLeavesNoEvent(t *testing.T) {

@@ -16,7 +16,14 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/event"
 )
 
-// Relay moves events from the outbox table to JetStream. Several instances
+// Relay moves events from the outbox table to JetStream. Each round it reads
+// the committed rows in id order, publishes them in that order and deletes
+// exactly those it published. A row whose transaction commits later, with
+// a smaller id than rows already published, is published in a later round:
+// it belongs to another entity (Writer.AddAll says why), and nothing waits
+// for a long transaction to end.
+//
+// Several instances
 // of a service may run one each: a session advisory lock elects one active
 // relay, the others wait as standbys and take over if its connection drops.
 //
@@ -161,7 +168,14 @@ func (r *Relay) drain(ctx context.Context, pg *pgx.Conn) error {
 			}
 		}
 		if acked > 0 {
-			if _, err := pg.Exec(ctx, "DELETE FROM outbox WHERE id <= $1", rows[acked-1].id); err != nil {
+			// Exactly the rows published: a row with a smaller id whose
+			// transaction had not committed when they were read is still
+			// to come, and must stay.
+			ids := make([]int64, acked)
+			for i, x := range rows[:acked] {
+				ids[i] = x.id
+			}
+			if _, err := pg.Exec(ctx, "DELETE FROM outbox WHERE id = ANY($1)", ids); err != nil {
 				return fmt.Errorf("delete relayed rows: %w", err)
 			}
 			r.Metrics.published(rows[:acked])

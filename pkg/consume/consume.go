@@ -1,8 +1,26 @@
 // Package consume runs a durable JetStream pull consumer whose handler
 // commits its effects together with an inbox row, so every event has exactly
-// one effect however often it is delivered. Failures are retried with
-// backoff; a message that still fails after MaxDeliver attempts, or fails
-// permanently, is moved to a dead-letter subject.
+// one effect however often it is delivered.
+//
+// Batches. With fsync on, the commit is most of what handling an event
+// costs, so the runner commits many events at once: it waits for one
+// message, then takes whatever else has already arrived (up to BatchSize)
+// without waiting for more. A lone event is handled as soon as it comes; a
+// burst shares its commits, and so its fsyncs. One transaction records the
+// inbox rows of the whole batch, runs the handler for each event not seen
+// before, in stream order, and commits; only then is every message of the
+// batch acknowledged, duplicates included. A crash between the commit and
+// the acks is harmless: the messages come back and find their inbox rows.
+//
+// Failures. One failing event must neither hold the others back nor be
+// blamed for a failure that was not its own. When a handler fails, the
+// transaction is rolled back and the events before the failing one commit
+// again without it; an event that fails first in its transaction is settled
+// alone: retried with backoff, or moved to a dead-letter subject when the
+// error is Permanent or after MaxDeliver attempts. When a failure belongs to
+// no one event (the database refused the commit), the rest of the batch is
+// handled one event per transaction, as without batching. A message that is
+// not an event at all is dead-lettered before its batch runs.
 package consume
 
 import (
@@ -34,6 +52,10 @@ func Migrations() db.Source {
 
 // Handler applies one event inside tx. Returning an error rolls back tx and
 // the event is retried; wrap it with Permanent when a retry cannot help.
+// tx may carry other events of the same batch, handled before this one in
+// stream order: a handler must neither commit nor roll back tx, and must
+// return the error of a failed statement rather than swallow it (the
+// transaction is aborted for everything after it).
 type Handler func(ctx context.Context, tx pgx.Tx, e event.Envelope) error
 
 type permanentError struct{ err error }
@@ -59,7 +81,28 @@ type Runner struct {
 
 	MaxDeliver int             // attempts before dead-lettering; default 8
 	Backoff    []time.Duration // delay before each retry; default 1s, 5s, 30s, 2m
-	AckWait    time.Duration   // default 30s
+
+	// BatchSize is the most messages handled in one transaction, and how
+	// many the runner asks the server for at a time; default 64. 1 gives
+	// one transaction per message.
+	BatchSize int
+
+	// AckWait is how long the server waits for a message's ack before it
+	// delivers the message again; default 30s. Its clock starts when the
+	// server sends the message to this instance, and a message may wait
+	// there behind two batches (those of the client's prefetch and of the
+	// runner's queue, see prefetch) before its own batch commits. So it
+	// must comfortably exceed the time of some 3×BatchSize handler calls
+	// and their commits. Too short, and messages come back while still
+	// queued: harmless (the inbox makes them duplicates) but each counts as
+	// an attempt. Too long, and a crashed instance's messages wait that
+	// long before another instance gets them.
+	AckWait time.Duration
+
+	// beforeAck, when set (tests only), runs after a transaction has
+	// committed and before its messages are acknowledged; an error there
+	// stands for a crash: Run returns it and acks nothing more.
+	beforeAck func(batch []jetstream.Msg) error
 }
 
 // withDefaults returns a copy of r with the defaults filled in. Run works on
@@ -73,6 +116,9 @@ func (r *Runner) withDefaults() *Runner {
 	if len(c.Backoff) == 0 {
 		c.Backoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
 	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 64
+	}
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
 	}
@@ -81,6 +127,12 @@ func (r *Runner) withDefaults() *Runner {
 	}
 	return &c
 }
+
+// prefetch is the most messages one instance holds unacknowledged: the
+// client's outstanding pull (BatchSize), the runner's queue (BatchSize),
+// one waiting in the delivery callback for room in the queue, and the
+// batch being handled (BatchSize).
+func (r *Runner) prefetch() int { return 3*r.BatchSize + 1 }
 
 // Run creates or updates the durable consumer and handles messages until
 // ctx is cancelled. It does not modify r.
@@ -96,43 +148,86 @@ func (r *Runner) Run(ctx context.Context) error {
 		MaxDeliver:     -1,
 		FilterSubjects: r.Filters,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  1000,
+		// At least what one instance prefetches, so that a single instance
+		// is never starved by its own unacknowledged messages.
+		MaxAckPending: max(1000, r.prefetch()),
 	}
 	cons, err := r.JS.CreateOrUpdateConsumer(ctx, r.Stream, cfg)
 	if err != nil {
 		return fmt.Errorf("consumer %s on %s: %w", r.Durable, r.Stream, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(64))
+
+	// The client delivers messages on its own goroutine; queue hands them
+	// to this one, holding the next batch while the current one commits.
+	queue := make(chan jetstream.Msg, r.BatchSize)
+	stop := make(chan struct{})
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		select {
+		case queue <- msg:
+		case <-stop: // Run has returned; the message comes back after AckWait.
+		}
+	},
+		jetstream.PullMaxMessages(r.BatchSize),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			r.Logger.Warn("consumer pull", "consumer", r.Durable, "err", err)
+		}))
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", r.Durable, err)
 	}
+	closed := cc.Closed()
 	done := make(chan struct{})
-	defer close(done)
-	go func() {
+	defer func() {
+		close(done)
+		close(stop)
+		cc.Stop()
+		// The client closes its subscription once its goroutine has left
+		// the callback: after that nothing of this Run is left running.
 		select {
-		case <-ctx.Done():
-			it.Stop()
-		case <-done:
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			r.Logger.Warn("consumer subscription did not close", "consumer", r.Durable)
 		}
 	}()
 	go r.watchLag(ctx, cons, done)
 
 	r.Metrics.start(r.Durable)
-	r.Logger.Info("consumer running", "consumer", r.Durable, "stream", r.Stream)
+	r.Logger.Info("consumer running", "consumer", r.Durable, "stream", r.Stream, "batch_size", r.BatchSize)
 	for {
-		msg, err := it.Next()
+		batch, err := r.collect(ctx, queue, closed)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return fmt.Errorf("consumer %s: iterator closed", r.Durable)
-			}
-			r.Logger.Warn("consumer next", "consumer", r.Durable, "err", err)
-			continue
+			return err
 		}
-		r.process(ctx, msg)
+		if err := r.handleBatch(ctx, batch); err != nil {
+			return err
+		}
 	}
+}
+
+// collect waits for one message, then takes whatever else is already in
+// queue, up to BatchSize, without waiting for more: a lone message is
+// handled at once, while a burst shares one transaction.
+func (r *Runner) collect(ctx context.Context, queue <-chan jetstream.Msg, closed <-chan struct{}) ([]jetstream.Msg, error) {
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var first jetstream.Msg
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-closed:
+		return nil, fmt.Errorf("consumer %s on %s: subscription closed (consumer deleted or connection closed)", r.Durable, r.Stream)
+	case first = <-queue:
+	}
+	batch := []jetstream.Msg{first}
+	for len(batch) < r.BatchSize {
+		select {
+		case msg := <-queue:
+			batch = append(batch, msg)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
 }
 
 // RestartPause is how long RunUntilDone waits before starting a runner
@@ -155,82 +250,206 @@ func (r *Runner) RunUntilDone(ctx context.Context) {
 	}
 }
 
-// process handles one message and settles it with exactly one of Ack,
-// NakWithDelay or Term.
-func (r *Runner) process(ctx context.Context, msg jetstream.Msg) {
-	start := time.Now()
-	attempt := uint64(1)
-	if md, err := msg.Metadata(); err == nil {
-		attempt = md.NumDelivered
-	}
-	if attempt > 1 {
-		r.Metrics.redelivered(r.Durable)
-	}
-	e, err := event.Parse(msg.Data())
-	if err != nil {
-		r.deadLetter(ctx, msg, "", Permanent(err))
-		return
-	}
-	log := r.Logger.With("consumer", r.Durable, "event_id", e.ID, "event_type", e.Type, "attempt", attempt)
-
-	dup, err := r.apply(ctx, e)
-	switch {
-	case err == nil:
-		if err := msg.Ack(); err != nil {
-			// The effect is committed; a redelivery will find the inbox row.
-			log.Warn("ack failed", "err", err)
-		}
-		outcome := "handled"
-		if dup {
-			outcome = "duplicate"
-		}
-		r.Metrics.handled(r.Durable, outcome, time.Since(start))
-	case isPermanent(err) || int(attempt) >= r.MaxDeliver:
-		log.Error("event dead-lettered", "err", err)
-		r.deadLetter(ctx, msg, e.ID, err)
-	default:
-		delay := r.Backoff[min(int(attempt)-1, len(r.Backoff)-1)]
-		log.Warn("event failed, will retry", "err", err, "retry_in", delay)
-		r.Metrics.handled(r.Durable, "retry", time.Since(start))
-		_ = msg.NakWithDelay(delay)
-	}
+// delivery is one message the runner took, with its event.
+type delivery struct {
+	msg     jetstream.Msg
+	event   event.Envelope
+	attempt int       // this delivery's number, from the server: 1 the first time
+	taken   time.Time // when the runner took it, for the duration metric
+	dup     bool      // the event was in the inbox already (set by apply)
 }
 
-// apply runs the handler and records the inbox row in one transaction.
-// It reports dup=true when the event had already been handled.
-func (r *Runner) apply(ctx context.Context, e event.Envelope) (dup bool, err error) {
+// handleBatch settles every message of batch with exactly one of Ack,
+// NakWithDelay or Term (through the dead letter). It returns an error only
+// when the runner must stop: ctx ended, or the test hook beforeAck failed.
+func (r *Runner) handleBatch(ctx context.Context, batch []jetstream.Msg) error {
+	r.Metrics.batch(r.Durable, len(batch))
+	taken := time.Now()
+	ds := make([]delivery, 0, len(batch))
+	for _, msg := range batch {
+		attempt := 1
+		if md, err := msg.Metadata(); err == nil {
+			attempt = int(md.NumDelivered)
+		}
+		if attempt > 1 {
+			r.Metrics.redelivered(r.Durable)
+		}
+		e, err := event.Parse(msg.Data())
+		if err != nil {
+			r.deadLetter(ctx, msg, "", Permanent(err))
+			continue
+		}
+		ds = append(ds, delivery{msg: msg, event: e, attempt: attempt, taken: taken})
+	}
+
+	// Each round commits a prefix of ds or settles its first delivery, so
+	// ds shrinks every round; a failed transaction only shortens the
+	// prefix tried next.
+	oneByOne := false
+	for len(ds) > 0 {
+		n := len(ds)
+		if oneByOne {
+			n = 1
+		}
+		for {
+			failedAt, err := r.apply(ctx, ds[:n])
+			if err == nil {
+				if err := r.acknowledge(ds[:n]); err != nil {
+					return err
+				}
+				break
+			}
+			if ctx.Err() != nil {
+				// Shutting down: hand what is left to another instance now
+				// rather than after AckWait.
+				for _, d := range ds {
+					_ = d.msg.Nak()
+				}
+				return ctx.Err()
+			}
+			if failedAt > 0 {
+				// The events before the failing one commit without it. It
+				// then comes first in its transaction, where a failure is
+				// its own.
+				r.Logger.Debug("batch failed; committing the events before the failing one",
+					"consumer", r.Durable, "event_id", ds[failedAt].event.ID, "committing", failedAt, "err", err)
+				n = failedAt
+				continue
+			}
+			if failedAt < 0 && n > 1 {
+				// No one event failed (the commit did, say): from here on
+				// one transaction per event, as without batching.
+				r.Logger.Warn("batch failed; handling its events one by one", "consumer", r.Durable, "err", err)
+				oneByOne, n = true, 1
+				continue
+			}
+			// ds[0] failed alone or first in its transaction.
+			r.failed(ctx, ds[0], err)
+			n = 1
+			break
+		}
+		ds = ds[n:]
+	}
+	return nil
+}
+
+// apply runs one transaction for ds: their inbox rows, then the handler for
+// each event not yet in the inbox, in stream order, then the commit, after
+// which it runs the AfterCommit hooks. When a handler fails it returns its
+// index in ds; failedAt is -1 when the failure is no one event's (the
+// database's, or the commit's).
+func (r *Runner) apply(ctx context.Context, ds []delivery) (failedAt int, err error) {
 	hooks := &commitHooks{}
 	ctx = context.WithValue(ctx, hooksKey{}, hooks)
-	defer func() {
-		if err == nil {
-			for _, fn := range hooks.fns {
-				fn()
+	failedAt = -1
+	err = db.InTx(ctx, r.Pool, func(tx pgx.Tx) error {
+		fresh, err := r.recordInbox(ctx, tx, ds)
+		if err != nil {
+			return err
+		}
+		for i := range ds {
+			ds[i].dup = !fresh[i]
+			if ds[i].dup {
+				continue
+			}
+			if err := r.Handle(ctx, tx, ds[i].event); err != nil {
+				failedAt = i
+				return err
 			}
 		}
-	}()
-	err = db.InTx(ctx, r.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx,
-			"INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-			r.Durable, e.ID, e.Type)
-		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			dup = true
-			return nil
-		}
-		return r.Handle(ctx, tx, e)
+		return nil
 	})
-	return dup, err
+	if err != nil {
+		return failedAt, err
+	}
+	for _, fn := range hooks.fns {
+		fn()
+	}
+	return -1, nil
+}
+
+// recordInbox inserts the inbox rows of ds in one statement and reports
+// which deliveries are fresh: the first copy of an event not handled
+// before. Events already in the inbox, and further copies in ds, are
+// duplicates, to be skipped.
+func (r *Runner) recordInbox(ctx context.Context, tx pgx.Tx, ds []delivery) ([]bool, error) {
+	ids := make([]string, len(ds))
+	types := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i], types[i] = d.event.ID, d.event.Type
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO inbox (consumer, event_id, event_type)
+		SELECT $1, e.id, e.type FROM unnest($2::text[], $3::text[]) AS e(id, type)
+		ON CONFLICT DO NOTHING RETURNING event_id`, r.Durable, ids, types)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	isNew := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
+	}
+	fresh := make([]bool, len(ds))
+	for i, d := range ds {
+		fresh[i] = isNew[d.event.ID]
+		delete(isNew, d.event.ID) // a later copy is a duplicate
+	}
+	return fresh, nil
+}
+
+// acknowledge acks ds, whose transaction has committed, and counts them. A
+// failed ack is only logged: the effects are committed, and a redelivery
+// will find the inbox rows.
+func (r *Runner) acknowledge(ds []delivery) error {
+	if r.beforeAck != nil {
+		msgs := make([]jetstream.Msg, len(ds))
+		for i, d := range ds {
+			msgs[i] = d.msg
+		}
+		if err := r.beforeAck(msgs); err != nil {
+			return fmt.Errorf("consumer %s: before ack: %w", r.Durable, err)
+		}
+	}
+	for _, d := range ds {
+		if err := d.msg.Ack(); err != nil {
+			r.Logger.Warn("ack failed", "consumer", r.Durable, "event_id", d.event.ID, "err", err)
+		}
+		outcome := "handled"
+		if d.dup {
+			outcome = "duplicate"
+		}
+		r.Metrics.handled(r.Durable, outcome, time.Since(d.taken))
+	}
+	return nil
+}
+
+// failed settles d after its handler failed with err in a transaction of
+// its own (or first in one): a dead letter when err is Permanent or this
+// was the last attempt, else a retry after the backoff.
+func (r *Runner) failed(ctx context.Context, d delivery, err error) {
+	log := r.Logger.With("consumer", r.Durable, "event_id", d.event.ID, "event_type", d.event.Type, "attempt", d.attempt)
+	if isPermanent(err) || d.attempt >= r.MaxDeliver {
+		log.Error("event dead-lettered", "err", err)
+		r.deadLetter(ctx, d.msg, d.event.ID, err)
+		return
+	}
+	delay := r.Backoff[min(d.attempt-1, len(r.Backoff)-1)]
+	log.Warn("event failed, will retry", "err", err, "retry_in", delay)
+	r.Metrics.handled(r.Durable, "retry", time.Since(d.taken))
+	_ = d.msg.NakWithDelay(delay)
 }
 
 type commitHooks struct{ fns []func() }
 
 type hooksKey struct{}
 
-// AfterCommit runs fn once the handler's transaction has committed — for
-// what must not happen if it rolls back, such as counting a business metric.
-// Outside a handler it runs fn at once.
+// AfterCommit runs fn once the handler's transaction (its batch's) has
+// committed, and not at all if it rolls back — for what must not happen
+// twice or in vain, such as counting a business metric. Outside a handler
+// it runs fn at once.
 func AfterCommit(ctx context.Context, fn func()) {
 	if h, ok := ctx.Value(hooksKey{}).(*commitHooks); ok {
 		h.fns = append(h.fns, fn)

@@ -32,7 +32,8 @@ var testTables = db.Source{Name: "test", FS: fstest.MapFS{
 	"0001_effects.sql": {Data: []byte(`CREATE TABLE effects (
 		seq      bigserial PRIMARY KEY,
 		event_id text NOT NULL,
-		attempt  int  NOT NULL)`)},
+		attempt  int  NOT NULL,
+		txid     text NOT NULL DEFAULT pg_current_xact_id()::text)`)},
 }}
 
 type env struct {
@@ -41,8 +42,10 @@ type env struct {
 	js      jetstream.JetStream
 	subj    event.Subjects
 	reg     *prometheus.Registry
+	metrics *consume.Metrics // shared by every runner of the test
 	durable string
 	calls   atomic.Int64 // handler invocations
+	lastSeq uint64       // stream sequence of the last message published
 }
 
 func setup(t *testing.T) *env {
@@ -51,6 +54,7 @@ func setup(t *testing.T) *env {
 	t.Cleanup(cancel)
 	e := &env{ctx: ctx, subj: event.Subjects{Namespace: "t" + testenv.Unique()}, reg: prometheus.NewRegistry(),
 		durable: "points_" + testenv.Unique()}
+	e.metrics = consume.NewMetrics(e.reg)
 	pool, err := db.Open(ctx, testenv.Postgres(t), schema)
 	if err != nil {
 		t.Fatal(err)
@@ -78,11 +82,16 @@ func setup(t *testing.T) *env {
 // fail with the event and the handler's call count (nil fail: succeed). It stops at the end of the test.
 func (e *env) start(t *testing.T, maxDeliver int, fail func(ev event.Envelope, call int64) error) {
 	t.Helper()
-	r := &consume.Runner{
+	e.run(t, e.runner(maxDeliver, fail))
+}
+
+// runner is the runner start runs, for a test to adjust before running it.
+func (e *env) runner(maxDeliver int, fail func(ev event.Envelope, call int64) error) *consume.Runner {
+	return &consume.Runner{
 		Pool: e.pool, JS: e.js, Subjects: e.subj,
 		Stream: e.subj.Stream("registry"), Durable: e.durable,
 		Filters:    []string{e.subj.Filter(event.WorkerCheckedIn)},
-		Metrics:    consume.NewMetrics(e.reg),
+		Metrics:    e.metrics,
 		MaxDeliver: maxDeliver,
 		Backoff:    []time.Duration{10 * time.Millisecond},
 		Handle: func(ctx context.Context, tx pgx.Tx, ev event.Envelope) error {
@@ -96,6 +105,11 @@ func (e *env) start(t *testing.T, maxDeliver int, fail func(ev event.Envelope, c
 			return nil
 		},
 	}
+}
+
+// run runs r until the end of the test, when it must stop as cancelled.
+func (e *env) run(t *testing.T, r *consume.Runner) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -137,6 +151,25 @@ func (e *env) publish(t *testing.T, data []byte, msgID string) {
 	if ack.Duplicate {
 		t.Fatalf("message %s was dropped as a duplicate", msgID)
 	}
+	e.lastSeq = ack.Sequence
+}
+
+// settled waits until the consumer has settled everything published: no
+// message left to deliver or awaiting its ack, and its ack floor at the
+// last one.
+func (e *env) settled(t *testing.T) {
+	t.Helper()
+	eventually(t, 30*time.Second, "the consumer did not settle every message", func() bool {
+		cons, err := e.js.Consumer(e.ctx, e.subj.Stream("registry"), e.durable)
+		if err != nil {
+			return false // not created yet
+		}
+		info, err := cons.Info(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.NumPending == 0 && info.NumAckPending == 0 && info.AckFloor.Stream >= e.lastSeq
+	})
 }
 
 // count runs a count(*) query.
@@ -149,7 +182,8 @@ func (e *env) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-// metric reads one series of a consumer metric (0 if it has no samples).
+// metric reads one series of a consumer metric (0 if it has no samples):
+// a counter's or gauge's value, a histogram's number of observations.
 func (e *env) metric(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
 	mfs, err := e.reg.Gather()
@@ -177,6 +211,9 @@ func (e *env) metric(t *testing.T, name string, labels ...string) float64 {
 			}
 			if m.GetCounter() != nil {
 				return m.GetCounter().GetValue()
+			}
+			if m.GetHistogram() != nil {
+				return float64(m.GetHistogram().GetSampleCount())
 			}
 			return m.GetGauge().GetValue()
 		}

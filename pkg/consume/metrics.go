@@ -15,6 +15,7 @@ type Metrics struct {
 	dead         *prometheus.CounterVec
 	pending      *prometheus.GaugeVec
 	ackPending   *prometheus.GaugeVec
+	batchSize    *prometheus.HistogramVec
 }
 
 // NewMetrics registers the consumer series with reg.
@@ -24,7 +25,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "nuanxin_consumer_messages_total", Help: "Messages settled, by consumer and outcome (handled, duplicate, retry).",
 		}, []string{"consumer", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "nuanxin_consumer_handle_seconds", Help: "Time to handle one message, including its transaction.",
+			Name: "nuanxin_consumer_handle_seconds", Help: "Time from taking a message to settling it, including its (batch's) transaction.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"consumer"}),
 		redeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -39,8 +40,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ackPending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "nuanxin_consumer_ack_pending", Help: "Messages delivered and awaiting acknowledgement.",
 		}, []string{"consumer"}),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "nuanxin_consumer_batch_messages", Help: "Messages taken together to be handled in one transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 … 512
+		}, []string{"consumer"}),
 	}
-	reg.MustRegister(m.handledN, m.duration, m.redeliveries, m.dead, m.pending, m.ackPending)
+	reg.MustRegister(m.handledN, m.duration, m.redeliveries, m.dead, m.pending, m.ackPending, m.batchSize)
 	return m
 }
 
@@ -63,6 +68,13 @@ func (m *Metrics) handled(consumer, outcome string, d time.Duration) {
 	}
 	m.handledN.WithLabelValues(consumer, outcome).Inc()
 	m.duration.WithLabelValues(consumer).Observe(d.Seconds())
+}
+
+func (m *Metrics) batch(consumer string, size int) {
+	if m == nil {
+		return
+	}
+	m.batchSize.WithLabelValues(consumer).Observe(float64(size))
 }
 
 func (m *Metrics) redelivered(consumer string) {

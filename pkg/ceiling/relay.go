@@ -30,6 +30,12 @@ const (
 // one still running (the snapshot's xmin): every such transaction has
 // finished, so that set is complete and no later commit adds to it. Writers
 // never wait for each other.
+//
+// (txid, id) is the order transactions took their ids (at their first
+// write), not the order they committed. The bare pipeline has no entities,
+// so any order will do here; a service relying on it for one entity's
+// events needs each transaction to lock that entity no later than its
+// first write, so that a later writer's id is always the larger.
 const fetchByTxid = `
 	SELECT id, event_id, subject, payload FROM outbox
 	WHERE txid < pg_snapshot_xmin(pg_current_snapshot())

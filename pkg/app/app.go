@@ -109,6 +109,14 @@ type Runtime struct {
 	Subjects event.Subjects
 	Metrics  *prometheus.Registry
 	Verifier auth.Verifier
+	// Bell connects the service's outbox writers to its relay (Outbox).
+	Bell *outbox.Bell
+}
+
+// Outbox is the writer a service adds its events with: its relay hears of
+// them from the process's Bell rather than a NOTIFY while it leads.
+func (rt *Runtime) Outbox() outbox.Writer {
+	return outbox.Writer{Subjects: rt.Subjects, Bell: rt.Bell}
 }
 
 // Start opens and migrates the database and connects to NATS. The process
@@ -150,7 +158,7 @@ func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 	subjects := event.Subjects{Namespace: s.Namespace}
 	outbox.RegisterStreamUsage(reg, js, subjects.Stream(svc.Name), subjects.DeadLetterStream())
 	return &Runtime{Service: svc, Settings: s, Log: log, Pool: pool, NC: nc, JS: js,
-		Subjects: subjects, Metrics: reg,
+		Subjects: subjects, Metrics: reg, Bell: outbox.NewBell(),
 		// Every service's schema has the streets and communities the
 		// registry created (its own tables, or pkg/places' projection):
 		// a token naming another is refused.
@@ -227,6 +235,6 @@ func (rt *Runtime) relay(ctx context.Context) {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	r := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Logger: rt.Log, Metrics: outbox.NewMetrics(rt.Metrics)}
+	r := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Logger: rt.Log, Metrics: outbox.NewMetrics(rt.Metrics), Bell: rt.Bell}
 	_ = r.Run(ctx)
 }

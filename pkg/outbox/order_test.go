@@ -235,33 +235,43 @@ func TestRelay_doesNotWaitForAnOpenTransaction(t *testing.T) {
 	}
 }
 
-// The relay learns of new rows by a NOTIFY, sent after the commit for a
-// transaction begun by db.InTx and inside any other: either way it
+// The relay learns of new rows after the commit: by the process's bell
+// when it leads and listens here, else by a NOTIFY (sent after the commit
+// for a transaction begun by db.InTx, inside any other). Every way, it
 // publishes at once, long before its next poll.
 func TestWriter_wakesTheRelayWithoutWaitingForAPoll(t *testing.T) {
-	e := setup(t, "")
-	run(t, &outbox.Relay{Pool: e.pool, JS: e.js, PollInterval: time.Hour})
-	for i, write := range []func() error{
-		func() error {
-			return db.InTx(e.ctx, e.pool, func(tx pgx.Tx) error { _, err := e.changeEntity(tx, "w-1"); return err })
-		},
-		func() error {
-			tx, err := e.pool.Begin(e.ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(e.ctx) //nolint:errcheck // a no-op after Commit
-			if _, err := e.changeEntity(tx, "w-2"); err != nil {
-				return err
-			}
-			return tx.Commit(e.ctx)
-		},
+	mine, another := outbox.NewBell(), outbox.NewBell() // two processes' bells
+	for _, tc := range []struct {
+		name              string
+		writerBell, relay *outbox.Bell
+		inTx              bool
+	}{
+		{"bell shared with the relay", mine, mine, true},
+		{"NOTIFY after the commit: no bell", nil, nil, true},
+		{"NOTIFY after the commit: the relay of another process leads", mine, another, true},
+		{"NOTIFY inside a transaction not begun by InTx", mine, mine, false},
 	} {
-		if err := write(); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, 10*time.Second, fmt.Sprintf("write %d was not relayed", i+1), func() bool {
-			return e.streamCount(t) == uint64(i+1)
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, "")
+			stop := run(t, &outbox.Relay{Pool: e.pool, JS: e.js, Bell: tc.relay, PollInterval: time.Hour})
+			defer stop() // before the next case's relay takes the bell
+			w := outbox.Writer{Subjects: e.subj, Bell: tc.writerBell}
+			add := func(tx pgx.Tx) error {
+				_, err := w.Add(e.ctx, tx, event.WorkerCheckedIn, "s01", "w-1", event.CheckInData{WorkerID: "w-1", Street: "s01"})
+				return err
+			}
+			for i := range 3 {
+				if tc.inTx {
+					if err := db.InTx(e.ctx, e.pool, add); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := pgx.BeginFunc(e.ctx, e.pool, add); err != nil {
+					t.Fatal(err)
+				}
+				eventually(t, 10*time.Second, fmt.Sprintf("write %d was not relayed", i+1), func() bool {
+					return e.streamCount(t) == uint64(i+1)
+				})
+			}
 		})
 	}
 }

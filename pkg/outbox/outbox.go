@@ -32,6 +32,9 @@ func Migrations() db.Source {
 // Writer adds events to the outbox of the schema the transaction runs in.
 type Writer struct {
 	Subjects event.Subjects
+	// Bell, when set, wakes this process's relay after a commit without a
+	// NOTIFY (see Bell); without it the writer always sends the NOTIFY.
+	Bell *Bell
 }
 
 // Draft is an event to be written: what happened, in which street, to which
@@ -62,11 +65,12 @@ func (w Writer) Add(ctx context.Context, tx pgx.Tx, name event.Name, street, sub
 // locked — the entity's row: a later transaction on the same entity waits
 // for that lock, so its row gets a larger id and commits later.
 //
-// The relay is woken with a NOTIFY sent after the commit, never inside the
-// transaction: Postgres serialises the commits of notifying transactions
-// (a cluster-wide lock held through the WAL flush), which would make every
+// The relay is woken after the commit — by the Bell when this process's
+// relay leads, else by a NOTIFY — never from inside the transaction:
+// Postgres serialises the commits of notifying transactions (a
+// cluster-wide lock held through the WAL flush), which would make every
 // write of the service queue behind the others. Only a transaction begun by
-// db.InTx can defer the NOTIFY; any other gets it inside, as before.
+// db.InTx can wait for its commit; any other gets the NOTIFY inside.
 func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.Envelope, error) {
 	if len(drafts) == 0 {
 		return nil, nil
@@ -86,7 +90,7 @@ func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.
 			e.ID, w.Subjects.For(d.Name, d.Street), payload)
 		out = append(out, e)
 	}
-	if !db.AfterCommit(tx, "outbox.wake", wakeRelay) {
+	if !db.AfterCommit(tx, "outbox.wake", w.wakeRelay) {
 		batch.Queue(notify)
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
@@ -98,8 +102,11 @@ func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.
 // notify wakes the relay of the schema the statement runs in.
 const notify = "SELECT pg_notify('outbox_' || current_schema(), '')"
 
-// wakeRelay sends the NOTIFY once the events' transaction has committed. If
-// it fails the events are not lost: the relay polls (Relay.PollInterval).
-func wakeRelay(ctx context.Context, pool *pgxpool.Pool) {
-	_, _ = pool.Exec(ctx, notify)
+// wakeRelay runs once the events' transaction has committed: it rings the
+// bell, or sends the NOTIFY. If the NOTIFY fails the events are not lost:
+// the relay also polls (Relay.PollInterval).
+func (w Writer) wakeRelay(ctx context.Context, pool *pgxpool.Pool) {
+	if !w.Bell.ring() {
+		_, _ = pool.Exec(ctx, notify)
+	}
 }

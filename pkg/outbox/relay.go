@@ -35,6 +35,7 @@ type Relay struct {
 	JS      jetstream.JetStream
 	Logger  *slog.Logger
 	Metrics *Metrics // optional
+	Bell    *Bell    // optional: the writers of this process ring it instead of sending a NOTIFY
 
 	BatchSize    int           // rows per round trip; default 256
 	PollInterval time.Duration // fallback wake-up if a NOTIFY is missed; default 2s
@@ -134,21 +135,55 @@ func (r *Relay) lead(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	r.Logger.Info("outbox relay active", "schema", schema)
+	r.Bell.listen(true)
+	defer r.Bell.listen(false)
 
 	for {
 		if err := r.drain(ctx, pg); err != nil {
 			return err
 		}
-		wait, cancel := context.WithTimeout(ctx, r.PollInterval)
-		_, err := pg.WaitForNotification(wait)
-		cancel()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("wait for notification: %w", err)
+		if err := r.wait(ctx, pg); err != nil {
+			return err
 		}
 	}
+}
+
+// wait returns when a NOTIFY arrives, the bell rings (at once if it rang
+// during the drain) or PollInterval passes.
+func (r *Relay) wait(ctx context.Context, pg *pgx.Conn) error {
+	wait, cancel := context.WithTimeout(ctx, r.PollInterval)
+	defer cancel()
+	select {
+	case <-r.Bell.rings():
+		return nil
+	default:
+	}
+	rang := make(chan struct{})
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-r.Bell.rings():
+			close(rang)
+			cancel()
+		case <-stop:
+		}
+	}()
+	_, err := pg.WaitForNotification(wait)
+	select {
+	case <-rang:
+		// Cancelled by the ring; a notification that came in meanwhile is
+		// read on the next wait.
+		return ctx.Err()
+	default:
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("wait for notification: %w", err)
+	}
+	return nil
 }
 
 // drain publishes batches until the table is empty.

@@ -45,13 +45,14 @@ func newHarness(t testing.TB) *harness {
 	photoDir := t.TempDir() // removed after the jobs stop
 	env := testenv.NewService(t, activity.Schema, activity.Migrations(), "registry", "activity")
 	metrics.RegisterPool(env.Metrics, env.Pool)
-	svc := activity.NewService(activity.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}))
+	bell := outbox.NewBell() // as app.Runtime wires them
+	svc := activity.NewService(activity.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects, Bell: bell}))
 	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
 	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 
-	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	m := consume.NewMetrics(env.Metrics)
 	runners := env.Consume([]*consume.Runner{activity.WorkerConsumer(env.Pool, env.JS, env.Subjects, env.Log, m),

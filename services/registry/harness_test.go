@@ -102,11 +102,12 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 		o(&cfg)
 	}
 	log := cfg.log
-	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects}, reg), box)
+	bell := outbox.NewBell() // as app.Runtime wires them
+	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects, Bell: bell}, reg), box)
 	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub, Places: places.NewKnown(pool)}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 
-	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
+	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), Bell: bell, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = relay.Run(ctx) }()
 	runner := cfg.runner

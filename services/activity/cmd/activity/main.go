@@ -18,7 +18,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/services/activity"
 )
@@ -50,7 +49,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	svc := activity.NewService(activity.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}))
+	svc := activity.NewService(activity.NewStore(rt.Pool, rt.Outbox()))
 	photoDir := os.Getenv("PHOTO_DIR")
 	if photoDir == "" {
 		photoDir = ".data/photos"

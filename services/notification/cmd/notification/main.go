@@ -22,7 +22,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/services/notification"
 )
@@ -68,7 +67,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	store := notification.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}, box)
+	store := notification.NewStore(rt.Pool, rt.Outbox(), box)
 	if n, err := store.SealLegacySecrets(ctx); err != nil {
 		return err
 	} else if n > 0 {

@@ -20,7 +20,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/services/points"
 )
 
@@ -76,7 +75,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	svc := points.NewService(points.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}, rt.Metrics), stars)
+	svc := points.NewService(points.NewStore(rt.Pool, rt.Outbox(), rt.Metrics), stars)
 	// Thresholds may have changed since the last start.
 	if n, err := svc.Restar(ctx); err != nil {
 		return err

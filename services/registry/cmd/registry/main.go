@@ -19,7 +19,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/app"
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
-	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/services/registry"
 )
@@ -59,7 +58,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	svc := registry.NewService(registry.NewStore(rt.Pool, outbox.Writer{Subjects: rt.Subjects}, rt.Metrics), box)
+	svc := registry.NewService(registry.NewStore(rt.Pool, rt.Outbox(), rt.Metrics), box)
 	handler := registry.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	return rt.Serve(ctx, handler,
 		// Spreadsheet imports run in the background; every instance takes jobs.

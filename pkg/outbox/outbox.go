@@ -75,8 +75,15 @@ func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.
 	if len(drafts) == 0 {
 		return nil, nil
 	}
+	return w.AddAllWith(ctx, tx, &pgx.Batch{}, drafts)
+}
+
+// AddAllWith is AddAll sending batch's statements — the business write the
+// events record — ahead of the events' inserts, all in one round trip. The
+// first statement to fail fails the whole call with its error, so a
+// caller can still tell a unique violation from other errors.
+func (w Writer) AddAllWith(ctx context.Context, tx pgx.Tx, batch *pgx.Batch, drafts []Draft) ([]event.Envelope, error) {
 	out := make([]event.Envelope, 0, len(drafts))
-	batch := &pgx.Batch{}
 	for _, d := range drafts {
 		e, err := event.New(d.Name, d.Street, d.Subject, d.Data)
 		if err != nil {
@@ -90,8 +97,11 @@ func (w Writer) AddAll(ctx context.Context, tx pgx.Tx, drafts []Draft) ([]event.
 			e.ID, w.Subjects.For(d.Name, d.Street), payload)
 		out = append(out, e)
 	}
-	if !db.AfterCommit(tx, "outbox.wake", w.wakeRelay) {
+	if len(drafts) > 0 && !db.AfterCommit(tx, "outbox.wake", w.wakeRelay) {
 		batch.Queue(notify)
+	}
+	if batch.Len() == 0 {
+		return nil, nil
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, fmt.Errorf("outbox add %d events: %w", len(drafts), err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +28,13 @@ type Store struct {
 	pool    *pgxpool.Pool
 	outbox  outbox.Writer
 	metrics *businessMetrics
+
+	// communities remembers each community found (code → Community):
+	// every registration and import row looks its community up, and a
+	// community is never changed or deleted once created, so what is
+	// remembered stays true, and the memory is bounded by the district's
+	// own communities. A code not found is looked up again each time.
+	communities sync.Map
 }
 
 // NewStore returns a store over pool (whose search_path is the registry
@@ -36,11 +44,17 @@ func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *S
 }
 
 func (s *Store) emit(ctx context.Context, tx pgx.Tx, evs ...pending) error {
+	return s.emitWith(ctx, tx, &pgx.Batch{}, evs...)
+}
+
+// emitWith sends batch's statements and the events' outbox rows in one
+// round trip.
+func (s *Store) emitWith(ctx context.Context, tx pgx.Tx, batch *pgx.Batch, evs ...pending) error {
 	drafts := make([]outbox.Draft, len(evs))
 	for i, e := range evs {
 		drafts[i] = outbox.Draft{Name: e.name, Street: e.street, Subject: e.subject, Data: e.data}
 	}
-	_, err := s.outbox.AddAll(ctx, tx, drafts)
+	_, err := s.outbox.AddAllWith(ctx, tx, batch, drafts)
 	return err
 }
 
@@ -61,15 +75,18 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) ([]pending, error)
 	return err
 }
 
-// insert runs one INSERT and its event in a transaction.
+// insert runs one INSERT and its event in a transaction, both sent in one
+// round trip.
 func (s *Store) insert(ctx context.Context, op string, ev pending, sql string, args ...any) error {
-	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
-		_, err := tx.Exec(ctx, sql, args...)
-		return []pending{ev}, err
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(sql, args...)
+		return s.emitWith(ctx, tx, batch, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	s.metrics.committed([]pending{ev})
 	return nil
 }
 
@@ -139,6 +156,9 @@ func (s *Store) StreetKnown(ctx context.Context, code string) (bool, error) {
 
 // Community looks a community up by code.
 func (s *Store) Community(ctx context.Context, code string) (Community, bool, error) {
+	if c, ok := s.communities.Load(code); ok {
+		return c.(Community), true, nil
+	}
 	var c Community
 	err := s.pool.QueryRow(ctx, "SELECT code, street, name, created_at FROM communities WHERE code = $1", code).
 		Scan(&c.Code, &c.Street, &c.Name, &c.CreatedAt)
@@ -148,6 +168,7 @@ func (s *Store) Community(ctx context.Context, code string) (Community, bool, er
 	if err != nil {
 		return Community{}, false, fmt.Errorf("community %s: %w", code, err)
 	}
+	s.communities.Store(code, c)
 	return c, true, nil
 }
 

@@ -80,12 +80,22 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 	if e.Street == "" {
 		e.Street, e.Community = a.Street, a.Community
 	}
-	err := b.tx.QueryRow(b.ctx, `INSERT INTO entries (id, worker_id, street, community, kind, points, centihours,
-			balance_after, cause, cause_event_id, ref, reverses, redemption_id, rule_id, service_day, capped, reason, actor, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-		ON CONFLICT (cause) DO NOTHING RETURNING seq`,
+	centi := a.CentiHours + e.CentiHours
+	star := starFor(centi, b.stars)
+	// The entry and the account's new balance in one statement (one round
+	// trip): the account is updated only if the entry was inserted.
+	err := b.tx.QueryRow(b.ctx, `WITH entry AS (
+			INSERT INTO entries (id, worker_id, street, community, kind, points, centihours, balance_after, cause,
+				cause_event_id, ref, reverses, redemption_id, rule_id, service_day, capped, reason, actor, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			ON CONFLICT (cause) DO NOTHING RETURNING seq),
+		account AS (
+			UPDATE accounts SET balance = $8, centihours = $20, star = $21, updated_at = $19
+			WHERE worker_id = $2 AND EXISTS (SELECT 1 FROM entry))
+		SELECT seq FROM entry`,
 		e.ID, e.WorkerID, e.Street, e.Community, e.Kind, e.Points, e.CentiHours, e.BalanceAfter, e.Cause,
-		e.CauseEventID, e.Ref, e.Reverses, e.RedemptionID, e.RuleID, e.ServiceDay, e.Capped, e.Reason, e.Actor, e.At).
+		e.CauseEventID, e.Ref, e.Reverses, e.RedemptionID, e.RuleID, e.ServiceDay, e.Capped, e.Reason, e.Actor, e.At,
+		centi, star).
 		Scan(&e.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errCauseTaken
@@ -94,12 +104,7 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 		return fmt.Errorf("post %s: %w", e.Cause, err)
 	}
 	from := a.Star
-	a.Balance, a.CentiHours, a.UpdatedAt = e.BalanceAfter, a.CentiHours+e.CentiHours, at
-	a.Star = starFor(a.CentiHours, b.stars)
-	if _, err := b.tx.Exec(b.ctx, `UPDATE accounts SET balance = $2, centihours = $3, star = $4, updated_at = $5
-		WHERE worker_id = $1`, a.WorkerID, a.Balance, a.CentiHours, a.Star, a.UpdatedAt); err != nil {
-		return fmt.Errorf("post %s: %w", e.Cause, err)
-	}
+	a.Balance, a.CentiHours, a.Star, a.UpdatedAt = e.BalanceAfter, centi, star, at
 	e.Hours = hours(e.CentiHours)
 	d := event.PointsData{EntryID: e.ID.String(), WorkerID: a.WorkerID.String(), Street: e.Street, Community: e.Community,
 		Kind: e.Kind, Points: e.Points, Hours: e.Hours, Balance: e.BalanceAfter, CauseEventID: e.CauseEventID,

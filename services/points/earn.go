@@ -68,15 +68,12 @@ func (s *Service) ApplyWorkerEvent(ctx context.Context, tx pgx.Tx, e event.Envel
 
 // Earn credits an activity event: an attendance, or a report closed as
 // valid. It runs in the consumer's transaction, so the entry and the inbox
-// row commit together; the entry's cause (the event id) is unique besides.
+// row commit together; the entry's cause (the event id) is unique besides,
+// and an event whose cause is in the ledger already changes nothing.
 func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 	name, err := e.Name()
 	if err != nil {
 		return consume.Permanent(err)
-	}
-	cause := "event:" + e.ID
-	if taken, err := causeTaken(ctx, tx, cause); err != nil || taken {
-		return err // credited already: nothing more to do
 	}
 	b, err := s.store.inBook(ctx, tx, s.stars, func(b *Book) error {
 		switch name {
@@ -105,18 +102,20 @@ func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 	return nil
 }
 
-// lockEarner locks the account an event credits. An account not opened yet
-// is a retry: the registry's event is on its way.
-func lockEarner(b *Book, workerID string) (*Account, error) {
+// lockEarner locks the account an event credits and reads what crediting
+// it needs (Store.lockEarning). An account not opened yet is a retry: the
+// registry's event is on its way.
+func (s *Service) lockEarner(ctx context.Context, b *Book, workerID string, q earningQuery) (earning, error) {
 	id, err := uuid.Parse(workerID)
 	if err != nil {
-		return nil, consume.Permanent(fmt.Errorf("worker id %q: %w", workerID, err))
+		return earning{}, consume.Permanent(fmt.Errorf("worker id %q: %w", workerID, err))
 	}
-	a, err := b.Lock(id)
+	q.workerID = id
+	v, err := s.store.lockEarning(ctx, b, q)
 	if errors.Is(err, errAccountNotFound) {
-		return nil, errNoAccountYet
+		return earning{}, errNoAccountYet
 	}
-	return a, err
+	return v, err
 }
 
 // serviceDay is the Shanghai calendar day of t, for the daily cap.
@@ -125,106 +124,80 @@ func serviceDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// capped cuts points to what the day's cap leaves for the worker.
-func capped(ctx context.Context, b *Book, a *Account, day time.Time, cap int, points int64) (int64, bool, error) {
-	var earned int64
-	if err := b.tx.QueryRow(ctx, `SELECT coalesce(sum(points), 0) FROM entries
-		WHERE worker_id = $1 AND service_day = $2 AND kind IN ('earn', 'reverse')`, a.WorkerID, day).Scan(&earned); err != nil {
-		return 0, false, err
-	}
+// capped cuts points to what the day's cap leaves beside what was earned.
+func capped(earned int64, cap int, points int64) (int64, bool) {
 	left := max(int64(cap)-earned, 0)
 	if points > left {
-		return left, true, nil
+		return left, true
 	}
-	return points, false, nil
+	return points, false
 }
 
 // earnAttendance credits an attendance by the rule of the street and time
 // the service was done. An attendance already credited (a staff correction)
 // is first reversed, then credited afresh at the corrected hours.
 func (s *Service) earnAttendance(ctx context.Context, b *Book, e event.Envelope, d event.AttendanceData) error {
-	a, err := lockEarner(b, d.WorkerID)
-	if err != nil {
-		return err
-	}
 	ref := "attendance:" + d.ActivityID + ":" + d.WorkerID
-	at := s.now()
-	if err := reverseRef(ctx, b, a, ref, e.ID, at); err != nil {
-		return err
+	day := serviceDay(d.CheckedOutAt)
+	v, err := s.lockEarner(ctx, b, d.WorkerID, earningQuery{cause: "event:" + e.ID, ref: ref, street: d.Street,
+		at: d.CheckedOutAt, day: day})
+	if err != nil || v.credited {
+		return err // credited already: nothing more to do
 	}
-	rule, err := s.store.RuleAt(ctx, b.tx, d.Street, d.CheckedOutAt)
+	at := s.now()
+	rev, err := reverse(b, v.account, v.last, e.ID, at)
 	if err != nil {
 		return err
+	}
+	earned := v.dayEarned
+	if rev != nil && rev.ServiceDay != nil && rev.ServiceDay.Equal(day) {
+		earned += rev.Points // the reversal just posted counts against the day, as the ledger will
 	}
 	var centi int64
 	if d.VolunteerService {
 		centi = int64(d.Hours*100 + 0.5)
 	}
-	day := serviceDay(d.CheckedOutAt)
-	points, wasCapped, err := capped(ctx, b, a, day, rule.DailyCap, rule.forAttendance(d.Kind, d.VolunteerService, centi))
-	if err != nil {
-		return err
-	}
-	return b.Post(a, &Entry{Kind: KindEarn, Points: points, CentiHours: centi, Cause: "event:" + e.ID,
-		CauseEventID: e.ID, Ref: ref, RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, at)
+	points, wasCapped := capped(earned, v.rule.DailyCap, v.rule.forAttendance(d.Kind, d.VolunteerService, centi))
+	return b.Post(v.account, &Entry{Kind: KindEarn, Points: points, CentiHours: centi, Cause: "event:" + e.ID,
+		CauseEventID: e.ID, Ref: ref, RuleID: v.rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, at)
 }
 
-// reverseRef takes back the latest earning for ref — each correction
-// replaces the one before, which is the latest earning — as far as the
-// balance allows: points already spent stay spent (the entry's reason says
-// so), hours are always taken back.
-func reverseRef(ctx context.Context, b *Book, a *Account, ref, eventID string, at time.Time) error {
-	var last uuid.UUID
-	var points, centi int64
-	var day *time.Time
-	var street, community string
-	err := b.tx.QueryRow(ctx, `SELECT id, points, centihours, service_day, street, community FROM entries
-		WHERE worker_id = $1 AND ref = $2 AND kind = 'earn' ORDER BY seq DESC LIMIT 1`, a.WorkerID, ref).
-		Scan(&last, &points, &centi, &day, &street, &community)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
+// reverse takes back last, the latest earning for its ref — each
+// correction replaces the one before, which is the latest earning — as far
+// as the balance allows: points already spent stay spent (the entry's
+// reason says so), hours are always taken back. It returns the reversal
+// posted, if any.
+func reverse(b *Book, a *Account, last *Entry, eventID string, at time.Time) (*Entry, error) {
+	if last == nil || (last.Points == 0 && last.CentiHours == 0) {
+		return nil, nil
 	}
-	if err != nil {
-		return err
-	}
-	if points == 0 && centi == 0 {
-		return nil
-	}
-	take := min(points, a.Balance)
+	take := min(last.Points, a.Balance)
 	reason := "corrected"
-	if take < points {
-		reason = fmt.Sprintf("corrected; %d points were already spent and stay spent", points-take)
+	if take < last.Points {
+		reason = fmt.Sprintf("corrected; %d points were already spent and stay spent", last.Points-take)
 	}
 	// The reversal counts against the day and place of the earning it reverses.
-	return b.Post(a, &Entry{Kind: KindReverse, Points: -take, CentiHours: -centi, Cause: "reverse:" + eventID,
-		CauseEventID: eventID, Ref: ref, Reverses: &last, ServiceDay: day, Reason: reason, Street: street,
-		Community: community}, event.PointsEarned, at)
+	rev := &Entry{Kind: KindReverse, Points: -take, CentiHours: -last.CentiHours, Cause: "reverse:" + eventID,
+		CauseEventID: eventID, Ref: last.Ref, Reverses: &last.ID, ServiceDay: last.ServiceDay, Reason: reason,
+		Street: last.Street, Community: last.Community}
+	return rev, b.Post(a, rev, event.PointsEarned, at)
 }
 
 // earnReport credits the reporter of a report closed as valid, once per
 // report.
 func (s *Service) earnReport(ctx context.Context, b *Book, e event.Envelope, d event.ReportStatusChangedData) error {
-	a, err := lockEarner(b, d.WorkerID)
-	if err != nil {
-		return err
-	}
 	ref := "report:" + d.ReportID
-	var done bool
-	if err := b.tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM entries WHERE worker_id = $1 AND ref = $2)",
-		a.WorkerID, ref).Scan(&done); err != nil || done {
-		return err
-	}
-	rule, err := s.store.RuleAt(ctx, b.tx, d.Street, e.Time)
-	if err != nil {
-		return err
-	}
 	day := serviceDay(e.Time)
-	points, wasCapped, err := capped(ctx, b, a, day, rule.DailyCap, int64(rule.PerValidReport))
-	if err != nil {
+	v, err := s.lockEarner(ctx, b, d.WorkerID, earningQuery{cause: "event:" + e.ID, ref: ref, street: d.Street,
+		at: e.Time, day: day})
+	// A report earns once, whichever of its events closed it as valid: its
+	// ref has an earning already.
+	if err != nil || v.credited || v.last != nil {
 		return err
 	}
-	return b.Post(a, &Entry{Kind: KindEarn, Points: points, Cause: "event:" + e.ID, CauseEventID: e.ID, Ref: ref,
-		RuleID: rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, s.now())
+	points, wasCapped := capped(v.dayEarned, v.rule.DailyCap, int64(v.rule.PerValidReport))
+	return b.Post(v.account, &Entry{Kind: KindEarn, Points: points, Cause: "event:" + e.ID, CauseEventID: e.ID, Ref: ref,
+		RuleID: v.rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, s.now())
 }
 
 // Consumers are the durable consumers the service runs: accounts from the

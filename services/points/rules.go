@@ -239,13 +239,22 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// RuleAt is the street's rule in effect at t, or the default.
-func (s *Store) RuleAt(ctx context.Context, q querier, street string, t time.Time) (Rule, error) {
-	r, err := scanRule(q.QueryRow(ctx, "SELECT "+ruleCols+` FROM rules WHERE street = $1 AND effective_from <= $2
-		ORDER BY effective_from DESC LIMIT 1`, street, t))
+// ruleAtSQL selects a street's ($1) rule in effect at $2.
+const ruleAtSQL = "SELECT " + ruleCols + ` FROM rules WHERE street = $1 AND effective_from <= $2
+	ORDER BY effective_from DESC LIMIT 1`
+
+// scanRuleAt reads ruleAtSQL's answer: no row is the street's default rule.
+func scanRuleAt(row pgx.Row, street string) (Rule, error) {
+	r, err := scanRule(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return DefaultRule(street), nil
 	}
+	return r, err
+}
+
+// RuleAt is the street's rule in effect at t, or the default.
+func (s *Store) RuleAt(ctx context.Context, q querier, street string, t time.Time) (Rule, error) {
+	r, err := scanRuleAt(q.QueryRow(ctx, ruleAtSQL, street, t), street)
 	if err != nil {
 		return Rule{}, fmt.Errorf("rule of %s at %s: %w", street, t, err)
 	}

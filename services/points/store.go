@@ -117,10 +117,3 @@ func (s *Store) Entries(ctx context.Context, workerID uuid.UUID, before int64, l
 	}
 	return items, false, nil
 }
-
-// causeTaken reports whether a cause is already in the ledger.
-func causeTaken(ctx context.Context, tx pgx.Tx, cause string) (bool, error) {
-	var taken bool
-	err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM entries WHERE cause = $1)", cause).Scan(&taken)
-	return taken, err
-}

@@ -4,9 +4,81 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
+
+// earning is what crediting one earning event reads from the ledger.
+type earning struct {
+	account  *Account // locked for the rest of the transaction
+	credited bool     // the event's cause is in the ledger already
+	// last is the latest earning for the event's ref (nil: none yet): what
+	// a corrected attendance reverses, and what says a report is credited.
+	last *Entry
+	rule Rule
+	// dayEarned is what the worker earned on the service day so far, less
+	// what was reversed: what the daily cap leaves room beside.
+	dayEarned int64
+}
+
+// earningQuery says what an earning event needs read: its worker, cause
+// and ref, and the street, time and Shanghai day of the service.
+type earningQuery struct {
+	workerID uuid.UUID
+	cause    string
+	ref      string
+	street   string
+	at       time.Time
+	day      time.Time
+}
+
+// lockEarning locks the account an earning credits and reads, in the same
+// round trip, everything crediting it needs. The statements are pipelined:
+// Postgres runs them in order, so the reads after the lock see every entry
+// committed before the lock was granted (each statement takes its own
+// snapshot at read committed), as separate round trips would. An account
+// not opened yet is errAccountNotFound.
+func (s *Store) lockEarning(ctx context.Context, b *Book, q earningQuery) (earning, error) {
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT "+accountCols+" FROM accounts WHERE worker_id = $1 FOR UPDATE", q.workerID)
+	batch.Queue("SELECT EXISTS (SELECT 1 FROM entries WHERE cause = $1)", q.cause)
+	batch.Queue("SELECT "+entryCols+` FROM entries WHERE worker_id = $1 AND ref = $2 AND kind = 'earn'
+		ORDER BY seq DESC LIMIT 1`, q.workerID, q.ref)
+	batch.Queue(ruleAtSQL, q.street, q.at)
+	batch.Queue(`SELECT coalesce(sum(points), 0) FROM entries
+		WHERE worker_id = $1 AND service_day = $2 AND kind IN ('earn', 'reverse')`, q.workerID, q.day)
+	res := b.tx.SendBatch(ctx, batch)
+	defer res.Close()
+
+	var v earning
+	a, err := scanAccount(res.QueryRow())
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, errAccountNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("lock account %s: %w", q.workerID, err)
+	}
+	v.account = &a
+	if err := res.QueryRow().Scan(&v.credited); err != nil {
+		return v, fmt.Errorf("cause %s: %w", q.cause, err)
+	}
+	last, err := scanEntry(res.QueryRow())
+	switch {
+	case err == nil:
+		v.last = &last
+	case !errors.Is(err, pgx.ErrNoRows):
+		return v, fmt.Errorf("earning for %s: %w", q.ref, err)
+	}
+	if v.rule, err = scanRuleAt(res.QueryRow(), q.street); err != nil {
+		return v, fmt.Errorf("rule of %s at %s: %w", q.street, q.at, err)
+	}
+	if err := res.QueryRow().Scan(&v.dayEarned); err != nil {
+		return v, fmt.Errorf("earned on %s: %w", q.day.Format(time.DateOnly), err)
+	}
+	return v, res.Close()
+}
 
 // EntryByCause returns the entry a cause made, if any.
 func (s *Store) EntryByCause(ctx context.Context, tx pgx.Tx, cause string) (Entry, bool, error) {

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -148,8 +149,8 @@ func (r *Runner) Run(ctx context.Context) error {
 		MaxDeliver:     -1,
 		FilterSubjects: r.Filters,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		// At least what one instance prefetches, so that a single instance
-		// is never starved by its own unacknowledged messages.
+		// Room for the prefetch of several instances sharing the consumer:
+		// below one instance's, the server would cut its batches short.
 		MaxAckPending: max(1000, r.prefetch()),
 	}
 	cons, err := r.JS.CreateOrUpdateConsumer(ctx, r.Stream, cfg)
@@ -161,34 +162,37 @@ func (r *Runner) Run(ctx context.Context) error {
 	// to this one, holding the next batch while the current one commits.
 	queue := make(chan jetstream.Msg, r.BatchSize)
 	stop := make(chan struct{})
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
+	deliver := func(msg jetstream.Msg) {
 		select {
 		case queue <- msg:
-		case <-stop: // Run has returned; the message comes back after AckWait.
+		case <-stop: // Run is returning; the message comes back after AckWait.
 		}
-	},
-		jetstream.PullMaxMessages(r.BatchSize),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			r.Logger.Warn("consumer pull", "consumer", r.Durable, "err", err)
-		}))
+	}
+	warn := func(_ jetstream.ConsumeContext, err error) {
+		r.Logger.Warn("consumer pull", "consumer", r.Durable, "err", err)
+	}
+	cc, err := cons.Consume(deliver, jetstream.PullMaxMessages(r.BatchSize), jetstream.ConsumeErrHandler(warn))
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", r.Durable, err)
 	}
 	closed := cc.Closed()
 	done := make(chan struct{})
+	var lagWatcher sync.WaitGroup
+	lagWatcher.Go(func() { r.watchLag(ctx, cons, done) })
 	defer func() {
-		close(done)
 		close(stop)
 		cc.Stop()
+		close(done)
 		// The client closes its subscription once its goroutine has left
-		// the callback: after that nothing of this Run is left running.
+		// deliver: after that, and the lag watcher's end, nothing of this
+		// Run is left running.
 		select {
 		case <-closed:
 		case <-time.After(5 * time.Second):
 			r.Logger.Warn("consumer subscription did not close", "consumer", r.Durable)
 		}
+		lagWatcher.Wait()
 	}()
-	go r.watchLag(ctx, cons, done)
 
 	r.Metrics.start(r.Durable)
 	r.Logger.Info("consumer running", "consumer", r.Durable, "stream", r.Stream, "batch_size", r.BatchSize)

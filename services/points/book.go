@@ -16,9 +16,12 @@ import (
 // Book is one transaction's hold on the ledger: it locks accounts and posts
 // entries to them. Post is the only code that changes a balance.
 type Book struct {
-	ctx    context.Context
-	tx     pgx.Tx
-	stars  []int
+	ctx   context.Context
+	tx    pgx.Tx
+	stars []int
+	// writes are the posts' statements, sent with the events' outbox rows
+	// when the Book is done (Store.inBook), in one round trip.
+	writes *pgx.Batch
 	events []pending
 	// What was posted, for the metrics once the transaction commits.
 	posted      []posted
@@ -62,8 +65,10 @@ func (e errInsufficient) Error() string {
 // Post appends e to the locked account a: it sets the entry's balance after
 // and the account's balance, hours and star, and queues the entry's event
 // (and star.changed when the level moves). A debit beyond the balance is
-// refused with a Conflict; a cause already posted is refused with
-// errCauseTaken (the caller decides whether that is a replay).
+// refused with a Conflict at once. The entry and the account's new balance
+// are written when the Book is done, with the events (Store.inBook); a
+// cause already in the ledger then fails the transaction with
+// errCauseTaken, so a caller that may replay a cause looks it up first.
 func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 	if a.Balance+e.Points < 0 {
 		ins := errInsufficient{a.Balance, -e.Points}
@@ -82,9 +87,9 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 	}
 	centi := a.CentiHours + e.CentiHours
 	star := starFor(centi, b.stars)
-	// The entry and the account's new balance in one statement (one round
-	// trip): the account is updated only if the entry was inserted.
-	err := b.tx.QueryRow(b.ctx, `WITH entry AS (
+	// The entry and the account's new balance in one statement: the
+	// account is updated only if the entry was inserted.
+	b.writes.Queue(`WITH entry AS (
 			INSERT INTO entries (id, worker_id, street, community, kind, points, centihours, balance_after, cause,
 				cause_event_id, ref, reverses, redemption_id, rule_id, service_day, capped, reason, actor, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
@@ -96,13 +101,16 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 		e.ID, e.WorkerID, e.Street, e.Community, e.Kind, e.Points, e.CentiHours, e.BalanceAfter, e.Cause,
 		e.CauseEventID, e.Ref, e.Reverses, e.RedemptionID, e.RuleID, e.ServiceDay, e.Capped, e.Reason, e.Actor, e.At,
 		centi, star).
-		Scan(&e.Seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return errCauseTaken
-	}
-	if err != nil {
-		return fmt.Errorf("post %s: %w", e.Cause, err)
-	}
+		QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&e.Seq)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errCauseTaken
+			}
+			if err != nil {
+				return fmt.Errorf("post %s: %w", e.Cause, err)
+			}
+			return nil
+		})
 	from := a.Star
 	a.Balance, a.CentiHours, a.Star, a.UpdatedAt = e.BalanceAfter, centi, star, at
 	e.Hours = hours(e.CentiHours)

@@ -30,11 +30,11 @@ func NewStore(pool *pgxpool.Pool, w outbox.Writer, reg prometheus.Registerer) *S
 	return &Store{pool: pool, outbox: w, metrics: newMetrics(reg), places: places.Checker{Pool: pool}}
 }
 
-// inBook runs fn with a Book over tx and writes the events it queued to
-// the outbox in the same transaction. The caller counts the Book once the
-// transaction has committed.
+// inBook runs fn with a Book over tx, then writes what it posted and the
+// events it queued to the outbox, in one round trip. The caller counts the
+// Book once the transaction has committed.
 func (s *Store) inBook(ctx context.Context, tx pgx.Tx, stars []int, fn func(b *Book) error) (*Book, error) {
-	b := &Book{ctx: ctx, tx: tx, stars: stars}
+	b := &Book{ctx: ctx, tx: tx, stars: stars, writes: &pgx.Batch{}}
 	if err := fn(b); err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (s *Store) inBook(ctx context.Context, tx pgx.Tx, stars []int, fn func(b *B
 	for i, e := range b.events {
 		drafts[i] = outbox.Draft{Name: e.name, Street: e.street, Subject: e.subject, Data: e.data}
 	}
-	_, err := s.outbox.AddAll(ctx, tx, drafts)
+	_, err := s.outbox.AddAllWith(ctx, tx, b.writes, drafts)
 	return b, err
 }
 

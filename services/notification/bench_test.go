@@ -1,11 +1,13 @@
 package notification_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
@@ -61,4 +63,62 @@ func BenchmarkEvent_toInbox(b *testing.B) {
 	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkEvent_toInbox_burst10k publishes 10,000 report.status_changed
+// events (for 500 workers) onto the activity stream at once and measures
+// from the first publish until the last message is in its recipient's
+// inbox: events-to-inbox/s, the rate a backlog is turned into messages.
+func BenchmarkEvent_toInbox_burst10k(b *testing.B) {
+	const events, workers = 10000, 500
+	h := newHarness(b)
+	ws := make([]string, workers)
+	for i := range ws {
+		ws[i] = uuid.Must(uuid.NewV7()).String()
+	}
+	subject := h.Subjects.For(event.ReportStatusChanged, "qishan")
+	// A JetStream context that keeps the whole burst in flight.
+	js, err := jetstream.New(h.JS.Conn(), jetstream.WithPublishAsyncMaxPending(events))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var elapsed time.Duration
+	for range b.N {
+		b.StopTimer()
+		ids := make([]string, events)
+		raws := make([][]byte, events)
+		for i := range raws {
+			report := uuid.NewString()
+			e, err := event.New(event.ReportStatusChanged, "qishan", report, event.ReportStatusChangedData{ReportID: report,
+				Street: "qishan", Category: "traffic", From: "submitted", To: "accepted", WorkerID: ws[i%workers]})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if raws[i], err = json.Marshal(e); err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = e.ID
+		}
+		before := h.count("SELECT count(*) FROM notifications")
+		b.StartTimer()
+		start := time.Now()
+		for i, raw := range raws {
+			if _, err := js.PublishAsync(subject, raw, jetstream.WithMsgID(ids[i])); err != nil {
+				b.Fatal(err)
+			}
+		}
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(time.Minute):
+			b.Fatal("the burst was not stored within a minute")
+		}
+		testenv.Eventually(b, 3*time.Minute, func() bool {
+			return h.count("SELECT count(*) FROM notifications") >= before+events
+		})
+		elapsed += time.Since(start)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(events*b.N)/elapsed.Seconds(), "events-to-inbox/s")
+	b.ReportMetric(0, "ns/op")
 }

@@ -34,22 +34,19 @@ func (s *Service) send(ctx context.Context, tx pgx.Tx, street string, r Recipien
 	if !ok {
 		return fmt.Errorf("no template %s", key)
 	}
-	prefs, err := preferences(ctx, tx, []Recipient{r})
-	if err != nil {
-		return err
-	}
-	lang := "zh-CN"
-	if p, ok := prefs[r]; ok {
-		lang = p.Lang
-	}
-	m, err := t.Render(lang, vars)
+	// Rendered in both languages, so that the insert picks the recipient's
+	// as it reads their preferences, in the same round trip.
+	zh, err := t.Render("zh-CN", vars)
 	if err != nil {
 		return consume.Permanent(err)
 	}
-	n := Notification{ID: newID(), Recipient: r, Street: street, Category: t.Category, Template: key, Title: m.Title, Body: m.Body,
+	en, err := t.Render("en", vars)
+	if err != nil {
+		return consume.Permanent(err)
+	}
+	n := Notification{ID: newID(), Recipient: r, Street: street, Category: t.Category, Template: key, Title: zh.Title, Body: zh.Body,
 		Urgent: urgent, cause: cause}
-	_, err = insert(ctx, tx, []Notification{n}, prefs, s.now())
-	return err
+	return insertOne(ctx, tx, n, en, s.now())
 }
 
 // labels turn codes into words for messages.

@@ -87,6 +87,25 @@ func TestEvents_eachTemplateReachesItsRecipient(t *testing.T) {
 	}
 }
 
+func TestEvents_aMessageIsInItsRecipientsLanguage(t *testing.T) {
+	h := newHarness(t)
+	english, chinese := h.worker("qishan", "tashan"), h.worker("qishan", "tashan")
+	h.Settled()
+	h.Must(200, "PUT", "/v1/preferences", h.Worker(english), map[string]any{"lang": "en", "channels": map[string]any{},
+		"quiet_hours": map[string]string{"start": "22:00", "end": "07:00"}})
+	for _, w := range []string{english, chinese} {
+		h.Publish(event.PointsEarned, "qishan", w, event.PointsData{EntryID: uuid.NewString(), WorkerID: w, Street: "qishan",
+			Kind: "earn", Points: 25, Balance: 125})
+	}
+	h.Settled()
+	if items := h.inbox(english); len(items) != 1 || items[0]["title"] != "25 points earned" {
+		t.Errorf("the English reader's messages: %v", items)
+	}
+	if items := h.inbox(chinese); len(items) != 1 || items[0]["title"] != "积分到账 25" {
+		t.Errorf("the Chinese reader's messages: %v", items)
+	}
+}
+
 func TestWebhook_failingThreeTimesThenAcceptedIsDeliveredOnce(t *testing.T) {
 	h := newHarness(t)
 	w := h.worker("qishan", "tashan")

@@ -114,13 +114,21 @@ func scanPrefs(row pgx.Row) (Preferences, error) {
 // preferences returns the recipients' preferences that differ from the
 // defaults (those not in the map have none).
 func preferences(ctx context.Context, q querier, rs []Recipient) (map[Recipient]Preferences, error) {
-	rows, err := q.Query(ctx, "SELECT "+prefCols+" FROM preferences WHERE recipient = ANY($1)", rs)
+	prefs, err := collectPrefs(q.Query(ctx, "SELECT "+prefCols+" FROM preferences WHERE recipient = ANY($1)", rs))
 	if err != nil {
 		return nil, fmt.Errorf("preferences: %w", err)
 	}
+	return prefs, nil
+}
+
+// collectPrefs reads rows of prefCols into a map by recipient.
+func collectPrefs(rows pgx.Rows, err error) (map[Recipient]Preferences, error) {
+	if err != nil {
+		return nil, err
+	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Preferences, error) { return scanPrefs(row) })
 	if err != nil {
-		return nil, fmt.Errorf("preferences: %w", err)
+		return nil, err
 	}
 	out := make(map[Recipient]Preferences, len(list))
 	for _, p := range list {
@@ -196,12 +204,51 @@ func insert(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipie
 	for _, id := range inserted {
 		fresh[id] = true
 	}
+	var sent []Notification
+	for _, n := range ns {
+		if fresh[n.ID] {
+			sent = append(sent, n)
+		}
+	}
+	if err := insertDeliveries(ctx, tx, sent, prefs, now); err != nil {
+		return 0, err
+	}
+	return len(inserted), nil
+}
+
+// insertOne stores one message to one recipient, in their language (zh-CN
+// unless their preferences say en, as Template.Render chooses): the caller
+// gives it rendered in both, and the statement reads the preferences as it
+// inserts, in one round trip. A cause already sent to the recipient is
+// skipped. The push deliveries the preferences ask for follow, in a second
+// round trip only for a recipient who set push channels.
+func insertOne(ctx context.Context, tx pgx.Tx, n Notification, en Message, now time.Time) error {
+	prefs, err := collectPrefs(tx.Query(ctx, `WITH p AS (SELECT `+prefCols+` FROM preferences WHERE recipient = $2),
+		n AS (
+			INSERT INTO notifications (id, recipient, street, category, template, title, body, urgent, cause, created_at)
+			SELECT $1, $2, $3, $4, $5, CASE WHEN p.lang = 'en' THEN $8 ELSE $6 END,
+				CASE WHEN p.lang = 'en' THEN $9 ELSE $7 END, $10, $11, $12
+			FROM (VALUES (true)) AS one LEFT JOIN p ON true
+			ON CONFLICT (cause, recipient) DO NOTHING RETURNING id)
+		SELECT p.* FROM p, n`,
+		n.ID, string(n.Recipient), n.Street, n.Category, n.Template, n.Title, n.Body, en.Title, en.Body, n.Urgent, n.cause, now))
+	if err != nil {
+		return fmt.Errorf("insert notification: %w", err)
+	}
+	// No row: a duplicate, or a recipient with the default preferences,
+	// which push nothing.
+	return insertDeliveries(ctx, tx, []Notification{n}, prefs, now)
+}
+
+// insertDeliveries stores the push deliveries the recipients' preferences
+// ask for, for messages just stored.
+func insertDeliveries(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipient]Preferences, now time.Time) error {
 	var dIDs []uuid.UUID
 	var dChannels, dWaiting []string
 	var dAt []time.Time
 	for _, n := range ns {
 		p, ok := prefs[n.Recipient]
-		if !ok || !fresh[n.ID] {
+		if !ok {
 			continue
 		}
 		at, waiting := p.QuietHours.DeliverAt(now, n.Urgent), ""
@@ -212,15 +259,16 @@ func insert(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipie
 			dIDs, dChannels, dAt, dWaiting = append(dIDs, n.ID), append(dChannels, ch), append(dAt, at), append(dWaiting, waiting)
 		}
 	}
-	if len(dIDs) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (notification_id, channel, status, next_attempt_at, waiting, updated_at)
-			SELECT id, channel, 'pending', at, waiting, $4
-			FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $5::text[]) AS d(id, channel, at, waiting)`,
-			dIDs, dChannels, dAt, now, dWaiting); err != nil {
-			return 0, fmt.Errorf("insert deliveries: %w", err)
-		}
+	if len(dIDs) == 0 {
+		return nil
 	}
-	return len(inserted), nil
+	if _, err := tx.Exec(ctx, `INSERT INTO deliveries (notification_id, channel, status, next_attempt_at, waiting, updated_at)
+		SELECT id, channel, 'pending', at, waiting, $4
+		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $5::text[]) AS d(id, channel, at, waiting)`,
+		dIDs, dChannels, dAt, now, dWaiting); err != nil {
+		return fmt.Errorf("insert deliveries: %w", err)
+	}
+	return nil
 }
 
 const notificationCols = "seq, id, recipient, street, category, template, title, body, urgent, broadcast_id, created_at, read_at"

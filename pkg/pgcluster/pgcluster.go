@@ -292,6 +292,9 @@ func launch(ctx context.Context, bins binaries, dir string, port int, acct *acco
 		"-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories=" + socketDir(dir, port),
+		// Every service's pool may open db.DefaultMaxConns, and the test
+		// suites share one cluster: more than the default 100.
+		"-c", "max_connections=400",
 	}
 	if fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")

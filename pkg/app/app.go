@@ -162,7 +162,7 @@ func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 		// Every service's schema has the streets and communities the
 		// registry created (its own tables, or pkg/places' projection):
 		// a token naming another is refused.
-		Verifier: auth.Verifier{Key: key, Places: places.NewKnown(pool), Log: log}}, nil
+		Verifier: auth.Verifier{Key: key, Places: places.NewKnown(pool), Log: log, Verified: &auth.Verified{}}}, nil
 }
 
 // Close releases the connections.

@@ -48,7 +48,7 @@ func newHarness(t testing.TB) *harness {
 	bell := outbox.NewBell() // as app.Runtime wires them
 	svc := activity.NewService(activity.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects, Bell: bell}))
 	svc.SetPhotos(activity.DiskPhotos{Dir: photoDir})
-	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+	srv := httptest.NewServer(activity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool), Verified: &auth.Verified{}}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 

@@ -104,7 +104,7 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	log := cfg.log
 	bell := outbox.NewBell() // as app.Runtime wires them
 	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects, Bell: bell}, reg), box)
-	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub, Places: places.NewKnown(pool)}, idempotency.Keys{Pool: pool}, reg, log,
+	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub, Places: places.NewKnown(pool), Verified: &auth.Verified{}}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 
 	relay := &outbox.Relay{Pool: pool, JS: js, Metrics: outbox.NewMetrics(reg), Bell: bell, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}

@@ -41,11 +41,14 @@ type pending struct {
 	data    any
 }
 
+// lockAccountSQL locks and reads the account of worker $1.
+const lockAccountSQL = "SELECT " + accountCols + " FROM accounts WHERE worker_id = $1 FOR UPDATE"
+
 // Lock locks a worker's account for the rest of the transaction. Every
 // transaction that posts locks the account first, then any item: one order,
 // so no deadlock.
 func (b *Book) Lock(workerID uuid.UUID) (*Account, error) {
-	a, err := scanAccount(b.tx.QueryRow(b.ctx, "SELECT "+accountCols+" FROM accounts WHERE worker_id = $1 FOR UPDATE", workerID))
+	a, err := scanAccount(b.tx.QueryRow(b.ctx, lockAccountSQL, workerID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errAccountNotFound
 	}

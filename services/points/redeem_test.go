@@ -243,6 +243,32 @@ func rawPost(url, token, key string, body any) (int, []byte, error) {
 	return res.StatusCode, b, err
 }
 
+func TestRedeem_oneKeyAtOnceForTwoWorkersRedeemsOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	w, other := h.openAccount("qishan", "tashan"), h.openAccount("qishan", "tashan")
+	h.fund(w, 100)
+	h.fund(other, 100)
+	item := h.item("qishan", "", 30, 5)
+	// Staff at the counter send one key at once for two workers: one is
+	// redeemed, the other is told the key is reused (its insert meets the
+	// winner's key, and it looks again), and only one is debited.
+	statuses := make(chan int, 2)
+	for _, acct := range []string{w, other} {
+		go func() {
+			status, _, _ := rawPost(h.URL+"/v1/redemptions", h.StreetAdmin("qishan"), "counter-1",
+				map[string]any{"item_id": item, "quantity": 1, "worker_id": acct})
+			statuses <- status
+		}()
+	}
+	if a, b := <-statuses, <-statuses; a+b != 201+422 {
+		t.Fatalf("statuses %d and %d, want 201 and 422", a, b)
+	}
+	if h.balance(w)+h.balance(other) != 200-30 || h.stock(item) != 4 {
+		t.Fatalf("balances %d and %d, stock %d after one key for two workers", h.balance(w), h.balance(other), h.stock(item))
+	}
+	h.checkLedger()
+}
+
 // race sends n redemptions of one item per worker, all at once, and counts
 // the answers by status.
 func (h *harness) race(workers []string, item string, n int) map[int]int {

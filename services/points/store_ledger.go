@@ -42,7 +42,7 @@ type earningQuery struct {
 // not opened yet is errAccountNotFound.
 func (s *Store) lockEarning(ctx context.Context, b *Book, q earningQuery) (earning, error) {
 	batch := &pgx.Batch{}
-	batch.Queue("SELECT "+accountCols+" FROM accounts WHERE worker_id = $1 FOR UPDATE", q.workerID)
+	batch.Queue(lockAccountSQL, q.workerID)
 	batch.Queue("SELECT EXISTS (SELECT 1 FROM entries WHERE cause = $1)", q.cause)
 	batch.Queue("SELECT "+entryCols+` FROM entries WHERE worker_id = $1 AND ref = $2 AND kind = 'earn'
 		ORDER BY seq DESC LIMIT 1`, q.workerID, q.ref)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +17,12 @@ import (
 )
 
 const shopCols = "id, street, community, name, address, created_by, created_at"
+
+// qualified is a list of columns (itemCols, shopCols) of table t, for a
+// join where the bare names would be ambiguous.
+func qualified(t, cols string) string {
+	return t + "." + strings.Join(strings.Split(cols, ", "), ", "+t+".")
+}
 
 func scanShop(row pgx.Row) (Shop, error) {
 	var sh Shop
@@ -147,16 +154,32 @@ var errKeyRace = errors.New("idempotency key taken concurrently")
 // lets check decide and fill in r, takes the stock and posts the debit. A
 // key already used by the caller answers the first redemption (replayed)
 // or, with another request, a validation error.
+//
+// It costs two round trips besides BEGIN and COMMIT: the locks and reads
+// pipelined (Postgres runs them in order, so the account is locked before
+// the item and the key is looked up under the account's lock), then the
+// writes with the outbox rows (Store.inBook).
 func (s *Store) Redeem(ctx context.Context, stars []int, r *Redemption, check func(a *Account, sh Shop, it Item) error) (replayed bool, err error) {
 	err = s.write(ctx, stars, func(b *Book) error {
-		a, err := b.Lock(r.WorkerID)
-		if err != nil {
-			return err
-		}
+		batch := &pgx.Batch{}
+		batch.Queue(lockAccountSQL, r.WorkerID)
 		// Checked under the account's lock: a retry racing its original
 		// waits for it and then finds it.
-		prev, err := scanRedemption(b.tx.QueryRow(ctx, "SELECT "+redemptionCols+redemptionFrom+
-			" WHERE r.caller = $1 AND r.idempotency_key = $2", r.caller, r.key))
+		batch.Queue("SELECT "+redemptionCols+redemptionFrom+" WHERE r.caller = $1 AND r.idempotency_key = $2", r.caller, r.key)
+		batch.Queue("SELECT "+qualified("i", itemCols)+", "+qualified("s", shopCols)+` FROM items i
+			JOIN stores s ON s.id = i.store_id WHERE i.id = $1 FOR UPDATE OF i`, r.ItemID)
+		res := b.tx.SendBatch(ctx, batch)
+		defer res.Close()
+
+		acct, err := scanAccount(res.QueryRow())
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errAccountNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock account %s: %w", r.WorkerID, err)
+		}
+		a := &acct
+		prev, err := scanRedemption(res.QueryRow())
 		if err == nil {
 			if !bytes.Equal(prev.hash, r.hash) {
 				return validate.Errors{{Field: "Idempotency-Key", Code: "reused",
@@ -168,35 +191,29 @@ func (s *Store) Redeem(ctx context.Context, stars []int, r *Redemption, check fu
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		it, err := scanItem(b.tx.QueryRow(ctx, "SELECT "+itemCols+" FROM items WHERE id = $1 FOR UPDATE", r.ItemID))
+		var it Item
+		var sh Shop
+		err = res.QueryRow().Scan(&it.ID, &it.StoreID, &it.Name, &it.Price, &it.Stock, &it.Stocked, &it.Active, &it.CreatedAt,
+			&it.UpdatedAt, &sh.ID, &sh.Street, &sh.Community, &sh.Name, &sh.Address, &sh.CreatedBy, &sh.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errItemNotFound
 		}
 		if err != nil {
 			return err
 		}
-		sh, err := scanShop(b.tx.QueryRow(ctx, "SELECT "+shopCols+" FROM stores WHERE id = $1", it.StoreID))
-		if err != nil {
+		if err := res.Close(); err != nil {
 			return err
 		}
 		if err := check(a, sh, it); err != nil {
 			return err
 		}
-		if _, err := b.tx.Exec(ctx, "UPDATE items SET stock = stock - $2, updated_at = $3 WHERE id = $1",
-			it.ID, r.Quantity, r.CreatedAt); err != nil {
-			return err
-		}
-		_, err = b.tx.Exec(ctx, `INSERT INTO redemptions (id, worker_id, item_id, store_id, street, community, quantity,
+		// Sent with the debit and the events when the Book is done.
+		b.writes.Queue("UPDATE items SET stock = stock - $2, updated_at = $3 WHERE id = $1", it.ID, r.Quantity, r.CreatedAt)
+		b.writes.Queue(`INSERT INTO redemptions (id, worker_id, item_id, store_id, street, community, quantity,
 			points, status, caller, idempotency_key, request_hash, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			r.ID, r.WorkerID, r.ItemID, r.StoreID, r.Street, r.Community, r.Quantity, r.Points, r.Status,
 			r.caller, r.key, r.hash, r.CreatedAt)
-		if db.IsUniqueViolation(err, "") {
-			return errKeyRace
-		}
-		if err != nil {
-			return err
-		}
 		if err := b.Post(a, r.entry(KindRedeem, -r.Points, r.actor, ""), redeemedEvent(KindRedeem), r.CreatedAt); err != nil {
 			return err
 		}
@@ -204,6 +221,10 @@ func (s *Store) Redeem(ctx context.Context, stars []int, r *Redemption, check fu
 		r.workerStreet, r.workerCommunity = a.Street, a.Community
 		return nil
 	})
+	// Another request with the same key inserted its redemption first.
+	if db.IsUniqueViolation(err, "redemptions_caller_idempotency_key_key") {
+		return false, errKeyRace
+	}
 	return replayed, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/nuanxin/nuanxin/pkg/validate"
@@ -128,6 +129,23 @@ func (t Template) Render(lang string, vars map[string]string) (Message, error) {
 	return m, err
 }
 
+// parsed keeps each template's texts parsed once: a message is rendered
+// for every event, and parsing costs more than executing. A parsed
+// template executes safely from many goroutines at once.
+var parsed sync.Map // key + "\x00" + text → *template.Template
+
+func parse(key, src string) (*template.Template, error) {
+	if tpl, ok := parsed.Load(key + "\x00" + src); ok {
+		return tpl.(*template.Template), nil
+	}
+	tpl, err := template.New(key).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Store(key+"\x00"+src, tpl)
+	return tpl, nil
+}
+
 func render(key string, text Text, vars map[string]string) (Message, error) {
 	var m Message
 	for _, part := range []struct {
@@ -137,7 +155,7 @@ func render(key string, text Text, vars map[string]string) (Message, error) {
 		if part.src == "" {
 			return Message{}, fmt.Errorf("template %s: no text", key)
 		}
-		tpl, err := template.New(key).Option("missingkey=error").Parse(part.src)
+		tpl, err := parse(key, part.src)
 		if err != nil {
 			return Message{}, fmt.Errorf("template %s: %w", key, err)
 		}

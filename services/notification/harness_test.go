@@ -90,9 +90,10 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := notification.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}, box)
+	bell := outbox.NewBell() // as app.Runtime wires them
+	store := notification.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects, Bell: bell}, box)
 	svc := notification.NewService(store, clk.Now)
-	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+	srv := httptest.NewServer(notification.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool), Verified: &auth.Verified{}}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 	sms := &recording{}
@@ -100,7 +101,7 @@ func newHarness(t testing.TB) *harness {
 	dispatcher := &notification.Dispatcher{Store: store, Log: env.Log, Now: clk.Now, Metrics: metrics,
 		RetryBase: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Senders: map[string]notification.Provider{"sms": sms, "wechat": sms,
 			"webhook": notification.NewWebhook(2*time.Second, true)}}
-	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	env.Go(dispatcher.Run)
 	env.Go(notification.BroadcastJob{Service: svc, Log: env.Log, Metrics: metrics, Idle: 20 * time.Millisecond}.Run)

@@ -37,12 +37,13 @@ type harness struct {
 func newHarness(t testing.TB, stars []int) *harness {
 	t.Helper()
 	env := testenv.NewService(t, points.Schema, points.Migrations(), "registry", "activity", "points")
-	svc := points.NewService(points.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects}, env.Metrics), stars)
-	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool)}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
+	bell := outbox.NewBell() // as app.Runtime wires them
+	svc := points.NewService(points.NewStore(env.Pool, outbox.Writer{Subjects: env.Subjects, Bell: bell}, env.Metrics), stars)
+	srv := httptest.NewServer(points.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool), Verified: &auth.Verified{}}, idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log,
 		httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 
-	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 100*time.Millisecond)
 	h := &harness{t: t, ctx: env.Ctx, reg: env.Metrics, API: env.API(srv.URL), Bus: env.Bus(runners)}

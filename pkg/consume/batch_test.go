@@ -315,3 +315,50 @@ func TestRunner_appliesOneSubjectInStreamOrderWithinAndAcrossBatches(t *testing.
 		t.Errorf("%d transactions for 150 events in batches of at most 16: want several, each of several events", txs)
 	}
 }
+
+// With lanes, a batch is split by key into transactions that run at once:
+// each event still has one effect, and each key's events (one worker's)
+// are applied in stream order, whatever the other lanes do.
+func TestRunner_lanesKeepEachKeysOrderAndHandleEachEventOnce(t *testing.T) {
+	e := setup(t)
+	workers := []string{"w-1", "w-2", "w-3", "w-4", "w-5"}
+	byWorker := map[string][]string{}
+	var all []string
+	for i := range 200 {
+		w := workers[i%len(workers)]
+		ev, data := newEvent(t, w)
+		e.publish(t, data, ev.ID)
+		byWorker[w] = append(byWorker[w], ev.ID)
+		all = append(all, ev.ID)
+	}
+	r := e.runner(0, nil)
+	r.BatchSize, r.Lanes = 32, 3
+	r.Key = func(ev event.Envelope) string { return ev.Subject }
+	e.run(t, r)
+	e.settled(t)
+
+	e.assertOneEffectEach(t, all)
+	rows, err := e.pool.Query(e.ctx, "SELECT event_id FROM effects ORDER BY seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := map[string]string{}
+	for w, ids := range byWorker {
+		for _, id := range ids {
+			worker[id] = w
+		}
+	}
+	got := map[string][]string{}
+	for _, id := range applied {
+		got[worker[id]] = append(got[worker[id]], id)
+	}
+	for _, w := range workers {
+		if !slices.Equal(got[w], byWorker[w]) {
+			t.Errorf("%s's events applied in this order:\n%v\nwant stream order:\n%v", w, got[w], byWorker[w])
+		}
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"sync"
@@ -87,6 +88,17 @@ type Runner struct {
 	// many the runner asks the server for at a time; default 64. 1 gives
 	// one transaction per message.
 	BatchSize int
+
+	// Lanes, with Key, splits each batch by Key into that many parts
+	// handled in transactions of their own at the same time: a handler
+	// that spends its time on round trips then has several on the way.
+	// Events with the same key always go to the same lane, in stream
+	// order, so one entity's events keep their order; events of different
+	// keys may commit in any order. Key should name the row the handler
+	// locks (a worker's account), so that lanes never wait on each other.
+	// Default 1: one transaction per batch.
+	Lanes int
+	Key   func(event.Envelope) string
 
 	// AckWait is how long the server waits for a message's ack before it
 	// delivers the message again; default 30s. Its clock starts when the
@@ -201,10 +213,37 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := r.handleBatch(ctx, batch); err != nil {
+		if err := r.handleLanes(ctx, batch); err != nil {
 			return err
 		}
 	}
+}
+
+// handleLanes handles batch in one transaction, or split into Lanes by
+// Key, each in its own at once; it returns when every lane is settled.
+func (r *Runner) handleLanes(ctx context.Context, batch []jetstream.Msg) error {
+	if r.Lanes <= 1 || r.Key == nil || len(batch) == 1 {
+		return r.handleBatch(ctx, batch)
+	}
+	lanes := make([][]jetstream.Msg, r.Lanes)
+	for _, msg := range batch {
+		lane := 0 // a message that is not an event: its lane dead-letters it
+		if e, err := event.Parse(msg.Data()); err == nil {
+			h := fnv.New32a()
+			_, _ = h.Write([]byte(r.Key(e)))
+			lane = int(h.Sum32() % uint32(r.Lanes))
+		}
+		lanes[lane] = append(lanes[lane], msg)
+	}
+	errs := make([]error, len(lanes))
+	var wg sync.WaitGroup
+	for i, part := range lanes {
+		if len(part) > 0 {
+			wg.Go(func() { errs[i] = r.handleBatch(ctx, part) })
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // collect waits for one message, then takes whatever else is already in

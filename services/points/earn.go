@@ -216,6 +216,10 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 			Durable: "points-accounts", Filters: filters(accountEvents), Handle: s.ApplyWorkerEvent},
 		{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m, Stream: subjects.Stream("activity"),
 			Durable: "points-earnings", Filters: filters(earnEvents), Handle: s.Earn,
+			// An earning's time is round trips under its account's lock:
+			// lanes by worker keep several batches on the way at once, each
+			// worker's events in one lane, in order.
+			Lanes: earningLanes, Key: earner, BatchSize: 256,
 			// An earning for an account the registry has not opened yet waits
 			// for it: retries for over an hour (about 77 minutes) before a dead letter.
 			// The handler takes milliseconds and the inbox makes an early
@@ -225,4 +229,18 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 			MaxDeliver: 20, Backoff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute}},
 		places.Consumer("points-places", pool, js, subjects, log, m),
 	}
+}
+
+// earningLanes is how many transactions of earnings run at once.
+const earningLanes = 4
+
+// earner is the worker an activity event credits: the account its
+// earning locks (consume.Runner.Key). Both earning events name the worker
+// as worker_id; an event without one is refused by Earn, in any lane.
+func earner(e event.Envelope) string {
+	var d struct {
+		WorkerID string `json:"worker_id"`
+	}
+	_ = e.Decode(&d)
+	return d.WorkerID
 }

@@ -32,9 +32,16 @@ type harness struct {
 	t   testing.TB
 	ctx context.Context
 	reg *prometheus.Registry
+
+	env  *testenv.Service
+	held *consume.Runner // the earnings consumer, when held back (holdEarnings)
 }
 
-func newHarness(t testing.TB, stars []int) *harness {
+// holdEarnings is a harness option: the earnings consumer is not started
+// until startEarnings, so events published before it wait on the stream.
+type holdEarnings struct{}
+
+func newHarness(t testing.TB, stars []int, opts ...holdEarnings) *harness {
 	t.Helper()
 	env := testenv.NewService(t, points.Schema, points.Migrations(), "registry", "activity", "points")
 	bell := outbox.NewBell() // as app.Runtime wires them
@@ -45,10 +52,34 @@ func newHarness(t testing.TB, stars []int) *harness {
 
 	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 200 * time.Millisecond, AckTimeout: 2 * time.Second}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
-	runners := env.Consume(svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics)), 100*time.Millisecond)
-	h := &harness{t: t, ctx: env.Ctx, reg: env.Metrics, API: env.API(srv.URL), Bus: env.Bus(runners)}
+	all := svc.Consumers(env.Pool, env.JS, env.Subjects, env.Log, consume.NewMetrics(env.Metrics))
+	var held *consume.Runner
+	start := all
+	if len(opts) > 0 {
+		start = nil
+		for _, r := range all {
+			if r.Durable == "points-earnings" {
+				held = r
+			} else {
+				start = append(start, r)
+			}
+		}
+	}
+	env.Consume(start, 100*time.Millisecond)
+	h := &harness{t: t, ctx: env.Ctx, reg: env.Metrics, API: env.API(srv.URL), Bus: env.Bus(all), env: env, held: held}
 	h.knownPlaces()
 	return h
+}
+
+// startEarnings starts the earnings consumer a holdEarnings harness held
+// back.
+func (h *harness) startEarnings() {
+	h.t.Helper()
+	if h.held == nil {
+		h.t.Fatal("startEarnings: the earnings consumer was not held back")
+	}
+	h.env.Consume([]*consume.Runner{h.held}, 100*time.Millisecond)
+	h.held = nil
 }
 
 // knownPlaces puts the tests' streets and communities straight into the

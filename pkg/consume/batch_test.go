@@ -29,6 +29,21 @@ func (e *env) publishBurst(t *testing.T, worker string, n int) []string {
 	return ids
 }
 
+// applied returns the ids of the events whose effects were written, in the
+// order they were written.
+func (e *env) applied(t *testing.T) []string {
+	t.Helper()
+	rows, err := e.pool.Query(e.ctx, "SELECT event_id FROM effects ORDER BY seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 // assertOneEffectEach fails unless each of ids has exactly one effect row
 // and nothing else has any.
 func (e *env) assertOneEffectEach(t *testing.T, ids []string) {
@@ -300,14 +315,7 @@ func TestRunner_appliesOneSubjectInStreamOrderWithinAndAcrossBatches(t *testing.
 	e.run(t, r)
 	e.settled(t)
 
-	rows, err := e.pool.Query(e.ctx, "SELECT event_id FROM effects ORDER BY seq")
-	if err != nil {
-		t.Fatal(err)
-	}
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
+	applied := e.applied(t)
 	if !slices.Equal(applied, ids) {
 		t.Errorf("events applied in this order:\n%v\nwant stream order:\n%v", applied, ids)
 	}
@@ -338,14 +346,7 @@ func TestRunner_lanesKeepEachKeysOrderAndHandleEachEventOnce(t *testing.T) {
 	e.settled(t)
 
 	e.assertOneEffectEach(t, all)
-	rows, err := e.pool.Query(e.ctx, "SELECT event_id FROM effects ORDER BY seq")
-	if err != nil {
-		t.Fatal(err)
-	}
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
+	applied := e.applied(t)
 	worker := map[string]string{}
 	for w, ids := range byWorker {
 		for _, id := range ids {

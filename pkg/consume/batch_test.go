@@ -48,16 +48,8 @@ func (e *env) applied(t *testing.T) []string {
 // and nothing else has any.
 func (e *env) assertOneEffectEach(t *testing.T, ids []string) {
 	t.Helper()
-	rows, err := e.pool.Query(e.ctx, "SELECT event_id FROM effects")
-	if err != nil {
-		t.Fatal(err)
-	}
-	effects, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := map[string]int{}
-	for _, id := range effects {
+	for _, id := range e.applied(t) {
 		n[id]++
 	}
 	for _, id := range ids {

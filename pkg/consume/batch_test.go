@@ -355,3 +355,82 @@ func TestRunner_lanesKeepEachKeysOrderAndHandleEachEventOnce(t *testing.T) {
 		}
 	}
 }
+
+// batchRunner is e.runner with a BatchHandler instead: it writes the
+// effects of all its events in one statement, unless one of them is
+// poison, when it names that one with consume.At.
+func (e *env) batchRunner(maxDeliver int, poison func(ev event.Envelope) error) (r *consume.Runner, biggest func() int) {
+	r = e.runner(maxDeliver, nil)
+	r.Handle = nil
+	var mu sync.Mutex
+	most := 0
+	r.HandleBatch = func(ctx context.Context, tx pgx.Tx, evs []event.Envelope) error {
+		mu.Lock()
+		most = max(most, len(evs))
+		mu.Unlock()
+		ids := make([]string, len(evs))
+		for i, ev := range evs {
+			if err := poison(ev); err != nil {
+				return consume.At(i, err)
+			}
+			ids[i] = ev.ID
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO effects (event_id, attempt)
+			SELECT id, 1 FROM unnest($1::text[]) WITH ORDINALITY AS e(id, n) ORDER BY n`, ids)
+		return err
+	}
+	return r, func() int { mu.Lock(); defer mu.Unlock(); return most }
+}
+
+func TestRunner_batchHandlerFaultAtOneEventIsSettledAloneAndTheOthersOnceInOrder(t *testing.T) {
+	tests := []struct {
+		name        string
+		maxDeliver  int
+		err         error
+		wantRetries float64
+	}{
+		{"transient failure, dead-lettered after MaxDeliver", 3, errors.New("account not opened yet"), 2},
+		{"permanent failure, dead-lettered at once", 0, consume.Permanent(errors.New("malformed payload")), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t)
+			good := e.publishBurst(t, "w-good", 20)
+			poison, data := newEvent(t, "w-poison")
+			e.publish(t, data, poison.ID)
+			good = append(good, e.publishBurst(t, "w-good", 20)...)
+
+			r, biggest := e.batchRunner(tc.maxDeliver, func(ev event.Envelope) error {
+				if ev.Subject == "w-poison" {
+					return tc.err
+				}
+				return nil
+			})
+			e.run(t, r)
+
+			dl := e.deadLetter(t)
+			if got := dl.Header.Get("Nuanxin-Error"); got != tc.err.Error() {
+				t.Errorf("Nuanxin-Error %q, want the event's own error %q", got, tc.err)
+			}
+			e.settled(t)
+
+			e.assertOneEffectEach(t, good)
+			if got := e.applied(t); !slices.Equal(got, good) {
+				t.Errorf("effects applied in the order\n%v\nwant the stream's\n%v", got, good)
+			}
+			if n := e.count(t, "SELECT count(*) FROM inbox WHERE event_id = $1", poison.ID); n != 0 {
+				t.Errorf("the poison event is in the inbox (%d rows), so a replay would be skipped", n)
+			}
+			if got := e.metric(t, "nuanxin_consumer_messages_total", "outcome", "retry"); got != tc.wantRetries {
+				t.Errorf("retry metric %v, want %v: the poison event alone is retried", got, tc.wantRetries)
+			}
+			if n := e.deadLetterCount(t); n != 1 {
+				t.Errorf("%d dead letters, want 1", n)
+			}
+			if txs := e.count(t, "SELECT count(DISTINCT txid) FROM effects"); txs >= len(good) || biggest() < 2 {
+				t.Errorf("the %d good events took %d transactions, the biggest call %d events: they were not batched",
+					len(good), txs, biggest())
+			}
+		})
+	}
+}

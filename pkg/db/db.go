@@ -94,6 +94,110 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 	return nil
 }
 
+// InBatch is InTx for work that is a single batch of statements: fn gets a
+// transaction whose only use is one SendBatch, and that batch is sent
+// outside any BEGIN, so Postgres runs it as one implicit transaction (one
+// Sync of the extended protocol) — committed at its end, or rolled back
+// whole at its first failing statement — in one round trip instead of
+// InTx's three (BEGIN, the batch, COMMIT). What fn arranges with
+// AfterCommit runs once the batch has committed, as under InTx.
+//
+// Any other use of the transaction (Exec, Query, a second batch) would run
+// outside the batch's transaction, so it fails; use InTx for work that
+// reads before it writes. The hooks BeforeCommit put in ctx write in a
+// transaction after fn's statements, so under such a ctx InBatch is InTx.
+func InBatch(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	if len(hooksOf(ctx)) > 0 {
+		return InTx(ctx, pool, fn)
+	}
+	one := &batchTx{pool: pool}
+	tx := &hookedTx{Tx: one}
+	err := fn(tx)
+	if one.results != nil && !one.results.closed {
+		// fn left the results open: reading them to the end is what
+		// commits or fails the batch, and frees the connection.
+		if cerr := one.results.Close(); err == nil {
+			err = cerr
+		}
+	}
+	// Once the batch has committed it cannot be undone, whatever fn said
+	// after: the work arranged to follow a commit follows it.
+	if one.results != nil && one.results.committed {
+		for _, after := range tx.after {
+			after(ctx, pool)
+		}
+	}
+	return err
+}
+
+// errBatchOnly is what InBatch's transaction answers to anything but its
+// one batch.
+var errBatchOnly = errors.New("db.InBatch: the transaction is a single batch; use db.InTx for other statements")
+
+// batchTx is the transaction InBatch hands to fn: one batch sent on the
+// pool, outside any BEGIN, which Postgres runs as one implicit transaction.
+type batchTx struct {
+	pool    *pgxpool.Pool
+	results *batchResults // nil until the batch is sent
+}
+
+func (t *batchTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if t.results != nil {
+		return failedBatch{errBatchOnly}
+	}
+	t.results = &batchResults{BatchResults: t.pool.SendBatch(ctx, b)}
+	return t.results
+}
+
+func (t *batchTx) Begin(context.Context) (pgx.Tx, error) { return nil, errBatchOnly }
+func (t *batchTx) Commit(context.Context) error          { return errBatchOnly }
+func (t *batchTx) Rollback(context.Context) error        { return errBatchOnly }
+func (t *batchTx) CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error) {
+	return 0, errBatchOnly
+}
+func (t *batchTx) LargeObjects() pgx.LargeObjects { return pgx.LargeObjects{} }
+func (t *batchTx) Prepare(context.Context, string, string) (*pgconn.StatementDescription, error) {
+	return nil, errBatchOnly
+}
+func (t *batchTx) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
+	return pgconn.CommandTag{}, errBatchOnly
+}
+func (t *batchTx) Query(context.Context, string, ...any) (pgx.Rows, error) { return nil, errBatchOnly }
+func (t *batchTx) QueryRow(context.Context, string, ...any) pgx.Row        { return failedRow{errBatchOnly} }
+func (t *batchTx) Conn() *pgx.Conn                                         { return nil }
+
+// batchResults notes whether the batch committed: its results read to the
+// end (Close) without an error means Postgres reached the Sync and
+// committed the implicit transaction.
+type batchResults struct {
+	pgx.BatchResults
+	closed, committed bool
+}
+
+func (r *batchResults) Close() error {
+	if r.closed {
+		return r.BatchResults.Close()
+	}
+	r.closed = true
+	err := r.BatchResults.Close()
+	r.committed = err == nil
+	return err
+}
+
+// failedBatch is the results of a batch that was not sent.
+type failedBatch struct{ err error }
+
+func (b failedBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b failedBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b failedBatch) QueryRow() pgx.Row                { return failedRow{b.err} }
+func (b failedBatch) Close() error                     { return b.err }
+func (b failedBatch) Tx() pgx.Tx                       { return nil }
+
+// failedRow is a row whose query did not run.
+type failedRow struct{ err error }
+
+func (r failedRow) Scan(...any) error { return r.err }
+
 // hookedTx is the transaction InTx hands to fn: a pgx.Tx that also keeps
 // what is to run after its commit.
 type hookedTx struct {

@@ -487,3 +487,130 @@ func TestLockKey_isStablePerName(t *testing.T) {
 		t.Error("LockKey gives two services the same lock")
 	}
 }
+
+func TestInBatch_commitsTheWholeBatchOrNothingAndRunsAfterCommitWorkOnlyOnCommit(t *testing.T) {
+	ctx := testCtx(t)
+	pool := open(t, ctx, testenv.Postgres(t), "svc")
+	// code's uniqueness is checked only at commit, to show that a failure
+	// the commit itself finds is reported and rolls the batch back too.
+	if _, err := pool.Exec(ctx, `CREATE TABLE things (name text PRIMARY KEY,
+			code text CONSTRAINT things_code_key UNIQUE DEFERRABLE INITIALLY DEFERRED);
+		CREATE TABLE marks (name text)`); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	mark := db.BeforeCommit(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO marks VALUES ('hook')")
+		return err
+	})
+	failingHook := db.BeforeCommit(ctx, func(context.Context, pgx.Tx) error { return boom })
+
+	var ran []string // what the after-commit work saw committed
+	afterCommit := func(tx pgx.Tx) {
+		db.AfterCommit(tx, "count", func(ctx context.Context, pool *pgxpool.Pool) {
+			var n int
+			if err := pool.QueryRow(ctx, "SELECT count(*) FROM things").Scan(&n); err != nil {
+				t.Error(err)
+			}
+			ran = append(ran, fmt.Sprintf("saw %d", n))
+		})
+	}
+	// send arranges the after-commit work, then sends stmts as the batch.
+	send := func(stmts ...string) func(pgx.Tx) error {
+		return func(tx pgx.Tx) error {
+			afterCommit(tx)
+			b := &pgx.Batch{}
+			for _, s := range stmts {
+				b.Queue(s)
+			}
+			return tx.SendBatch(ctx, b).Close()
+		}
+	}
+	isUnique := func(constraint string) func(error) bool {
+		return func(err error) bool { return db.IsUniqueViolation(err, constraint) }
+	}
+	isErr := func(want error) func(error) bool { return func(err error) bool { return errors.Is(err, want) } }
+	failed := func(err error) bool { return err != nil }
+
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		fn     func(pgx.Tx) error
+		errOK  func(error) bool // nil: no error wanted
+		things []string
+		marks  []string
+		ran    []string
+	}{
+		{"every statement commits, then the after-commit work runs",
+			ctx, send("INSERT INTO things VALUES ('a', 'x')", "INSERT INTO things VALUES ('b', 'y')"),
+			nil, []string{"a", "b"}, nil, []string{"saw 2"}},
+		{"a failing second statement leaves no first row and runs nothing",
+			ctx, send("INSERT INTO things VALUES ('a', 'x')", "INSERT INTO things VALUES ('a', 'y')"),
+			isUnique("things_pkey"), nil, nil, nil},
+		{"a failure found at commit rolls the whole batch back and runs nothing",
+			ctx, send("INSERT INTO things VALUES ('a', 'x')", "INSERT INTO things VALUES ('b', 'x')"),
+			isUnique("things_code_key"), nil, nil, nil},
+		{"fn failing before it sends writes nothing and runs nothing",
+			ctx, func(tx pgx.Tx) error { afterCommit(tx); return boom },
+			isErr(boom), nil, nil, nil},
+		{"a statement outside the batch is refused",
+			ctx, func(tx pgx.Tx) error {
+				afterCommit(tx)
+				_, err := tx.Exec(ctx, "INSERT INTO things VALUES ('a', 'x')")
+				return err
+			},
+			failed, nil, nil, nil},
+		{"under BeforeCommit hooks the hook's write commits with the batch",
+			mark, send("INSERT INTO things VALUES ('a', 'x')"),
+			nil, []string{"a"}, []string{"hook"}, []string{"saw 1"}},
+		{"under BeforeCommit hooks a failing hook rolls the batch back",
+			failingHook, send("INSERT INTO things VALUES ('a', 'x')"),
+			isErr(boom), nil, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := pool.Exec(ctx, "TRUNCATE things, marks"); err != nil {
+				t.Fatal(err)
+			}
+			ran = nil
+			err := db.InBatch(tc.ctx, pool, tc.fn)
+			switch {
+			case tc.errOK == nil && err != nil:
+				t.Fatalf("InBatch error = %v, want none", err)
+			case tc.errOK != nil && !tc.errOK(err):
+				t.Fatalf("InBatch error = %v, not the one wanted", err)
+			}
+			rows, err := pool.Query(ctx, "SELECT name FROM things ORDER BY name")
+			if err != nil {
+				t.Fatal(err)
+			}
+			things, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err = pool.Query(ctx, "SELECT name FROM marks")
+			if err != nil {
+				t.Fatal(err)
+			}
+			marks, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(things, tc.things) || !slices.Equal(marks, tc.marks) || !slices.Equal(ran, tc.ran) {
+				t.Errorf("things %v marks %v after-commit %v, want %v %v %v", things, marks, ran, tc.things, tc.marks, tc.ran)
+			}
+			// Rows the batch wrote were written by one transaction.
+			var xids int
+			if err := pool.QueryRow(ctx, "SELECT count(DISTINCT xmin::text) FROM things").Scan(&xids); err != nil {
+				t.Fatal(err)
+			}
+			if len(things) > 0 && xids != 1 {
+				t.Errorf("the rows were written by %d transactions, want 1", xids)
+			}
+		})
+	}
+	// Every connection came back, whatever failed.
+	if st := pool.Stat(); st.AcquiredConns() != 0 {
+		t.Errorf("%d connections still acquired after InBatch", st.AcquiredConns())
+	}
+}

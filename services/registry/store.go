@@ -75,10 +75,11 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) ([]pending, error)
 	return err
 }
 
-// insert runs one INSERT and its event in a transaction, both sent in one
-// round trip.
+// insert runs one INSERT and its event in one transaction and one round
+// trip: the batch of both is the whole transaction (db.InBatch), as
+// nothing is read in between.
 func (s *Store) insert(ctx context.Context, op string, ev pending, sql string, args ...any) error {
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := db.InBatch(ctx, s.pool, func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
 		batch.Queue(sql, args...)
 		return s.emitWith(ctx, tx, batch, ev)

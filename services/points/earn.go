@@ -66,32 +66,43 @@ func (s *Service) ApplyWorkerEvent(ctx context.Context, tx pgx.Tx, e event.Envel
 	return err
 }
 
-// Earn credits an activity event: an attendance, or a report closed as
-// valid. It runs in the consumer's transaction, so the entry and the inbox
-// row commit together; the entry's cause (the event id) is unique besides,
-// and an event whose cause is in the ledger already changes nothing.
-func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
-	name, err := e.Name()
-	if err != nil {
-		return consume.Permanent(err)
+// Earn credits a batch of activity events, in stream order: attendances,
+// and reports closed as valid (consume.BatchHandler). It runs in the
+// consumer's transaction, so the entries and the inbox rows commit
+// together; an entry's cause (the event id) is unique besides, and an event
+// whose cause is in the ledger already changes nothing. The batch costs two
+// round trips whatever its size: one locks its accounts and reads what
+// crediting needs (Store.lockEarnings), one writes the entries and their
+// events. An event at fault (malformed, or its account not opened yet) is
+// named with consume.At, so the events before it commit without it.
+func (s *Service) Earn(ctx context.Context, tx pgx.Tx, events []event.Envelope) error {
+	credits := make([]credit, 0, len(events))
+	for i, e := range events {
+		c, err := creditOf(e)
+		if err != nil {
+			return consume.At(i, err)
+		}
+		if c.earns() {
+			c.index = i
+			credits = append(credits, c)
+		}
+	}
+	if len(credits) == 0 {
+		return nil
 	}
 	b, err := s.store.inBook(ctx, tx, s.stars, func(b *Book) error {
-		switch name {
-		case event.AttendanceRecorded:
-			var d event.AttendanceData
-			if err := e.Decode(&d); err != nil {
-				return consume.Permanent(err)
+		qs := make([]earningQuery, len(credits))
+		for i, c := range credits {
+			qs[i] = c.query
+		}
+		reads, err := s.store.lockEarnings(ctx, b, qs)
+		if err != nil {
+			return err
+		}
+		for _, c := range credits {
+			if err := s.credit(b, reads, c); err != nil {
+				return consume.At(c.index, err)
 			}
-			return s.earnAttendance(ctx, b, e, d)
-		case event.ReportStatusChanged:
-			var d event.ReportStatusChangedData
-			if err := e.Decode(&d); err != nil {
-				return consume.Permanent(err)
-			}
-			if d.To != "closed" || d.Valid == nil || !*d.Valid {
-				return nil // only a report closed as valid earns
-			}
-			return s.earnReport(ctx, b, e, d)
 		}
 		return nil
 	})
@@ -102,20 +113,83 @@ func (s *Service) Earn(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 	return nil
 }
 
-// lockEarner locks the account an event credits and reads what crediting
-// it needs (Store.lockEarning). An account not opened yet is a retry: the
-// registry's event is on its way.
-func (s *Service) lockEarner(ctx context.Context, b *Book, workerID string, q earningQuery) (earning, error) {
+// credit is one earning event, decoded.
+type credit struct {
+	index      int // in the batch
+	event      event.Envelope
+	attendance *event.AttendanceData
+	report     *event.ReportStatusChangedData
+	query      earningQuery
+}
+
+// earns says whether the event can earn: an attendance, or a report
+// closed as valid.
+func (c credit) earns() bool {
+	if c.report != nil {
+		return c.report.To == "closed" && c.report.Valid != nil && *c.report.Valid
+	}
+	return c.attendance != nil
+}
+
+// creditOf decodes an earning event and says what crediting it reads.
+func creditOf(e event.Envelope) (credit, error) {
+	name, err := e.Name()
+	if err != nil {
+		return credit{}, consume.Permanent(err)
+	}
+	c := credit{event: e}
+	var workerID string
+	switch name {
+	case event.AttendanceRecorded:
+		var d event.AttendanceData
+		if err := e.Decode(&d); err != nil {
+			return c, consume.Permanent(err)
+		}
+		c.attendance, workerID = &d, d.WorkerID
+		c.query = earningQuery{ref: "attendance:" + d.ActivityID + ":" + d.WorkerID, street: d.Street,
+			at: d.CheckedOutAt, day: serviceDay(d.CheckedOutAt)}
+	case event.ReportStatusChanged:
+		var d event.ReportStatusChangedData
+		if err := e.Decode(&d); err != nil {
+			return c, consume.Permanent(err)
+		}
+		c.report, workerID = &d, d.WorkerID
+		c.query = earningQuery{ref: "report:" + d.ReportID, street: d.Street, at: e.Time, day: serviceDay(e.Time)}
+	default:
+		return c, nil
+	}
+	if !c.earns() {
+		return c, nil
+	}
 	id, err := uuid.Parse(workerID)
 	if err != nil {
-		return earning{}, consume.Permanent(fmt.Errorf("worker id %q: %w", workerID, err))
+		return c, consume.Permanent(fmt.Errorf("worker id %q: %w", workerID, err))
 	}
-	q.workerID = id
-	v, err := s.store.lockEarning(ctx, b, q)
+	c.query.workerID, c.query.cause = id, "event:"+e.ID
+	return c, nil
+}
+
+// credit posts c's earning with what reads says of the ledger, and notes
+// there what it posted. An account not opened yet is a retry: the
+// registry's event is on its way.
+func (s *Service) credit(b *Book, reads *earnings, c credit) error {
+	v, err := reads.earning(c.query)
 	if errors.Is(err, errAccountNotFound) {
-		return earning{}, errNoAccountYet
+		return errNoAccountYet
 	}
-	return v, err
+	if err != nil || v.credited {
+		return err // credited already: nothing more to do
+	}
+	var posted []*Entry
+	if c.attendance != nil {
+		posted, err = s.earnAttendance(b, v, c)
+	} else {
+		posted, err = s.earnReport(b, v, c)
+	}
+	for _, e := range posted {
+		reads.record(e)
+	}
+	return err
 }
 
 // serviceDay is the Shanghai calendar day of t, for the daily cap.
@@ -135,31 +209,34 @@ func capped(earned int64, cap int, points int64) (int64, bool) {
 
 // earnAttendance credits an attendance by the rule of the street and time
 // the service was done. An attendance already credited (a staff correction)
-// is first reversed, then credited afresh at the corrected hours.
-func (s *Service) earnAttendance(ctx context.Context, b *Book, e event.Envelope, d event.AttendanceData) error {
-	ref := "attendance:" + d.ActivityID + ":" + d.WorkerID
-	day := serviceDay(d.CheckedOutAt)
-	v, err := s.lockEarner(ctx, b, d.WorkerID, earningQuery{cause: "event:" + e.ID, ref: ref, street: d.Street,
-		at: d.CheckedOutAt, day: day})
-	if err != nil || v.credited {
-		return err // credited already: nothing more to do
-	}
+// is first reversed, then credited afresh at the corrected hours. It
+// returns the entries it posted.
+func (s *Service) earnAttendance(b *Book, v earning, c credit) ([]*Entry, error) {
+	d, q := c.attendance, c.query
 	at := s.now()
-	rev, err := reverse(b, v.account, v.last, e.ID, at)
+	var posted []*Entry
+	rev, err := reverse(b, v.account, v.last, c.event.ID, at)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	earned := v.dayEarned
-	if rev != nil && rev.ServiceDay != nil && rev.ServiceDay.Equal(day) {
-		earned += rev.Points // the reversal just posted counts against the day, as the ledger will
+	if rev != nil {
+		posted = append(posted, rev)
+		if rev.ServiceDay != nil && rev.ServiceDay.Equal(q.day) {
+			earned += rev.Points // the reversal just posted counts against the day, as the ledger will
+		}
 	}
 	var centi int64
 	if d.VolunteerService {
 		centi = int64(d.Hours*100 + 0.5)
 	}
 	points, wasCapped := capped(earned, v.rule.DailyCap, v.rule.forAttendance(d.Kind, d.VolunteerService, centi))
-	return b.Post(v.account, &Entry{Kind: KindEarn, Points: points, CentiHours: centi, Cause: "event:" + e.ID,
-		CauseEventID: e.ID, Ref: ref, RuleID: v.rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, at)
+	e := &Entry{Kind: KindEarn, Points: points, CentiHours: centi, Cause: q.cause, CauseEventID: c.event.ID,
+		Ref: q.ref, RuleID: v.rule.ruleID(), ServiceDay: &q.day, Capped: wasCapped}
+	if err := b.Post(v.account, e, event.PointsEarned, at); err != nil {
+		return posted, err
+	}
+	return append(posted, e), nil
 }
 
 // reverse takes back last, the latest earning for its ref — each
@@ -184,20 +261,21 @@ func reverse(b *Book, a *Account, last *Entry, eventID string, at time.Time) (*E
 }
 
 // earnReport credits the reporter of a report closed as valid, once per
-// report.
-func (s *Service) earnReport(ctx context.Context, b *Book, e event.Envelope, d event.ReportStatusChangedData) error {
-	ref := "report:" + d.ReportID
-	day := serviceDay(e.Time)
-	v, err := s.lockEarner(ctx, b, d.WorkerID, earningQuery{cause: "event:" + e.ID, ref: ref, street: d.Street,
-		at: e.Time, day: day})
+// report. It returns the entry it posted, if any.
+func (s *Service) earnReport(b *Book, v earning, c credit) ([]*Entry, error) {
 	// A report earns once, whichever of its events closed it as valid: its
 	// ref has an earning already.
-	if err != nil || v.credited || v.last != nil {
-		return err
+	if v.last != nil {
+		return nil, nil
 	}
+	q := c.query
 	points, wasCapped := capped(v.dayEarned, v.rule.DailyCap, int64(v.rule.PerValidReport))
-	return b.Post(v.account, &Entry{Kind: KindEarn, Points: points, Cause: "event:" + e.ID, CauseEventID: e.ID, Ref: ref,
-		RuleID: v.rule.ruleID(), ServiceDay: &day, Capped: wasCapped}, event.PointsEarned, s.now())
+	e := &Entry{Kind: KindEarn, Points: points, Cause: q.cause, CauseEventID: c.event.ID, Ref: q.ref,
+		RuleID: v.rule.ruleID(), ServiceDay: &q.day, Capped: wasCapped}
+	if err := b.Post(v.account, e, event.PointsEarned, s.now()); err != nil {
+		return nil, err
+	}
+	return []*Entry{e}, nil
 }
 
 // Consumers are the durable consumers the service runs: accounts from the
@@ -215,7 +293,7 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 		{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m, Stream: subjects.Stream("registry"),
 			Durable: "points-accounts", Filters: filters(accountEvents), Handle: s.ApplyWorkerEvent},
 		{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m, Stream: subjects.Stream("activity"),
-			Durable: "points-earnings", Filters: filters(earnEvents), Handle: s.Earn,
+			Durable: "points-earnings", Filters: filters(earnEvents), HandleBatch: s.Earn,
 			// An earning's time is round trips under its account's lock:
 			// lanes by worker keep several batches on the way at once, each
 			// worker's events in one lane, in order.

@@ -3,10 +3,16 @@ package points_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nuanxin/nuanxin/pkg/consume"
+	"github.com/nuanxin/nuanxin/pkg/db"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
@@ -301,4 +307,104 @@ func TestStars_newThresholdsMoveStoredLevelsAtStart(t *testing.T) {
 	if len(ev) != 2 || json.Unmarshal(ev[1].Data, &d) != nil || d.From != 2 || d.To != 0 {
 		t.Fatalf("star.changed: %d %+v", len(ev), d)
 	}
+}
+
+// TestEarn_aBatchCreditsAsIfOneEventAtATime hands the earnings handler a
+// batch in which later events depend on earlier ones — a correction of an
+// attendance in the same batch, a report closed twice, the daily cap
+// reached within the batch — and checks the ledger is what crediting them
+// one at a time gives.
+func TestEarn_aBatchCreditsAsIfOneEventAtATime(t *testing.T) {
+	h := newHarness(t, nil, holdEarnings{}) // the handler is called directly here
+	svc := points.NewService(points.NewStore(h.Pool, outbox.Writer{Subjects: h.env.Subjects}, nil), nil)
+	w1, w2 := h.openAccount("qishan", "tashan"), h.openAccount("qishan", "changsheng")
+	unknown := uuid.NewString() // no account yet
+
+	newEvent := func(name event.Name, subject string, data any) event.Envelope {
+		t.Helper()
+		e, err := event.New(name, "qishan", subject, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	valid := true
+	report := uuid.NewString()
+	closed := func() event.Envelope {
+		return newEvent(event.ReportStatusChanged, report, event.ReportStatusChangedData{ReportID: report, Street: "qishan",
+			Community: "tashan", Category: "safety_hazard", From: "resolved", To: "closed", Valid: &valid, WorkerID: w1})
+	}
+	first := closed()
+	day := first.Time // every service on the report's Shanghai day, where the cap counts
+	attend := func(worker, activity, kind string, hours float64, volunteer bool) event.AttendanceData {
+		return event.AttendanceData{ActivityID: activity, WorkerID: worker, Street: "qishan", Kind: kind, Hours: hours,
+			VolunteerService: volunteer, CheckedInAt: day.Add(-time.Duration(hours * float64(time.Hour))), CheckedOutAt: day}
+	}
+	a := attend(w1, uuid.NewString(), "volunteer_service", 2, true)
+	corrected := a
+	corrected.Hours, corrected.Corrects, corrected.PreviousHours = 3, true, 2
+	batch := []event.Envelope{
+		first, // w1: 20 (day: 20)
+		newEvent(event.AttendanceRecorded, a.ActivityID, a),                                                  // w1: 5 + 20 (day: 45)
+		newEvent(event.AttendanceRecorded, "w2", attend(w2, uuid.NewString(), "volunteer_service", 1, true)), // w2: 15
+		newEvent(event.AttendanceRecorded, a.ActivityID, corrected),                                          // w1: −25, then 5 + 30 (day: 55)
+		closed(), // the same report closed again: nothing
+		newEvent(event.AttendanceRecorded, "b", attend(w1, uuid.NewString(), "volunteer_service", 12, true)), // w1: 125 (day: 180)
+		newEvent(event.AttendanceRecorded, "c", attend(w1, uuid.NewString(), "volunteer_service", 8, true)),  // w1: 85, capped to 20
+		newEvent(event.AttendanceRecorded, "d", attend(w1, uuid.NewString(), "study", 1, false)),             // w1: 5, capped to 0
+	}
+	earn := func(evs []event.Envelope) error {
+		return db.InTx(h.ctx, h.Pool, func(tx pgx.Tx) error { return svc.Earn(h.ctx, tx, evs) })
+	}
+
+	// An event whose account is not open is named, and nothing commits.
+	stray := newEvent(event.AttendanceRecorded, "x", attend(unknown, uuid.NewString(), "study", 1, false))
+	err := earn(append(slices.Clone(batch[:4]), append([]event.Envelope{stray}, batch[4:]...)...))
+	var at *consume.EventError
+	if !errors.As(err, &at) || at.Index != 4 {
+		t.Fatalf("a batch with an account not open yet at index 4: %v, want that event named", err)
+	}
+	if n := h.count("SELECT count(*) FROM entries"); n != 0 {
+		t.Fatalf("%d entries committed by a failed batch", n)
+	}
+
+	if err := earn(batch); err != nil {
+		t.Fatal(err)
+	}
+	if b := h.balance(w1); b != 200 {
+		t.Errorf("w1's balance %d, want 20 + 25 − 25 + 35 + 125 + 20 + 0 = 200", b)
+	}
+	if b := h.balance(w2); b != 15 {
+		t.Errorf("w2's balance %d, want 15", b)
+	}
+	rows, err := h.Pool.Query(h.ctx, `SELECT kind, points, capped FROM entries WHERE worker_id = $1 ORDER BY seq`, w1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		Kind   string
+		Points int64
+		Capped bool
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[entry])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []entry{{"earn", 20, false}, {"earn", 25, false}, {"reverse", -25, false}, {"earn", 35, false},
+		{"earn", 125, false}, {"earn", 20, true}, {"earn", 0, true}}
+	if !slices.Equal(got, want) {
+		t.Errorf("w1's entries\n%v\nwant\n%v", got, want)
+	}
+	if n := len(h.Events(event.PointsEarned)); n != len(want)+1 {
+		t.Errorf("%d points.earned events published, want one per entry: %d", n, len(want)+1)
+	}
+	// Handed the same batch again (as after a crash before the inbox
+	// recorded it), nothing changes.
+	if err := earn(batch); err != nil {
+		t.Fatal(err)
+	}
+	if b := h.balance(w1); b != 200 || h.count("SELECT count(*) FROM entries") != len(want)+1 {
+		t.Errorf("the batch credited again: balance %d", b)
+	}
+	h.checkLedger()
 }

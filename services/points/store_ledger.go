@@ -1,6 +1,7 @@
 package points
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,50 +35,170 @@ type earningQuery struct {
 	day      time.Time
 }
 
-// lockEarning locks the account an earning credits and reads, in the same
-// round trip, everything crediting it needs. The statements are pipelined:
-// Postgres runs them in order, so the reads after the lock see every entry
-// committed before the lock was granted (each statement takes its own
-// snapshot at read committed), as separate round trips would. An account
-// not opened yet is errAccountNotFound.
-func (s *Store) lockEarning(ctx context.Context, b *Book, q earningQuery) (earning, error) {
+// earnings is what crediting a batch of earning events reads from the
+// ledger, kept up to date as the batch posts: a later event of the batch
+// sees the earlier ones' entries as it would see them in the ledger.
+type earnings struct {
+	accounts  map[uuid.UUID]*Account // locked for the rest of the transaction
+	causes    map[string]bool        // causes in the ledger
+	last      map[workerRef]*Entry   // the latest earning of each worker and ref read
+	rules     map[string][]Rule      // each street's rules, oldest first
+	dayEarned map[workerDay]int64    // earned less reversed, each worker and day read
+}
+
+type workerRef struct {
+	worker uuid.UUID
+	ref    string
+}
+
+type workerDay struct {
+	worker uuid.UUID
+	day    string // YYYY-MM-DD
+}
+
+func dayKey(worker uuid.UUID, day time.Time) workerDay {
+	return workerDay{worker, day.Format(time.DateOnly)}
+}
+
+// lockEarnings locks the accounts a batch of earnings credits, in worker
+// id order (so two batches never deadlock), and reads everything crediting
+// them needs, in one round trip whatever the batch's size. The statements
+// are pipelined: Postgres runs them in order, so the reads after the lock
+// see every entry committed before the locks were granted (each statement
+// takes its own snapshot at read committed). An account missing from
+// accounts is one not opened yet.
+func (s *Store) lockEarnings(ctx context.Context, b *Book, qs []earningQuery) (*earnings, error) {
+	v := &earnings{accounts: map[uuid.UUID]*Account{}, causes: map[string]bool{}, last: map[workerRef]*Entry{},
+		rules: map[string][]Rule{}, dayEarned: map[workerDay]int64{}}
+	var workers, refWorkers, dayWorkers []uuid.UUID
+	var causes, refs, streets []string
+	var days []time.Time
+	seen := map[any]bool{}
+	once := func(k any) bool {
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+		return true
+	}
+	for _, q := range qs {
+		if once(q.workerID) {
+			workers = append(workers, q.workerID)
+		}
+		causes = append(causes, q.cause)
+		if once(workerRef{q.workerID, q.ref}) {
+			refWorkers, refs = append(refWorkers, q.workerID), append(refs, q.ref)
+		}
+		if once("street:" + q.street) {
+			streets = append(streets, q.street)
+		}
+		if once(dayKey(q.workerID, q.day)) {
+			dayWorkers, days = append(dayWorkers, q.workerID), append(days, q.day)
+		}
+	}
+
 	batch := &pgx.Batch{}
-	batch.Queue(lockAccountSQL, q.workerID)
-	batch.Queue("SELECT EXISTS (SELECT 1 FROM entries WHERE cause = $1)", q.cause)
-	batch.Queue("SELECT "+entryCols+` FROM entries WHERE worker_id = $1 AND ref = $2 AND kind = 'earn'
-		ORDER BY seq DESC LIMIT 1`, q.workerID, q.ref)
-	batch.Queue(ruleAtSQL, q.street, q.at)
-	batch.Queue(`SELECT coalesce(sum(points), 0) FROM entries
-		WHERE worker_id = $1 AND service_day = $2 AND kind IN ('earn', 'reverse')`, q.workerID, q.day)
+	batch.Queue("SELECT "+accountCols+" FROM accounts WHERE worker_id = ANY($1) ORDER BY worker_id FOR UPDATE", workers)
+	batch.Queue("SELECT cause FROM entries WHERE cause = ANY($1)", causes)
+	batch.Queue(`SELECT e.* FROM unnest($1::uuid[], $2::text[]) AS q(worker_id, ref)
+		CROSS JOIN LATERAL (SELECT `+entryCols+` FROM entries
+			WHERE worker_id = q.worker_id AND ref = q.ref AND kind = 'earn' ORDER BY seq DESC LIMIT 1) e`, refWorkers, refs)
+	batch.Queue("SELECT "+ruleCols+" FROM rules WHERE street = ANY($1) ORDER BY street, effective_from", streets)
+	batch.Queue(`SELECT worker_id, service_day, sum(points) FROM entries
+		WHERE (worker_id, service_day) IN (SELECT * FROM unnest($1::uuid[], $2::date[]))
+		  AND kind IN ('earn', 'reverse')
+		GROUP BY worker_id, service_day`, dayWorkers, days)
 	res := b.tx.SendBatch(ctx, batch)
 	defer res.Close()
 
-	var v earning
-	a, err := scanAccount(res.QueryRow())
-	if errors.Is(err, pgx.ErrNoRows) {
-		return v, errAccountNotFound
+	each := func(what string, scan func(pgx.Rows) error) error {
+		rows, err := res.Query()
+		if err == nil {
+			for rows.Next() && err == nil {
+				err = scan(rows)
+			}
+			rows.Close()
+			err = cmp.Or(err, rows.Err())
+		}
+		if err != nil {
+			return fmt.Errorf("earnings: %s: %w", what, err)
+		}
+		return nil
+	}
+	err := each("lock accounts", func(row pgx.Rows) error {
+		a, err := scanAccount(row)
+		v.accounts[a.WorkerID] = &a
+		return err
+	})
+	if err == nil {
+		err = each("causes", func(row pgx.Rows) error {
+			var c string
+			err := row.Scan(&c)
+			v.causes[c] = true
+			return err
+		})
+	}
+	if err == nil {
+		err = each("earnings by ref", func(row pgx.Rows) error {
+			e, err := scanEntry(row)
+			v.last[workerRef{e.WorkerID, e.Ref}] = &e
+			return err
+		})
+	}
+	if err == nil {
+		err = each("rules", func(row pgx.Rows) error {
+			r, err := scanRule(row)
+			v.rules[r.Street] = append(v.rules[r.Street], r)
+			return err
+		})
+	}
+	if err == nil {
+		err = each("earned by day", func(row pgx.Rows) error {
+			var w uuid.UUID
+			var day time.Time
+			var sum int64
+			err := row.Scan(&w, &day, &sum)
+			v.dayEarned[dayKey(w, day)] = sum
+			return err
+		})
 	}
 	if err != nil {
-		return v, fmt.Errorf("lock account %s: %w", q.workerID, err)
-	}
-	v.account = &a
-	if err := res.QueryRow().Scan(&v.credited); err != nil {
-		return v, fmt.Errorf("cause %s: %w", q.cause, err)
-	}
-	last, err := scanEntry(res.QueryRow())
-	switch {
-	case err == nil:
-		v.last = &last
-	case !errors.Is(err, pgx.ErrNoRows):
-		return v, fmt.Errorf("earning for %s: %w", q.ref, err)
-	}
-	if v.rule, err = scanRuleAt(res.QueryRow(), q.street); err != nil {
-		return v, fmt.Errorf("rule of %s at %s: %w", q.street, q.at, err)
-	}
-	if err := res.QueryRow().Scan(&v.dayEarned); err != nil {
-		return v, fmt.Errorf("earned on %s: %w", q.day.Format(time.DateOnly), err)
+		return nil, err
 	}
 	return v, res.Close()
+}
+
+// earning returns what crediting q needs, the batch's posts so far
+// included; errAccountNotFound when q's account is not open yet.
+func (v *earnings) earning(q earningQuery) (earning, error) {
+	a, ok := v.accounts[q.workerID]
+	if !ok {
+		return earning{}, errAccountNotFound
+	}
+	return earning{account: a, credited: v.causes[q.cause], last: v.last[workerRef{q.workerID, q.ref}],
+		rule: ruleAt(v.rules[q.street], q.street, q.at), dayEarned: v.dayEarned[dayKey(q.workerID, q.day)]}, nil
+}
+
+// record notes e, just posted, for the batch's later events.
+func (v *earnings) record(e *Entry) {
+	v.causes[e.Cause] = true
+	if e.Kind == KindEarn {
+		v.last[workerRef{e.WorkerID, e.Ref}] = e
+	}
+	if (e.Kind == KindEarn || e.Kind == KindReverse) && e.ServiceDay != nil {
+		v.dayEarned[dayKey(e.WorkerID, *e.ServiceDay)] += e.Points
+	}
+}
+
+// ruleAt is the rule of rules (a street's, oldest first) in effect at t,
+// or the street's default rule.
+func ruleAt(rules []Rule, street string, t time.Time) Rule {
+	for i := len(rules) - 1; i >= 0; i-- {
+		if !rules[i].EffectiveFrom.After(t) {
+			return rules[i]
+		}
+	}
+	return DefaultRule(street)
 }
 
 // EntryByCause returns the entry a cause made, if any.

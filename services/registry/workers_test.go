@@ -2,8 +2,11 @@ package registry_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 )
@@ -40,6 +43,38 @@ func TestRegisterWorker_masksPersonalDataAndEmitsEventWithoutIt(t *testing.T) {
 		if strings.Contains(string(e.Data), secret) {
 			t.Errorf("event data carries personal data %q: %s", secret, e.Data)
 		}
+	}
+}
+
+// The schema files a worker (as every row placed in a community) only under
+// a community of its own street, with one foreign key on both columns.
+func TestSchema_filesAWorkerOnlyInACommunityOfItsStreet(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	h.registerWorker(1, "tashan")
+	tests := []struct {
+		name, street, community string
+		refused                 bool
+	}{
+		{"the community's own street", "qishan", "tashan", false},
+		{"a community of another street", "jianshelu", "tashan", true},
+		{"an unknown street", "nowhere", "tashan", true},
+		{"an unknown community", "qishan", "nowhere", true},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// A copy of the registered worker, with its own id and ID-number hash.
+			_, err := h.Pool.Exec(context.Background(), `INSERT INTO workers (id, name, mobile_enc, mobile_hash,
+					mobile_masked, id_number_enc, id_number_hash, id_number_masked, occupation, street, community, political_status)
+				SELECT gen_random_uuid(), name, mobile_enc, mobile_hash, mobile_masked, id_number_enc,
+					id_number_hash || $3::bytea, id_number_masked, occupation, $1, $2, political_status
+				FROM workers LIMIT 1`, tc.street, tc.community, []byte{byte(i)})
+			var pe *pgconn.PgError
+			refused := errors.As(err, &pe) && pe.Code == "23503" && pe.ConstraintName == "workers_street_community_fkey"
+			if refused != tc.refused || (err != nil && !refused) {
+				t.Errorf("insert in %s/%s: error %v, want refused by the foreign key: %v", tc.street, tc.community, err, tc.refused)
+			}
+		})
 	}
 }
 

@@ -100,7 +100,9 @@ func parseMonth(c *validate.Collector, field, s string) time.Time {
 	return d
 }
 
-func monthStart(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC) }
+func monthStart(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
 
 // sums is a figure's values per key: as of the date, and in its month.
 type sums struct{ total, month map[string]int64 }

@@ -33,6 +33,8 @@ func devServices() []service {
 		// Webhooks to 127.0.0.1 are how one tries them locally; never in production.
 		{Name: "notification", Package: "./services/notification/cmd/notification", Addr: "127.0.0.1:8084",
 			Env: []string{"NOTIFICATION_WEBHOOK_ALLOW_PRIVATE=true"}},
+		// Last: it reads the other four's streams from their start.
+		{Name: "stats", Package: "./services/stats/cmd/stats", Addr: "127.0.0.1:8085"},
 	}
 }
 

@@ -6,6 +6,7 @@
 //	nuanxin token --role ROLE [--street CODE] [--community CODE] [--worker ID] [--sub NAME] [--ttl 24h] [--data DIR]
 //	nuanxin events [--stream REGISTRY] [--last 10] [--subject FILTER] [--follow] [--nats URL]
 //	nuanxin import workers|enterprises FILE [--registry URL] [--token TOKEN]
+//	nuanxin stats [rebuild] [--scope district|street|community] [--code CODE] [--at DATE] [--stats URL] [--token TOKEN]
 //
 // Exit codes: 0 success, 1 failure, 2 bad usage; `stack` exits with its
 // command's code.
@@ -35,6 +36,8 @@ Usage:
         print the newest events of a stream; with --follow, like tail -f, then new ones until Ctrl-C
   nuanxin import workers|enterprises FILE [--registry URL] [--token TOKEN]
         import a spreadsheet (XLSX or CSV) into the registry, with progress
+  nuanxin stats [rebuild] [--scope district|street|community] [--code CODE] [--at DATE] [--stats URL] [--token TOKEN]
+        print an area's figures as a table; "rebuild" rebuilds every figure from the archive
 
 Run "nuanxin COMMAND -h" for a command's flags.
 `
@@ -75,6 +78,8 @@ func run(ctx context.Context, args []string, std stdio, signals <-chan os.Signal
 		err = runEvents(ctx, rest, std, signals)
 	case "import":
 		err = runImport(ctx, rest, std, signals)
+	case "stats":
+		err = runStats(ctx, rest, std, signals)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(std.out, usage)
 		return 0

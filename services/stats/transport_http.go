@@ -47,6 +47,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	rt.Handle("GET /v1/stats/rebuild", route.Endpoint(func(ctx context.Context, p auth.Principal, _ any) (any, error) {
 		return svc.RebuildStatus(ctx, p)
 	}), route.None)
+	mountReport(rt, svc)
 	rt.NoRoute("/v1/")
 }
 

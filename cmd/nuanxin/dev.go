@@ -174,7 +174,8 @@ func (d *devStack) start(ctx context.Context) (summary, error) {
 	}
 
 	registry := newAPIClient(devServices()[0].URL())
-	if sum.Seed, err = d.seed(ctx, registry, newAPIClient(devServiceURL("points")), key); err != nil {
+	clients := seedClients{Registry: registry, Points: newAPIClient(devServiceURL("points")), Activity: newAPIClient(devServiceURL("activity"))}
+	if sum.Seed, err = d.seed(ctx, clients, key); err != nil {
 		return sum, err
 	}
 	if sum.Tokens, err = devTokens(ctx, registry, key); err != nil {
@@ -271,7 +272,7 @@ const seededPointsMarker = "seeded-points"
 // it is done. Delete the marker to seed again (existing rows are kept). A
 // data directory seeded before the points service existed gets the points
 // supermarkets alone.
-func (d *devStack) seed(ctx context.Context, registry, points *apiClient, key ed25519.PrivateKey) (string, error) {
+func (d *devStack) seed(ctx context.Context, clients seedClients, key ed25519.PrivateKey) (string, error) {
 	marker := filepath.Join(d.opts.dataDir, seededMarker)
 	pointsMarker := filepath.Join(d.opts.dataDir, seededPointsMarker)
 	source := ""
@@ -296,7 +297,7 @@ func (d *devStack) seed(ctx context.Context, registry, points *apiClient, key ed
 	} else {
 		d.log.Info("seeding demo data through the registry and points APIs")
 	}
-	res, err := seedDemo(ctx, registry, points, key, data)
+	res, err := seedDemo(ctx, clients, key, data)
 	if err != nil {
 		return "", fmt.Errorf("seed demo data: %w", err)
 	}

@@ -73,6 +73,11 @@ type rawBody struct {
 // do sends body (if not nil) as JSON, or as it is for a rawBody, and
 // decodes a 2xx answer into out (if not nil).
 func (c *apiClient) do(ctx context.Context, token, method, path string, body, out any) error {
+	return c.doWith(ctx, token, method, path, body, out)
+}
+
+// doWith is do with more request headers, given as name, value pairs.
+func (c *apiClient) doWith(ctx context.Context, token, method, path string, body, out any, headers ...string) error {
 	var reqBody io.Reader
 	contentType := "application/json"
 	switch b := body.(type) {
@@ -92,6 +97,9 @@ func (c *apiClient) do(ctx context.Context, token, method, path string, body, ou
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
 	}

@@ -24,7 +24,19 @@ type demoData struct {
 	Enterprises []demoEnterprise
 	Stations    []demoStation
 	Workers     []demoWorker
-	Stores      []demoStore // on the points service, after the registry's data
+	Stores      []demoStore  // on the points service, after the registry's data
+	Reports     []demoReport // riders' reports (随手拍) on the activity service, last
+}
+
+// demoReport is POST /v1/reports, sent by the worker whose ID number is
+// Worker.
+type demoReport struct {
+	Worker      string  `json:"-"`
+	Category    string  `json:"category"`
+	Description string  `json:"description"`
+	Lat         float64 `json:"lat"`
+	Lng         float64 `json:"lng"`
+	Address     string  `json:"address"`
 }
 
 // demoStreet is a street office (POST /v1/streets) with its communities.
@@ -130,7 +142,7 @@ func daily(open, close string) []openingPeriod {
 func demo() demoData {
 	online := checkIn{Channel: "online"}
 	weekdays, weekend := []int{1, 2, 3, 4, 5}, []int{6, 7}
-	return demoData{
+	d := demoData{
 		Streets: []demoStreet{
 			{Code: "qishan", Name: "奇山街道", Communities: []demoCommunity{
 				{Code: "tashan", Name: "塔山社区"},
@@ -314,4 +326,6 @@ func demo() demoData {
 			}},
 		},
 	}
+	censusRound(&d)
+	return d
 }

@@ -391,3 +391,84 @@ func TestDemoStoresAreOnePerStreet(t *testing.T) {
 		t.Errorf("a supermarket in street %q, which the demo does not have", street)
 	}
 }
+
+// The census figures the source reports give for 奇山街道 (seed 001) and
+// 建设路社区 (seed 002) are what the demo holds, so the statistics of
+// `make run` show them (docs/stats.md).
+func TestDemoHoldsTheReportsFigures(t *testing.T) {
+	d := demo()
+	street := map[string]string{}
+	for _, s := range d.Streets {
+		for _, c := range s.Communities {
+			street[c.Code] = s.Code
+		}
+	}
+	var outlets, couriers, drivers, online, stations, lockers, jianshelu, mobile, suggestions int
+	for _, e := range d.Enterprises {
+		if street[e.Community] == "qishan" && (e.Kind == "express_outlet" || e.Kind == "parcel_station") {
+			outlets++
+		}
+	}
+	for _, s := range d.Stations {
+		if street[s.Community] == "qishan" {
+			if s.Kind == "shared_locker" {
+				lockers++
+			} else {
+				stations++
+			}
+		}
+	}
+	byID := map[string]demoWorker{}
+	for _, w := range d.Workers {
+		byID[w.IDNumber] = w
+		if street[w.Community] == "qishan" {
+			switch w.Occupation {
+			case "courier":
+				couriers++
+			case "freight_driver", "ride_hailing_driver":
+				drivers++
+			}
+			if w.CheckIn.Channel == "online" {
+				online++
+			}
+		}
+		if w.Community == "jianshelu" {
+			jianshelu++
+			if w.MobilePartyMember {
+				mobile++
+			}
+		}
+	}
+	for _, r := range d.Reports {
+		if w, ok := byID[r.Worker]; ok && street[w.Community] == "qishan" && r.Category == "suggestion" {
+			suggestions++
+		}
+	}
+	jiansheluEnterprises := 0
+	for _, e := range d.Enterprises {
+		if e.Community == "jianshelu" {
+			jiansheluEnterprises++
+		}
+	}
+	for _, c := range []struct {
+		what      string
+		got, want int
+	}{
+		{"奇山街道 express last-mile outlets", outlets, 10},
+		{"奇山街道 couriers", couriers, 81},
+		{"奇山街道 freight and ride-hailing drivers", drivers, 14},
+		{"奇山街道 online check-ins", online, 102},
+		{"奇山街道 suggestions", suggestions, 72},
+		{"奇山街道 stations", stations, 18},
+		{"奇山街道 shared lockers", lockers, 3},
+		{"建设路社区 enterprises", jiansheluEnterprises, 3},
+		{"建设路社区 mobile party members", mobile, 3},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %d, want %d", c.what, c.got, c.want)
+		}
+	}
+	if jianshelu < 30 {
+		t.Errorf("建设路社区 has %d workers, want 30 or more", jianshelu)
+	}
+}

@@ -16,25 +16,33 @@ import (
 type seedResult struct {
 	Streets, Communities, Enterprises, Stations, Workers, CheckIns int
 	Stores, Items                                                  int // points supermarkets and their items
+	Reports                                                        int // riders' reports
 }
 
 func (r seedResult) String() string {
 	return fmt.Sprintf("%d street offices, %d communities, %d enterprises, %d stations, %d workers, %d check-ins, "+
-		"%d points supermarkets with %d items",
-		r.Streets, r.Communities, r.Enterprises, r.Stations, r.Workers, r.CheckIns, r.Stores, r.Items)
+		"%d points supermarkets with %d items, %d riders' reports",
+		r.Streets, r.Communities, r.Enterprises, r.Stations, r.Workers, r.CheckIns, r.Stores, r.Items, r.Reports)
+}
+
+// seedClients are the services the seed talks to.
+type seedClients struct {
+	Registry, Points, Activity *apiClient
 }
 
 // seeder puts demo data into the registry and the points service through
 // their HTTP APIs, so that validation runs and events are published as for
 // any client.
 type seeder struct {
-	api    *apiClient         // the registry
-	points *apiClient         // the points service
-	key    ed25519.PrivateKey // signs the seed's tokens
+	api      *apiClient         // the registry
+	points   *apiClient         // the points service
+	activity *apiClient         // the activity service
+	key      ed25519.PrivateKey // signs the seed's tokens
 
 	district    string            // district admin token
 	enterprises map[string]string // demo key -> enterprise id
 	stations    map[string]string // demo key -> station id
+	workers     map[string]string // ID number -> worker id
 }
 
 // seedDemo creates d in the registry, then opens d's points supermarkets on
@@ -43,8 +51,9 @@ type seeder struct {
 // and each supermarket by its street's admin. What exists already (409
 // Conflict, or a row found by its name) is taken as it is, so a seed that
 // stopped halfway can simply run again.
-func seedDemo(ctx context.Context, api, points *apiClient, key ed25519.PrivateKey, d demoData) (seedResult, error) {
-	s := &seeder{api: api, points: points, key: key, enterprises: map[string]string{}, stations: map[string]string{}}
+func seedDemo(ctx context.Context, c seedClients, key ed25519.PrivateKey, d demoData) (seedResult, error) {
+	s := &seeder{api: c.Registry, points: c.Points, activity: c.Activity, key: key,
+		enterprises: map[string]string{}, stations: map[string]string{}, workers: map[string]string{}}
 	var err error
 	if s.district, err = s.token(auth.Principal{Role: auth.DistrictAdmin}); err != nil {
 		return seedResult{}, err
@@ -80,6 +89,7 @@ func seedDemo(ctx context.Context, api, points *apiClient, key ed25519.PrivateKe
 			return r, fmt.Errorf("seed worker %s: %w", w.Name, err)
 		}
 		r.Workers++
+		s.workers[w.IDNumber] = id
 		if w.CheckIn.Channel == "" {
 			continue
 		}
@@ -96,7 +106,45 @@ func seedDemo(ctx context.Context, api, points *apiClient, key ed25519.PrivateKe
 		r.Stores++
 		r.Items += items
 	}
+	for i, rep := range d.Reports {
+		if err := s.report(ctx, i, rep); err != nil {
+			return r, fmt.Errorf("seed report %d (%s): %w", i+1, rep.Description, err)
+		}
+		r.Reports++
+	}
 	return r, nil
+}
+
+// report submits a rider's report as that rider, with an Idempotency-Key
+// of its place in the demo, so a seed run again sends it once. The
+// activity service learns of a worker from the registry's events a moment
+// after the registration: until then it answers 404, and the seed waits.
+func (s *seeder) report(ctx context.Context, i int, rep demoReport) error {
+	id, ok := s.workers[rep.Worker]
+	if !ok {
+		return fmt.Errorf("no demo worker with that ID number")
+	}
+	token, err := s.token(auth.Principal{Role: auth.Worker, WorkerID: id})
+	if err != nil {
+		return err
+	}
+	if s.activity == nil {
+		return errors.New("no activity service to send it to")
+	}
+	key := fmt.Sprintf("nuanxin-seed-report-%d", i+1)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := s.activity.doWith(ctx, token, http.MethodPost, "/v1/reports", rep, nil, "Idempotency-Key", key)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Status != http.StatusNotFound || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // token issues a short-lived token for the seed's own calls.

@@ -125,7 +125,7 @@ func TestSeedTakesWhatExistsAndLinksTheRest(t *testing.T) {
 			{Name: "刘洋", Community: "tashan", Enterprise: "zto-tashan", CheckIn: atStation("yanxiaonuan")},
 		},
 	}
-	res, err := seedDemo(t.Context(), newAPIClient(srv.URL), nil, key, d)
+	res, err := seedDemo(t.Context(), seedClients{Registry: newAPIClient(srv.URL), Points: nil}, key, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestSeedStopsAtTheFirstRejectedRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	res, err := seedDemo(t.Context(), newAPIClient(srv.URL), newAPIClient(srv.URL), key, demo())
+	res, err := seedDemo(t.Context(), seedClients{Registry: newAPIClient(srv.URL), Points: newAPIClient(srv.URL)}, key, demo())
 	if err == nil {
 		t.Fatal("seed succeeded against a registry that rejects everything")
 	}
@@ -324,7 +324,7 @@ func TestSeedOpensAPointsSupermarketPerStreetOnce(t *testing.T) {
 	}
 	want := seedResult{Stores: len(d.Stores), Items: items}
 
-	res, err := seedDemo(t.Context(), nil, points, key, d)
+	res, err := seedDemo(t.Context(), seedClients{Registry: nil, Points: points}, key, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestSeedOpensAPointsSupermarketPerStreetOnce(t *testing.T) {
 	}
 
 	// Again: every store is found by its name, every item by its name.
-	res, err = seedDemo(t.Context(), nil, points, key, d)
+	res, err = seedDemo(t.Context(), seedClients{Registry: nil, Points: points}, key, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestSeedWaitsForThePointsServiceToLearnTheStreet(t *testing.T) {
 	st := demo().Stores[0]
 	fake.unknownFor = 3
 
-	res, err := seedDemo(t.Context(), nil, points, key, demoData{Stores: []demoStore{st}})
+	res, err := seedDemo(t.Context(), seedClients{Registry: nil, Points: points}, key, demoData{Stores: []demoStore{st}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestSeedCompletesAStoreOfAnEarlierSeedThatStoppedHalfway(t *testing.T) {
 		{ID: "community-store", Street: st.Street, Community: "tashan", Name: st.Name},
 		{ID: "earlier", Street: st.Street, Name: st.Name, Items: st.Items[:2]},
 	}
-	res, err := seedDemo(t.Context(), nil, points, key, demoData{Stores: []demoStore{st}})
+	res, err := seedDemo(t.Context(), seedClients{Registry: nil, Points: points}, key, demoData{Stores: []demoStore{st}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +425,7 @@ func TestSeedSaysWhichStoreAndItemThePointsServiceRefused(t *testing.T) {
 	defer srv.Close()
 
 	st := demo().Stores[0]
-	res, err := seedDemo(t.Context(), nil, newAPIClient(srv.URL), key, demoData{Stores: []demoStore{st}})
+	res, err := seedDemo(t.Context(), seedClients{Registry: nil, Points: newAPIClient(srv.URL)}, key, demoData{Stores: []demoStore{st}})
 	if err == nil {
 		t.Fatal("seed succeeded against a points service that refuses every item")
 	}
@@ -455,7 +455,7 @@ func TestDevSeedAddsOnlyTheSupermarketsToAnEarlierSeed(t *testing.T) {
 	}
 	d := &devStack{opts: devOptions{dataDir: dir, seedsDir: filepath.Join(dir, "none")}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
-	msg, err := d.seed(t.Context(), newAPIClient(registry.URL), points, key)
+	msg, err := d.seed(t.Context(), seedClients{Registry: newAPIClient(registry.URL), Points: points}, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +467,7 @@ func TestDevSeedAddsOnlyTheSupermarketsToAnEarlierSeed(t *testing.T) {
 	}
 	fake.posts()
 
-	msg, err = d.seed(t.Context(), newAPIClient(registry.URL), points, key)
+	msg, err = d.seed(t.Context(), seedClients{Registry: newAPIClient(registry.URL), Points: points}, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -23,13 +24,15 @@ type statsOverview struct {
 	At      string `json:"at"`
 	Month   string `json:"month"`
 	Figures []struct {
-		Label string   `json:"label"`
-		Kind  string   `json:"kind"`
-		Value float64  `json:"value"`
-		Month *float64 `json:"month_change"`
-		Total *float64 `json:"total"`
-		By    []struct {
+		Label   string   `json:"label"`
+		Kind    string   `json:"kind"`
+		Overlap bool     `json:"overlap"`
+		Value   float64  `json:"value"`
+		Month   *float64 `json:"month_change"`
+		Total   *float64 `json:"total"`
+		By      []struct {
 			Key   string   `json:"key"`
+			Label string   `json:"label"`
 			Value float64  `json:"value"`
 			Month *float64 `json:"month_change"`
 			Total *float64 `json:"total"`
@@ -151,9 +154,13 @@ func printOverview(w io.Writer, o statsOverview) {
 		return ""
 	}
 	for _, f := range o.Figures {
-		rows = append(rows, [3]string{f.Label, num(f.Value), side(f.Month, f.Total)})
+		if f.Overlap { // the parts overlap: no total
+			rows = append(rows, [3]string{f.Label, "", ""})
+		} else {
+			rows = append(rows, [3]string{f.Label, num(f.Value), side(f.Month, f.Total)})
+		}
 		for _, p := range f.By {
-			rows = append(rows, [3]string{"    " + p.Key, num(p.Value), side(p.Month, p.Total)})
+			rows = append(rows, [3]string{"    " + cmp.Or(p.Label, p.Key), num(p.Value), side(p.Month, p.Total)})
 		}
 	}
 	for _, s := range o.Shares {

@@ -23,7 +23,7 @@ func TestStats_printsTheOverviewAsATable(t *testing.T) {
 		_, _ = w.Write([]byte(`{"scope":"street","code":"qishan","name":"奇山街道","at":"2026-11-30","month":"2026-11",
 			"figures":[{"metric":"workers","label":"新就业群体","kind":"stock","value":95,"month_change":3},
 			{"metric":"checkins_by_channel","label":"报到（按方式）","kind":"flow","dim":"channel","value":102,"total":140,
-			 "by":[{"key":"online","value":102,"total":140}]}],
+			 "by":[{"key":"online","label":"线上报到","value":102,"total":140}]}],
 			"shares":[{"name":"x","label":"随手拍按期办结率","month":"2026-11","value":0.875}]}`))
 	}))
 	defer srv.Close()
@@ -38,7 +38,7 @@ func TestStats_printsTheOverviewAsATable(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{"奇山街道（street）截至 2026-11-30", "新就业群体", "95  +3", "报到（按方式）", "102  累计 140",
-		"    online", "随手拍按期办结率（2026-11）", "87.5%"} {
+		"    线上报到", "随手拍按期办结率（2026-11）", "87.5%"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the table lacks %q:\n%s", want, got)
 		}

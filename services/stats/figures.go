@@ -26,6 +26,10 @@ type Metric struct {
 	// Scale divides the stored whole number into the figure: hours are
 	// kept in hundredths.
 	Scale int64 `json:"-"`
+	// Overlap says one thing counts under several keys (a station under
+	// each of its facilities): the parts do not add up to a total, and
+	// the figure has none.
+	Overlap bool `json:"overlap,omitempty"`
 }
 
 // FiguresVersion is the version of how figures are computed from events.
@@ -41,7 +45,7 @@ const FiguresVersion = 1
 var Catalog = []Metric{
 	// The census (registry).
 	{Name: "enterprises", Kind: Stock, Label: "新业态企业"},
-	{Name: "enterprises_by_kind", Kind: Stock, Label: "新业态企业（按类型）", Dim: "kind"},
+	{Name: "enterprises_by_kind", Kind: Stock, Label: "新业态企业（按类型）", Dim: "enterprise_kind"},
 	{Name: "enterprises_with_party_org", Kind: Stock, Label: "建有党组织的企业"},
 	{Name: "workers", Kind: Stock, Label: "新就业群体"},
 	{Name: "workers_by_occupation", Kind: Stock, Label: "新就业群体（按职业）", Dim: "occupation"},
@@ -49,33 +53,33 @@ var Catalog = []Metric{
 	{Name: "workers_by_political_status", Kind: Stock, Label: "新就业群体（按政治面貌）", Dim: "political_status"},
 	{Name: "party_members", Kind: Stock, Label: "党员（含预备党员）"},
 	{Name: "mobile_party_members", Kind: Stock, Label: "流动党员"},
-	{Name: "candidates_by_stage", Kind: Stock, Label: "入党申请人、积极分子、发展对象", Dim: "stage"},
+	{Name: "candidates_by_stage", Kind: Stock, Label: "入党申请人、积极分子、发展对象", Dim: "political_status"},
 	{Name: "workers_left", Kind: Flow, Label: "离开人数"},
 	{Name: "checkins", Kind: Flow, Label: "报到"},
 	{Name: "checkins_by_channel", Kind: Flow, Label: "报到（按方式）", Dim: "channel"},
 	{Name: "stations", Kind: Stock, Label: "暖新驿站"},
-	{Name: "stations_by_kind", Kind: Stock, Label: "驿站（按类型）", Dim: "kind"},
-	{Name: "stations_by_facility", Kind: Stock, Label: "驿站（按设施）", Dim: "facility"},
+	{Name: "stations_by_kind", Kind: Stock, Label: "驿站（按类型）", Dim: "station_kind"},
+	{Name: "stations_by_facility", Kind: Stock, Label: "驿站（按设施）", Dim: "facility", Overlap: true},
 	{Name: "pairings", Kind: Stock, Label: "结对"},
 	{Name: "pairing_contacts", Kind: Flow, Label: "结对联系次数"},
 	{Name: "pairings_overdue", Kind: Flow, Label: "当月未联系的结对"},
 	// Activities and reports (activity).
 	{Name: "activities", Kind: Flow, Label: "活动场次"},
-	{Name: "activities_by_kind", Kind: Flow, Label: "活动场次（按类型）", Dim: "kind"},
+	{Name: "activities_by_kind", Kind: Flow, Label: "活动场次（按类型）", Dim: "activity_kind"},
 	{Name: "signups", Kind: Flow, Label: "报名人次"},
 	{Name: "attendances", Kind: Flow, Label: "参加人次"},
 	{Name: "service_hours", Kind: Flow, Label: "服务时长（小时）", Scale: 100},
 	{Name: "volunteers", Kind: Distinct, Label: "参加人数"},
 	{Name: "reports_submitted", Kind: Flow, Label: "随手拍上报"},
-	{Name: "reports_submitted_by_category", Kind: Flow, Label: "随手拍上报（按类别）", Dim: "category"},
+	{Name: "reports_submitted_by_category", Kind: Flow, Label: "随手拍上报（按类别）", Dim: "report_category"},
 	{Name: "suggestions", Kind: Flow, Label: "收集意见建议"},
-	{Name: "reports_by_state", Kind: Stock, Label: "随手拍（按状态）", Dim: "state"},
+	{Name: "reports_by_state", Kind: Stock, Label: "随手拍（按状态）", Dim: "report_state"},
 	{Name: "reports_closed", Kind: Flow, Label: "随手拍办结"},
 	{Name: "reports_closed_on_time", Kind: Flow, Label: "随手拍按期办结"},
-	{Name: "needs_by_state", Kind: Stock, Label: "需求清单（按状态）", Dim: "state"},
-	{Name: "resources_by_state", Kind: Stock, Label: "资源清单（按状态）", Dim: "state"},
-	{Name: "projects_by_state", Kind: Stock, Label: "项目清单（按状态）", Dim: "state"},
-	{Name: "tasks_by_state", Kind: Stock, Label: "任务清单（按状态）", Dim: "state"},
+	{Name: "needs_by_state", Kind: Stock, Label: "需求清单（按状态）", Dim: "need_state"},
+	{Name: "resources_by_state", Kind: Stock, Label: "资源清单（按状态）", Dim: "resource_state"},
+	{Name: "projects_by_state", Kind: Stock, Label: "项目清单（按状态）", Dim: "project_state"},
+	{Name: "tasks_by_state", Kind: Stock, Label: "任务清单（按状态）", Dim: "task_state"},
 	{Name: "tasks_overdue", Kind: Stock, Label: "逾期任务"},
 	// Volunteer points (points).
 	{Name: "points_earned", Kind: Flow, Label: "积分获得"},
@@ -84,8 +88,8 @@ var Catalog = []Metric{
 	{Name: "redemptions", Kind: Flow, Label: "兑换次数"},
 	{Name: "workers_by_star", Kind: Stock, Label: "星级志愿者（按星级）", Dim: "star"},
 	// Pushes (notification).
-	{Name: "notifications_pushed", Kind: Flow, Label: "推送成功", Dim: "channel"},
-	{Name: "notifications_failed", Kind: Flow, Label: "推送失败", Dim: "channel"},
+	{Name: "notifications_pushed", Kind: Flow, Label: "推送成功", Dim: "push_channel"},
+	{Name: "notifications_failed", Kind: Flow, Label: "推送失败", Dim: "push_channel"},
 }
 
 // metricByName finds a figure by its name.

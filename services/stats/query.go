@@ -18,19 +18,23 @@ import (
 // Value is the month's amount up to the date and Total all of it up to the
 // date; for a distinct count, Value is the month's.
 type Figure struct {
-	Metric string   `json:"metric"`
-	Label  string   `json:"label"`
-	Kind   Kind     `json:"kind"`
-	Dim    string   `json:"dim,omitempty"`
-	Value  float64  `json:"value"`
-	Month  *float64 `json:"month_change,omitempty"`
-	Total  *float64 `json:"total,omitempty"`
-	By     []Part   `json:"by,omitempty"`
+	Metric string `json:"metric"`
+	Label  string `json:"label"`
+	Kind   Kind   `json:"kind"`
+	Dim    string `json:"dim,omitempty"`
+	// Overlap: the parts overlap (a station under each of its
+	// facilities), so Value, Month and Total are not given.
+	Overlap bool     `json:"overlap,omitempty"`
+	Value   float64  `json:"value"`
+	Month   *float64 `json:"month_change,omitempty"`
+	Total   *float64 `json:"total,omitempty"`
+	By      []Part   `json:"by,omitempty"`
 }
 
 // Part is a figure's value for one key of its dimension.
 type Part struct {
 	Key   string   `json:"key"`
+	Label string   `json:"label"`
 	Value float64  `json:"value"`
 	Month *float64 `json:"month_change,omitempty"`
 	Total *float64 `json:"total,omitempty"`
@@ -152,7 +156,7 @@ func figuresAt(ctx context.Context, tx pgx.Tx, a Area, at time.Time) ([]Figure, 
 
 // figureOf shapes one metric's sums as a Figure.
 func figureOf(m Metric, s sums) Figure {
-	f := Figure{Metric: m.Name, Label: m.Label, Kind: m.Kind, Dim: m.Dim}
+	f := Figure{Metric: m.Name, Label: m.Label, Kind: m.Kind, Dim: m.Dim, Overlap: m.Overlap}
 	scale := func(v int64) float64 {
 		if m.Scale > 0 {
 			return float64(v) / float64(m.Scale)
@@ -183,7 +187,7 @@ func figureOf(m Metric, s sums) Figure {
 	var month, total float64
 	for _, k := range keys {
 		v, mo, to := value(k)
-		f.By = append(f.By, Part{Key: k, Value: v, Month: mo, Total: to})
+		f.By = append(f.By, Part{Key: k, Label: KeyLabel(m.Dim, k), Value: v, Month: mo, Total: to})
 		f.Value += v
 		if mo != nil {
 			month += *mo
@@ -192,10 +196,12 @@ func figureOf(m Metric, s sums) Figure {
 			total += *to
 		}
 	}
-	switch m.Kind {
-	case Stock:
+	switch {
+	case m.Overlap:
+		f.Value = 0
+	case m.Kind == Stock:
 		f.Month = &month
-	case Flow:
+	case m.Kind == Flow:
 		f.Total = &total
 	}
 	return f
@@ -338,7 +344,7 @@ func pointOf(m Metric, month time.Time, values map[string]int64) Point {
 		v := scale(values[k])
 		p.Value += v
 		if m.Dim != "" {
-			p.By = append(p.By, Part{Key: k, Value: v})
+			p.By = append(p.By, Part{Key: k, Label: KeyLabel(m.Dim, k), Value: v})
 		}
 	}
 	return p

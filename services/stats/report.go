@@ -204,7 +204,7 @@ func rowsOf(figures []Figure, shares []Share, month string) []ReportRow {
 		}
 		for _, p := range f.By {
 			mo, to := columns(f.Kind, p.Value, p.Month, p.Total)
-			out = append(out, ReportRow{Label: f.Label + "：" + p.Key, Metric: f.Metric, Kind: string(f.Kind), Key: p.Key,
+			out = append(out, ReportRow{Label: f.Label + "：" + p.Label, Metric: f.Metric, Kind: string(f.Kind), Key: p.Key,
 				Month: mo, Total: to})
 		}
 	}

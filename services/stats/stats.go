@@ -142,6 +142,12 @@ func (s *Service) filter(ctx context.Context, c *validate.Collector, p auth.Prin
 		c.Add("code", validate.CodeUnknownValue, "no such street")
 	case inner.Has("community"):
 		c.Add("code", validate.CodeUnknownValue, "no such community")
+	case community != "" && street == "":
+		// A district admin names a community alone; Filter checked it
+		// exists but leaves the street as asked.
+		if street, _, err = s.places.StreetOf(ctx, community); err != nil {
+			return "", "", err
+		}
 	}
 	return street, community, nil
 }

@@ -78,6 +78,10 @@ func TestOverview_givesAStreetsCensusAsOfADate(t *testing.T) {
 	if got := c.value("workers"); got != 2 {
 		t.Errorf("workers of 建设路社区 = %v, want 2", got)
 	}
+	// A district admin names the community alone.
+	if got := h.overview(h.District(), q("scope", "community", "code", "jianshelu")).value("workers"); got != 2 {
+		t.Errorf("workers of 建设路社区 as the district sees them = %v, want 2", got)
+	}
 	// The district sees both streets.
 	d := h.overview(h.District(), q("scope", "district"))
 	if got := d.value("workers"); got != 4 {

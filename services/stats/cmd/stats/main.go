@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string) error {
 	handler := stats.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	wake := make(chan struct{}, 1)
 	projector := &stats.Projector{Pool: rt.Pool, Log: rt.Log, Wake: wake, Metrics: stats.NewMetrics(rt.Metrics, rt.Pool)}
+	stats.RegisterFigureGauges(rt.Metrics, rt.Pool)
 	jobs := []app.Job{projector.Run}
 	for _, c := range stats.Consumers(rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics), wake) {
 		jobs = append(jobs, c.RunUntilDone)

@@ -53,7 +53,7 @@ func (c lagCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	var lag int64
 	var building bool
-	err := c.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM events) - p.applied, s.building_gen IS NOT NULL
+	err := c.pool.QueryRow(ctx, `SELECT (SELECT coalesce(sum(archived), 0)::bigint FROM archive_counts) - p.applied, s.building_gen IS NOT NULL
 		FROM state s JOIN progress p ON p.gen = s.current_gen`).Scan(&lag, &building)
 	if err != nil {
 		return

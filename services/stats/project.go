@@ -278,6 +278,22 @@ func refsOf(d decoded) []ref {
 	return nil
 }
 
+// laterRefs lists the entities applying d reads that refsOf cannot name
+// before the entities it lists are loaded: an attendance's mark at its
+// activity's community.
+func (c *changes) laterRefs(d decoded) []ref {
+	x, ok := d.data.(*event.AttendanceData)
+	if !ok || x.Corrects {
+		return nil
+	}
+	a := c.entities[ref{"activity", x.ActivityID}]
+	if a == nil || a.Street != x.Street || a.Community == "" {
+		return nil
+	}
+	month := dayOf(attendanceTime(x)).Format("2006-01")
+	return []ref{{"seen", "volunteers|" + month + "|" + x.Street + "|" + a.Community + "|" + x.WorkerID}}
+}
+
 // apply applies one event to the figures.
 func (c *changes) apply(d decoded) error {
 	at := d.env.Time

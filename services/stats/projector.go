@@ -184,6 +184,16 @@ func (p *Projector) applyNext(ctx context.Context, tx pgx.Tx, gen, limit int) (i
 	if err := loadEntities(ctx, tx, gen, c, refs); err != nil {
 		return 0, err
 	}
+	// What an event needs once others are loaded (an attendance's
+	// community-level mark names its activity's community), in one more
+	// query rather than one each.
+	refs = refs[:0]
+	for _, d := range events {
+		refs = append(refs, c.laterRefs(d)...)
+	}
+	if err := loadEntities(ctx, tx, gen, c, refs); err != nil {
+		return 0, err
+	}
 	for _, d := range events {
 		if err := c.apply(d); err != nil {
 			return 0, fmt.Errorf("apply %s %s: %w", d.env.Type, d.env.ID, err)

@@ -205,7 +205,7 @@ func (s *Service) RebuildStatus(ctx context.Context, p auth.Principal) (RebuildS
 func ReadStatus(ctx context.Context, pool *pgxpool.Pool) (RebuildStatus, error) {
 	var st RebuildStatus
 	var rebuilt *int64
-	err := pool.QueryRow(ctx, `SELECT s.current_gen, s.current_version, (SELECT count(*) FROM events),
+	err := pool.QueryRow(ctx, `SELECT s.current_gen, s.current_version, (SELECT coalesce(sum(archived), 0)::bigint FROM archive_counts),
 			(SELECT applied FROM progress WHERE gen = s.current_gen), s.building_gen,
 			(SELECT applied FROM progress WHERE gen = s.building_gen), s.building_since, s.last_rebuilt_at
 		FROM state s`).Scan(&st.Generation, &st.Version, &st.Archived, &st.Applied, &st.Building, &rebuilt, &st.Since, &st.LastRebuiltAt)

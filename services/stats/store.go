@@ -34,12 +34,18 @@ func archive(ctx context.Context, tx pgx.Tx, stream string, events []event.Envel
 	}
 	// WITH ORDINALITY keeps the batch's order in seq: one stream's events
 	// are applied in the order they were published.
-	_, err := tx.Exec(ctx, `INSERT INTO events (id, stream, type, envelope)
+	tag, err := tx.Exec(ctx, `INSERT INTO events (id, stream, type, envelope)
 		SELECT id, $1, type, env::jsonb FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(id, type, env, n)
 		ORDER BY n
 		ON CONFLICT (id) DO NOTHING`, stream, ids, types, envs)
 	if err != nil {
 		return fmt.Errorf("archive %d events of %s: %w", len(events), stream, err)
+	}
+	if n := tag.RowsAffected(); n > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO archive_counts (stream, archived) VALUES ($1, $2)
+			ON CONFLICT (stream) DO UPDATE SET archived = archive_counts.archived + EXCLUDED.archived`, stream, n); err != nil {
+			return fmt.Errorf("count archived events of %s: %w", stream, err)
+		}
 	}
 	return nil
 }

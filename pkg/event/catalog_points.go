@@ -29,6 +29,12 @@ type PointsData struct {
 	// redemption, or the adjustment's reason.
 	CauseEventID string `json:"cause_event_id,omitempty"`
 	RedemptionID string `json:"redemption_id,omitempty"`
+	// ItemID, Item and Quantity say what a redemption (and its refund) is
+	// of: the supermarket's item by id and by its public name (电动车头盔),
+	// and how many. Added to dataversion 1; absent on other entries.
+	ItemID   string `json:"item_id,omitempty"`
+	Item     string `json:"item,omitempty"`
+	Quantity int    `json:"quantity,omitempty"`
 	Reason       string `json:"reason,omitempty"`
 	// Capped is set when a daily cap cut what the rule gave.
 	Capped bool      `json:"capped,omitempty"`

@@ -123,6 +123,9 @@ func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 	if e.RedemptionID != nil {
 		d.RedemptionID = e.RedemptionID.String()
 	}
+	if e.item != nil {
+		d.ItemID, d.Item, d.Quantity = e.item.id.String(), e.item.name, e.item.quantity
+	}
 	b.events = append(b.events, pending{name, e.Street, a.WorkerID.String(), d})
 	b.posted = append(b.posted, posted{e.Kind, e.Points})
 	if a.Star != from {

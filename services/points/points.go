@@ -110,6 +110,16 @@ type Entry struct {
 	Reason       string     `json:"reason,omitempty"`
 	Actor        string     `json:"actor,omitempty"`
 	At           time.Time  `json:"at"`
+	// item is what a redemption's entry is of, for its event; not stored
+	// with the entry (the redemption has it).
+	item *redeemedItem
+}
+
+// redeemedItem is the item of a redemption, as its entries' events name it.
+type redeemedItem struct {
+	id       uuid.UUID
+	name     string
+	quantity int
 }
 
 // hours turns centihours into hours for display.

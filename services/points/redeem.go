@@ -161,7 +161,8 @@ func callerOf(p auth.Principal) string {
 // redeemedEvent is the entry Post writes for a placed redemption.
 func (r *Redemption) entry(kind string, points int64, actor, reason string) *Entry {
 	return &Entry{Kind: kind, Points: points, Cause: kind + ":" + r.ID.String(), RedemptionID: &r.ID,
-		Street: r.Street, Community: r.Community, Actor: actor, Reason: reason}
+		Street: r.Street, Community: r.Community, Actor: actor, Reason: reason,
+		item: &redeemedItem{id: r.ItemID, name: r.ItemName, quantity: r.Quantity}}
 }
 
 // GetRedemption returns a redemption to its worker or to staff of its store

@@ -93,6 +93,18 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 			t.Errorf("%d %s events, want %d", got, name.Type(), want)
 		}
 	}
+	// A redemption's events say what it was of, for the district's figures.
+	for _, name := range []event.Name{event.PointsRedeemed, event.PointsRefunded} {
+		for _, e := range h.Events(name) {
+			var d event.PointsData
+			if err := e.Decode(&d); err != nil {
+				t.Fatal(err)
+			}
+			if d.ItemID != item || d.Item == "" || d.Quantity < 1 || d.Points != -30*int64(d.Quantity) && d.Points != 30*int64(d.Quantity) {
+				t.Errorf("%s names item %q %q × %d for %d points, want %s at 30 a piece", name.Type(), d.ItemID, d.Item, d.Quantity, d.Points, item)
+			}
+		}
+	}
 	h.checkLedger()
 }
 

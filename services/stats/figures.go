@@ -38,7 +38,7 @@ type Metric struct {
 // and rebuilds them from the archive, serving the old ones until the new
 // have caught up (docs/decisions.md, "Statistics: an archive, generations
 // and a version").
-const FiguresVersion = 1
+const FiguresVersion = 2
 
 // Catalog is every figure, in the order the overview and the report list
 // them.
@@ -86,6 +86,7 @@ var Catalog = []Metric{
 	{Name: "points_spent", Kind: Flow, Label: "积分兑换消耗"},
 	{Name: "points_adjusted", Kind: Flow, Label: "积分调整"},
 	{Name: "redemptions", Kind: Flow, Label: "兑换次数"},
+	{Name: "redemptions_by_item", Kind: Flow, Label: "兑换件数（按物品）", Dim: "item"},
 	{Name: "workers_by_star", Kind: Stock, Label: "星级志愿者（按星级）", Dim: "star"},
 	// Pushes (notification).
 	{Name: "notifications_pushed", Kind: Flow, Label: "推送成功", Dim: "push_channel"},

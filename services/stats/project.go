@@ -431,9 +431,15 @@ func (c *changes) apply(d decoded) error {
 		case "redeem":
 			c.add("points_spent", "", x.Street, x.Community, when, -x.Points)
 			c.add("redemptions", "", x.Street, x.Community, when, 1)
+			if x.Item != "" { // events before the item was named have none
+				c.add("redemptions_by_item", x.Item, x.Street, x.Community, when, int64(max(1, x.Quantity)))
+			}
 		case "refund":
 			c.add("points_spent", "", x.Street, x.Community, when, -x.Points)
 			c.add("redemptions", "", x.Street, x.Community, when, -1)
+			if x.Item != "" {
+				c.add("redemptions_by_item", x.Item, x.Street, x.Community, when, -int64(max(1, x.Quantity)))
+			}
 		case "adjust":
 			c.add("points_adjusted", "", x.Street, x.Community, when, x.Points)
 		}

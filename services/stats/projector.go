@@ -105,6 +105,17 @@ func (p *Projector) Round(ctx context.Context) (busy bool, err error) {
 		return false, err
 	}
 	if g.CurrentVersion < FiguresVersion && g.Building == nil {
+		// Figures that have counted nothing yet (a new database) are of
+		// any version: this one.
+		tag, err := p.Pool.Exec(ctx, `UPDATE state SET current_version = $1
+			WHERE current_version < $1 AND building_gen IS NULL
+			  AND (SELECT applied FROM progress WHERE gen = state.current_gen) = 0`, FiguresVersion)
+		if err != nil {
+			return false, fmt.Errorf("figures version: %w", err)
+		}
+		if tag.RowsAffected() == 1 {
+			return true, nil
+		}
 		// Figures of an older version of this code: rebuilt by this one,
 		// served as they are until then. (Never the other way: an older
 		// instance still running during a rollout leaves them be.)

@@ -38,6 +38,9 @@ func TestOverview_givesAStreetsCensusAsOfADate(t *testing.T) {
 	}
 	h.Publish(event.EnterpriseRegistered, "qishan", "e1", event.EnterpriseData{EnterpriseID: "e1", Kind: "express_outlet",
 		Street: "qishan", Community: "jianshelu"})
+	redeem := event.PointsData{EntryID: "p1", WorkerID: "w1", Street: "qishan", Community: "jianshelu", Kind: "redeem", Points: -400,
+		RedemptionID: "r1", ItemID: "i1", Item: "雨衣", Quantity: 2, At: time.Now()}
+	h.Publish(event.PointsRedeemed, "qishan", "w1", redeem)
 	h.settle()
 
 	f := h.overview(h.StreetAdmin("qishan"), q("scope", "street", "code", "qishan"))
@@ -55,6 +58,9 @@ func TestOverview_givesAStreetsCensusAsOfADate(t *testing.T) {
 		{"candidates_by_stage", "applicant", 0},
 		{"enterprises", "", 1},
 		{"enterprises_by_kind", "express_outlet", 1},
+		{"redemptions", "", 1},
+		{"redemptions_by_item", "雨衣", 2},
+		{"points_spent", "", 400},
 	} {
 		if got := f.value(c.metric, c.key); got != c.want {
 			t.Errorf("%s %s = %v, want %v", c.metric, c.key, got, c.want)

@@ -158,7 +158,7 @@ func newWorld(seed uint64, workers int) *world {
 			}
 			if r.IntN(4) == 0 {
 				red := event.PointsData{EntryID: id(), WorkerID: p.id, Street: p.street, Community: p.community, Kind: "redeem",
-					Points: -5, RedemptionID: id(), At: att.CheckedOutAt.Add(time.Hour)}
+					Points: -5, RedemptionID: id(), ItemID: "item-1", Item: "雨衣", Quantity: 1, At: att.CheckedOutAt.Add(time.Hour)}
 				w.add(event.PointsRedeemed, p.street, p.id, red)
 				if r.IntN(3) == 0 {
 					red.Kind, red.Points, red.EntryID = "refund", 5, id()

@@ -35,7 +35,7 @@ type PointsData struct {
 	ItemID   string `json:"item_id,omitempty"`
 	Item     string `json:"item,omitempty"`
 	Quantity int    `json:"quantity,omitempty"`
-	Reason       string `json:"reason,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 	// Capped is set when a daily cap cut what the rule gave.
 	Capped bool      `json:"capped,omitempty"`
 	At     time.Time `json:"at"`

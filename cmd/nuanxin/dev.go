@@ -295,7 +295,7 @@ func (d *devStack) seed(ctx context.Context, clients seedClients, key ed25519.Pr
 		data, markers = demoData{Stores: data.Stores}, []string{pointsMarker}
 		d.log.Info("seeding the points supermarkets through the points API")
 	} else {
-		d.log.Info("seeding demo data through the registry and points APIs")
+		d.log.Info("seeding demo data through the registry, points and activity APIs")
 	}
 	res, err := seedDemo(ctx, clients, key, data)
 	if err != nil {

@@ -53,6 +53,7 @@ func printSummary(w io.Writer, s summary) {
 		p("\nTry:\n")
 		p("  TOKEN=%s\n", s.Tokens[0].Token)
 		p("  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/v1/workers?limit=5'\n", s.Services[0].URL)
+		p("  go run ./cmd/nuanxin stats --scope street --code qishan   # 奇山街道's figures\n")
 	}
 	p("\n")
 }

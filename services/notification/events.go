@@ -28,7 +28,8 @@ var (
 
 // send renders a template for one recipient, in their language, and stores
 // it with its push deliveries, inside tx; a cause already sent to them is
-// skipped.
+// skipped. A message stored is counted for inbox.stored: in the tally ctx
+// carries (see summarising), else in a summary of its own.
 func (s *Service) send(ctx context.Context, tx pgx.Tx, street string, r Recipient, key string, vars map[string]string, cause string, urgent bool) error {
 	t, ok := templateByKey(key)
 	if !ok {
@@ -46,7 +47,12 @@ func (s *Service) send(ctx context.Context, tx pgx.Tx, street string, r Recipien
 	}
 	n := Notification{ID: newID(), Recipient: r, Street: street, Category: t.Category, Template: key, Title: zh.Title, Body: zh.Body,
 		Urgent: urgent, cause: cause}
-	return insertOne(ctx, tx, n, en, s.now())
+	now := s.now()
+	stored, err := insertOne(ctx, tx, n, en, now)
+	if err != nil || !stored {
+		return err
+	}
+	return s.store.noteStored(ctx, tx, street, t.Category, cause, "", 1, now)
 }
 
 // labels turn codes into words for messages.
@@ -295,8 +301,9 @@ func (s *Service) HandlePoints(ctx context.Context, tx pgx.Tx, e event.Envelope)
 	return nil
 }
 
-// Consumers are the durable consumers the service runs, one per producer,
-// and the places one (pkg/places): the streets and communities that
+// Consumers are the durable consumers the service runs, one per producer
+// (each batch's events handled in its transaction, and the messages they
+// store summarised once per batch: see summarising), and the places one (pkg/places): the streets and communities that
 // tokens' places are checked against.
 func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects event.Subjects, log *slog.Logger, m *consume.Metrics) []*consume.Runner {
 	runner := func(producer string, names []event.Name, h consume.Handler) *consume.Runner {
@@ -305,7 +312,8 @@ func (s *Service) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, subjects
 			filters[i] = subjects.Filter(n)
 		}
 		return &consume.Runner{Pool: pool, JS: js, Subjects: subjects, Logger: log, Metrics: m,
-			Stream: subjects.Stream(producer), Durable: "notification-" + producer, Filters: filters, Handle: h}
+			Stream: subjects.Stream(producer), Durable: "notification-" + producer, Filters: filters,
+			HandleBatch: s.summarising(h)}
 	}
 	return []*consume.Runner{
 		runner("registry", registryEvents, s.HandleRegistry),

@@ -8,8 +8,11 @@
 // message, and a broadcast never reaches a person twice. Recipients come from
 // local projections fed by events (events.go), never from another
 // service's tables. Push deliveries are retried with backoff and jitter by
-// the dispatcher (dispatch.go). This file holds the domain types; SQL is in
-// store*.go, HTTP in transport_http.go.
+// the dispatcher (dispatch.go). Through its outbox, in the transactions of
+// the writes, it publishes each push's outcome, a summary per transaction
+// of the inbox messages stored, and each broadcast once sent (published.go).
+// This file holds the domain types; SQL is in store*.go, HTTP in
+// transport_http.go.
 package notification
 
 import (

@@ -40,7 +40,8 @@ func (r Reminders) Run(ctx context.Context) {
 	}
 }
 
-// Once sends the reminders due now.
+// Once sends the reminders due now, in one transaction with the
+// inbox.stored summaries of the messages it stores.
 func (r Reminders) Once(ctx context.Context) error {
 	if r.Ahead <= 0 {
 		r.Ahead = 24 * time.Hour
@@ -48,6 +49,8 @@ func (r Reminders) Once(ctx context.Context) error {
 	s := r.Service
 	now := s.now()
 	return db.InTx(ctx, s.store.pool, func(tx pgx.Tx) error {
+		var tally stored
+		ctx := tallying(ctx, &tally)
 		rows, err := tx.Query(ctx, `UPDATE activities SET reminded = true
 			WHERE id IN (SELECT id FROM activities WHERE status = 'published' AND NOT reminded
 				AND starts_at > $1 AND starts_at <= $2 FOR UPDATE SKIP LOCKED)
@@ -101,6 +104,6 @@ func (r Reminders) Once(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return s.store.publishStored(ctx, tx, &tally)
 	})
 }

@@ -220,24 +220,41 @@ func insert(ctx context.Context, tx pgx.Tx, ns []Notification, prefs map[Recipie
 // unless their preferences say en, as Template.Render chooses): the caller
 // gives it rendered in both, and the statement reads the preferences as it
 // inserts, in one round trip. A cause already sent to the recipient is
-// skipped. The push deliveries the preferences ask for follow, in a second
-// round trip only for a recipient who set push channels.
-func insertOne(ctx context.Context, tx pgx.Tx, n Notification, en Message, now time.Time) error {
-	prefs, err := collectPrefs(tx.Query(ctx, `WITH p AS (SELECT `+prefCols+` FROM preferences WHERE recipient = $2),
+// skipped; stored says whether the message is new. The push deliveries the
+// preferences ask for follow, in a second round trip only for a recipient
+// who set push channels.
+func insertOne(ctx context.Context, tx pgx.Tx, n Notification, en Message, now time.Time) (stored bool, err error) {
+	// One row if the message was stored: the recipient's preferences, or
+	// NULLs for one with the defaults; none for a duplicate.
+	rows, err := tx.Query(ctx, `WITH p AS (SELECT `+prefCols+` FROM preferences WHERE recipient = $2),
 		n AS (
 			INSERT INTO notifications (id, recipient, street, category, template, title, body, urgent, cause, created_at)
 			SELECT $1, $2, $3, $4, $5, CASE WHEN p.lang = 'en' THEN $8 ELSE $6 END,
 				CASE WHEN p.lang = 'en' THEN $9 ELSE $7 END, $10, $11, $12
 			FROM (VALUES (true)) AS one LEFT JOIN p ON true
 			ON CONFLICT (cause, recipient) DO NOTHING RETURNING id)
-		SELECT p.* FROM p, n`,
-		n.ID, string(n.Recipient), n.Street, n.Category, n.Template, n.Title, n.Body, en.Title, en.Body, n.Urgent, n.cause, now))
+		SELECT p.* FROM n LEFT JOIN p ON true`,
+		n.ID, string(n.Recipient), n.Street, n.Category, n.Template, n.Title, n.Body, en.Title, en.Body, n.Urgent, n.cause, now)
 	if err != nil {
-		return fmt.Errorf("insert notification: %w", err)
+		return false, fmt.Errorf("insert notification: %w", err)
 	}
-	// No row: a duplicate, or a recipient with the default preferences,
-	// which push nothing.
-	return insertDeliveries(ctx, tx, []Notification{n}, prefs, now)
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Preferences, error) {
+		if row.RawValues()[0] == nil {
+			return Preferences{}, nil // the defaults, which push nothing
+		}
+		return scanPrefs(row)
+	})
+	if err != nil {
+		return false, fmt.Errorf("insert notification: %w", err)
+	}
+	if len(list) == 0 {
+		return false, nil // a duplicate
+	}
+	prefs := map[Recipient]Preferences{}
+	if list[0].Recipient != "" {
+		prefs[list[0].Recipient] = list[0]
+	}
+	return true, insertDeliveries(ctx, tx, []Notification{n}, prefs, now)
 }
 
 // insertDeliveries stores the push deliveries the recipients' preferences

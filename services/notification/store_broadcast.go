@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
 )
 
 const broadcastCols = `id, street, segment, template, variables, urgent, cause, status, total, sent, cursor, lease_until,
@@ -85,9 +87,10 @@ func (s *Store) Broadcasts(ctx context.Context, street string, limit int) ([]Bro
 }
 
 // claimBroadcast leases the oldest broadcast not ended whose lease (if
-// any) has run out.
+// any) has run out; the first claim marks when its fan-out started.
 func (s *Store) claimBroadcast(ctx context.Context, now time.Time, lease time.Duration) (leased, bool, error) {
-	b, cursor, until, err := scanBroadcast(s.pool.QueryRow(ctx, `UPDATE broadcasts SET status = 'running', lease_until = $2
+	b, cursor, until, err := scanBroadcast(s.pool.QueryRow(ctx, `UPDATE broadcasts SET status = 'running', lease_until = $2,
+			started_at = coalesce(started_at, $1)
 		WHERE id = (SELECT id FROM broadcasts WHERE status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < $1)
 			ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
 		RETURNING `+broadcastCols, now, now.Add(lease)))
@@ -123,9 +126,10 @@ type leased struct {
 }
 
 // fanOut sends the next batch of a leased broadcast in one transaction —
-// the messages, their deliveries and the broadcast's progress — and reports
-// whether the broadcast is done. It fails with errLeaseLost if another
-// instance has taken the broadcast over.
+// the messages, their deliveries, the broadcast's progress and the batch's
+// inbox.stored summary, and with the last batch broadcast.sent — and
+// reports whether the broadcast is done. It fails with errLeaseLost if
+// another instance has taken the broadcast over.
 func (s *Store) fanOut(ctx context.Context, b *leased, category string, zh, en Message, batch int, now time.Time, lease time.Duration) (bool, error) {
 	done := false
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -189,8 +193,22 @@ func (s *Store) fanOut(ctx context.Context, b *leased, category string, zh, en M
 		if done {
 			status, finished = "done", &now
 		}
-		if _, err := tx.Exec(ctx, `UPDATE broadcasts SET sent = $2, cursor = $3, total = $4, status = $5, finished_at = $6
-			WHERE id = $1`, b.ID, b.Sent, b.cursor, b.Total, status, finished); err != nil {
+		var started time.Time
+		if err := tx.QueryRow(ctx, `UPDATE broadcasts SET sent = $2, cursor = $3, total = $4, status = $5, finished_at = $6
+			WHERE id = $1 RETURNING coalesce(started_at, created_at)`, b.ID, b.Sent, b.cursor, b.Total, status, finished).
+			Scan(&started); err != nil {
+			return err
+		}
+		var tally stored
+		tally.add(b.Street, category, b.cause, b.ID.String(), n, now)
+		drafts := tally.drafts()
+		if done {
+			drafts = append(drafts, outbox.Draft{Name: event.BroadcastSent, Street: b.Street, Subject: b.ID.String(),
+				Data: event.BroadcastSentData{BroadcastID: b.ID.String(), Street: b.Street, Community: b.Segment.Community,
+					Category: category, Template: b.Template, Cause: causeKind(b.cause), Audience: *b.Total, Reach: b.Sent,
+					StartedAt: started, FinishedAt: now}})
+		}
+		if _, err := s.outbox.AddAll(ctx, tx, drafts); err != nil {
 			return err
 		}
 		b.lease = next

@@ -38,7 +38,7 @@ type Metric struct {
 // and rebuilds them from the archive, serving the old ones until the new
 // have caught up (docs/decisions.md, "Statistics: an archive, generations
 // and a version").
-const FiguresVersion = 2
+const FiguresVersion = 3
 
 // Catalog is every figure, in the order the overview and the report list
 // them.
@@ -91,6 +91,9 @@ var Catalog = []Metric{
 	// Pushes (notification).
 	{Name: "notifications_pushed", Kind: Flow, Label: "推送成功", Dim: "push_channel"},
 	{Name: "notifications_failed", Kind: Flow, Label: "推送失败", Dim: "push_channel"},
+	{Name: "notifications_stored", Kind: Flow, Label: "站内消息", Dim: "notice_category"},
+	{Name: "broadcasts", Kind: Flow, Label: "群发"},
+	{Name: "broadcast_reach", Kind: Flow, Label: "群发触达人次"},
 }
 
 // metricByName finds a figure by its name.

@@ -31,6 +31,8 @@ var dimLabels = map[string]map[string]string{
 	"task_state":     {"open": "未开始", "in_progress": "进行中", "done": "已完成", "cancelled": "已取消"},
 	"star":           {"1": "一星", "2": "二星", "3": "三星", "4": "四星", "5": "五星"},
 	"push_channel":   {"sms": "短信", "wechat": "微信", "webhook": "Webhook"},
+	"notice_category": {"welcome": "欢迎", "activity": "活动", "report": "随手拍", "points": "积分", "pairing": "结对联系",
+		"task": "任务", "notice": "通知公告"},
 }
 
 // KeyLabel is the Chinese label of a code of dimension dim, or the code.

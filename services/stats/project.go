@@ -206,6 +206,8 @@ var handled = map[event.Name]func() any{
 
 	event.NotificationDelivered: func() any { return &event.DeliveryData{} },
 	event.NotificationFailed:    func() any { return &event.DeliveryData{} },
+	event.InboxStored:           func() any { return &event.InboxStoredData{} },
+	event.BroadcastSent:         func() any { return &event.BroadcastSentData{} },
 }
 
 // Counts reports whether some figure counts events of that name.
@@ -459,6 +461,14 @@ func (c *changes) apply(d decoded) error {
 		// A push names its recipient, not their community: it counts in
 		// the street of the event.
 		c.add(metric, x.Channel, d.env.Street, "", dayOf(cmpTime(x.At, at)), 1)
+		return nil
+	case *event.InboxStoredData:
+		c.add("notifications_stored", x.Category, x.Street, "", dayOf(cmpTime(x.At, at)), int64(x.Count))
+		return nil
+	case *event.BroadcastSentData:
+		when := dayOf(cmpTime(x.FinishedAt, at))
+		c.add("broadcasts", "", x.Street, x.Community, when, 1)
+		c.add("broadcast_reach", "", x.Street, x.Community, when, int64(x.Reach))
 		return nil
 	}
 	return fmt.Errorf("no projection for %s", d.env.Type)

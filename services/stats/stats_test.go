@@ -41,6 +41,10 @@ func TestOverview_givesAStreetsCensusAsOfADate(t *testing.T) {
 	redeem := event.PointsData{EntryID: "p1", WorkerID: "w1", Street: "qishan", Community: "jianshelu", Kind: "redeem", Points: -400,
 		RedemptionID: "r1", ItemID: "i1", Item: "雨衣", Quantity: 2, At: time.Now()}
 	h.Publish(event.PointsRedeemed, "qishan", "w1", redeem)
+	h.Publish(event.InboxStored, "qishan", "report", event.InboxStoredData{Street: "qishan", Category: "report", Count: 5,
+		Cause: "event", At: time.Now()})
+	h.Publish(event.BroadcastSent, "qishan", "b1", event.BroadcastSentData{BroadcastID: "b1", Street: "qishan", Category: "notice",
+		Template: "t", Cause: "broadcast", Audience: 3, Reach: 3, StartedAt: time.Now(), FinishedAt: time.Now()})
 	h.settle()
 
 	f := h.overview(h.StreetAdmin("qishan"), q("scope", "street", "code", "qishan"))
@@ -61,6 +65,9 @@ func TestOverview_givesAStreetsCensusAsOfADate(t *testing.T) {
 		{"redemptions", "", 1},
 		{"redemptions_by_item", "雨衣", 2},
 		{"points_spent", "", 400},
+		{"notifications_stored", "report", 5},
+		{"broadcasts", "", 1},
+		{"broadcast_reach", "", 3},
 	} {
 		if got := f.value(c.metric, c.key); got != c.want {
 			t.Errorf("%s %s = %v, want %v", c.metric, c.key, got, c.want)

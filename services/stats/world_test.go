@@ -207,6 +207,9 @@ func newWorld(seed uint64, workers int) *world {
 			w.add(event.ResourceWithdrawn, res.Street, res.ResourceID, res)
 		}
 	}
+	w.add(event.InboxStored, "qishan", "points", event.InboxStoredData{Street: "qishan", Category: "points", Count: 7, Cause: "event", At: base})
+	w.add(event.BroadcastSent, "zhifu", "b1", event.BroadcastSentData{BroadcastID: "b1", Street: "zhifu", Community: "dongshan",
+		Category: "notice", Template: "policy", Cause: "broadcast", Audience: 12, Reach: 11, StartedAt: base, FinishedAt: base.Add(time.Minute)})
 	w.add(event.NotificationFailed, "qishan", "staff", event.DeliveryData{NotificationID: id(), Recipient: "staff:s1", Channel: "webhook",
 		Category: "report", Attempts: 5, Error: "timeout", At: base})
 	return w

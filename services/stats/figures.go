@@ -38,7 +38,7 @@ type Metric struct {
 // and rebuilds them from the archive, serving the old ones until the new
 // have caught up (docs/decisions.md, "Statistics: an archive, generations
 // and a version").
-const FiguresVersion = 3
+const FiguresVersion = 4
 
 // Catalog is every figure, in the order the overview and the report list
 // them.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/event"
@@ -247,11 +248,11 @@ func refsOf(d decoded) []ref {
 	case *event.WorkerStatusChangedData:
 		return []ref{{"worker", x.WorkerID}}
 	case *event.WorkerTransferredData:
-		return []ref{{"worker", x.WorkerID}}
+		return []ref{{"worker", x.WorkerID}, {"worker_pairings", x.WorkerID}}
 	case *event.StationData:
 		return []ref{{"station", x.StationID}}
 	case *event.PairingData:
-		return []ref{{"pairing", x.PairingID}}
+		return []ref{{"pairing", x.PairingID}, {"worker_pairings", x.WorkerID}}
 	case *event.ActivityData:
 		return []ref{{"activity", x.ActivityID}}
 	case *event.AttendanceData:
@@ -339,7 +340,11 @@ func (c *changes) apply(d decoded) error {
 		if x.PoliticalStatus != "" {
 			attrs["political_status"] = x.PoliticalStatus
 		}
-		return c.set(ref{"worker", x.WorkerID}, dateOr(x.EffectiveOn, day), workerState(x.ToStreet, x.ToCommunity, attrs))
+		when := dateOr(x.EffectiveOn, day)
+		if err := c.set(ref{"worker", x.WorkerID}, when, workerState(x.ToStreet, x.ToCommunity, attrs)); err != nil {
+			return err
+		}
+		return c.movePairings(x.WorkerID, x.ToStreet, x.ToCommunity, when)
 
 	case *event.CheckInData:
 		when := dayOf(cmpTime(x.CheckedInAt, at))
@@ -360,13 +365,20 @@ func (c *changes) apply(d decoded) error {
 			if x.EndedAt != nil {
 				when = dayOf(*x.EndedAt)
 			}
+			if err := c.pairingOf(x.WorkerID, x.PairingID, false, when); err != nil {
+				return err
+			}
 			return c.set(ref{"pairing", x.PairingID}, when, &entity{Street: x.Street, Community: x.Community,
 				Attrs: map[string]string{"ended": "true"}})
 		}
 		if p, err := c.get(ref{"pairing", x.PairingID}); err != nil || p != nil {
 			return err // already known (ended, or created twice)
 		}
-		return c.set(ref{"pairing", x.PairingID}, dayOf(cmpTime(x.CreatedAt, at)),
+		when := dayOf(cmpTime(x.CreatedAt, at))
+		if err := c.pairingOf(x.WorkerID, x.PairingID, true, when); err != nil {
+			return err
+		}
+		return c.set(ref{"pairing", x.PairingID}, when,
 			&entity{Street: x.Street, Community: x.Community, Facts: []fact{{"pairings", "", 1}}})
 	case *event.PairingContactedData:
 		c.add("pairing_contacts", "", x.Street, x.Community, dayOf(cmpTime(x.ContactedAt, at)), 1)
@@ -498,6 +510,51 @@ func (c *changes) activity(name event.Name, x *event.ActivityData) error {
 	}
 	c.entities[r] = next
 	c.dirty[r] = true
+	return nil
+}
+
+// pairingOf records that worker has (on) or no longer has the active
+// pairing id: a pairing belongs to its worker's community and moves with
+// them (movePairings).
+func (c *changes) pairingOf(worker, id string, on bool, day time.Time) error {
+	r := ref{"worker_pairings", worker}
+	prev, err := c.get(r)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	if prev != nil {
+		ids = strings.Fields(prev.Attrs["ids"])
+	}
+	ids = slices.DeleteFunc(ids, func(s string) bool { return s == id })
+	if on {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return c.set(r, day, nil)
+	}
+	return c.set(r, day, &entity{Attrs: map[string]string{"ids": strings.Join(ids, " ")}})
+}
+
+// movePairings files a worker's active pairings under the street and
+// community they moved to, as the registry lists them.
+func (c *changes) movePairings(worker, street, community string, day time.Time) error {
+	wp, err := c.get(ref{"worker_pairings", worker})
+	if err != nil || wp == nil {
+		return err
+	}
+	for _, id := range strings.Fields(wp.Attrs["ids"]) {
+		p, err := c.get(ref{"pairing", id})
+		if err != nil {
+			return err
+		}
+		if p == nil || p.Attrs["ended"] != "" {
+			continue
+		}
+		if err := c.set(ref{"pairing", id}, day, &entity{Street: street, Community: community, Facts: p.Facts, Attrs: p.Attrs}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -300,3 +300,32 @@ func TestCatalog_everyEventIsCountedOrIgnored(t *testing.T) {
 		t.Fatalf("found %d events in the catalog", n)
 	}
 }
+
+// A pairing belongs to its worker's community: when the worker moves to
+// another street, the pairing is counted there, as the registry lists it.
+func TestPairing_movesWithItsWorker(t *testing.T) {
+	h := newHarness(t)
+	h.places()
+	h.Publish(event.WorkerRegistered, "qishan", "w1", event.WorkerData{WorkerID: "w1", Street: "qishan", Community: "tashan",
+		Occupation: "courier", PoliticalStatus: "masses", Status: "active"})
+	for _, p := range []string{"p1", "p2"} {
+		h.Publish(event.PairingCreated, "qishan", p, event.PairingData{PairingID: p, WorkerID: "w1", StaffSubject: "s",
+			Street: "qishan", Community: "tashan", CreatedAt: time.Now()})
+	}
+	ended := time.Now()
+	h.Publish(event.PairingEnded, "qishan", "p2", event.PairingData{PairingID: "p2", WorkerID: "w1", StaffSubject: "s",
+		Street: "qishan", Community: "tashan", CreatedAt: time.Now(), EndedAt: &ended})
+	move := event.WorkerTransferredData{WorkerID: "w1", FromStreet: "qishan", FromCommunity: "tashan", ToStreet: "zhifu",
+		ToCommunity: "dongshan", PoliticalStatus: "masses", EffectiveOn: time.Now().In(stats.Shanghai).Format(time.DateOnly)}
+	h.Publish(event.WorkerTransferred, "qishan", "w1", move)
+	h.Publish(event.WorkerTransferred, "zhifu", "w1", move)
+	h.settle()
+	for _, c := range []struct {
+		scope, code string
+		want        float64
+	}{{"street", "qishan", 0}, {"community", "tashan", 0}, {"street", "zhifu", 1}, {"community", "dongshan", 1}, {"district", "", 1}} {
+		if got := h.overview(h.District(), q("scope", c.scope, "code", c.code)).value("pairings"); got != c.want {
+			t.Errorf("pairings of %s %s = %v, want %v", c.scope, c.code, got, c.want)
+		}
+	}
+}

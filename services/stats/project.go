@@ -284,17 +284,26 @@ func refsOf(d decoded) []ref {
 // laterRefs lists the entities applying d reads that refsOf cannot name
 // before the entities it lists are loaded: an attendance's mark at its
 // activity's community.
-func (c *changes) laterRefs(d decoded) []ref {
+//
+// published are the activities published earlier in the same run, by id:
+// an attendance often follows its activity closely enough to share its
+// chunk, and the activity is then not yet among the loaded entities.
+func (c *changes) laterRefs(d decoded, published map[string]*event.ActivityData) []ref {
 	x, ok := d.data.(*event.AttendanceData)
 	if !ok || x.Corrects {
 		return nil
 	}
-	a := c.entities[ref{"activity", x.ActivityID}]
-	if a == nil || a.Street != x.Street || a.Community == "" {
+	street, community := "", ""
+	if a := c.entities[ref{"activity", x.ActivityID}]; a != nil {
+		street, community = a.Street, a.Community
+	} else if a := published[x.ActivityID]; a != nil {
+		street, community = a.Street, a.Community
+	}
+	if street != x.Street || community == "" {
 		return nil
 	}
 	month := dayOf(attendanceTime(x)).Format("2006-01")
-	return []ref{{"seen", "volunteers|" + month + "|" + x.Street + "|" + a.Community + "|" + x.WorkerID}}
+	return []ref{{"seen", "volunteers|" + month + "|" + x.Street + "|" + community + "|" + x.WorkerID}}
 }
 
 // apply applies one event to the figures.

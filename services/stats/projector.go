@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
 )
 
 // Projector turns the archive into figures: it applies archived events, a
@@ -199,8 +200,12 @@ func (p *Projector) applyNext(ctx context.Context, tx pgx.Tx, gen, limit int) (i
 	// community-level mark names its activity's community), in one more
 	// query rather than one each.
 	refs = refs[:0]
+	published := map[string]*event.ActivityData{}
 	for _, d := range events {
-		refs = append(refs, c.laterRefs(d)...)
+		if a, ok := d.data.(*event.ActivityData); ok && d.name == event.ActivityPublished {
+			published[a.ActivityID] = a
+		}
+		refs = append(refs, c.laterRefs(d, published)...)
 	}
 	if err := loadEntities(ctx, tx, gen, c, refs); err != nil {
 		return 0, err

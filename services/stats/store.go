@@ -83,10 +83,18 @@ type archived struct {
 // older than every one still running are read, so no row can commit later
 // behind the point read up to (docs/decisions.md).
 func nextArchived(ctx context.Context, tx pgx.Tx, gen, limit int) ([]archived, error) {
-	rows, err := tx.Query(ctx, `SELECT e.seq, e.txid::text, e.envelope FROM events e, progress p
-		WHERE p.gen = $1 AND (e.txid, e.seq) > (p.txid, p.seq)
-		  AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY e.txid, e.seq LIMIT $2`, gen, limit)
+	// The place is read first and given as constants: against a joined
+	// row the planner cannot start the index scan at it.
+	var txid string
+	var seq int64
+	if err := tx.QueryRow(ctx, "SELECT txid::text, seq FROM progress WHERE gen = $1", gen).Scan(&txid, &seq); err != nil {
+		return nil, fmt.Errorf("read progress of generation %d: %w", gen, err)
+	}
+	// ORDER BY names the table's columns: the output's txid is text, and
+	// text does not sort as transaction ids do.
+	rows, err := tx.Query(ctx, `SELECT e.seq, e.txid::text AS txid_text, e.envelope FROM events e
+		WHERE (e.txid, e.seq) > ($1::xid8, $2) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY e.txid, e.seq LIMIT $3`, txid, seq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read archive: %w", err)
 	}
@@ -118,9 +126,10 @@ func loadEntities(ctx context.Context, tx pgx.Tx, gen int, c *changes, refs []re
 		c.entities[r] = nil // unless found
 		kinds, ids = append(kinds, r.kind), append(ids, r.id)
 	}
-	rows, err := tx.Query(ctx, `SELECT e.kind, e.id, e.state FROM entities e
-		JOIN unnest($2::text[], $3::text[]) AS r(kind, id) ON e.kind = r.kind AND e.id = r.id
-		WHERE e.gen = $1`, gen, kinds, ids)
+	// One primary-key lookup per ref (LATERAL): joined as sets, the
+	// planner scanned the generation's every entity for each chunk.
+	rows, err := tx.Query(ctx, `SELECT r.kind, r.id, e.state FROM unnest($2::text[], $3::text[]) AS r(kind, id)
+		CROSS JOIN LATERAL (SELECT state FROM entities WHERE gen = $1 AND kind = r.kind AND id = r.id) e`, gen, kinds, ids)
 	if err != nil {
 		return fmt.Errorf("load entities: %w", err)
 	}
@@ -166,8 +175,8 @@ func writeChanges(ctx context.Context, tx pgx.Tx, gen int, c *changes) error {
 			gen, kinds, ids, streets, communities, bytesToText(states))
 	}
 	if len(goneKinds) > 0 {
-		b.Queue(`DELETE FROM entities e USING unnest($2::text[], $3::text[]) AS r(kind, id)
-			WHERE e.gen = $1 AND e.kind = r.kind AND e.id = r.id`, gen, goneKinds, goneIDs)
+		b.Queue(`DELETE FROM entities WHERE ctid IN (SELECT e.ctid FROM unnest($2::text[], $3::text[]) AS r(kind, id)
+			CROSS JOIN LATERAL (SELECT ctid FROM entities WHERE gen = $1 AND kind = r.kind AND id = r.id) e)`, gen, goneKinds, goneIDs)
 	}
 	queueCells(b, "daily", "day", gen, c.deltas, func(d time.Time) time.Time { return d })
 	queueCells(b, "monthly", "month", gen, c.deltas, func(d time.Time) time.Time {

@@ -96,6 +96,11 @@ func TestReconciliation_statsAgreeWithTheServicesOwnAPIs(t *testing.T) {
 		stats: newAPIClient(devServiceURL("stats"))}
 	r.district = r.token(auth.Principal{Role: auth.DistrictAdmin})
 
+	// Before anything else happens: the demo's figures are the source
+	// reports' (seed_census.go), as `nuanxin stats` shows them.
+	waitForStatsToCatchUp(r, natsServer.ClientURL(), 2*time.Minute)
+	checkTheReportsFigures(t, r)
+
 	ourCheckIns := driveMix(r)
 	t.Logf("mix driven at %s", time.Since(began).Round(time.Second))
 
@@ -119,6 +124,55 @@ func TestReconciliation_statsAgreeWithTheServicesOwnAPIs(t *testing.T) {
 	}
 	t.Logf("compared %d numbers (%d figures in %d areas, %d in the district only) in %s",
 		compared, len(metrics), len(areas), len(districtOnly), time.Since(began).Round(time.Second))
+}
+
+// checkTheReportsFigures holds the statistics of the freshly seeded demo
+// to the figures the source reports give: 奇山街道 (seed 001) as its street
+// admin sees it, 建设路社区 (seed 002) as its community staff do.
+func checkTheReportsFigures(t *testing.T, r *rig) {
+	t.Helper()
+	figures := func(token, query string) map[string]statsFigure {
+		var o struct {
+			Figures []statsFigure `json:"figures"`
+		}
+		r.must(r.stats, token, http.MethodGet, "/v1/stats/overview?"+query, nil, &o)
+		out := map[string]statsFigure{}
+		for _, f := range o.Figures {
+			out[f.Metric] = f
+		}
+		return out
+	}
+	part := func(f statsFigure, keys ...string) (n float64) {
+		for _, p := range f.By {
+			if slices.Contains(keys, p.Key) {
+				n += asOf(f.Kind, p.Value, p.Total)
+			}
+		}
+		return n
+	}
+	qishan := figures(r.streetAdmin("qishan"), "scope=street&code=qishan")
+	jianshelu := figures(r.token(auth.Principal{Role: auth.CommunityStaff, Street: "jianshelu", Community: "jianshelu"}), "")
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"奇山街道 快递末端网点", part(qishan["enterprises_by_kind"], "express_outlet", "parcel_station"), 10},
+		{"奇山街道 快递从业人员", part(qishan["workers_by_occupation"], "courier"), 81},
+		{"奇山街道 货车、网约车司机", part(qishan["workers_by_occupation"], "freight_driver", "ride_hailing_driver"), 14},
+		{"奇山街道 线上报到", part(qishan["checkins_by_channel"], "online"), 102},
+		{"奇山街道 收集意见建议", asOf("flow", 0, qishan["suggestions"].Total), 72},
+		{"奇山街道 驿站", part(qishan["stations_by_kind"], "warm_station", "rider_station", "love_corner", "other"), 18},
+		{"奇山街道 共享柜", part(qishan["stations_by_kind"], "shared_locker"), 3},
+		{"建设路社区 新业态企业", jianshelu["enterprises"].Value, 3},
+		{"建设路社区 流动党员", jianshelu["mobile_party_members"].Value, 3},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: the statistics say %v, the source report %v", c.what, c.got, c.want)
+		}
+	}
+	if n := jianshelu["workers"].Value; n < 30 {
+		t.Errorf("建设路社区 新就业群体: the statistics say %v, the source report 30+", n)
+	}
 }
 
 // rosterWorker is a worker as the registry's roster and lists give them.

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/nuanxin/nuanxin/pkg/auth"
 )
 
 // importJob is the registry's view of an import (GET /v1/imports/{id}).
@@ -61,11 +59,8 @@ func runImport(ctx context.Context, args []string, std stdio, signals <-chan os.
 		return fmt.Errorf("read %s: %w", file, err)
 	}
 	if *token == "" {
-		key, err := auth.LoadOrCreateDevKey(*data)
-		if err != nil {
-			return fmt.Errorf("no --token and no dev key: %w", err)
-		}
-		if *token, err = auth.Issue(key, auth.Principal{Subject: "nuanxin-cli", Role: auth.DistrictAdmin}, time.Hour); err != nil {
+		var err error
+		if *token, err = devDistrictToken(*data); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nuanxin/nuanxin/pkg/auth"
 )
 
 // statsOverview is the stats service's overview (GET /v1/stats/overview),
@@ -78,11 +76,8 @@ func runStats(ctx context.Context, args []string, std stdio, signals <-chan os.S
 		return err
 	}
 	if *token == "" {
-		key, err := auth.LoadOrCreateDevKey(*data)
-		if err != nil {
-			return fmt.Errorf("no --token and no dev key: %w", err)
-		}
-		if *token, err = auth.Issue(key, auth.Principal{Subject: "nuanxin-cli", Role: auth.DistrictAdmin}, time.Hour); err != nil {
+		var err error
+		if *token, err = devDistrictToken(*data); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,11 @@
 package stats_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -327,5 +329,51 @@ func TestPairing_movesWithItsWorker(t *testing.T) {
 		if got := h.overview(h.District(), q("scope", c.scope, "code", c.code)).value("pairings"); got != c.want {
 			t.Errorf("pairings of %s %s = %v, want %v", c.scope, c.code, got, c.want)
 		}
+	}
+}
+
+// A figure month by month: a flow's months, a stock's level at each
+// month's end; bad requests name the parameter at fault.
+func TestSeries_givesEachMonthAndRefusesWhatItCannotAnswer(t *testing.T) {
+	h := newHarness(t, harnessOpts{now: time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC)})
+	h.places()
+	for i, at := range []time.Time{time.Date(2026, 9, 30, 20, 0, 0, 0, time.UTC), // 1 October in Shanghai
+		time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC), time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC)} {
+		h.Publish(event.WorkerCheckedIn, "qishan", "w1", event.CheckInData{WorkerID: fmt.Sprint("w", i), Street: "qishan",
+			Community: "tashan", Channel: "online", CheckedInAt: at})
+	}
+	h.settle()
+	r := h.Must(200, "GET", "/v1/stats/series?"+q("metric", "checkins", "scope", "street", "code", "qishan", "from", "2026-09", "to", "2026-11"),
+		h.StreetAdmin("qishan"), nil)
+	points, _ := r.Body["points"].([]any)
+	var got []string
+	for _, p := range points {
+		m := p.(map[string]any)
+		got = append(got, fmt.Sprintf("%s=%v", m["month"], m["value"]))
+	}
+	if want := "2026-09=0 2026-10=2 2026-11=1"; strings.Join(got, " ") != want {
+		t.Errorf("check-ins by month: %v, want %s", got, want)
+	}
+	// By default the twelve months to the service's today.
+	r = h.Must(200, "GET", "/v1/stats/series?"+q("metric", "checkins", "scope", "district"), h.District(), nil)
+	if r.Str("from") != "2025-12" || r.Str("to") != "2026-11" || len(r.Body["points"].([]any)) != 12 {
+		t.Errorf("default series: from %s to %s, %d points", r.Str("from"), r.Str("to"), len(r.Body["points"].([]any)))
+	}
+	for _, c := range []struct {
+		name, query, field string
+	}{
+		{"no figure", q("scope", "district"), "metric"},
+		{"an unknown figure", q("metric", "happiness", "scope", "district"), "metric"},
+		{"as of a date only", q("metric", "tasks_overdue", "scope", "district"), "metric"},
+		{"a month that is not one", q("metric", "checkins", "scope", "district", "from", "2026-13"), "from"},
+		{"from after to", q("metric", "checkins", "scope", "district", "from", "2026-11", "to", "2026-01"), "from"},
+		{"more than ten years", q("metric", "checkins", "scope", "district", "from", "2010-01", "to", "2026-11"), "from"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := h.Do("GET", "/v1/stats/series?"+c.query, h.District(), nil)
+			if r.Status != 422 || r.Field() != c.field {
+				t.Errorf("answered %d naming %q, want 422 naming %q: %v", r.Status, r.Field(), c.field, r.Body)
+			}
+		})
 	}
 }

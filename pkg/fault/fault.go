@@ -6,6 +6,8 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Kind classifies a domain error.
@@ -25,6 +27,9 @@ const (
 	Forbidden
 	// Unauthenticated: no valid credentials.
 	Unauthenticated
+	// TooMany: the caller must wait before trying again (a rate limit, a
+	// locked account); Details["retry_after"] is how many seconds.
+	TooMany
 )
 
 // Error is a domain error of some Kind. Details are extra members of the
@@ -50,6 +55,12 @@ func Conflictf(format string, args ...any) error {
 // Forbiddenf builds a Forbidden error.
 func Forbiddenf(format string, args ...any) error {
 	return &Error{Kind: Forbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// TooManyf builds a TooMany error that may be retried after wait.
+func TooManyf(wait time.Duration, format string, args ...any) error {
+	secs := int64(math.Ceil(wait.Seconds()))
+	return &Error{Kind: TooMany, Message: fmt.Sprintf(format, args...), Details: map[string]any{"retry_after": max(secs, 1)}}
 }
 
 // With returns a copy of e with one more detail.

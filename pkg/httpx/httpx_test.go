@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
@@ -209,6 +210,8 @@ func TestProblemFor_mapsErrorsToStatus(t *testing.T) {
 			typ: "urn:nuanxin:problem:forbidden", detail: "workers cannot approve"},
 		{name: "unauthenticated", err: &fault.Error{Kind: fault.Unauthenticated, Message: "token expired"}, status: 401,
 			typ: "urn:nuanxin:problem:unauthenticated", detail: "token expired"},
+		{name: "too many", err: fault.TooManyf(1500*time.Millisecond, "wait before the next code"), status: 429,
+			typ: "urn:nuanxin:problem:too-many-requests", detail: "wait before the next code", members: map[string]any{"retry_after": float64(2)}},
 		{name: "internal fault", err: &fault.Error{Kind: fault.Internal, Message: secret}, status: 500, typ: "urn:nuanxin:problem:internal"},
 		{name: "unknown error", err: errors.New(secret), status: 500, typ: "urn:nuanxin:problem:internal"},
 		{name: "timeout", err: fmt.Errorf("query: %w", context.DeadlineExceeded), status: 503, typ: "urn:nuanxin:problem:timeout"},
@@ -250,6 +253,15 @@ func TestProblemFor_mapsErrorsToStatus(t *testing.T) {
 				t.Errorf("unexpected errors member %v", m["errors"])
 			}
 		})
+	}
+}
+
+func TestWriteProblem_tooManySaysWhenToRetry(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/v1/otp", nil)
+	w := httptest.NewRecorder()
+	httpx.WriteProblem(w, r, httpx.ProblemFor(fault.TooManyf(59*time.Second+time.Millisecond, "one code a minute")))
+	if w.Code != 429 || w.Header().Get("Retry-After") != "60" {
+		t.Errorf("answered %d with Retry-After %q, want 429 and 60", w.Code, w.Header().Get("Retry-After"))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/validate"
@@ -77,6 +78,8 @@ func ProblemFor(err error) Problem {
 			p.Type, p.Title, p.Status = "urn:nuanxin:problem:forbidden", "Forbidden", http.StatusForbidden
 		case fault.Unauthenticated:
 			p.Type, p.Title, p.Status = "urn:nuanxin:problem:unauthenticated", "Unauthenticated", http.StatusUnauthorized
+		case fault.TooMany:
+			p.Type, p.Title, p.Status = "urn:nuanxin:problem:too-many-requests", "Too many requests", http.StatusTooManyRequests
 		default:
 			return internal()
 		}
@@ -97,9 +100,20 @@ func internal() Problem {
 func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.Instance = r.URL.Path
 	p.RequestID = RequestID(r.Context())
+	writeProblem(w, p)
+}
+
+// writeProblem writes p with the headers its status calls for: the
+// authentication scheme with a 401, Retry-After with a 429.
+func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nuanxin"`)
+	case http.StatusTooManyRequests:
+		if secs, ok := p.Extra["retry_after"].(int64); ok {
+			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		}
 	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
@@ -115,11 +129,6 @@ func ErrorEncoder(log *slog.Logger) func(ctx context.Context, err error, w http.
 		}
 		p.Instance = pathFrom(ctx)
 		p.RequestID = RequestID(ctx)
-		w.Header().Set("Content-Type", "application/problem+json")
-		if p.Status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="nuanxin"`)
-		}
-		w.WriteHeader(p.Status)
-		_ = json.NewEncoder(w).Encode(p)
+		writeProblem(w, p)
 	}
 }

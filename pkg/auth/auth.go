@@ -197,7 +197,11 @@ func Issue(key ed25519.PrivateKey, p Principal, ttl time.Duration) (string, erro
 		},
 		Role: p.Role, Street: p.Street, Community: p.Community, WorkerID: p.WorkerID,
 	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c).SignedString(key)
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	// kid names the key, so a verifier holding several (a rotation) knows
+	// which one to check with (JWK).
+	t.Header["kid"] = KeyID(key.Public().(ed25519.PublicKey))
+	s, err := t.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}

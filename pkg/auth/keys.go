@@ -3,7 +3,9 @@ package auth
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -90,4 +92,28 @@ func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
 func PublicKeyPEM(key ed25519.PrivateKey) []byte {
 	der, _ := x509.MarshalPKIXPublicKey(key.Public())
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// JWK is a public key as a JSON Web Key (RFC 8037: Ed25519 as an OKP key).
+type JWK struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Kid string `json:"kid"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+}
+
+// PublicJWK is key as a JWK, named by its KeyID.
+func PublicJWK(key ed25519.PublicKey) JWK {
+	return JWK{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(key), Kid: KeyID(key), Use: "sig", Alg: "EdDSA"}
+}
+
+// KeyID names a public key by its RFC 7638 thumbprint: the SHA-256 of its
+// JWK's required members, base64url. The same key always has the same id,
+// whoever computes it.
+func KeyID(key ed25519.PublicKey) string {
+	canonical := `{"crv":"Ed25519","kty":"OKP","x":"` + base64.RawURLEncoding.EncodeToString(key) + `"}`
+	sum := sha256.Sum256([]byte(canonical))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

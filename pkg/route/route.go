@@ -71,6 +71,14 @@ func (rt Router) HandleWith(pattern string, ep endpoint.Endpoint, dec kithttp.De
 	rt.Mux.Handle(pattern, rt.Verifier.Middleware(h))
 }
 
+// HandleOpen mounts an endpoint that takes no bearer token — signing in,
+// the public keys — answering JSON, with the same query rule as every
+// route. It has no Idempotency-Key middleware either: a sign-in's answer
+// carries tokens, which must never be stored to be replayed.
+func (rt Router) HandleOpen(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
+	rt.Mux.Handle(pattern, kithttp.NewServer(ep, strictQuery(dec), httpx.EncodeJSON, rt.Options...))
+}
+
 // HandleOwnKey mounts a POST that handles its Idempotency-Key itself (in the
 // same transaction as its write), so it is not wrapped by the middleware;
 // it is still behind the token check and answers JSON.

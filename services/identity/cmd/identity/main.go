@@ -1,0 +1,80 @@
+// Command identity signs people in. It only wires: the process (pkg/app)
+// plus what is the identity service's own — the signing key, the first
+// district admin, and the places consumer for scope checks.
+//
+//	identity          run the service
+//	identity migrate  apply migrations and exit
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nuanxin/nuanxin/pkg/app"
+	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/config"
+	"github.com/nuanxin/nuanxin/pkg/consume"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/places"
+	"github.com/nuanxin/nuanxin/services/identity"
+)
+
+func service() app.Service {
+	return app.Service{Name: "identity", Schema: identity.Schema, Migrations: identity.Migrations(), DefaultAddr: "127.0.0.1:8086"}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("identity stopped", "service", "identity", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "migrate" {
+		return app.Migrate(ctx, service())
+	}
+	var env config.Env
+	settings := app.LoadSettings(&env, service())
+	// The private half of the key every service verifies tokens with.
+	keyFile := env.Required("AUTH_PRIVATE_KEY_FILE")
+	// The first district admin, made once when there is no account at all;
+	// the password must be changed at the first sign-in.
+	bootUser, bootPassword := env.String("IDENTITY_BOOTSTRAP_ADMIN", ""), env.String("IDENTITY_BOOTSTRAP_PASSWORD", "")
+	env.Check((bootUser == "") == (bootPassword == ""), "IDENTITY_BOOTSTRAP_PASSWORD", "is set with IDENTITY_BOOTSTRAP_ADMIN, or neither")
+	if err := env.Err(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	pemText, err := os.ReadFile(keyFile)
+	if err != nil {
+		return fmt.Errorf("configuration: AUTH_PRIVATE_KEY_FILE: %w", err)
+	}
+	key, err := auth.ParsePrivateKey(pemText)
+	if err != nil {
+		return fmt.Errorf("configuration: AUTH_PRIVATE_KEY_FILE: %w", err)
+	}
+	rt, err := app.Start(ctx, service(), settings)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	svc := identity.NewService(rt.Pool, key, nil)
+	if bootUser != "" {
+		made, err := svc.Bootstrap(ctx, bootUser, bootPassword)
+		if err != nil {
+			return err
+		}
+		if made {
+			rt.Log.Info("first district admin created; the password must be changed at the first sign-in", "username", bootUser)
+		}
+	}
+	handler := identity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
+	placesConsumer := places.Consumer("identity-places", rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics))
+	return rt.Serve(ctx, handler, placesConsumer.RunUntilDone)
+}

@@ -1,0 +1,68 @@
+// Package identity is the sign-in service: staff accounts with passwords
+// (argon2id, a policy, lockout with backoff, a forced change on first use),
+// short-lived access tokens every service verifies, and refresh tokens
+// that rotate on every use — a reused one revokes its whole family, the
+// sign of a stolen token. Its public keys are published as a JWKS.
+//
+// Riders' sign-in with a one-time code comes next (issue 13).
+package identity
+
+import (
+	"crypto/ed25519"
+	"embed"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/nuanxin/nuanxin/pkg/consume"
+	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/places"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Schema is the Postgres schema the identity service owns.
+const Schema = "identity"
+
+// Migrations lists what db.Migrate applies: the platform's tables, the
+// places, then the service's own.
+func Migrations() []db.Source {
+	own, _ := fs.Sub(migrationFiles, "migrations")
+	return []db.Source{outbox.Migrations(), consume.Migrations(), idempotency.Migrations(), places.Migrations(),
+		{Name: "identity", FS: own}}
+}
+
+// Lifetimes of what a sign-in hands out.
+const (
+	AccessTTL  = 15 * time.Minute
+	RefreshTTL = 30 * 24 * time.Hour
+)
+
+// Lockout: after this many wrong passwords in a row an account is locked,
+// for lockBase, doubling with every further failure up to lockMax.
+const (
+	lockAfter = 5
+	lockBase  = time.Minute
+	lockMax   = time.Hour
+)
+
+// Service signs people in and manages staff accounts.
+type Service struct {
+	pool   *pgxpool.Pool
+	places places.Checker
+	key    ed25519.PrivateKey
+	now    func() time.Time
+}
+
+// NewService is the service on pool, signing tokens with key; now is the
+// clock (nil: the real one).
+func NewService(pool *pgxpool.Pool, key ed25519.PrivateKey, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{pool: pool, places: places.Checker{Pool: pool}, key: key, now: now}
+}

@@ -163,10 +163,11 @@ func (d *devStack) start(ctx context.Context) (summary, error) {
 		return sum, err
 	}
 	st := stackInfo{
-		DatabaseURL:   sum.Postgres.URL,
-		NATSURL:       sum.NATS.URL,
-		PublicKeyFile: filepath.Join(data, auth.DevPublicKeyFile),
-		PII:           keys,
+		DatabaseURL:    sum.Postgres.URL,
+		NATSURL:        sum.NATS.URL,
+		PublicKeyFile:  filepath.Join(data, auth.DevPublicKeyFile),
+		PrivateKeyFile: filepath.Join(data, auth.DevPrivateKeyFile),
+		PII:            keys,
 	}
 
 	if err := d.startServices(ctx, st, &sum); err != nil {
@@ -179,6 +180,9 @@ func (d *devStack) start(ctx context.Context) (summary, error) {
 		return sum, err
 	}
 	if sum.Tokens, err = devTokens(ctx, registry, key); err != nil {
+		return sum, err
+	}
+	if sum.Logins, err = devAccounts(ctx, newAPIClient(devServiceURL("identity")), key); err != nil {
 		return sum, err
 	}
 	return sum, nil

@@ -21,6 +21,9 @@ type service struct {
 	Package string   // Go package of its main, relative to the repository root
 	Addr    string   // HTTP listen address, host:port
 	Env     []string // extra KEY=value settings beyond the common ones
+	// Signs tokens: is given the dev key's private half
+	// (AUTH_PRIVATE_KEY_FILE), which no other service reads.
+	Signs bool
 }
 
 // devServices lists the services `nuanxin dev` builds and runs, in start
@@ -33,8 +36,12 @@ func devServices() []service {
 		// Webhooks to 127.0.0.1 are how one tries them locally; never in production.
 		{Name: "notification", Package: "./services/notification/cmd/notification", Addr: "127.0.0.1:8084",
 			Env: []string{"NOTIFICATION_WEBHOOK_ALLOW_PRIVATE=true"}},
-		// Last: it reads the other four's streams from their start.
+		// It reads the other four's streams from their start.
 		{Name: "stats", Package: "./services/stats/cmd/stats", Addr: "127.0.0.1:8085"},
+		// Sign-in; the first district admin is made with a dev password,
+		// to be changed at the first sign-in (printed by `nuanxin dev`).
+		{Name: "identity", Package: "./services/identity/cmd/identity", Addr: "127.0.0.1:8086", Signs: true,
+			Env: []string{"IDENTITY_BOOTSTRAP_ADMIN=" + devDistrictAdmin, "IDENTITY_BOOTSTRAP_PASSWORD=" + devDistrictPassword}},
 	}
 }
 
@@ -43,10 +50,11 @@ func (s service) URL() string { return "http://" + s.Addr }
 
 // stackInfo is what every service is told about the stack it runs in.
 type stackInfo struct {
-	DatabaseURL   string
-	NATSURL       string
-	PublicKeyFile string // PEM public key that checks bearer tokens
-	PII           piiKeys
+	DatabaseURL    string
+	NATSURL        string
+	PublicKeyFile  string // PEM public key that checks bearer tokens
+	PrivateKeyFile string // its private half, for the service that signs
+	PII            piiKeys
 }
 
 // serviceEnv is the environment a service runs with, on top of ours.
@@ -69,8 +77,17 @@ func serviceEnv(svc service, st stackInfo) []string {
 		"NATS_STREAM_MAX_BYTES=256MiB",
 		"NATS_DEADLETTER_MAX_BYTES=64MiB",
 	}
+	if svc.Signs {
+		env = append(env, "AUTH_PRIVATE_KEY_FILE="+st.PrivateKeyFile)
+	}
 	return append(env, svc.Env...)
 }
+
+// The dev district admin the identity service is bootstrapped with.
+const (
+	devDistrictAdmin    = "district.admin"
+	devDistrictPassword = "nuanxin-dev-district"
+)
 
 // buildService compiles svc's binary into binDir, from the repository root
 // so that go.work resolves the modules. Compiler output ends up in the error.

@@ -13,6 +13,7 @@ type summary struct {
 	Services []serviceSummary
 	Seed     string // what happened to the demo data
 	Tokens   []roleToken
+	Logins   []staffLogin // staff sign-in on the identity service
 }
 
 // endpoint is a server the stack uses and where it came from.
@@ -48,6 +49,17 @@ func printSummary(w io.Writer, s summary) {
 	p("\nDev tokens (valid 7 days; more with `go run ./cmd/nuanxin token --role ROLE ...`):\n")
 	for _, t := range s.Tokens {
 		p("  %s (%s):\n    %s\n", t.Role, t.Scope, t.Token)
+	}
+	if len(s.Logins) > 0 {
+		p("\nStaff sign-in (POST %s/v1/sessions with username and password; the first time also new_password):\n",
+			devServiceURL("identity"))
+		for _, l := range s.Logins {
+			note := ""
+			if l.Note != "" {
+				note = " (" + l.Note + ")"
+			}
+			p("  %-14s %-16s %-26s password %s%s\n", l.Username, l.Role, l.Scope, l.Password, note)
+		}
 	}
 	if len(s.Tokens) > 0 && len(s.Services) > 0 {
 		p("\nTry:\n")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -127,10 +128,16 @@ func (s *Service) CreateAccount(ctx context.Context, p auth.Principal, in Accoun
 	}
 	a.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
 	a.UpdatedAt = a.CreatedAt
-	if err := insertAccount(ctx, s.pool, a); err != nil {
-		if db.IsUniqueViolation(err, "accounts_username_key") {
-			return CreatedAccount{}, fault.Conflictf("an account named %s exists", a.Username)
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := insertAccount(ctx, tx, a); err != nil {
+			return err
 		}
+		return s.audit(ctx, tx, event.AccountCreated, &a, event.AccountData{Actor: p.Subject, At: a.CreatedAt})
+	})
+	if db.IsUniqueViolation(err, "accounts_username_key") {
+		return CreatedAccount{}, fault.Conflictf("an account named %s exists", a.Username)
+	}
+	if err != nil {
 		return CreatedAccount{}, err
 	}
 	return CreatedAccount{Account: a, InitialPassword: password}, nil
@@ -202,6 +209,7 @@ func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, id uuid.U
 		if in.DisplayName != nil {
 			a.DisplayName = name
 		}
+		was := a.Disabled
 		if in.Disabled != nil {
 			a.Disabled = *in.Disabled
 		}
@@ -209,6 +217,14 @@ func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, id uuid.U
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET display_name = $2, disabled = $3, updated_at = $4 WHERE id = $1`,
 			a.ID, a.DisplayName, a.Disabled, a.UpdatedAt); err != nil {
 			return fmt.Errorf("update account: %w", err)
+		}
+		switch {
+		case a.Disabled && !was:
+			if err := s.audit(ctx, tx, event.AccountDisabled, &a, event.AccountData{Actor: p.Subject, At: a.UpdatedAt}); err != nil {
+				return err
+			}
+		case !a.Disabled && was:
+			return s.audit(ctx, tx, event.AccountEnabled, &a, event.AccountData{Actor: p.Subject, At: a.UpdatedAt})
 		}
 		if a.Disabled {
 			return revokeAccount(ctx, tx, a.ID, a.UpdatedAt)
@@ -239,6 +255,9 @@ func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id uuid.U
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = $2, must_change = true, failed_attempts = 0,
 			locked_until = NULL, updated_at = $3 WHERE id = $1`, a.ID, hash, a.UpdatedAt); err != nil {
 			return fmt.Errorf("reset password: %w", err)
+		}
+		if err := s.audit(ctx, tx, event.AccountPasswordReset, &a, event.AccountData{Actor: p.Subject, At: a.UpdatedAt}); err != nil {
+			return err
 		}
 		return revokeAccount(ctx, tx, a.ID, a.UpdatedAt)
 	})

@@ -8,15 +8,19 @@
 package identity
 
 import (
+	"context"
 	"crypto/ed25519"
 	"embed"
+	"fmt"
 	"io/fs"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/places"
@@ -55,14 +59,29 @@ type Service struct {
 	pool   *pgxpool.Pool
 	places places.Checker
 	key    ed25519.PrivateKey
+	outbox outbox.Writer
 	now    func() time.Time
 }
 
-// NewService is the service on pool, signing tokens with key; now is the
-// clock (nil: the real one).
-func NewService(pool *pgxpool.Pool, key ed25519.PrivateKey, now func() time.Time) *Service {
+// NewService is the service on pool, signing tokens with key and adding
+// its audit events with w; now is the clock (nil: the real one).
+func NewService(pool *pgxpool.Pool, key ed25519.PrivateKey, w outbox.Writer, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, places: places.Checker{Pool: pool}, key: key, now: now}
+	return &Service{pool: pool, places: places.Checker{Pool: pool}, key: key, outbox: w, now: now}
+}
+
+// audit adds an account's audit event to tx. d's account fields are
+// filled from a (nil for a sign-in of no account).
+func (s *Service) audit(ctx context.Context, tx pgx.Tx, name event.Name, a *Account, d event.AccountData) error {
+	subject := ""
+	if a != nil {
+		d.AccountID, d.Role, d.Street, d.Community = a.ID.String(), string(a.Role), a.Street, a.Community
+		subject = d.AccountID
+	}
+	if _, err := s.outbox.Add(ctx, tx, name, d.Street, subject, d); err != nil {
+		return fmt.Errorf("audit %s: %w", name.Type(), err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/outbox"
 	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/identity"
@@ -38,6 +41,7 @@ func (c *clock) Add(d time.Duration) {
 // district admin "admin" made at bootstrap and the places of the tests.
 type harness struct {
 	testenv.API
+	testenv.Bus
 	t     testing.TB
 	svc   *identity.Service
 	clock *clock
@@ -49,9 +53,12 @@ const bootPassword = "given-at-bootstrap-7"
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	env := testenv.NewService(t, identity.Schema, identity.Migrations(), "registry")
+	env := testenv.NewService(t, identity.Schema, identity.Migrations(), "registry", "identity")
 	clk := &clock{now: time.Now().UTC()}
-	svc := identity.NewService(env.Pool, env.Key, clk.Now)
+	bell := outbox.NewBell() // as app.Runtime wires them
+	svc := identity.NewService(env.Pool, env.Key, outbox.Writer{Subjects: env.Subjects, Bell: bell}, clk.Now)
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}
+	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
 	srv := httptest.NewServer(identity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool), Verified: &auth.Verified{}},
 		idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log, httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
@@ -62,7 +69,7 @@ func newHarness(t testing.TB) *harness {
 	if made, err := svc.Bootstrap(env.Ctx, "admin", bootPassword); err != nil || !made {
 		t.Fatalf("bootstrap: %v %v", made, err)
 	}
-	return &harness{API: env.API(srv.URL), t: t, svc: svc, clock: clk, pub: env.PublicKey, env: env}
+	return &harness{API: env.API(srv.URL), Bus: env.Bus(nil), t: t, svc: svc, clock: clk, pub: env.PublicKey, env: env}
 }
 
 // signIn signs in and returns the answer.
@@ -306,4 +313,55 @@ func TestAccounts_disableResetAndReEnable(t *testing.T) {
 	street := h.signIn("qishan.admin", reset.Str("initial_password"), "Qishan-street-admin-8").Str("access_token")
 	h.Must(404, "PATCH", "/v1/accounts/"+id, street, map[string]any{"disabled": true})
 	h.Must(404, "POST", "/v1/accounts/not-an-id/password-reset", district, nil)
+}
+
+// Every sign-in, failure, lockout and change to an account is an audit
+// event; none holds a username, a password, a hash or a token.
+func TestAudit_everySignInFailureLockoutAndChangeIsAnEventWithoutSecrets(t *testing.T) {
+	h := newHarness(t)
+	district := h.admin()
+	id, pw := h.create(district, map[string]any{"username": "qishan.admin", "role": "street_admin", "street": "qishan"})
+	s := h.signIn("qishan.admin", pw, "Qishan-street-admin-7")
+	h.signIn("nobody.here", "Typed-into-the-wrong-box-1", "")
+	for i := 0; i < 5; i++ {
+		h.signIn("qishan.admin", "wrong-password-1", "")
+	}
+	h.signIn("qishan.admin", "Qishan-street-admin-7", "") // locked
+	h.Must(200, "PATCH", "/v1/accounts/"+id, district, map[string]any{"disabled": true})
+	h.Must(200, "PATCH", "/v1/accounts/"+id, district, map[string]any{"disabled": false})
+	reset := h.Must(200, "POST", "/v1/accounts/"+id+"/password-reset", district, nil)
+
+	got := map[string]int{}
+	reasons := map[string]int{}
+	var raw strings.Builder
+	for _, m := range h.Published("identity") {
+		got[m.Type]++
+		var d event.AccountData
+		if err := m.Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Reason != "" {
+			reasons[d.Reason]++
+		}
+		if m.Type == event.AccountLocked.Type() && (d.LockedUntil == nil || d.FailedAttempts != 5 || d.AccountID != id) {
+			t.Errorf("locked: %+v", d)
+		}
+		raw.Write(m.Data)
+		raw.WriteString(m.Subject)
+	}
+	for name, want := range map[event.Name]int{event.AccountCreated: 1, event.AccountSignedIn: 2, event.AccountSignInFailed: 7,
+		event.AccountLocked: 1, event.AccountDisabled: 1, event.AccountEnabled: 1, event.AccountPasswordReset: 1} {
+		if got[name.Type()] != want {
+			t.Errorf("%d %s, want %d", got[name.Type()], name.Type(), want)
+		}
+	}
+	if reasons["unknown_account"] != 1 || reasons["wrong_password"] != 5 || reasons["locked"] != 1 {
+		t.Errorf("failure reasons: %v", reasons)
+	}
+	for _, secret := range []string{"qishan.admin", "nobody.here", pw, "Qishan-street-admin-7", "wrong-password-1", "Typed-into-the-wrong-box-1",
+		reset.Str("initial_password"), "argon2", s.Str("refresh_token"), s.Str("access_token")[:40]} {
+		if strings.Contains(raw.String(), secret) {
+			t.Errorf("an event holds %q", secret)
+		}
+	}
 }

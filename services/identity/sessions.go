@@ -14,6 +14,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/db"
+	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
@@ -61,15 +62,15 @@ func (s *Service) SignIn(ctx context.Context, in PasswordSignIn) (Session, error
 		if err != nil {
 			return err
 		}
+		now := s.now().UTC().Truncate(time.Microsecond)
 		if !found {
 			_, _ = checkPassword(dummyHash, in.Password)
 			refused = errBadCredentials
-			return nil
+			return s.audit(ctx, tx, event.AccountSignInFailed, nil, event.AccountData{Reason: "unknown_account", At: now})
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
 		if a.LockedUntil != nil && a.LockedUntil.After(now) {
 			refused = fault.TooManyf(a.LockedUntil.Sub(now), "too many wrong passwords: the account is locked for now")
-			return nil
+			return s.audit(ctx, tx, event.AccountSignInFailed, &a, event.AccountData{Reason: "locked", FailedAttempts: a.failed, At: now})
 		}
 		ok, err := checkPassword(a.hash, in.Password)
 		if err != nil {
@@ -82,13 +83,21 @@ func (s *Service) SignIn(ctx context.Context, in PasswordSignIn) (Session, error
 				t := now.Add(lockFor(a.failed))
 				until = &t
 			}
-			_, err := tx.Exec(ctx, `UPDATE accounts SET failed_attempts = $2, locked_until = $3 WHERE id = $1`, a.ID, a.failed, until)
+			if _, err := tx.Exec(ctx, `UPDATE accounts SET failed_attempts = $2, locked_until = $3 WHERE id = $1`, a.ID, a.failed, until); err != nil {
+				return fmt.Errorf("sign in: %w", err)
+			}
 			refused = errBadCredentials
-			return err
+			if err := s.audit(ctx, tx, event.AccountSignInFailed, &a, event.AccountData{Reason: "wrong_password", FailedAttempts: a.failed, At: now}); err != nil {
+				return err
+			}
+			if until != nil {
+				return s.audit(ctx, tx, event.AccountLocked, &a, event.AccountData{FailedAttempts: a.failed, LockedUntil: until, At: now})
+			}
+			return nil
 		}
 		if a.Disabled {
 			refused = fault.Forbiddenf("this account is disabled; ask the admin who manages it")
-			return nil
+			return s.audit(ctx, tx, event.AccountSignInFailed, &a, event.AccountData{Reason: "disabled", At: now})
 		}
 		if a.MustChange {
 			if in.NewPassword == "" {
@@ -113,8 +122,10 @@ func (s *Service) SignIn(ctx context.Context, in PasswordSignIn) (Session, error
 			must_change = $3, updated_at = $4 WHERE id = $1`, a.ID, a.hash, a.MustChange, now); err != nil {
 			return fmt.Errorf("sign in: %w", err)
 		}
-		out, err = s.open(ctx, tx, a, uuid.Must(uuid.NewV7()), now)
-		return err
+		if out, err = s.open(ctx, tx, a, uuid.Must(uuid.NewV7()), now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, event.AccountSignedIn, &a, event.AccountData{At: now})
 	})
 	if err != nil {
 		return Session{}, err

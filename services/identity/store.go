@@ -39,8 +39,8 @@ func accountBy(ctx context.Context, tx pgx.Tx, column string, value any, lock bo
 	return a, true, nil
 }
 
-func insertAccount(ctx context.Context, pool *pgxpool.Pool, a Account) error {
-	_, err := pool.Exec(ctx, `INSERT INTO accounts (id, username, display_name, role, street, community, grid, password_hash,
+func insertAccount(ctx context.Context, tx pgx.Tx, a Account) error {
+	_, err := tx.Exec(ctx, `INSERT INTO accounts (id, username, display_name, role, street, community, grid, password_hash,
 			must_change, created_by, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		a.ID, a.Username, a.DisplayName, a.Role, a.Street, a.Community, a.Grid, a.hash, a.MustChange, a.CreatedBy, a.CreatedAt, a.UpdatedAt)

@@ -218,6 +218,14 @@ func Counts(n event.Name) bool { _, ok := handled[n]; return ok }
 var Ignored = map[event.Name]string{
 	event.StreetCreated:    "a place, not a figure: kept by pkg/places for scope checks and names",
 	event.CommunityCreated: "a place, not a figure: kept by pkg/places for scope checks and names",
+	// The identity service's audit trail (its stream is not one stats reads).
+	event.AccountCreated:       "an audit record of sign-in, not a figure of the district",
+	event.AccountSignedIn:      "an audit record of sign-in, not a figure of the district",
+	event.AccountSignInFailed:  "an audit record of sign-in, not a figure of the district",
+	event.AccountLocked:        "an audit record of sign-in, not a figure of the district",
+	event.AccountDisabled:      "an audit record of sign-in, not a figure of the district",
+	event.AccountEnabled:       "an audit record of sign-in, not a figure of the district",
+	event.AccountPasswordReset: "an audit record of sign-in, not a figure of the district",
 }
 
 // decode reads an event's data; ok is false for an event no figure counts.

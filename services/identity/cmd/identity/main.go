@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rt.Close()
-	svc := identity.NewService(rt.Pool, key, nil)
+	svc := identity.NewService(rt.Pool, key, rt.Outbox(), nil)
 	if bootUser != "" {
 		made, err := svc.Bootstrap(ctx, bootUser, bootPassword)
 		if err != nil {

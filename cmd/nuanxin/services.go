@@ -79,6 +79,10 @@ func serviceEnv(svc service, st stackInfo) []string {
 	}
 	if svc.Signs {
 		env = append(env, "AUTH_PRIVATE_KEY_FILE="+st.PrivateKeyFile)
+	} else {
+		// The identity service's published keys, beside the dev key
+		// (which is also the one identity signs with here).
+		env = append(env, "AUTH_JWKS_URL="+devServiceURL("identity")+"/.well-known/jwks.json")
 	}
 	return append(env, svc.Env...)
 }

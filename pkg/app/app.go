@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,7 +51,12 @@ type Settings struct {
 	Streams   event.StreamLimits
 	HTTPAddr  string
 	PublicKey []byte // PEM
-	LogLevel  slog.Level
+	// JWKSURL is the identity service's published keys
+	// (AUTH_JWKS_URL): tokens are checked with the key their kid names,
+	// and a rotated key is taken without a restart. PublicKey, when set
+	// too, stays accepted (the development key).
+	JWKSURL  string
+	LogLevel slog.Level
 }
 
 // LoadSettings reads the common settings into env's error list; the caller
@@ -68,12 +74,16 @@ func LoadSettings(env *config.Env, svc Service) Settings {
 		HTTPAddr: env.String("HTTP_ADDR", svc.DefaultAddr),
 	}
 	env.Check(s.LogLevel.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))) == nil, "LOG_LEVEL", "must be debug, info, warn or error")
-	if pemText := env.String("AUTH_PUBLIC_KEY", ""); pemText != "" {
+	s.JWKSURL = env.String("AUTH_JWKS_URL", "")
+	switch pemText, path := env.String("AUTH_PUBLIC_KEY", ""), env.String("AUTH_PUBLIC_KEY_FILE", ""); {
+	case pemText != "":
 		s.PublicKey = []byte(pemText)
-	} else if path := env.Required("AUTH_PUBLIC_KEY_FILE"); path != "" {
+	case path != "":
 		b, err := os.ReadFile(path)
 		env.Check(err == nil, "AUTH_PUBLIC_KEY_FILE", fmt.Sprintf("cannot be read: %v", err))
 		s.PublicKey = b
+	case s.JWKSURL == "":
+		env.Required("AUTH_PUBLIC_KEY_FILE") // one of the three is needed: say so
 	}
 	return s
 }
@@ -124,9 +134,16 @@ func (rt *Runtime) Outbox() outbox.Writer {
 // publishes them once the broker is back.
 func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: s.LogLevel})).With("service", svc.Name)
-	key, err := auth.ParsePublicKey(s.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("auth public key: %w", err)
+	var key ed25519.PublicKey
+	if len(s.PublicKey) > 0 {
+		var err error
+		if key, err = auth.ParsePublicKey(s.PublicKey); err != nil {
+			return nil, fmt.Errorf("auth public key: %w", err)
+		}
+	}
+	var keys *auth.KeySet
+	if s.JWKSURL != "" {
+		keys = &auth.KeySet{URL: s.JWKSURL}
 	}
 	pool, err := db.Open(ctx, s.DatabaseURL, svc.Schema)
 	if err != nil {
@@ -162,7 +179,7 @@ func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 		// Every service's schema has the streets and communities the
 		// registry created (its own tables, or pkg/places' projection):
 		// a token naming another is refused.
-		Verifier: auth.Verifier{Key: key, Places: places.NewKnown(pool), Log: log, Verified: &auth.Verified{}}}, nil
+		Verifier: auth.Verifier{Key: key, Keys: keys, Places: places.NewKnown(pool), Log: log, Verified: &auth.Verified{}}}, nil
 }
 
 // Close releases the connections.

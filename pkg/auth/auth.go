@@ -216,9 +216,14 @@ type Places interface {
 	Known(ctx context.Context, street, community string) (bool, error)
 }
 
-// Verifier checks tokens against a public key.
+// Verifier checks tokens against a public key, or the keys of a KeySet.
 type Verifier struct {
 	Key ed25519.PublicKey
+	// Keys, when set, are the identity service's published keys: a token
+	// is checked with the key its kid names. Key stays accepted beside
+	// them (the development key of `nuanxin token`), for a token naming
+	// it or no key at all.
+	Keys *KeySet
 	// Places, when set, makes Middleware refuse a token whose street or
 	// community the registry never created (a token is signed by whoever
 	// holds the key, and `nuanxin token` checks nothing). Every service
@@ -245,7 +250,7 @@ func (v Verifier) Verify(token string) (Principal, error) {
 		return p, nil
 	}
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.Key, nil },
+	_, err := jwt.ParseWithClaims(token, &c, v.keyFor,
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(Leeway),
 		jwt.WithTimeFunc(func() time.Time { return now }))
@@ -267,6 +272,31 @@ func (v Verifier) Verify(token string) (Principal, error) {
 type ctxKey int
 
 const principalKey ctxKey = iota
+
+// keyFor picks the key a token is checked with: the one its kid names in
+// Keys, else Key when the token names it or no key.
+func (v Verifier) keyFor(t *jwt.Token) (any, error) {
+	kid, _ := t.Header["kid"].(string)
+	if v.Keys != nil && kid != "" {
+		key, found, err := v.Keys.Key(kid)
+		if found {
+			return key, nil
+		}
+		if v.Key == nil || kid != KeyID(v.Key) {
+			if err != nil {
+				return nil, fmt.Errorf("key %s: %w", kid, err)
+			}
+			return nil, fmt.Errorf("key %s is not one the identity service publishes", kid)
+		}
+	}
+	if v.Key == nil {
+		return nil, errors.New("no key to check the token with")
+	}
+	if kid != "" && kid != KeyID(v.Key) && v.Keys == nil {
+		return nil, fmt.Errorf("key %s is unknown", kid)
+	}
+	return v.Key, nil
+}
 
 // Middleware verifies the bearer token of every request before anything
 // else reads it (not even its body), stores the Principal in the request's

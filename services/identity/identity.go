@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/event"
@@ -61,6 +62,21 @@ type Service struct {
 	key    ed25519.PrivateKey
 	outbox outbox.Writer
 	now    func() time.Time
+	// Published are the public keys the JWKS lists besides the signing
+	// key's: during a rotation, the previous key, whose tokens are still
+	// valid; once they have expired it is dropped, and every service
+	// refuses tokens of it (auth.KeySet).
+	Published []ed25519.PublicKey
+}
+
+// JWKS is the keys every service verifies tokens with: the signing key's
+// first, then the published ones.
+func (s *Service) JWKS() []auth.JWK {
+	keys := []auth.JWK{auth.PublicJWK(s.key.Public().(ed25519.PublicKey))}
+	for _, k := range s.Published {
+		keys = append(keys, auth.PublicJWK(k))
+	}
+	return keys
 }
 
 // NewService is the service on pool, signing tokens with key and adding

@@ -5,11 +5,15 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/event"
@@ -363,5 +367,47 @@ func TestAudit_everySignInFailureLockoutAndChangeIsAnEventWithoutSecrets(t *test
 		if strings.Contains(raw.String(), secret) {
 			t.Errorf("an event holds %q", secret)
 		}
+	}
+}
+
+// A rotation as the services see it: they verify the identity service's
+// tokens with the key its JWKS names; while the previous key is still
+// published its tokens pass, once it is dropped they are refused.
+func TestJWKS_servicesTakeItsKeysAndRefuseARetiredOne(t *testing.T) {
+	h := newHarness(t)
+	prevPub, prevKey, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	during := identity.NewService(h.env.Pool, h.env.Key, outbox.Writer{Subjects: h.env.Subjects}, nil)
+	during.Published = []ed25519.PublicKey{prevPub}
+	after := identity.NewService(h.env.Pool, h.env.Key, outbox.Writer{Subjects: h.env.Subjects}, nil)
+	verifier := auth.Verifier{Key: h.pub}
+	handlerOf := func(s *identity.Service) http.Handler {
+		return identity.NewHTTPHandler(s, verifier, idempotency.Keys{Pool: h.env.Pool}, prometheus.NewRegistry(), h.env.Log)
+	}
+	var current atomic.Pointer[http.Handler]
+	d, a := handlerOf(during), handlerOf(after)
+	current.Store(&d)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*current.Load()).ServeHTTP(w, r) }))
+	defer srv.Close()
+
+	service := auth.Verifier{Keys: &auth.KeySet{URL: srv.URL + "/.well-known/jwks.json", MaxAge: time.Nanosecond, MinRefresh: time.Nanosecond}}
+	fresh := h.admin()
+	old, err := auth.Issue(prevKey, auth.Principal{Subject: "admin", Role: auth.DistrictAdmin}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"the signing key's": fresh, "the previous key's": old} {
+		if _, err := service.Verify(tok); err != nil {
+			t.Errorf("during the rotation, %s token: %v", name, err)
+		}
+	}
+	current.Store(&a)
+	if _, err := service.Verify(old); err == nil {
+		t.Error("the retired key's token was taken")
+	}
+	if _, err := service.Verify(fresh); err != nil {
+		t.Errorf("the signing key's token after the rotation: %v", err)
 	}
 }

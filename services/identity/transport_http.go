@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"crypto/ed25519"
 	"log/slog"
 	"net/http"
 
@@ -38,7 +37,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 		return map[string]bool{"signed_out": true}, nil
 	}, route.Body[RefreshInput])
 	rt.HandleOpen("GET /.well-known/jwks.json", func(context.Context, any) (any, error) {
-		return map[string]any{"keys": []auth.JWK{auth.PublicJWK(svc.key.Public().(ed25519.PublicKey))}}, nil
+		return map[string]any{"keys": svc.JWKS()}, nil
 	}, route.None)
 
 	accountID := route.PathID("id", errAccountNotFound)

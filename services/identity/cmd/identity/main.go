@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/nuanxin/nuanxin/pkg/app"
@@ -47,6 +48,9 @@ func run(ctx context.Context, args []string) error {
 	// The first district admin, made once when there is no account at all;
 	// the password must be changed at the first sign-in.
 	bootUser, bootPassword := env.String("IDENTITY_BOOTSTRAP_ADMIN", ""), env.String("IDENTITY_BOOTSTRAP_PASSWORD", "")
+	// During a key rotation: the previous key's public half, published
+	// until its last tokens have expired (comma-separated PEM files).
+	published := env.String("IDENTITY_PUBLISHED_KEY_FILES", "")
 	env.Check((bootUser == "") == (bootPassword == ""), "IDENTITY_BOOTSTRAP_PASSWORD", "is set with IDENTITY_BOOTSTRAP_ADMIN, or neither")
 	if err := env.Err(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -65,6 +69,20 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer rt.Close()
 	svc := identity.NewService(rt.Pool, key, rt.Outbox(), nil)
+	for _, f := range strings.Split(published, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		pemText, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("configuration: IDENTITY_PUBLISHED_KEY_FILES: %w", err)
+		}
+		pub, err := auth.ParsePublicKey(pemText)
+		if err != nil {
+			return fmt.Errorf("configuration: IDENTITY_PUBLISHED_KEY_FILES: %s: %w", f, err)
+		}
+		svc.Published = append(svc.Published, pub)
+	}
 	if bootUser != "" {
 		made, err := svc.Bootstrap(ctx, bootUser, bootPassword)
 		if err != nil {

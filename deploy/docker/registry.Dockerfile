@@ -11,9 +11,9 @@
 # the build context (BuildKit reads <Dockerfile>.dockerignore).
 #
 # activity.Dockerfile (8082, plus its photo directory), points.Dockerfile (8083),
-# notification.Dockerfile (8084) and stats.Dockerfile (8085) are copies of this file; keep them in
-# step. Another service: copy this file and its .dockerignore, replace "registry" in the build
-# path and the binary name, and the port in HTTP_ADDR/EXPOSE.
+# notification.Dockerfile (8084), stats.Dockerfile (8085) and identity.Dockerfile (8086) are copies
+# of this file; keep them in step. Another service: copy this file and its .dockerignore, replace
+# "registry" in the build path and the binary name, and the port in HTTP_ADDR/EXPOSE.
 
 FROM golang:1.26 AS build
 WORKDIR /src

@@ -255,7 +255,7 @@ func shareIn(ctx context.Context, tx pgx.Tx, a Area, r Ratio, month time.Time) (
 		return Share{}, err
 	}
 	sh := Share{Name: r.Name, Label: r.Label, Month: month.Format("2006-01")}
-	num, den := of[0].sum(), over[0].sum()
+	num, den := of[0].Value, over[0].Value
 	if den > 0 {
 		v := num / den
 		if r.Complement {
@@ -273,8 +273,6 @@ type Point struct {
 	Value float64 `json:"value"`
 	By    []Part  `json:"by,omitempty"`
 }
-
-func (p Point) sum() float64 { return p.Value }
 
 // monthly reads m's values per month from from to to (first days), for a.
 func monthly(ctx context.Context, tx pgx.Tx, a Area, m Metric, from, to time.Time) ([]Point, error) {

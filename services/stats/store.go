@@ -13,14 +13,6 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/event"
 )
 
-// Store holds the stats schema's queries.
-type Store struct {
-	pool *pgxpool.Pool
-}
-
-// NewStore is a Store on pool (bound to the stats schema).
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
-
 // archive stores a batch of events from stream in tx. An event archived
 // before (the same id) is left as it was.
 func archive(ctx context.Context, tx pgx.Tx, stream string, events []event.Envelope) error {

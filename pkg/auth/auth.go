@@ -167,6 +167,10 @@ type claims struct {
 	Street    string `json:"street,omitempty"`
 	Community string `json:"community,omitempty"`
 	WorkerID  string `json:"worker_id,omitempty"`
+	// Purpose is set on a token for one thing only (an enrolment): such a
+	// token is no access token, and Verify refuses it.
+	Purpose     string `json:"purpose,omitempty"`
+	MobileMatch string `json:"mobile_match,omitempty"` // an enrolment's
 }
 
 // Issuer is the token issuer name in every nuanxin token.
@@ -256,6 +260,9 @@ func (v Verifier) Verify(token string) (Principal, error) {
 		jwt.WithTimeFunc(func() time.Time { return now }))
 	if err != nil {
 		return Principal{}, fmt.Errorf("invalid token: %w", err)
+	}
+	if c.Purpose != "" {
+		return Principal{}, fmt.Errorf("invalid token: a %s token is not an access token", c.Purpose)
 	}
 	p := Principal{Subject: c.Subject, Role: c.Role, Street: c.Street, Community: c.Community, WorkerID: c.WorkerID}
 	if err := p.Check(); err != nil {

@@ -22,7 +22,7 @@ const (
 
 func kindOf(name string) claimKind {
 	switch name {
-	case "iss", "sub", "jti", "role", "street", "community", "worker_id":
+	case "iss", "sub", "jti", "role", "street", "community", "worker_id", "purpose", "mobile_match":
 		return stringClaim
 	case "exp", "nbf", "iat":
 		return dateClaim
@@ -115,6 +115,10 @@ func (c *claims) stringField(name string) *string {
 		return &c.Street
 	case "community":
 		return &c.Community
+	case "purpose":
+		return &c.Purpose
+	case "mobile_match":
+		return &c.MobileMatch
 	}
 	return &c.WorkerID
 }

@@ -14,7 +14,12 @@ var (
 	WorkerUpdated        = Name{"registry", "worker", "updated"}
 	WorkerCheckedIn      = Name{"registry", "worker", "checked_in"}
 	WorkerLeft           = Name{"registry", "worker", "left"}
-	StationOpened        = Name{"registry", "station", "opened"}
+	// WorkerConfirmed and WorkerRejected: a clerk decided on a worker who
+	// registered themself (报到 from the phone). A rejected worker is out
+	// of the ledger as one who left is (status "rejected").
+	WorkerConfirmed = Name{"registry", "worker", "confirmed"}
+	WorkerRejected  = Name{"registry", "worker", "rejected"}
+	StationOpened   = Name{"registry", "station", "opened"}
 )
 
 // StreetData is the data of registry.street.created.
@@ -40,8 +45,9 @@ type EnterpriseData struct {
 	Changed      []string `json:"changed,omitempty"` // field names, on .updated
 }
 
-// WorkerData is the data of registry.worker.registered, .updated and .left:
-// what another service needs for its projection of a worker.
+// WorkerData is the data of registry.worker.registered, .updated, .left,
+// .confirmed and .rejected: what another service needs for its projection
+// of a worker.
 type WorkerData struct {
 	WorkerID          string   `json:"worker_id"`
 	Street            string   `json:"street"`
@@ -51,8 +57,18 @@ type WorkerData struct {
 	EnterpriseID      string   `json:"enterprise_id,omitempty"`
 	PoliticalStatus   string   `json:"political_status"`
 	MobilePartyMember bool     `json:"mobile_party_member"`
-	Status            string   `json:"status"` // active | left
+	Status            string   `json:"status"` // active | left | rejected
 	Changed           []string `json:"changed,omitempty"`
+	// MobileMatch is the keyed hash of the worker's mobile (pii.MobileMatch,
+	// key MOBILE_MATCH_KEY): the identity service signs a rider in as the
+	// worker whose match their number has. Without the key it tells no one
+	// the number.
+	MobileMatch string `json:"mobile_match,omitempty"`
+	// SelfRegistered marks a worker who registered themself from the phone;
+	// Confirmation is then awaiting, confirmed or rejected (a clerk's
+	// decision).
+	SelfRegistered bool   `json:"self_registered,omitempty"`
+	Confirmation   string `json:"confirmation,omitempty"`
 }
 
 // CheckInData is the data of registry.worker.checked_in.

@@ -3,6 +3,7 @@ package activity_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -89,7 +90,10 @@ func (h *harness) registryService() *registry.Service {
 	rand.Read(k1)
 	rand.Read(k2)
 	box, _ := pii.NewBox(k1, k2)
-	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: h.Subjects}, prometheus.NewRegistry()), box)
+	k3 := make([]byte, 32)
+	rand.Read(k3)
+	match, _ := pii.NewMobileMatchFromBase64(base64.StdEncoding.EncodeToString(k3))
+	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: h.Subjects}, prometheus.NewRegistry()), box, match)
 	relay := &outbox.Relay{Pool: pool, JS: h.JS, PollInterval: 200 * time.Millisecond}
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan struct{})

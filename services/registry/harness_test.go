@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -35,6 +36,9 @@ type harness struct {
 	testenv.Bus
 	t   testing.TB
 	svc *registry.Service
+	// match is the service's pii.MobileMatch (a test key), to compute
+	// what the events carry and what enrolment tokens name.
+	match *pii.MobileMatch
 }
 
 // harnessOption changes how newHarness wires the service.
@@ -94,6 +98,7 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	match := newMobileMatch(t)
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
 	outbox.RegisterBacklog(reg, pool)
@@ -103,7 +108,7 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 	}
 	log := cfg.log
 	bell := outbox.NewBell() // as app.Runtime wires them
-	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects, Bell: bell}, reg), box)
+	svc := registry.NewService(registry.NewStore(pool, outbox.Writer{Subjects: subjects, Bell: bell}, reg), box, match)
 	srv := httptest.NewServer(registry.NewHTTPHandler(svc, auth.Verifier{Key: pub, Places: places.NewKnown(pool), Verified: &auth.Verified{}}, idempotency.Keys{Pool: pool}, reg, log,
 		httpx.Check{Name: "postgres", Fn: pool.Ping}))
 
@@ -132,9 +137,19 @@ func newHarness(t testing.TB, natsURL string, opts ...harnessOption) *harness {
 		nc.Close()
 		pool.Close()
 	})
-	return &harness{t: t, svc: svc,
+	return &harness{t: t, svc: svc, match: match,
 		API: testenv.API{T: t, URL: srv.URL, Key: key},
 		Bus: testenv.Bus{T: t, JS: js, Subjects: subjects, Pool: pool}}
+}
+
+// newMobileMatch is a pii.MobileMatch with a random key.
+func newMobileMatch(t testing.TB) *pii.MobileMatch {
+	t.Helper()
+	m, err := pii.NewMobileMatchFromBase64(base64.StdEncoding.EncodeToString(randomKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func randomKey() []byte {

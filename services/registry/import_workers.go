@@ -110,6 +110,7 @@ func (s *Service) parseWorkerRow(ctx context.Context, job ImportJob, look *cache
 	if err != nil {
 		return parsedWorker{}, err
 	}
+	w.CreatedBy = job.actor.Subject
 	pw := parsedWorker{num: r.num, worker: w, mobile: mobile, idNumber: idNumber, given: map[string]bool{}}
 	for field, v := range cell {
 		pw.given[field] = v != ""
@@ -144,7 +145,7 @@ func (s *Service) planWorkers(job ImportJob, parsed []parsedWorker, existing map
 			w.CreatedAt, w.UpdatedAt = s.now(), s.now()
 			plan.rows = append(plan.rows, ImportRow{Row: pw.num, Status: RowCreated, EntityID: &w.ID})
 			plan.inserts = append(plan.inserts, plannedWorker{row: i, worker: w, idHash: pw.idHash,
-				mobileHash: s.box.Hash(hashMobile, pw.mobile), event: workerEvent(event.WorkerRegistered, w, nil)})
+				mobileHash: s.box.Hash(hashMobile, pw.mobile), event: workerEvent(event.WorkerRegistered, w, nil, s.match.Of(pw.mobile))})
 			existing[key] = w
 			continue
 		}
@@ -159,7 +160,7 @@ func (s *Service) planWorkers(job ImportJob, parsed []parsedWorker, existing map
 		case len(changed) == 0:
 			plan.rows = append(plan.rows, ImportRow{Row: pw.num, Status: RowUnchanged, EntityID: &old.ID})
 		default:
-			pwu := plannedWorker{row: i, worker: w, event: workerEvent(event.WorkerUpdated, w, changed)}
+			pwu := plannedWorker{row: i, worker: w, event: workerEvent(event.WorkerUpdated, w, changed, s.match.Of(pw.mobile))}
 			if slices.Contains(changed, "mobile") {
 				pwu.mobileHash = s.box.Hash(hashMobile, pw.mobile)
 			}

@@ -105,7 +105,7 @@ func (h *harness) instance() *registry.Service {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return registry.NewService(registry.NewStore(h.Pool, outbox.Writer{Subjects: h.Subjects}, metrics.NewRegistry()), box)
+	return registry.NewService(registry.NewStore(h.Pool, outbox.Writer{Subjects: h.Subjects}, metrics.NewRegistry()), box, h.match)
 }
 
 // shanghaiMonth is the first instant of t's month in Asia/Shanghai.

@@ -36,11 +36,26 @@ var (
 	CheckInChannels   = []string{"online", "station"}
 )
 
-// Worker statuses.
+// Worker statuses. A rejected worker registered themself and a clerk
+// refused the registration: out of the ledger's counts, as one who left.
 const (
-	StatusActive = "active"
-	StatusLeft   = "left"
+	StatusActive   = "active"
+	StatusLeft     = "left"
+	StatusRejected = "rejected"
 )
+
+// WorkerStatuses are the statuses a worker list filters by.
+var WorkerStatuses = []string{StatusActive, StatusLeft, StatusRejected}
+
+// Confirmations are a clerk's decision on a self-registered worker.
+const (
+	ConfirmationAwaiting  = "awaiting"
+	ConfirmationConfirmed = "confirmed"
+	ConfirmationRejected  = "rejected"
+)
+
+// Confirmations lists them, for filters.
+var Confirmations = []string{ConfirmationAwaiting, ConfirmationConfirmed, ConfirmationRejected}
 
 // Street is a street office (街道办事处).
 type Street struct {
@@ -107,6 +122,17 @@ type Worker struct {
 	LeaveReason       string     `json:"leave_reason,omitempty"`
 	CreatedAt         time.Time  `json:"created_at"`
 	UpdatedAt         time.Time  `json:"updated_at"`
+	// SelfRegistered marks a worker who registered themself (线上报到);
+	// Confirmation is then a clerk's decision: awaiting, confirmed or
+	// rejected, with who decided, when and (a rejection) why.
+	SelfRegistered bool       `json:"self_registered,omitempty"`
+	Confirmation   string     `json:"confirmation,omitempty"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	DecidedBy      string     `json:"decided_by,omitempty"`
+	DecisionReason string     `json:"decision_reason,omitempty"`
+	// CreatedBy is who entered the worker: a staff subject, or
+	// "self-registration". Not shown.
+	CreatedBy string `json:"-"`
 
 	mobileEnc, idNumberEnc []byte
 }
@@ -164,15 +190,18 @@ type Page[T any] struct {
 type Service struct {
 	store *Store
 	box   *pii.Box
+	match *pii.MobileMatch
 	now   func() time.Time
 
 	importWake chan struct{} // StartImport nudges an ImportRunner
 }
 
 // NewService returns the registry service over store, encrypting personal
-// data with box.
-func NewService(store *Store, box *pii.Box) *Service {
-	return &Service{store: store, box: box, now: now, importWake: make(chan struct{}, 1)}
+// data with box. Every worker event carries the match of the worker's
+// mobile (match, key MOBILE_MATCH_KEY), by which the identity service
+// knows whose number signs in as which worker.
+func NewService(store *Store, box *pii.Box, match *pii.MobileMatch) *Service {
+	return &Service{store: store, box: box, match: match, now: now, importWake: make(chan struct{}, 1)}
 }
 
 // now is the current time as Postgres keeps it (UTC, microseconds), so an

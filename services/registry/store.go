@@ -258,7 +258,12 @@ func (s *Store) ListEnterprises(ctx context.Context, q EnterpriseQuery) (Page[En
 	return paginate(items, q.Limit, func(e Enterprise) uuid.UUID { return e.ID }), nil
 }
 
-func collect[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args []any, scan func(pgx.Row) (T, error)) ([]T, error) {
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func collect[T any](ctx context.Context, pool querier, sql string, args []any, scan func(pgx.Row) (T, error)) ([]T, error) {
 	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -305,13 +310,20 @@ func (s *Store) UpdateEnterprise(ctx context.Context, id uuid.UUID, fn func(*Ent
 
 const workerCols = `id, name, mobile_enc, mobile_masked, id_number_enc, id_number_masked, occupation,
 	street, community, enterprise_id, platform, political_status, mobile_party_member, home_party_org,
-	status, left_at, leave_reason, created_at, updated_at`
+	status, left_at, leave_reason, created_at, updated_at,
+	self_registered, confirmation, created_by, decided_at, decided_by, decision_reason`
+
+// workerDest is where a row of workerCols scans to, followed by extra.
+func workerDest(w *Worker, extra ...any) []any {
+	return append([]any{&w.ID, &w.Name, &w.mobileEnc, &w.Mobile, &w.idNumberEnc, &w.IDNumber, &w.Occupation,
+		&w.Street, &w.Community, &w.EnterpriseID, &w.Platform, &w.PoliticalStatus, &w.MobilePartyMember,
+		&w.HomePartyOrg, &w.Status, &w.LeftAt, &w.LeaveReason, &w.CreatedAt, &w.UpdatedAt,
+		&w.SelfRegistered, &w.Confirmation, &w.CreatedBy, &w.DecidedAt, &w.DecidedBy, &w.DecisionReason}, extra...)
+}
 
 func scanWorker(row pgx.Row) (Worker, error) {
 	var w Worker
-	err := row.Scan(&w.ID, &w.Name, &w.mobileEnc, &w.Mobile, &w.idNumberEnc, &w.IDNumber, &w.Occupation,
-		&w.Street, &w.Community, &w.EnterpriseID, &w.Platform, &w.PoliticalStatus, &w.MobilePartyMember,
-		&w.HomePartyOrg, &w.Status, &w.LeftAt, &w.LeaveReason, &w.CreatedAt, &w.UpdatedAt)
+	err := row.Scan(workerDest(&w)...)
 	return w, err
 }
 
@@ -349,6 +361,10 @@ func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], e
 	f.Eq("political_status", q.PoliticalStatus)
 	f.Eq("status", q.Status)
 	f.Eq("enterprise_id", q.EnterpriseID)
+	f.Eq("confirmation", q.Confirmation)
+	if q.SelfRegistered {
+		f.Raw("self_registered")
+	}
 	sql := "SELECT " + workerCols + " FROM workers" + pageOf(&f, q.ListQuery)
 	items, err := collect(ctx, s.pool, sql, f.Args, scanWorker)
 	if err != nil {
@@ -533,12 +549,14 @@ const (
 		WHERE id = $1`
 	insertWorkerSQL = `INSERT INTO workers (id, name, mobile_enc, mobile_hash, mobile_masked, id_number_enc, id_number_hash,
 			id_number_masked, occupation, street, community, enterprise_id, platform, political_status,
-			mobile_party_member, home_party_org, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)`
+			mobile_party_member, home_party_org, status, created_at, updated_at,
+			self_registered, confirmation, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21)`
 	updateWorkerSQL = `UPDATE workers SET name = $2, mobile_enc = $3, mobile_masked = $4,
 			mobile_hash = COALESCE($5, mobile_hash), occupation = $6, enterprise_id = $7, platform = $8,
 			political_status = $9, mobile_party_member = $10, home_party_org = $11, status = $12,
-			left_at = $13, leave_reason = $14, updated_at = $15
+			left_at = $13, leave_reason = $14, updated_at = $15,
+			confirmation = $16, decided_at = $17, decided_by = $18, decision_reason = $19
 		WHERE id = $1`
 )
 
@@ -555,7 +573,7 @@ func updateEnterpriseArgs(e Enterprise) []any {
 func insertWorkerArgs(w Worker, idHash, mobileHash []byte) []any {
 	return []any{pgUUID(w.ID), w.Name, w.mobileEnc, mobileHash, w.Mobile, w.idNumberEnc, idHash, w.IDNumber, w.Occupation,
 		w.Street, w.Community, w.EnterpriseID, w.Platform, w.PoliticalStatus, w.MobilePartyMember,
-		w.HomePartyOrg, w.Status, w.CreatedAt}
+		w.HomePartyOrg, w.Status, w.CreatedAt, w.SelfRegistered, w.Confirmation, w.CreatedBy}
 }
 
 // pgUUID hands id to pgx as the 16 bytes it is. A uuid.UUID as such goes
@@ -567,5 +585,5 @@ func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: tru
 func updateWorkerArgs(w Worker, mobileHash []byte) []any {
 	return []any{w.ID, w.Name, w.mobileEnc, w.Mobile, mobileHash, w.Occupation, w.EnterpriseID,
 		w.Platform, w.PoliticalStatus, w.MobilePartyMember, w.HomePartyOrg, w.Status, w.LeftAt,
-		w.LeaveReason, w.UpdatedAt}
+		w.LeaveReason, w.UpdatedAt, w.Confirmation, w.DecidedAt, w.DecidedBy, w.DecisionReason}
 }

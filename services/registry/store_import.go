@@ -226,9 +226,7 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 			for rows.Next() {
 				var w Worker
 				var h []byte
-				err := rows.Scan(&w.ID, &w.Name, &w.mobileEnc, &w.Mobile, &w.idNumberEnc, &w.IDNumber, &w.Occupation,
-					&w.Street, &w.Community, &w.EnterpriseID, &w.Platform, &w.PoliticalStatus, &w.MobilePartyMember,
-					&w.HomePartyOrg, &w.Status, &w.LeftAt, &w.LeaveReason, &w.CreatedAt, &w.UpdatedAt, &h)
+				err := rows.Scan(workerDest(&w, &h)...)
 				if err != nil {
 					rows.Close()
 					return err

@@ -24,6 +24,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	mountImports(rt, svc)
 	mountPairing(rt, svc)
 	mountParty(rt, svc)
+	mountSelfRegistration(rt, svc)
 
 	rt.NoRoute("/v1/")
 }
@@ -84,7 +85,7 @@ func decodeListEnterprises(ctx context.Context, r *http.Request) (any, error) {
 func decodeListWorkers(ctx context.Context, r *http.Request) (any, error) {
 	q := httpx.QueryFrom(ctx, r)
 	out := WorkerQuery{ListQuery: list(q), Occupation: q.Code("occupation"), PoliticalStatus: q.Code("political_status"),
-		Status: q.Code("status"), EnterpriseID: q.ID("enterprise_id")}
+		Status: q.Code("status"), EnterpriseID: q.ID("enterprise_id"), Confirmation: q.Code("confirmation")}
 	return out, q.Err()
 }
 

@@ -66,8 +66,9 @@ func (s *Service) RegisterWorker(ctx context.Context, p auth.Principal, in Worke
 	}
 	w.CreatedAt = s.now()
 	w.UpdatedAt = w.CreatedAt
+	w.CreatedBy = p.Subject
 	err = s.store.CreateWorker(ctx, w, s.box.Hash(hashIDNumber, idNumber), s.box.Hash(hashMobile, mobile),
-		workerEvent(event.WorkerRegistered, w, nil))
+		workerEvent(event.WorkerRegistered, w, nil, s.match.Of(mobile)))
 	var dup ErrDuplicateIDNumber
 	if errors.As(err, &dup) {
 		fe := &fault.Error{Kind: fault.Conflict, Message: "a worker with this ID number is already registered"}
@@ -160,16 +161,30 @@ func (s *Service) sealWorker(w *Worker, mobile, idNumber string) error {
 	return nil
 }
 
-func workerEvent(name event.Name, w Worker, changed []string) pending {
+// workerEvent is a worker event of w, with mobileMatch the match
+// (pii.MobileMatch) of the worker's current mobile: the identity service
+// signs that number in as this worker. Never the mobile itself.
+func workerEvent(name event.Name, w Worker, changed []string, mobileMatch string) pending {
 	d := event.WorkerData{
 		WorkerID: w.ID.String(), Street: w.Street, Community: w.Community, Occupation: w.Occupation,
 		Platform: w.Platform, PoliticalStatus: w.PoliticalStatus, MobilePartyMember: w.MobilePartyMember,
-		Status: w.Status, Changed: changed,
+		Status: w.Status, Changed: changed, MobileMatch: mobileMatch,
+		SelfRegistered: w.SelfRegistered, Confirmation: w.Confirmation,
 	}
 	if w.EnterpriseID != nil {
 		d.EnterpriseID = w.EnterpriseID.String()
 	}
 	return pending{name, w.Street, w.ID.String(), d}
+}
+
+// matchOf is the match of w's stored mobile, opened with the box, for the
+// events of changes that do not have the mobile at hand.
+func (s *Service) matchOf(w Worker) (string, error) {
+	mobile, err := s.box.Open(w.mobileEnc, aadMobile)
+	if err != nil {
+		return "", fmt.Errorf("open mobile: %w", err)
+	}
+	return s.match.Of(mobile), nil
 }
 
 // WorkerQuery filters the worker list.
@@ -179,6 +194,8 @@ type WorkerQuery struct {
 	PoliticalStatus string
 	Status          string
 	EnterpriseID    string
+	Confirmation    string // awaiting | confirmed | rejected: self-registered workers only
+	SelfRegistered  bool   // only self-registered workers
 }
 
 // ListWorkers lists workers in the caller's scope; staff only.
@@ -195,7 +212,10 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 		c.OneOf("political_status", q.PoliticalStatus, PoliticalStatuses)
 	}
 	if q.Status != "" {
-		c.OneOf("status", q.Status, []string{StatusActive, StatusLeft})
+		c.OneOf("status", q.Status, WorkerStatuses)
+	}
+	if q.Confirmation != "" {
+		c.OneOf("confirmation", q.Confirmation, Confirmations)
 	}
 	if q.EnterpriseID != "" {
 		_, err := uuid.Parse(q.EnterpriseID)
@@ -288,12 +308,12 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id uuid.UU
 		}
 		mobileChanged := false
 		var mobile string
+		old, err := s.box.Open(before.mobileEnc, aadMobile)
+		if err != nil {
+			return nil, fmt.Errorf("open mobile: %w", err)
+		}
 		if in.Mobile != nil {
 			mobile = c.Mobile("mobile", *in.Mobile)
-			old, err := s.box.Open(before.mobileEnc, aadMobile)
-			if err != nil {
-				return nil, fmt.Errorf("open mobile: %w", err)
-			}
 			mobileChanged = mobile != "" && mobile != old
 		}
 		if in.Occupation != nil {
@@ -327,7 +347,9 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id uuid.UU
 			return nil, nil // nothing to write, no event
 		}
 		ch := &workerChange{}
+		current := old
 		if mobileChanged {
+			current = mobile
 			if err := s.sealWorker(w, mobile, ""); err != nil {
 				return nil, err
 			}
@@ -336,7 +358,7 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id uuid.UU
 		w.UpdatedAt = s.now()
 		out = *w
 		// Personal data never travels in events: name a changed field, not its value.
-		ch.event = workerEvent(event.WorkerUpdated, *w, changed)
+		ch.event = workerEvent(event.WorkerUpdated, *w, changed, s.match.Of(current))
 		return ch, nil
 	})
 	return out, err
@@ -390,15 +412,22 @@ func (s *Service) LeaveWorker(ctx context.Context, p auth.Principal, id uuid.UUI
 		if !seesWorker(p, *w) {
 			return nil, errWorkerNotFound
 		}
-		if w.Status == StatusLeft {
+		switch w.Status {
+		case StatusLeft:
 			return nil, fault.Conflictf("the worker has already left")
+		case StatusRejected:
+			return nil, fault.Conflictf("the worker's self-registration was rejected: they are not in the ledger")
+		}
+		match, err := s.matchOf(*w)
+		if err != nil {
+			return nil, err
 		}
 		now := s.now()
 		w.Status, w.LeftAt, w.LeaveReason, w.UpdatedAt = StatusLeft, &now, reason, now
 		out = *w
 		end := &Pairing{WorkerID: w.ID, Street: w.Street, Community: w.Community, Status: PairingEnded,
 			EndedAt: &now, EndedBy: p.Subject, EndReason: "worker left: " + reason}
-		return &workerChange{event: workerEvent(event.WorkerLeft, *w, []string{"status"}), endPairing: end}, nil
+		return &workerChange{event: workerEvent(event.WorkerLeft, *w, []string{"status"}, match), endPairing: end}, nil
 	})
 	return out, err
 }

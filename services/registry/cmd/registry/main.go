@@ -1,6 +1,6 @@
 // Command registry serves the registry API. It only wires: the process
 // (pkg/app: settings, database, NATS, relay, HTTP, shutdown) plus what is the
-// registry's own — personal-data keys, the spreadsheet import worker and the
+// registry's own — personal-data keys and the mobile match key, the spreadsheet import worker and the
 // monthly pairing check.
 //
 //	registry          run the service
@@ -43,6 +43,9 @@ func run(ctx context.Context, args []string) error {
 	var env config.Env
 	settings := app.LoadSettings(&env, service())
 	encKey, hashKey := env.Required("PII_ENC_KEY"), env.Required("PII_HASH_KEY")
+	// The key of the mobile match that worker events carry, shared with
+	// the identity service only (pii.MobileMatch).
+	matchKey := env.Required("MOBILE_MATCH_KEY")
 	overdueEvery := env.Duration("PAIRING_OVERDUE_EVERY", time.Hour)
 	env.Check(overdueEvery > 0, "PAIRING_OVERDUE_EVERY", "must be a positive duration like 1h")
 	if err := env.Err(); err != nil {
@@ -52,13 +55,17 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("pii keys: %w", err)
 	}
+	match, err := pii.NewMobileMatchFromBase64(matchKey)
+	if err != nil {
+		return fmt.Errorf("MOBILE_MATCH_KEY: %w", err)
+	}
 
 	rt, err := app.Start(ctx, service(), settings)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	svc := registry.NewService(registry.NewStore(rt.Pool, rt.Outbox(), rt.Metrics), box)
+	svc := registry.NewService(registry.NewStore(rt.Pool, rt.Outbox(), rt.Metrics), box, match)
 	handler := registry.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	return rt.Serve(ctx, handler,
 		// Spreadsheet imports run in the background; every instance takes jobs.

@@ -26,7 +26,10 @@ func TestPIIKeysAreCreatedOnceAndKept(t *testing.T) {
 		t.Errorf("key file mode %v, want 0600", fi.Mode().Perm())
 	}
 	b, _ := os.ReadFile(path)
-	if want := "PII_ENC_KEY=" + first.Enc + "\nPII_HASH_KEY=" + first.Hash + "\n"; string(b) != want {
+	if _, err := pii.NewMobileMatchFromBase64(first.Match); err != nil {
+		t.Fatalf("created mobile match key is unusable: %v", err)
+	}
+	if want := "PII_ENC_KEY=" + first.Enc + "\nPII_HASH_KEY=" + first.Hash + "\nMOBILE_MATCH_KEY=" + first.Match + "\n"; string(b) != want {
 		t.Errorf("key file = %q, want %q", b, want)
 	}
 
@@ -36,6 +39,25 @@ func TestPIIKeysAreCreatedOnceAndKept(t *testing.T) {
 	}
 	if again != first {
 		t.Error("second load returned different keys; data encrypted before a restart would be lost")
+	}
+}
+
+func TestPIIKeys_anEarlierFileGainsAMobileMatchKeyAndKeepsItsOwn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pii.env")
+	old := "PII_ENC_KEY=" + strings.Repeat("A", 43) + "=\nPII_HASH_KEY=" + strings.Repeat("B", 43) + "=\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := loadOrCreatePIIKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys.Enc != strings.Repeat("A", 43)+"=" || keys.Hash != strings.Repeat("B", 43)+"=" || keys.Match == "" {
+		t.Fatalf("keys %+v: want the file's two and a new match key", keys)
+	}
+	again, err := loadOrCreatePIIKeys(path)
+	if err != nil || again != keys {
+		t.Errorf("second load gave %+v, %v; want the same keys", again, err)
 	}
 }
 

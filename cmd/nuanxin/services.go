@@ -41,7 +41,9 @@ func devServices() []service {
 		// Sign-in; the first district admin is made with a dev password,
 		// to be changed at the first sign-in (printed by `nuanxin dev`).
 		{Name: "identity", Package: "./services/identity/cmd/identity", Addr: "127.0.0.1:8086", Signs: true,
-			Env: []string{"IDENTITY_BOOTSTRAP_ADMIN=" + devDistrictAdmin, "IDENTITY_BOOTSTRAP_PASSWORD=" + devDistrictPassword}},
+			Env: []string{"IDENTITY_BOOTSTRAP_ADMIN=" + devDistrictAdmin, "IDENTITY_BOOTSTRAP_PASSWORD=" + devDistrictPassword,
+				// Riders' one-time codes are printed to the identity log.
+				"IDENTITY_SMS_PROVIDER=log"}},
 	}
 }
 
@@ -69,6 +71,9 @@ func serviceEnv(svc service, st stackInfo) []string {
 		"AUTH_PUBLIC_KEY=",
 		"PII_ENC_KEY=" + st.PII.Enc,
 		"PII_HASH_KEY=" + st.PII.Hash,
+		// Read by the registry and identity only: the match of a worker's
+		// mobile that signs a rider in.
+		"MOBILE_MATCH_KEY=" + st.PII.Match,
 		"LOG_LEVEL=info",
 		// All four services share the embedded server, whose store is
 		// bounded by the free disk, and JetStream reserves each stream's

@@ -30,6 +30,10 @@ const (
 	// TooMany: the caller must wait before trying again (a rate limit, a
 	// locked account); Details["retry_after"] is how many seconds.
 	TooMany
+	// Unavailable: something the request needs outside the service (an
+	// SMS gateway) failed; nothing was done, and trying again later may
+	// work. Details["retry_after"] is how many seconds.
+	Unavailable
 )
 
 // Error is a domain error of some Kind. Details are extra members of the
@@ -61,6 +65,12 @@ func Forbiddenf(format string, args ...any) error {
 func TooManyf(wait time.Duration, format string, args ...any) error {
 	secs := int64(math.Ceil(wait.Seconds()))
 	return &Error{Kind: TooMany, Message: fmt.Sprintf(format, args...), Details: map[string]any{"retry_after": max(secs, 1)}}
+}
+
+// Unavailablef is an Unavailable error: try again after wait.
+func Unavailablef(wait time.Duration, format string, args ...any) error {
+	secs := int64(math.Ceil(wait.Seconds()))
+	return &Error{Kind: Unavailable, Message: fmt.Sprintf(format, args...), Details: map[string]any{"retry_after": max(secs, 1)}}
 }
 
 // With returns a copy of e with one more detail.

@@ -256,12 +256,21 @@ func TestProblemFor_mapsErrorsToStatus(t *testing.T) {
 	}
 }
 
-func TestWriteProblem_tooManySaysWhenToRetry(t *testing.T) {
-	r := httptest.NewRequest(http.MethodPost, "/v1/otp", nil)
-	w := httptest.NewRecorder()
-	httpx.WriteProblem(w, r, httpx.ProblemFor(fault.TooManyf(59*time.Second+time.Millisecond, "one code a minute")))
-	if w.Code != 429 || w.Header().Get("Retry-After") != "60" {
-		t.Errorf("answered %d with Retry-After %q, want 429 and 60", w.Code, w.Header().Get("Retry-After"))
+func TestWriteProblem_tooManyAndUnavailableSayWhenToRetry(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		after  string
+	}{
+		{fault.TooManyf(59*time.Second+time.Millisecond, "one code a minute"), 429, "60"},
+		{fault.Unavailablef(30*time.Second, "the SMS gateway did not take the code"), 503, "30"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/v1/otp", nil)
+		w := httptest.NewRecorder()
+		httpx.WriteProblem(w, r, httpx.ProblemFor(tc.err))
+		if w.Code != tc.status || w.Header().Get("Retry-After") != tc.after {
+			t.Errorf("answered %d with Retry-After %q, want %d and %s", w.Code, w.Header().Get("Retry-After"), tc.status, tc.after)
+		}
 	}
 }
 

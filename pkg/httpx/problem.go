@@ -80,6 +80,8 @@ func ProblemFor(err error) Problem {
 			p.Type, p.Title, p.Status = "urn:nuanxin:problem:unauthenticated", "Unauthenticated", http.StatusUnauthorized
 		case fault.TooMany:
 			p.Type, p.Title, p.Status = "urn:nuanxin:problem:too-many-requests", "Too many requests", http.StatusTooManyRequests
+		case fault.Unavailable:
+			p.Type, p.Title, p.Status = "urn:nuanxin:problem:unavailable", "Unavailable", http.StatusServiceUnavailable
 		default:
 			return internal()
 		}
@@ -104,13 +106,13 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 }
 
 // writeProblem writes p with the headers its status calls for: the
-// authentication scheme with a 401, Retry-After with a 429.
+// authentication scheme with a 401, Retry-After with a 429 or 503.
 func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	switch p.Status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nuanxin"`)
-	case http.StatusTooManyRequests:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		if secs, ok := p.Extra["retry_after"].(int64); ok {
 			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		}

@@ -92,28 +92,7 @@ func (s *Service) CreateAccount(ctx context.Context, p auth.Principal, in Accoun
 			"3 to 64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit")
 	}
 	a.DisplayName = c.Text("display_name", in.DisplayName, 0, 64)
-	a.Role = auth.Role(c.OneOf("role", in.Role, []string{string(auth.StreetAdmin), string(auth.CommunityStaff)}))
-	a.Grid = c.Text("grid", in.Grid, 0, 64)
-	if c.Has("role") {
-		return CreatedAccount{}, c.Err()
-	}
-	switch a.Role {
-	case auth.StreetAdmin:
-		a.Street = c.Code("street", in.Street)
-		c.Check(in.Community == "", "community", validate.CodeUnknownValue, "a street admin has no community")
-		c.Check(in.Grid == "", "grid", validate.CodeUnknownValue, "a street admin has no grid")
-	default:
-		a.Street, a.Community = in.Street, in.Community
-		if a.Street == "" && p.Role == auth.StreetAdmin {
-			a.Street = p.Street
-		}
-		a.Street = c.Code("street", a.Street)
-		a.Community = c.Code("community", a.Community)
-	}
-	if !c.Has("street") && !manages(p, a.Role, a.Street) {
-		return CreatedAccount{}, fault.Forbiddenf("a %s may not create a %s of street %s", p.Role, a.Role, a.Street)
-	}
-	if err := s.knownPlace(ctx, &c, a.Street, a.Community); err != nil {
+	if err := s.place(ctx, &c, p, &a, in.Role, in.Street, in.Community, in.Grid); err != nil {
 		return CreatedAccount{}, err
 	}
 	if err := c.Err(); err != nil {
@@ -141,6 +120,35 @@ func (s *Service) CreateAccount(ctx context.Context, p auth.Principal, in Accoun
 		return CreatedAccount{}, err
 	}
 	return CreatedAccount{Account: a, InitialPassword: password}, nil
+}
+
+// place sets a's role, street, community and grid from what was asked:
+// a street admin has a street only, community staff a community of a
+// street (the street admin's own by default) and perhaps a grid. The role
+// and place must be ones p manages (403) and places the registry created
+// (422).
+func (s *Service) place(ctx context.Context, c *validate.Collector, p auth.Principal, a *Account, role, street, community, grid string) error {
+	a.Role = auth.Role(c.OneOf("role", role, []string{string(auth.StreetAdmin), string(auth.CommunityStaff)}))
+	a.Grid = c.Text("grid", grid, 0, 64)
+	if c.Has("role") {
+		return nil
+	}
+	switch a.Role {
+	case auth.StreetAdmin:
+		a.Street, a.Community = c.Code("street", street), ""
+		c.Check(community == "", "community", validate.CodeUnknownValue, "a street admin has no community")
+		c.Check(grid == "", "grid", validate.CodeUnknownValue, "a street admin has no grid")
+	default:
+		if street == "" && p.Role == auth.StreetAdmin {
+			street = p.Street
+		}
+		a.Street = c.Code("street", street)
+		a.Community = c.Code("community", community)
+	}
+	if !c.Has("street") && !manages(p, a.Role, a.Street) {
+		return fault.Forbiddenf("a %s may not manage a %s of street %s", p.Role, a.Role, a.Street)
+	}
+	return s.knownPlace(ctx, c, a.Street, a.Community)
 }
 
 // knownPlace checks that street (and community, if any) are places the
@@ -182,21 +190,31 @@ func (s *Service) Bootstrap(ctx context.Context, username, password string) (boo
 	return tag.RowsAffected() == 1, nil
 }
 
-// AccountUpdate disables or re-enables an account, or renames it for show.
+// AccountUpdate disables or re-enables an account, renames it for show,
+// or changes its role or place (role, street, community, grid: given
+// together, as at creation).
 type AccountUpdate struct {
 	Disabled    *bool   `json:"disabled"`
 	DisplayName *string `json:"display_name"`
+	Role        *string `json:"role"`
+	Street      *string `json:"street"`
+	Community   *string `json:"community"`
+	Grid        *string `json:"grid"`
 }
 
 // UpdateAccount applies an admin's change to an account they manage.
 // Disabling revokes every refresh token of the account: its access ends
-// within one access token's lifetime.
+// within one access token's lifetime. A new role or place must be one the
+// admin manages too; it is an audit event, and the account's tokens carry
+// it from their next refresh.
 func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, id uuid.UUID, in AccountUpdate) (Account, error) {
 	var c validate.Collector
 	name := ""
 	if in.DisplayName != nil {
 		name = c.Text("display_name", *in.DisplayName, 0, 64)
 	}
+	moves := in.Role != nil || in.Street != nil || in.Community != nil || in.Grid != nil
+	c.Check(!moves || in.Role != nil, "role", validate.CodeRequired, "a change of place names the role too, as at creation")
 	if err := c.Err(); err != nil {
 		return Account{}, err
 	}
@@ -209,14 +227,29 @@ func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, id uuid.U
 		if in.DisplayName != nil {
 			a.DisplayName = name
 		}
-		was := a.Disabled
+		was, before := a.Disabled, a
 		if in.Disabled != nil {
 			a.Disabled = *in.Disabled
 		}
+		if moves {
+			if err := s.place(ctx, &c, p, &a, *in.Role, deref(in.Street), deref(in.Community), deref(in.Grid)); err != nil {
+				return err
+			}
+			if err := c.Err(); err != nil {
+				return err
+			}
+		}
 		a.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET display_name = $2, disabled = $3, updated_at = $4 WHERE id = $1`,
-			a.ID, a.DisplayName, a.Disabled, a.UpdatedAt); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET display_name = $2, disabled = $3, role = $4, street = $5, community = $6,
+			grid = $7, updated_at = $8 WHERE id = $1`,
+			a.ID, a.DisplayName, a.Disabled, a.Role, a.Street, a.Community, a.Grid, a.UpdatedAt); err != nil {
 			return fmt.Errorf("update account: %w", err)
+		}
+		if a.Role != before.Role || a.Street != before.Street || a.Community != before.Community {
+			if err := s.audit(ctx, tx, event.AccountRoleChanged, &a, event.AccountData{Actor: p.Subject, FromRole: string(before.Role),
+				FromStreet: before.Street, FromCommunity: before.Community, At: a.UpdatedAt}); err != nil {
+				return err
+			}
 		}
 		switch {
 		case a.Disabled && !was:
@@ -232,6 +265,13 @@ func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, id uuid.U
 		return nil
 	})
 	return a, err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // ResetPassword gives an account a new random password, to be changed at

@@ -4,7 +4,10 @@
 // that rotate on every use — a reused one revokes its whole family, the
 // sign of a stolen token. Its public keys are published as a JWKS.
 //
-// Riders' sign-in with a one-time code comes next (issue 13).
+// Riders sign in with their mobile and a one-time code sent by SMS: as the
+// worker the registry knows by that mobile (learnt from its events as a
+// keyed match, never the number), or, a mobile it does not know, with an
+// enrolment token for the 报到 form the registry records.
 package identity
 
 import (
@@ -13,6 +16,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +28,7 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/pkg/places"
 )
 
@@ -62,11 +67,31 @@ type Service struct {
 	key    ed25519.PrivateKey
 	outbox outbox.Writer
 	now    func() time.Time
+	// Match and SMS are what rider sign-in needs: the key shared with the
+	// registry that turns a mobile into the match its events carry, and
+	// the gateway codes are sent through. Unset, riders are answered 503.
+	Match *pii.MobileMatch
+	SMS   SMS
+	// TrustedProxies are the addresses (the web BFF, a load balancer)
+	// whose X-Forwarded-For names the client, for the per-address limits.
+	TrustedProxies []netip.Prefix
+	codeKey        []byte
+	metrics        metrics
+	// AccessTTL, when set, is the access tokens' lifetime instead of the
+	// default AccessTTL (IDENTITY_ACCESS_TTL; tests shorten it).
+	AccessTTL time.Duration
 	// Published are the public keys the JWKS lists besides the signing
 	// key's: during a rotation, the previous key, whose tokens are still
 	// valid; once they have expired it is dropped, and every service
 	// refuses tokens of it (auth.KeySet).
 	Published []ed25519.PublicKey
+}
+
+func (s *Service) accessTTL() time.Duration {
+	if s.AccessTTL > 0 {
+		return s.AccessTTL
+	}
+	return AccessTTL
 }
 
 // JWKS is the keys every service verifies tokens with: the signing key's
@@ -85,7 +110,8 @@ func NewService(pool *pgxpool.Pool, key ed25519.PrivateKey, w outbox.Writer, now
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{pool: pool, places: places.Checker{Pool: pool}, key: key, outbox: w, now: now}
+	return &Service{pool: pool, places: places.Checker{Pool: pool}, key: key, outbox: w, now: now,
+		codeKey: codeKeyOf(key), metrics: newMetrics()}
 }
 
 // audit adds an account's audit event to tx. d's account fields are

@@ -1,12 +1,16 @@
 package identity_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,10 +20,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/outbox"
+	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/pkg/testenv"
 	"github.com/nuanxin/nuanxin/services/identity"
@@ -51,7 +57,71 @@ type harness struct {
 	clock *clock
 	pub   ed25519.PublicKey
 	env   *testenv.Service
+	sms   *fakeSMS
+	match *pii.MobileMatch
+	logs  *syncBuffer // everything the service logged, at every level
 }
+
+// fakeSMS is the SMS gateway: it keeps what it was asked to send, and
+// fails while fail is set.
+type fakeSMS struct {
+	mu   sync.Mutex
+	sent map[string][]string // mobile: codes, in order
+	fail bool
+}
+
+func (f *fakeSMS) SendCode(_ context.Context, mobile, code string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return errors.New("gateway down")
+	}
+	if f.sent == nil {
+		f.sent = map[string][]string{}
+	}
+	f.sent[mobile] = append(f.sent[mobile], code)
+	return nil
+}
+
+func (f *fakeSMS) setFailing(v bool) { f.mu.Lock(); f.fail = v; f.mu.Unlock() }
+
+// last is the last code sent to mobile ("" none).
+func (f *fakeSMS) last(mobile string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	codes := f.sent[mobile]
+	if len(codes) == 0 {
+		return ""
+	}
+	return codes[len(codes)-1]
+}
+
+// all is every code sent.
+func (f *fakeSMS) all() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, codes := range f.sent {
+		out = append(out, codes...)
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for the service's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// testMatchKey is the mobile match key the tests share with "the registry".
+var testMatchKey = base64.StdEncoding.EncodeToString([]byte("a mobile match key of 32 bytes!!"))
 
 const bootPassword = "given-at-bootstrap-7"
 
@@ -61,10 +131,23 @@ func newHarness(t testing.TB) *harness {
 	clk := &clock{now: time.Now().UTC()}
 	bell := outbox.NewBell() // as app.Runtime wires them
 	svc := identity.NewService(env.Pool, env.Key, outbox.Writer{Subjects: env.Subjects, Bell: bell}, clk.Now)
-	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second}
+	match, err := pii.NewMobileMatchFromBase64(testMatchKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sms := &fakeSMS{}
+	svc.Match, svc.SMS = match, sms
+	// The tests call from 127.0.0.1 as a proxy would, naming the rider's
+	// address in X-Forwarded-For.
+	svc.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	svc.RegisterMetrics(env.Metrics)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	relay := &outbox.Relay{Pool: env.Pool, JS: env.JS, Bell: bell, PollInterval: 100 * time.Millisecond, AckTimeout: 2 * time.Second, Logger: log}
 	env.Go(func(ctx context.Context) { _ = relay.Run(ctx) })
+	runners := env.Consume([]*consume.Runner{identity.WorkerConsumer(env.Pool, env.JS, env.Subjects, log, consume.NewMetrics(env.Metrics))})
 	srv := httptest.NewServer(identity.NewHTTPHandler(svc, auth.Verifier{Key: env.PublicKey, Places: places.NewKnown(env.Pool), Verified: &auth.Verified{}},
-		idempotency.Keys{Pool: env.Pool}, env.Metrics, env.Log, httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
+		idempotency.Keys{Pool: env.Pool}, env.Metrics, log, httpx.Check{Name: "postgres", Fn: env.Pool.Ping}))
 	t.Cleanup(srv.Close)
 	if _, err := env.Pool.Exec(env.Ctx, `INSERT INTO streets (code, name) VALUES ('qishan', '奇山街道'), ('zhifu', '芝罘街道');
 		INSERT INTO communities (street, code, name) VALUES ('qishan', 'tashan', '塔山社区'), ('zhifu', 'dongshan', '东山社区')`); err != nil {
@@ -73,7 +156,8 @@ func newHarness(t testing.TB) *harness {
 	if made, err := svc.Bootstrap(env.Ctx, "admin", bootPassword); err != nil || !made {
 		t.Fatalf("bootstrap: %v %v", made, err)
 	}
-	return &harness{API: env.API(srv.URL), Bus: env.Bus(nil), t: t, svc: svc, clock: clk, pub: env.PublicKey, env: env}
+	return &harness{API: env.API(srv.URL), Bus: env.Bus(runners), t: t, svc: svc, clock: clk, pub: env.PublicKey, env: env,
+		sms: sms, match: match, logs: logs}
 }
 
 // signIn signs in and returns the answer.
@@ -409,5 +493,62 @@ func TestJWKS_servicesTakeItsKeysAndRefuseARetiredOne(t *testing.T) {
 	}
 	if _, err := service.Verify(fresh); err != nil {
 		t.Errorf("the signing key's token after the rotation: %v", err)
+	}
+}
+
+// A role or place change is for the admin above both the old and the new
+// one; it is an audit event saying from what, and the account's next
+// refresh carries it.
+func TestUpdateAccount_roleChangeIsManagedAuditedAndCarriedByTheNextRefresh(t *testing.T) {
+	h := newHarness(t)
+	district := h.admin()
+	id, pw := h.create(district, map[string]any{"username": "tashan.li", "role": "community_staff", "street": "qishan", "community": "tashan", "grid": "第三网格"})
+	s := h.signIn("tashan.li", pw, "Tashan-grid-worker-9")
+	_, spw := h.create(district, map[string]any{"username": "qishan.head", "role": "street_admin", "street": "qishan"})
+	street := h.signIn("qishan.head", spw, "Qishan-street-head-9").Str("access_token")
+
+	for _, c := range []struct {
+		token  string
+		body   map[string]any
+		status int
+		field  string
+	}{
+		{street, map[string]any{"role": "street_admin", "street": "qishan"}, 403, ""},
+		{street, map[string]any{"role": "community_staff", "street": "zhifu", "community": "dongshan"}, 403, ""},
+		{district, map[string]any{"community": "dongshan"}, 422, "role"},
+		{district, map[string]any{"role": "district_admin"}, 422, "role"},
+		{district, map[string]any{"role": "community_staff", "street": "qishan", "community": "nowhere"}, 422, "community"},
+		{district, map[string]any{"role": "street_admin", "street": "qishan", "grid": "第三网格"}, 422, "grid"},
+	} {
+		r := h.Do("PATCH", "/v1/accounts/"+id, c.token, c.body)
+		if r.Status != c.status || (c.field != "" && r.Field() != c.field) {
+			t.Errorf("%v: %d %s, want %d %s", c.body, r.Status, r.Raw, c.status, c.field)
+		}
+	}
+	if r := h.Must(200, "GET", "/v1/me", s.Str("access_token"), nil); r.Str("role") != "community_staff" {
+		t.Fatalf("refused changes changed the account: %v", r.Body)
+	}
+
+	moved := h.Must(200, "PATCH", "/v1/accounts/"+id, district, map[string]any{"role": "street_admin", "street": "zhifu"})
+	if moved.Str("role") != "street_admin" || moved.Str("street") != "zhifu" || moved.Body["community"] != nil || moved.Body["grid"] != nil {
+		t.Errorf("after the change: %v", moved.Body)
+	}
+	ref := h.Must(200, "POST", "/v1/sessions/refresh", "", map[string]any{"refresh_token": s.Str("refresh_token")})
+	if p, _ := (auth.Verifier{Key: h.pub}).Verify(ref.Str("access_token")); p.Role != auth.StreetAdmin || p.Street != "zhifu" || p.Community != "" {
+		t.Errorf("the next refresh's token: %+v", p)
+	}
+	var changed []event.AccountData
+	for _, m := range h.Published("identity") {
+		if m.Type == event.AccountRoleChanged.Type() {
+			var d event.AccountData
+			if err := m.Decode(&d); err != nil {
+				t.Fatal(err)
+			}
+			changed = append(changed, d)
+		}
+	}
+	if len(changed) != 1 || changed[0].FromRole != "community_staff" || changed[0].FromStreet != "qishan" || changed[0].FromCommunity != "tashan" ||
+		changed[0].Role != "street_admin" || changed[0].Street != "zhifu" || changed[0].Actor != "admin" {
+		t.Errorf("role_changed events: %+v", changed)
 	}
 }

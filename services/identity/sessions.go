@@ -19,14 +19,38 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
-// Session is what a sign-in or a refresh hands out.
+// Session is what a sign-in or a refresh hands out: tokens, and whom they
+// are for — a staff member's account or a worker.
 type Session struct {
-	AccessToken      string  `json:"access_token"`
-	TokenType        string  `json:"token_type"`
-	ExpiresIn        int     `json:"expires_in"`
-	RefreshToken     string  `json:"refresh_token"`
-	RefreshExpiresIn int     `json:"refresh_expires_in"`
-	Account          Account `json:"account"`
+	AccessToken      string         `json:"access_token"`
+	TokenType        string         `json:"token_type"`
+	ExpiresIn        int            `json:"expires_in"`
+	RefreshToken     string         `json:"refresh_token"`
+	RefreshExpiresIn int            `json:"refresh_expires_in"`
+	Account          *Account       `json:"account,omitempty"`
+	Worker           *SessionWorker `json:"worker,omitempty"`
+}
+
+// SessionWorker is the worker a rider signed in as.
+type SessionWorker struct {
+	WorkerID  string `json:"worker_id"`
+	Street    string `json:"street"`
+	Community string `json:"community"`
+}
+
+// holder is whom a session is for: a staff account or a worker (one of
+// the two is set).
+type holder struct {
+	account *Account
+	worker  *worker
+}
+
+func (h holder) principal() auth.Principal {
+	if h.account != nil {
+		return h.account.principal()
+	}
+	id := h.worker.ID.String()
+	return auth.Principal{Subject: "worker-" + id, Role: auth.Worker, WorkerID: id, Street: h.worker.Street}
 }
 
 // PasswordSignIn is a staff member's sign-in. NewPassword is required
@@ -36,6 +60,67 @@ type PasswordSignIn struct {
 	Username    string `json:"username"`
 	Password    string `json:"password"`
 	NewPassword string `json:"new_password"`
+}
+
+// SignInInput is any sign-in, by what it carries: a staff member's
+// username and password (with new_password when it must change), a
+// rider's mobile and the code sent to it, or a rider's enrolment token
+// once they have sent the 报到 form.
+type SignInInput struct {
+	Username       string `json:"username"`
+	Password       string `json:"password"`
+	NewPassword    string `json:"new_password"`
+	Mobile         string `json:"mobile"`
+	Code           string `json:"code"`
+	EnrolmentToken string `json:"enrolment_token"`
+}
+
+// SignInAny signs in whoever in is: it answers a Session, or an
+// Enrolment for a rider whose mobile the registry does not know. ip is the
+// caller's address, for the limits on codes.
+func (s *Service) SignInAny(ctx context.Context, in SignInInput, ip string) (any, error) {
+	staff := in.Username != "" || in.Password != "" || in.NewPassword != ""
+	rider := in.Mobile != "" || in.Code != ""
+	enrolled := in.EnrolmentToken != ""
+	method := "password"
+	var out any
+	var err error
+	switch {
+	case staff && (rider || enrolled) || rider && enrolled:
+		var c validate.Collector
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"username", in.Username != ""}, {"mobile", in.Mobile != ""}, {"enrolment_token", enrolled}} {
+			c.Check(!f.set, f.name, "one_way", "sign in with a username and password, a mobile and code, or an enrolment token: one of them")
+		}
+		return nil, c.Err()
+	case enrolled:
+		method = "enrolment"
+		c := validate.Collector{}
+		c.Check(len(in.EnrolmentToken) <= auth.MaxTokenBytes, "enrolment_token", validate.CodeTooLong, "not an enrolment token")
+		if err := c.Err(); err != nil {
+			return nil, err
+		}
+		out, err = s.signInEnrolled(ctx, in.EnrolmentToken)
+	case rider:
+		method = "code"
+		out, err = s.signInWithCode(ctx, in.Mobile, in.Code, ip)
+	default:
+		out, err = s.SignIn(ctx, PasswordSignIn{Username: in.Username, Password: in.Password, NewPassword: in.NewPassword})
+	}
+	outcome := "ok"
+	if _, ok := out.(Enrolment); ok {
+		outcome = "enrolment"
+	}
+	if err != nil {
+		outcome = "refused"
+		if fault.KindOf(err) == fault.Internal {
+			outcome = "error"
+		}
+	}
+	s.metrics.signIns.WithLabelValues(method, outcome).Inc()
+	return out, err
 }
 
 // errBadCredentials answers a wrong name and a wrong password alike, so a
@@ -122,7 +207,7 @@ func (s *Service) SignIn(ctx context.Context, in PasswordSignIn) (Session, error
 			must_change = $3, updated_at = $4 WHERE id = $1`, a.ID, a.hash, a.MustChange, now); err != nil {
 			return fmt.Errorf("sign in: %w", err)
 		}
-		if out, err = s.open(ctx, tx, a, uuid.Must(uuid.NewV7()), now); err != nil {
+		if out, err = s.open(ctx, tx, holder{account: &a}, uuid.Must(uuid.NewV7()), now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, event.AccountSignedIn, &a, event.AccountData{At: now})
@@ -146,9 +231,9 @@ func lockFor(failed int) time.Duration {
 	return min(d, lockMax)
 }
 
-// open issues an access token and a refresh token of family for a.
-func (s *Service) open(ctx context.Context, tx pgx.Tx, a Account, family uuid.UUID, now time.Time) (Session, error) {
-	access, err := auth.Issue(s.key, a.principal(), AccessTTL)
+// open issues an access token and a refresh token of family for h.
+func (s *Service) open(ctx context.Context, tx pgx.Tx, h holder, family uuid.UUID, now time.Time) (Session, error) {
+	access, err := auth.Issue(s.key, h.principal(), s.accessTTL())
 	if err != nil {
 		return Session{}, err
 	}
@@ -157,12 +242,20 @@ func (s *Service) open(ctx context.Context, tx pgx.Tx, a Account, family uuid.UU
 		return Session{}, fmt.Errorf("refresh token: %w", err)
 	}
 	refresh := base64.RawURLEncoding.EncodeToString(raw)
-	if _, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (token_hash, family, account_id, issued_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, tokenHash(refresh), family, a.ID, now, now.Add(RefreshTTL)); err != nil {
+	out := Session{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.accessTTL().Seconds()), RefreshToken: refresh,
+		RefreshExpiresIn: int(RefreshTTL.Seconds()), Account: h.account}
+	var accountID, workerID *uuid.UUID
+	if h.account != nil {
+		accountID = &h.account.ID
+	} else {
+		workerID = &h.worker.ID
+		out.Worker = &SessionWorker{WorkerID: h.worker.ID.String(), Street: h.worker.Street, Community: h.worker.Community}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (token_hash, family, account_id, worker_id, issued_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, tokenHash(refresh), family, accountID, workerID, now, now.Add(RefreshTTL)); err != nil {
 		return Session{}, fmt.Errorf("store refresh token: %w", err)
 	}
-	return Session{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(AccessTTL.Seconds()), RefreshToken: refresh,
-		RefreshExpiresIn: int(RefreshTTL.Seconds()), Account: a}, nil
+	return out, nil
 }
 
 // tokenHash is what is kept of a refresh token: 256 random bits need no
@@ -182,9 +275,11 @@ type RefreshInput struct {
 var errSignedOut = &fault.Error{Kind: fault.Unauthenticated, Message: "signed out: sign in again"}
 
 // Refresh swaps a refresh token for a new access token and a new refresh
-// token of the same family. A token already used is the sign of a theft
-// (the thief or the owner used it first): the whole family is revoked, so
-// both are signed out.
+// token of the same family, with the holder's role and scope as they are
+// now. A token already used is the sign of a theft (the thief or the owner
+// used it first): the whole family is revoked, so both are signed out. A
+// disabled account, or a worker who has left or was rejected, is signed
+// out: their access ends with their last access token.
 func (s *Service) Refresh(ctx context.Context, in RefreshInput) (Session, error) {
 	if err := checkRefreshInput(in); err != nil {
 		return Session{}, err
@@ -192,11 +287,12 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (Session, error)
 	var out Session
 	var refused error
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var family, accountID uuid.UUID
+		var family uuid.UUID
+		var accountID, workerID *uuid.UUID
 		var expires time.Time
 		var used, revoked *time.Time
-		err := tx.QueryRow(ctx, `SELECT family, account_id, expires_at, used_at, revoked_at FROM refresh_tokens
-			WHERE token_hash = $1 FOR UPDATE`, tokenHash(in.RefreshToken)).Scan(&family, &accountID, &expires, &used, &revoked)
+		err := tx.QueryRow(ctx, `SELECT family, account_id, worker_id, expires_at, used_at, revoked_at FROM refresh_tokens
+			WHERE token_hash = $1 FOR UPDATE`, tokenHash(in.RefreshToken)).Scan(&family, &accountID, &workerID, &expires, &used, &revoked)
 		if errors.Is(err, pgx.ErrNoRows) {
 			refused = errSignedOut
 			return nil
@@ -213,18 +309,18 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (Session, error)
 			refused = &fault.Error{Kind: fault.Unauthenticated, Message: "this refresh token was used before: every session of it is signed out"}
 			return revokeFamily(ctx, tx, family, now)
 		}
-		a, found, err := accountBy(ctx, tx, "id", accountID, false)
+		h, ok, err := currentHolder(ctx, tx, accountID, workerID)
 		if err != nil {
 			return err
 		}
-		if !found || a.Disabled {
+		if !ok {
 			refused = errSignedOut
 			return revokeFamily(ctx, tx, family, now)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1`, tokenHash(in.RefreshToken), now); err != nil {
 			return fmt.Errorf("refresh: %w", err)
 		}
-		out, err = s.open(ctx, tx, a, family, now)
+		out, err = s.open(ctx, tx, h, family, now)
 		return err
 	})
 	if err != nil {
@@ -234,6 +330,18 @@ func (s *Service) Refresh(ctx context.Context, in RefreshInput) (Session, error)
 		return Session{}, refused
 	}
 	return out, nil
+}
+
+// currentHolder is a refresh token's holder as they are now, and whether
+// they may still sign in: an account that exists and is not disabled, a
+// worker who is active.
+func currentHolder(ctx context.Context, tx pgx.Tx, accountID, workerID *uuid.UUID) (holder, bool, error) {
+	if accountID != nil {
+		a, found, err := accountBy(ctx, tx, "id", *accountID, false)
+		return holder{account: &a}, found && !a.Disabled, err
+	}
+	w, found, err := workerByID(ctx, tx, *workerID)
+	return holder{worker: &w}, found, err
 }
 
 // SignOut revokes the refresh token's family: that sign-in's every

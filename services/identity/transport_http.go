@@ -4,7 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 
+	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -24,9 +27,18 @@ func NewHTTPHandler(svc *Service, v auth.Verifier, keys idempotency.Keys, reg *p
 // rest are behind the token check like every service's routes.
 func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idempotency.Keys, log *slog.Logger) {
 	rt := route.New(mux, v, keys, log)
+	rt.HandleOpen("POST /v1/otp", func(ctx context.Context, req any) (any, error) {
+		r := req.(fromAddr[CodeRequest])
+		return svc.SendCode(ctx, r.In, r.IP)
+	}, withAddr[CodeRequest](svc.TrustedProxies))
 	rt.HandleOpen("POST /v1/sessions", func(ctx context.Context, req any) (any, error) {
-		return created(svc.SignIn(ctx, req.(PasswordSignIn)))
-	}, route.Body[PasswordSignIn])
+		r := req.(fromAddr[SignInInput])
+		out, err := svc.SignInAny(ctx, r.In, r.IP)
+		if s, ok := out.(Session); ok && err == nil {
+			return httpx.Created(s), nil
+		}
+		return out, err
+	}, withAddr[SignInInput](svc.TrustedProxies))
 	rt.HandleOpen("POST /v1/sessions/refresh", func(ctx context.Context, req any) (any, error) {
 		return svc.Refresh(ctx, req.(RefreshInput))
 	}, route.Body[RefreshInput])
@@ -60,10 +72,58 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	rt.NoRoute("/v1/")
 }
 
-// created answers a new session 201.
-func created(s Session, err error) (any, error) {
-	if err != nil {
-		return nil, err
+// fromAddr is a request body with the address it came from.
+type fromAddr[T any] struct {
+	In T
+	IP string
+}
+
+// withAddr decodes a JSON body of T and notes the caller's address.
+func withAddr[T any](trusted []netip.Prefix) kithttp.DecodeRequestFunc {
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		in, err := route.Body[T](ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		return fromAddr[T]{In: in.(T), IP: clientAddr(r, trusted)}, nil
 	}
-	return httpx.Created(s), nil
+}
+
+// clientAddr is who the limits count a request against: the peer's
+// address, or — when the peer is a trusted proxy — the last address in
+// X-Forwarded-For that is not one. An IPv6 client counts by its /64, the
+// block one subscriber is given (counting single addresses of it would
+// give them 2^64 tries).
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	addr := peer.Addr().Unmap()
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if isTrusted(addr) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			addr = a.Unmap()
+			if !isTrusted(addr) {
+				break
+			}
+		}
+	}
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return p.String()
+	}
+	return addr.String()
 }

@@ -1,6 +1,7 @@
 // Command identity signs people in. It only wires: the process (pkg/app)
 // plus what is the identity service's own — the signing key, the first
-// district admin, and the places consumer for scope checks.
+// district admin, the rider sign-in's key and SMS gateway, the places and
+// workers consumers, and the pruner of the code limits' rows.
 //
 //	identity          run the service
 //	identity migrate  apply migrations and exit
@@ -10,16 +11,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/app"
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
+	"github.com/nuanxin/nuanxin/pkg/pii"
 	"github.com/nuanxin/nuanxin/pkg/places"
 	"github.com/nuanxin/nuanxin/services/identity"
 )
@@ -52,8 +56,34 @@ func run(ctx context.Context, args []string) error {
 	// until its last tokens have expired (comma-separated PEM files).
 	published := env.String("IDENTITY_PUBLISHED_KEY_FILES", "")
 	env.Check((bootUser == "") == (bootPassword == ""), "IDENTITY_BOOTSTRAP_PASSWORD", "is set with IDENTITY_BOOTSTRAP_ADMIN, or neither")
+	// Riders: the key shared with the registry that matches a mobile to a
+	// worker, and the gateway codes go out through.
+	matchKey := env.Required("MOBILE_MATCH_KEY")
+	smsProvider := env.Required("IDENTITY_SMS_PROVIDER")
+	env.Check(smsProvider == "log", "IDENTITY_SMS_PROVIDER",
+		"must be log (codes printed to the service's log, for development); the real gateways come with the notification channels")
+	// The BFF or load balancer in front, whose X-Forwarded-For is believed
+	// (comma-separated CIDRs).
+	proxies := env.String("IDENTITY_TRUSTED_PROXIES", "")
+	accessTTL := env.Duration("IDENTITY_ACCESS_TTL", identity.AccessTTL)
+	env.Check(accessTTL >= time.Second && accessTTL <= time.Hour, "IDENTITY_ACCESS_TTL", "between 1s and 1h")
 	if err := env.Err(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+	match, err := pii.NewMobileMatchFromBase64(matchKey)
+	if err != nil {
+		return fmt.Errorf("configuration: MOBILE_MATCH_KEY: %w", err)
+	}
+	var trusted []netip.Prefix
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return fmt.Errorf("configuration: IDENTITY_TRUSTED_PROXIES: %w", err)
+		}
+		trusted = append(trusted, prefix)
 	}
 	pemText, err := os.ReadFile(keyFile)
 	if err != nil {
@@ -69,6 +99,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer rt.Close()
 	svc := identity.NewService(rt.Pool, key, rt.Outbox(), nil)
+	svc.Match, svc.TrustedProxies, svc.AccessTTL = match, trusted, accessTTL
+	svc.SMS = &identity.DevSMS{W: os.Stderr}
+	rt.Log.Warn("IDENTITY_SMS_PROVIDER=log: one-time codes are printed to this log, for development only")
+	svc.RegisterMetrics(rt.Metrics)
 	for _, f := range strings.Split(published, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
@@ -93,6 +127,9 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	handler := identity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
-	placesConsumer := places.Consumer("identity-places", rt.Pool, rt.JS, rt.Subjects, rt.Log, consume.NewMetrics(rt.Metrics))
-	return rt.Serve(ctx, handler, placesConsumer.RunUntilDone)
+	consumeMetrics := consume.NewMetrics(rt.Metrics)
+	placesConsumer := places.Consumer("identity-places", rt.Pool, rt.JS, rt.Subjects, rt.Log, consumeMetrics)
+	workers := identity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, consumeMetrics)
+	return rt.Serve(ctx, handler, placesConsumer.RunUntilDone, workers.RunUntilDone,
+		func(ctx context.Context) { identity.RunPruner(ctx, svc, time.Hour, rt.Log) })
 }

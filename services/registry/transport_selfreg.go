@@ -81,8 +81,17 @@ func enrolmentOf(v auth.Verifier, r *http.Request) (auth.Enrolment, error) {
 	return enr, nil
 }
 
+// noQuery refuses any query parameter (these routes take none) first, as
+// every route does, before the enrolment token is looked at.
+func noQuery(ctx context.Context, r *http.Request) error {
+	return httpx.QueryFrom(ctx, r).Unknown()
+}
+
 func decodeSelfRegistration(v auth.Verifier) func(context.Context, *http.Request) (any, error) {
-	return func(_ context.Context, r *http.Request) (any, error) {
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		if err := noQuery(ctx, r); err != nil {
+			return nil, err
+		}
 		enr, err := enrolmentOf(v, r)
 		if err != nil {
 			return nil, err
@@ -96,9 +105,11 @@ func decodeSelfRegistration(v auth.Verifier) func(context.Context, *http.Request
 }
 
 func decodeEnrolmentOnly(v auth.Verifier) func(context.Context, *http.Request) (any, error) {
-	return func(_ context.Context, r *http.Request) (any, error) {
-		enr, err := enrolmentOf(v, r)
-		return enr, err
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		if err := noQuery(ctx, r); err != nil {
+			return nil, err
+		}
+		return enrolmentOf(v, r)
 	}
 }
 

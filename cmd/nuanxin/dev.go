@@ -185,6 +185,9 @@ func (d *devStack) start(ctx context.Context) (summary, error) {
 	if sum.Logins, err = devAccounts(ctx, newAPIClient(devServiceURL("identity")), key); err != nil {
 		return sum, err
 	}
+	if w := demo().Workers; len(w) > 0 {
+		sum.Rider = &riderLogin{Name: w[0].Name, Mobile: w[0].Mobile, CodeLog: filepath.Join(d.opts.dataDir, "logs", "identity.log")}
+	}
 	return sum, nil
 }
 

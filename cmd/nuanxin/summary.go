@@ -14,6 +14,14 @@ type summary struct {
 	Seed     string // what happened to the demo data
 	Tokens   []roleToken
 	Logins   []staffLogin // staff sign-in on the identity service
+	Rider    *riderLogin  // a rider's sign-in with a code, when the demo data has one
+}
+
+// riderLogin is how a developer signs in as a rider of the demo data: the
+// identity service's dev SMS gateway prints the code to its log.
+type riderLogin struct {
+	Name, Mobile string
+	CodeLog      string // the identity service's log
 }
 
 // endpoint is a server the stack uses and where it came from.
@@ -60,6 +68,13 @@ func printSummary(w io.Writer, s summary) {
 			}
 			p("  %-14s %-16s %-26s password %s%s\n", l.Username, l.Role, l.Scope, l.Password, note)
 		}
+	}
+	if r := s.Rider; r != nil {
+		identity := devServiceURL("identity")
+		p("\nRider sign-in (%s's mobile; the SMS code is printed as \"DEV SMS\" in %s):\n", r.Name, r.CodeLog)
+		p("  curl -s %s/v1/otp -H 'Content-Type: application/json' -d '{\"mobile\":\"%s\"}'\n", identity, r.Mobile)
+		p("  curl -s %s/v1/sessions -H 'Content-Type: application/json' -d '{\"mobile\":\"%s\",\"code\":\"CODE\"}'\n", identity, r.Mobile)
+		p("  A mobile the registry does not know answers an enrolment_token for the 报到 form (registry POST /v1/self-registrations).\n")
 	}
 	if len(s.Tokens) > 0 && len(s.Services) > 0 {
 		p("\nTry:\n")

@@ -15,6 +15,7 @@ func TestSummaryShowsWhereEverythingIs(t *testing.T) {
 			{Role: "district_admin", Scope: "whole district", Token: "tok-district"},
 			{Role: "worker", Scope: "王海涛", Token: "tok-worker"},
 		},
+		Rider: &riderLogin{Name: "王海涛", Mobile: "13953501201", CodeLog: "/repo/.data/logs/identity.log"},
 	}
 	var b strings.Builder
 	printSummary(&b, s)
@@ -30,6 +31,8 @@ func TestSummaryShowsWhereEverythingIs(t *testing.T) {
 		"worker (王海涛):\n    tok-worker",
 		"TOKEN=tok-district",
 		"curl -s -H \"Authorization: Bearer $TOKEN\" 'http://127.0.0.1:8081/v1/workers?limit=5'",
+		"Rider sign-in (王海涛's mobile; the SMS code is printed as \"DEV SMS\" in /repo/.data/logs/identity.log)",
+		`curl -s http://127.0.0.1:8086/v1/otp -H 'Content-Type: application/json' -d '{"mobile":"13953501201"}'`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)

@@ -55,8 +55,12 @@ type Settings struct {
 	// (AUTH_JWKS_URL): tokens are checked with the key their kid names,
 	// and a rotated key is taken without a restart. PublicKey, when set
 	// too, stays accepted (the development key).
-	JWKSURL  string
-	LogLevel slog.Level
+	JWKSURL string
+	// JWKSMaxAge is how long the published keys are used before they are
+	// fetched again (AUTH_JWKS_MAX_AGE, default 5m): a retired key is
+	// refused within it.
+	JWKSMaxAge time.Duration
+	LogLevel   slog.Level
 }
 
 // LoadSettings reads the common settings into env's error list; the caller
@@ -75,6 +79,8 @@ func LoadSettings(env *config.Env, svc Service) Settings {
 	}
 	env.Check(s.LogLevel.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))) == nil, "LOG_LEVEL", "must be debug, info, warn or error")
 	s.JWKSURL = env.String("AUTH_JWKS_URL", "")
+	s.JWKSMaxAge = env.Duration("AUTH_JWKS_MAX_AGE", 5*time.Minute)
+	env.Check(s.JWKSMaxAge >= time.Second && s.JWKSMaxAge <= time.Hour, "AUTH_JWKS_MAX_AGE", "between 1s and 1h")
 	switch pemText, path := env.String("AUTH_PUBLIC_KEY", ""), env.String("AUTH_PUBLIC_KEY_FILE", ""); {
 	case pemText != "":
 		s.PublicKey = []byte(pemText)
@@ -143,7 +149,7 @@ func Start(ctx context.Context, svc Service, s Settings) (*Runtime, error) {
 	}
 	var keys *auth.KeySet
 	if s.JWKSURL != "" {
-		keys = &auth.KeySet{URL: s.JWKSURL}
+		keys = &auth.KeySet{URL: s.JWKSURL, MaxAge: s.JWKSMaxAge, MinRefresh: min(10*time.Second, s.JWKSMaxAge)}
 	}
 	pool, err := db.Open(ctx, s.DatabaseURL, svc.Schema)
 	if err != nil {

@@ -250,11 +250,13 @@ func (v Verifier) Verify(token string) (Principal, error) {
 		return Principal{}, fmt.Errorf("invalid token: %d bytes, more than %d", len(token), MaxTokenBytes)
 	}
 	now := time.Now()
-	if p, ok := v.Verified.get(token, now); ok {
-		return p, nil
+	// A remembered token is good while its key still is: a key the
+	// identity service has retired takes its tokens with it.
+	if ok, hit := v.Verified.get(token, now); hit && v.stillPublished(ok.kid) {
+		return ok.p, nil
 	}
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, v.keyFor,
+	parsed, err := jwt.ParseWithClaims(token, &c, v.keyFor,
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(Issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(Leeway),
 		jwt.WithTimeFunc(func() time.Time { return now }))
@@ -268,12 +270,27 @@ func (v Verifier) Verify(token string) (Principal, error) {
 	if err := p.Check(); err != nil {
 		return Principal{}, fmt.Errorf("invalid token: %w", err)
 	}
-	ok := verified{p: p, exp: c.ExpiresAt.Time}
+	kid, _ := parsed.Header["kid"].(string)
+	ok := verified{p: p, exp: c.ExpiresAt.Time, kid: kid}
 	if c.NotBefore != nil {
 		ok.nbf = c.NotBefore.Time
 	}
 	v.Verified.put(token, ok, now)
 	return p, nil
+}
+
+// stillPublished reports whether a token of kid, verified before, may
+// still be taken: always without a KeySet, and for the fixed Key; else
+// while the identity service publishes the key (Keys refetches the JWKS
+// once it is MaxAge old).
+func (v Verifier) stillPublished(kid string) bool {
+	if v.Keys == nil || kid == "" {
+		return true
+	}
+	if _, found, _ := v.Keys.Key(kid); found {
+		return true
+	}
+	return v.Key != nil && kid == KeyID(v.Key)
 }
 
 type ctxKey int

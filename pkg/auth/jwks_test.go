@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -48,8 +49,15 @@ func newKeyPair(t *testing.T) (ed25519.PublicKey, ed25519.PrivateKey) {
 
 // A rotation: a token of a new key is taken without a restart (the set is
 // fetched again for a kid it lacks); a token of a retired key is refused
-// once the set has been fetched again without it.
+// once the set has been fetched again without it — also one the verifier
+// had taken and remembered (Verified).
 func TestKeySet_acceptsANewKeyAndRefusesARetiredOne(t *testing.T) {
+	for _, cache := range []*auth.Verified{nil, {}} {
+		t.Run(fmt.Sprintf("remembering=%v", cache != nil), func(t *testing.T) { testRotation(t, cache) })
+	}
+}
+
+func testRotation(t *testing.T, cache *auth.Verified) {
 	pubA, keyA := newKeyPair(t)
 	pubB, keyB := newKeyPair(t)
 	js := &jwksServer{}
@@ -58,7 +66,7 @@ func TestKeySet_acceptsANewKeyAndRefusesARetiredOne(t *testing.T) {
 	defer srv.Close()
 	// Stale at once and fetched again at will: each Verify sees the set
 	// as the identity service publishes it now.
-	v := auth.Verifier{Keys: &auth.KeySet{URL: srv.URL, MaxAge: time.Nanosecond, MinRefresh: time.Nanosecond}}
+	v := auth.Verifier{Keys: &auth.KeySet{URL: srv.URL, MaxAge: time.Nanosecond, MinRefresh: time.Nanosecond}, Verified: cache}
 	p := auth.Principal{Subject: "admin", Role: auth.DistrictAdmin}
 	tokA, _ := auth.Issue(keyA, p, time.Minute)
 	tokB, _ := auth.Issue(keyB, p, time.Minute)

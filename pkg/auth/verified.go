@@ -23,6 +23,7 @@ type Verified struct {
 type verified struct {
 	p        Principal
 	exp, nbf time.Time // nbf zero: none
+	kid      string    // the key it was signed with, as its header named it
 }
 
 // usable reports whether a remembered token is still within its times at
@@ -31,17 +32,17 @@ func (v verified) usable(now time.Time) bool {
 	return !now.After(v.exp.Add(Leeway)) && (v.nbf.IsZero() || !now.Before(v.nbf.Add(-Leeway)))
 }
 
-func (c *Verified) get(token string, now time.Time) (Principal, bool) {
+func (c *Verified) get(token string, now time.Time) (verified, bool) {
 	if c == nil {
-		return Principal{}, false
+		return verified{}, false
 	}
 	c.mu.Lock()
 	v, ok := c.tokens[token]
 	c.mu.Unlock()
 	if !ok || !v.usable(now) {
-		return Principal{}, false
+		return verified{}, false
 	}
-	return v.p, true
+	return v, true
 }
 
 func (c *Verified) put(token string, v verified, now time.Time) {

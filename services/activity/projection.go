@@ -13,8 +13,9 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/event"
 )
 
-// The registry events the worker projection follows.
-var projected = []event.Name{event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerTransferred}
+// The registry events the worker projection follows. A rejected
+// self-registration (worker.rejected) is a departure: the worker is out.
+var projected = []event.Name{event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerRejected, event.WorkerTransferred}
 
 // ProjectWorker applies one registry event to the local projection of
 // workers, inside the consumer runner's transaction (so, with its inbox row,
@@ -27,7 +28,7 @@ func ProjectWorker(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 	}
 	var id, street, community, status, occupation string
 	switch name {
-	case event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft:
+	case event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerRejected:
 		var d event.WorkerData
 		if err := e.Decode(&d); err != nil {
 			return consume.Permanent(err)
@@ -53,8 +54,11 @@ func ProjectWorker(ctx context.Context, tx pgx.Tx, e event.Envelope) error {
 	if id == "" || street == "" || community == "" {
 		return consume.Permanent(fmt.Errorf("%s %s lacks worker id, street or community", e.Type, e.ID))
 	}
-	if status == "" {
+	switch status {
+	case "", "active":
 		status = "active"
+	default: // left, or rejected: no longer in the ledger
+		status = "left"
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO workers (id, street, community, status, occupation, event_time)
 		VALUES ($1, $2, $3, $4, $5, $6)

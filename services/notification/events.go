@@ -19,7 +19,7 @@ import (
 
 // The events the service follows, by producer.
 var (
-	registryEvents = []event.Name{event.CommunityCreated, event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerTransferred,
+	registryEvents = []event.Name{event.CommunityCreated, event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerRejected, event.WorkerTransferred,
 		event.WorkerCheckedIn, event.StationOpened, event.PairingOverdue}
 	activityEvents = []event.Name{event.ActivityPublished, event.ActivityCancelled, event.SignupCreated, event.SignupWithdrawn,
 		event.ReportSubmitted, event.ReportStatusChanged, event.TaskCreated, event.TaskStatusChanged}
@@ -90,13 +90,14 @@ func (s *Service) HandleRegistry(ctx context.Context, tx pgx.Tx, e event.Envelop
 		_, err := tx.Exec(ctx, `INSERT INTO communities (code, street, name) VALUES ($1, $2, $3)
 			ON CONFLICT (street, code) DO UPDATE SET name = EXCLUDED.name`, d.Code, d.Street, d.Name)
 		return err
-	case event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft:
+	case event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerRejected:
 		var d event.WorkerData
 		if err := e.Decode(&d); err != nil {
 			return consume.Permanent(err)
 		}
+		// A rejected self-registration is a departure: no more messages.
 		status := "active"
-		if d.Status == "left" {
+		if d.Status == "left" || d.Status == "rejected" || name == event.WorkerRejected {
 			status = "left"
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO workers (id, street, community, occupation, political_status, status, event_time)

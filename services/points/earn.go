@@ -18,9 +18,10 @@ import (
 )
 
 // Accounts follow the registry's worker events: registered opens one,
-// updated, left and transferred move or close it. Events older than the one
+// updated, left, rejected (a self-registration a clerk refused: a
+// departure) and transferred move or close it. Events older than the one
 // applied last are ignored, so order of delivery does not matter.
-var accountEvents = []event.Name{event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerTransferred}
+var accountEvents = []event.Name{event.WorkerRegistered, event.WorkerUpdated, event.WorkerLeft, event.WorkerRejected, event.WorkerTransferred}
 
 // earnEvents are the activity events that earn points.
 var earnEvents = []event.Name{event.AttendanceRecorded, event.ReportStatusChanged}
@@ -54,7 +55,7 @@ func (s *Service) ApplyWorkerEvent(ctx context.Context, tx pgx.Tx, e event.Envel
 		return consume.Permanent(fmt.Errorf("%s %s lacks a worker id, street or community", e.Type, e.ID))
 	}
 	status := "active"
-	if d.Status == "left" {
+	if d.Status == "left" || d.Status == "rejected" || name == event.WorkerRejected {
 		status = "left"
 	}
 	at := s.now()

@@ -172,6 +172,7 @@ var handled = map[event.Name]func() any{
 	event.WorkerRegistered:     func() any { return &event.WorkerData{} },
 	event.WorkerUpdated:        func() any { return &event.WorkerData{} },
 	event.WorkerLeft:           func() any { return &event.WorkerData{} },
+	event.WorkerRejected:       func() any { return &event.WorkerData{} },
 	event.WorkerStatusChanged:  func() any { return &event.WorkerStatusChangedData{} },
 	event.WorkerTransferred:    func() any { return &event.WorkerTransferredData{} },
 	event.WorkerCheckedIn:      func() any { return &event.CheckInData{} },
@@ -218,6 +219,9 @@ func Counts(n event.Name) bool { _, ok := handled[n]; return ok }
 var Ignored = map[event.Name]string{
 	event.StreetCreated:    "a place, not a figure: kept by pkg/places for scope checks and names",
 	event.CommunityCreated: "a place, not a figure: kept by pkg/places for scope checks and names",
+	// A confirmation changes none of the worker's figures: they count from
+	// worker.registered on, and leave them if rejected (worker.rejected).
+	event.WorkerConfirmed: "a clerk's decision that changes no figure: the worker counts since registered",
 	// The identity service's audit trail (its stream is not one stats reads).
 	event.AccountCreated:       "an audit record of sign-in, not a figure of the district",
 	event.AccountSignedIn:      "an audit record of sign-in, not a figure of the district",
@@ -226,6 +230,11 @@ var Ignored = map[event.Name]string{
 	event.AccountDisabled:      "an audit record of sign-in, not a figure of the district",
 	event.AccountEnabled:       "an audit record of sign-in, not a figure of the district",
 	event.AccountPasswordReset: "an audit record of sign-in, not a figure of the district",
+	event.AccountRoleChanged:   "an audit record of sign-in, not a figure of the district",
+	event.RiderSignedIn:        "an audit record of sign-in, not a figure of the district",
+	event.RiderSignInFailed:    "an audit record of sign-in, not a figure of the district",
+	// Riders' enrolments count once registered, by registry.worker.registered.
+	event.RiderEnrolmentStarted: "an audit record of sign-in, not a figure of the district",
 }
 
 // decode reads an event's data; ok is false for an event no figure counts.
@@ -652,10 +661,11 @@ var (
 )
 
 // workerState is a worker in a place with attrs, and the figures they
-// count in: none once they have left.
+// count in: none unless active (once they have left, or a clerk rejected
+// their self-registration).
 func workerState(street, community string, attrs map[string]string) *entity {
 	w := &entity{Street: street, Community: community, Attrs: attrs}
-	if attrs["status"] == "left" {
+	if attrs["status"] != "active" {
 		return w
 	}
 	status := attrs["political_status"]

@@ -377,3 +377,41 @@ func TestSeries_givesEachMonthAndRefusesWhatItCannotAnswer(t *testing.T) {
 		})
 	}
 }
+
+// A self-registered worker counts from registration; a clerk's rejection
+// takes them out of every stock figure (as a departure does, but it is no
+// departure: workers_left does not count it), and a confirmation changes
+// nothing.
+func TestRejectedSelfRegistration_noLongerCounts(t *testing.T) {
+	h := newHarness(t)
+	h.places()
+	self := func(id string) event.WorkerData {
+		d := event.WorkerData{WorkerID: id, Street: "qishan", Community: "tashan", Occupation: "food_delivery", Platform: "meituan",
+			PoliticalStatus: "masses", Status: "active", SelfRegistered: true, Confirmation: "awaiting", MobileMatch: "ab" + id}
+		h.Publish(event.WorkerRegistered, "qishan", id, d)
+		return d
+	}
+	kept, rejected := self("s1"), self("s2")
+	self("s3")
+	kept.Confirmation = "confirmed"
+	h.Publish(event.WorkerConfirmed, "qishan", "s1", kept)
+	rejected.Confirmation, rejected.Status = "rejected", "rejected"
+	h.Publish(event.WorkerRejected, "qishan", "s2", rejected)
+	h.settle()
+
+	f := h.overview(h.StreetAdmin("qishan"), q("scope", "street", "code", "qishan"))
+	for _, c := range []struct {
+		metric, key string
+		want        float64
+	}{
+		{"workers", "", 2}, // s1 confirmed, s3 awaiting; not s2
+		{"workers_by_occupation", "food_delivery", 2},
+		{"workers_by_platform", "meituan", 2},
+		{"workers_by_political_status", "masses", 2},
+		{"workers_left", "", 0},
+	} {
+		if got := f.value(c.metric, c.key); got != c.want {
+			t.Errorf("%s %s = %v, want %v", c.metric, c.key, got, c.want)
+		}
+	}
+}

@@ -111,8 +111,15 @@ func TestImportWorkers_mixedFileImportsGoodRowsAndExplainsBadOnes(t *testing.T) 
 	if n := h.count("workers"); n != 2 {
 		t.Errorf("workers = %d, want 2", n)
 	}
-	if n := len(ofType(h.Published("registry"), "nuanxin.registry.worker.registered")); n != 2 {
-		t.Errorf("registered events = %d, want 2", n)
+	// Imported workers' events carry the match of their mobile, as every worker event does.
+	regs := ofType(h.Published("registry"), "nuanxin.registry.worker.registered")
+	if len(regs) != 2 {
+		t.Errorf("registered events = %d, want 2", len(regs))
+	}
+	for i, m := range []string{"13953501201", "13953501206"} {
+		if i < len(regs) && workerData(t, regs[i].Envelope).MobileMatch != h.match.Of(m) {
+			t.Errorf("registered event %d: mobile_match is not the match of %s: %s", i, m, regs[i].Data)
+		}
 	}
 
 	// The same file again: nothing new, nothing emitted.
@@ -146,6 +153,8 @@ func TestImportWorkers_mixedFileImportsGoodRowsAndExplainsBadOnes(t *testing.T) 
 	evs := ofType(h.Published("registry"), "nuanxin.registry.worker.updated")
 	if len(evs) != 1 || !strings.Contains(string(evs[0].Data), `"changed":["mobile"]`) {
 		t.Errorf("updated events = %v", evs)
+	} else if got := workerData(t, evs[0].Envelope).MobileMatch; got != h.match.Of("13953501299") {
+		t.Errorf("updated event's mobile_match = %q, want the new mobile's", got)
 	}
 }
 

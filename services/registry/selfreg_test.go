@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -386,5 +387,36 @@ func TestWorkerEvents_carryTheMatchOfTheCurrentMobile(t *testing.T) {
 	}
 	if n != 4 {
 		t.Errorf("worker events = %d, want 4", n)
+	}
+}
+
+// Two taps at once make one worker: the other answers the same registration.
+func TestSelfRegistration_concurrentRetriesMakeOneWorker(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	tok := h.enrolment(mobile(95))
+	const n = 6
+	var wg sync.WaitGroup
+	answers := make([]testenv.Response, n)
+	for i := range n {
+		wg.Go(func() { answers[i] = h.Do("POST", "/v1/self-registrations", tok, selfBody(95, "tashan")) })
+	}
+	wg.Wait()
+	created, ids := 0, map[string]bool{}
+	for _, r := range answers {
+		switch r.Status {
+		case 201:
+			created++
+		case 200:
+		default:
+			t.Errorf("status %d: %s", r.Status, r.Raw)
+		}
+		ids[r.Str("worker_id")] = true
+	}
+	if created != 1 || len(ids) != 1 {
+		t.Errorf("created %d, worker ids %v; want one of each", created, ids)
+	}
+	if w, c := h.count("workers"), h.count("checkins"); w != 1 || c != 1 {
+		t.Errorf("workers, checkins = %d, %d; want 1, 1", w, c)
 	}
 }

@@ -48,18 +48,20 @@ func (s *Store) SelfRegister(ctx context.Context, w Worker, ci CheckIn, idHash, 
 		return *existing, false, nil
 	case err == nil:
 		return w, true, nil
-	case db.IsUniqueViolation(err, "workers_self_registered_mobile"):
-		// Registered at the same moment by another request of the rider's.
+	case db.IsUniqueViolation(err, "workers_self_registered_mobile"), db.IsUniqueViolation(err, "workers_id_number_unique"):
+		// Registered at the same moment by another request of the rider's
+		// (which of the two unique indexes notices first is Postgres's
+		// choice), or the ID number is someone else's.
 		found, ferr := selfRegisteredByMobile(ctx, s.pool, mobileHash)
-		if ferr != nil {
+		switch {
+		case ferr != nil:
 			return Worker{}, false, fmt.Errorf("self-register: %w", ferr)
+		case found != nil:
+			return *found, false, nil
+		case db.IsUniqueViolation(err, "workers_id_number_unique"):
+			return Worker{}, false, errIDNumberRegistered
 		}
-		if found == nil {
-			return Worker{}, false, fmt.Errorf("self-register: the mobile's registration vanished")
-		}
-		return *found, false, nil
-	case db.IsUniqueViolation(err, "workers_id_number_unique"):
-		return Worker{}, false, errIDNumberRegistered
+		return Worker{}, false, fmt.Errorf("self-register: the mobile's registration vanished")
 	case errors.Is(err, errMobileRegistered):
 		return Worker{}, false, err
 	}

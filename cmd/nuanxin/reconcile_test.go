@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
-	"github.com/nuanxin/nuanxin/pkg/testenv"
 )
 
 // TestReconciliation_statsAgreeWithTheServicesOwnAPIs runs the whole stack
@@ -43,48 +39,12 @@ func TestReconciliation_statsAgreeWithTheServicesOwnAPIs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole stack")
 	}
-	for _, svc := range devServices() {
-		if err := checkPortFree(svc.Addr); err != nil {
-			t.Skipf("the dev stack's ports are taken (a make run going?): %v", err)
-		}
-	}
 	began := time.Now()
-	root, err := findRepoRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := postgresReachableTempDir(t)
-	natsServer := testenv.NATSServer(t, 0, "")
-	t.Setenv("NATS_URL", natsServer.ClientURL())
-	t.Setenv("DATABASE_URL", "")
-
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-
-	var logs lockedBuffer
-	d := &devStack{
-		opts: devOptions{root: root, dataDir: data, seedsDir: filepath.Join(root, "..", "shared", "seeds"), pgPort: freePort(t)},
-		log:  slog.New(slog.NewTextHandler(&logs, nil)),
-		std:  stdio{in: strings.NewReader(""), out: &logs, err: &logs},
-		// Room for every service's end, so the reporting goroutines never block.
-		exited: make(chan *process, len(devServices())),
-	}
-	t.Cleanup(func() {
-		if err := d.stops.run(context.Background()); err != nil {
-			t.Logf("stopping the stack: %v", err)
-		}
-	})
-	if _, err := d.start(ctx); err != nil {
-		t.Fatalf("start the stack: %v\n%s", err, lastLines(logs.String(), 40))
-	}
+	ts := startTestStack(t, ctx)
+	data, natsServer := ts.data, ts.nats
 	t.Logf("stack up and demo data seeded in %s", time.Since(began).Round(time.Second))
-	defer func() {
-		select {
-		case p := <-d.exited:
-			t.Errorf("%s exited during the test (%v):\n%s", p.svc.Name, p.waitErr, logTail(p.logPath, p.logStart, logTailLines))
-		default:
-		}
-	}()
 
 	key, err := auth.LoadOrCreateDevKey(data)
 	if err != nil {

@@ -78,14 +78,14 @@ func TestSignIn_everyServiceTrustsIdentityAndForgetsWhomItShould(t *testing.T) {
 	clerk := mustIssue(t, devKey, auth.Principal{Subject: "qishan-clerk", Role: auth.StreetAdmin, Street: "qishan"})
 	var queue struct {
 		Items []struct {
-			WorkerID string `json:"worker_id"`
+			ID string `json:"id"`
 		} `json:"items"`
 	}
 	c.call("registry", clerk, "GET", "/v1/self-registrations", nil, 200, &queue)
-	if len(queue.Items) != 1 || queue.Items[0].WorkerID != recorded.WorkerID {
+	if len(queue.Items) != 1 || queue.Items[0].ID != recorded.WorkerID {
 		t.Fatalf("the clerk's queue: %+v", queue.Items)
 	}
-	c.call("registry", clerk, "POST", "/v1/workers/"+recorded.WorkerID+"/confirm", nil, 200, nil)
+	c.call("registry", clerk, "POST", "/v1/workers/"+recorded.WorkerID+"/confirm", map[string]any{"reason": "电话核实"}, 200, nil)
 
 	// Staff: a street admin signs in with the password printed by make
 	// run, changing it; then a district admin disables the account. Its

@@ -178,7 +178,13 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id uuid.UUID, in
 		return Worker{}, fault.Forbiddenf("only staff may decide on a self-registration")
 	}
 	var c validate.Collector
-	reason := c.Text("reason", in.Reason, 1, 200)
+	// A rejection says why (the rider is told); a confirmation may note
+	// how the clerk checked.
+	least := 1
+	if to == ConfirmationConfirmed {
+		least = 0
+	}
+	reason := c.Text("reason", in.Reason, least, 200)
 	if err := c.Err(); err != nil {
 		return Worker{}, err
 	}

@@ -100,26 +100,30 @@ func TestSignIn_everyServiceTrustsIdentityAndForgetsWhomItShould(t *testing.T) {
 	}
 	disabledUntil := time.Now().Add(3*time.Second + auth.Leeway)
 
-	// A key rotation, while that token runs out. Identity restarts
-	// signing with key 2, publishing the dev key it signed with before:
-	// every service takes the new key's tokens without a restart.
+	// A key rotation, while that token runs out, done as an operator
+	// should: each new key is published (announced) before it signs, so no
+	// service ever meets a kid it has not fetched. Identity restarts still
+	// signing with the dev key, announcing key 2: every service comes to
+	// take key 2's tokens without a restart.
 	pub1 := filepath.Join(ts.data, auth.DevPublicKeyFile)
-	key2, _ := c.newKeyFiles("2")
-	c.restartIdentity("AUTH_PRIVATE_KEY_FILE="+key2, "IDENTITY_PUBLISHED_KEY_FILES="+pub1)
+	key2, pub2 := c.newKeyFiles("2")
+	key3, pub3 := c.newKeyFiles("3")
+	priv2, priv3 := mustKey(t, key2), mustKey(t, key3)
+	c.restartIdentity("IDENTITY_PUBLISHED_KEY_FILES=" + pub2)
+	c.eventuallyEveryServiceTakes("an announced key's token", mustIssue(t, priv2, auth.Principal{Subject: "nuanxin-dev", Role: auth.DistrictAdmin}))
+	// Key 2 signs, the dev key stays published, key 3 is announced: a
+	// sign-in's token is taken by every service at once.
+	c.restartIdentity("AUTH_PRIVATE_KEY_FILE="+key2, "IDENTITY_PUBLISHED_KEY_FILES="+pub1+","+pub3)
 	signed2 := c.riderSignIn("15153572306") // the demo's 李明辉 (a code a minute per mobile: another rider)
 	c.everyServiceTakes("a token of the new key", signed2.AccessToken)
-	// Then key 3, with key 2 retired: its tokens — one used before, one
+	c.eventuallyEveryServiceTakes("the next key's token", mustIssue(t, priv3, auth.Principal{Subject: "nuanxin-dev", Role: auth.DistrictAdmin}))
+	// Key 3 signs and key 2 is retired: its tokens — one used before, one
 	// never seen — are refused by every service once it has fetched the
 	// keys again; key 3's are taken.
-	key3, _ := c.newKeyFiles("3")
 	c.restartIdentity("AUTH_PRIVATE_KEY_FILE="+key3, "IDENTITY_PUBLISHED_KEY_FILES=")
-	priv2, err := auth.ParsePrivateKey(mustRead(t, key2))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c.everyServiceTakes("a token of key 3", c.riderSignIn("18765431029").AccessToken) // the demo's 张晓东
 	fresh2 := mustIssue(t, priv2, auth.Principal{Subject: "nuanxin-dev", Role: auth.DistrictAdmin})
 	c.everyServiceRefuses("the retired key's tokens", 30*time.Second, signed2.AccessToken, fresh2)
-	c.everyServiceTakes("a token of key 3", c.riderSignIn("18765431029").AccessToken) // the demo's 张晓东
 
 	c.everyServiceRefuses("the disabled account's last access token", time.Until(disabledUntil)+30*time.Second, staff.AccessToken)
 }
@@ -145,7 +149,8 @@ type sessionAnswer struct {
 		ID string `json:"id"`
 	} `json:"account"`
 	Worker *struct {
-		WorkerID, Street string
+		WorkerID string `json:"worker_id"`
+		Street   string `json:"street"`
 	} `json:"worker"`
 }
 
@@ -177,7 +182,7 @@ func (c *signInClient) callStatus(service, token, method, path string, body, out
 	defer res.Body.Close()
 	var raw bytes.Buffer
 	_, _ = raw.ReadFrom(res.Body)
-	if res.StatusCode/100 == 2 && out != nil {
+	if (res.StatusCode/100 == 2 || res.StatusCode == 401) && out != nil {
 		if err := json.Unmarshal(raw.Bytes(), out); err != nil {
 			c.t.Fatalf("%s %s %s: %v in %s", service, method, path, err, raw.String())
 		}
@@ -250,10 +255,28 @@ func (c *signInClient) staffSignIn(username string) sessionAnswer {
 func (c *signInClient) everyServiceTakes(what, token string) {
 	c.t.Helper()
 	for service, path := range probes {
-		if got := c.callStatus(service, token, "GET", path, nil, nil); got == 401 {
-			c.t.Errorf("%s: %s refused %s", what, service, path)
+		var problem struct {
+			Detail string `json:"detail"`
+		}
+		if got := c.callStatus(service, token, "GET", path, nil, &problem); got == 401 {
+			c.t.Errorf("%s: %s refused %s: %s", what, service, path, problem.Detail)
 		}
 	}
+}
+
+// eventuallyEveryServiceTakes waits until every service takes token: a
+// newly published key once each has fetched the keys again.
+func (c *signInClient) eventuallyEveryServiceTakes(what, token string) {
+	c.t.Helper()
+	c.t.Logf("waiting until every service takes %s", what)
+	testenv.Eventually(c.t, 30*time.Second, func() bool {
+		for service, path := range probes {
+			if c.callStatus(service, token, "GET", path, nil, nil) == 401 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // everyServiceRefuses waits, up to within, until every service refuses
@@ -317,7 +340,8 @@ func (c *signInClient) restartIdentity(env ...string) {
 		c.t.Fatal(err)
 	}
 	st := stackInfo{DatabaseURL: c.stack.sum.Postgres.URL, NATSURL: c.stack.nats.ClientURL(),
-		PublicKeyFile: filepath.Join(c.stack.data, auth.DevPublicKeyFile), PII: keys}
+		PublicKeyFile: filepath.Join(c.stack.data, auth.DevPublicKeyFile), PrivateKeyFile: filepath.Join(c.stack.data, auth.DevPrivateKeyFile),
+		PII: keys}
 	// The later of two settings wins (os/exec keeps the last).
 	p, err := startService(old.svc, old.cmd.Path, old.cmd.Dir, append(serviceEnv(old.svc, st), env...), old.logPath, d.exited)
 	if err != nil {
@@ -336,6 +360,15 @@ func mustIssue(t *testing.T, key ed25519.PrivateKey, p auth.Principal) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+func mustKey(t *testing.T, path string) ed25519.PrivateKey {
+	t.Helper()
+	key, err := auth.ParsePrivateKey(mustRead(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 func mustRead(t *testing.T, path string) []byte {

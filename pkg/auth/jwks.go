@@ -19,12 +19,17 @@ import (
 // set is also fetched again once it is MaxAge old, so a key the identity
 // service has retired stops being accepted within MaxAge.
 type KeySet struct {
-	URL        string
-	Client     *http.Client  // default: 5-second timeout
+	URL string
+	// Client fetches the JWKS; default: a 5-second timeout and a new
+	// connection each time. (A kept-alive connection to an identity
+	// instance that has since restarted fails the next fetch, and a new
+	// key would then be refused until MinRefresh has passed.)
+	Client     *http.Client
 	MaxAge     time.Duration // default 5 minutes
 	MinRefresh time.Duration // default 10 seconds
 
 	mu      sync.Mutex
+	static  bool // StaticKeys: never fetched
 	keys    map[string]ed25519.PublicKey
 	fetched time.Time // when keys were fetched
 	tried   time.Time // the last fetch, successful or not
@@ -44,8 +49,8 @@ func (k *KeySet) Key(kid string) (ed25519.PublicKey, bool, error) {
 		minRefresh = 10 * time.Second
 	}
 	key, ok := k.keys[kid]
-	if ok && now.Sub(k.fetched) <= maxAge {
-		return key, true, nil
+	if k.static || ok && now.Sub(k.fetched) <= maxAge {
+		return key, ok, nil
 	}
 	if now.Sub(k.tried) < minRefresh { // fetched a moment ago: not again
 		return key, ok, nil
@@ -63,10 +68,21 @@ func (k *KeySet) Key(kid string) (ed25519.PublicKey, bool, error) {
 	return key, ok, nil
 }
 
+// StaticKeys is a KeySet of the keys given, never fetched: the identity
+// service's own, which checks the tokens it is handed with the key it
+// signs with and the ones it still publishes.
+func StaticKeys(keys ...ed25519.PublicKey) *KeySet {
+	k := &KeySet{static: true, keys: map[string]ed25519.PublicKey{}}
+	for _, key := range keys {
+		k.keys[KeyID(key)] = key
+	}
+	return k
+}
+
 func (k *KeySet) fetch() (map[string]ed25519.PublicKey, error) {
 	client := k.Client
 	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
+		client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

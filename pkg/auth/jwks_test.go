@@ -134,3 +134,19 @@ func TestVerifier_takesTheStaticKeyBesideTheSet(t *testing.T) {
 		t.Error("a token of an unknown key was taken")
 	}
 }
+
+// Static keys are the identity service's own: taken by kid, never fetched.
+func TestStaticKeys_takeTheirKeysOnly(t *testing.T) {
+	pubA, keyA := newKeyPair(t)
+	_, keyB := newKeyPair(t)
+	v := auth.Verifier{Keys: auth.StaticKeys(pubA)}
+	p := auth.Principal{Subject: "admin", Role: auth.DistrictAdmin}
+	tokA, _ := auth.Issue(keyA, p, time.Minute)
+	tokB, _ := auth.Issue(keyB, p, time.Minute)
+	if _, err := v.Verify(tokA); err != nil {
+		t.Errorf("its own key: %v", err)
+	}
+	if _, err := v.Verify(tokB); err == nil {
+		t.Error("another key was taken")
+	}
+}

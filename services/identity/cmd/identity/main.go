@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -126,7 +127,11 @@ func run(ctx context.Context, args []string) error {
 			rt.Log.Info("first district admin created; the password must be changed at the first sign-in", "username", bootUser)
 		}
 	}
-	handler := identity.NewHTTPHandler(svc, rt.Verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
+	// Identity takes the tokens of the key it signs with and of those it
+	// still publishes (a rotation), besides AUTH_PUBLIC_KEY_FILE's.
+	verifier := rt.Verifier
+	verifier.Keys = auth.StaticKeys(append([]ed25519.PublicKey{key.Public().(ed25519.PublicKey)}, svc.Published...)...)
+	handler := identity.NewHTTPHandler(svc, verifier, idempotency.Keys{Pool: rt.Pool}, rt.Metrics, rt.Log, rt.Checks()...)
 	consumeMetrics := consume.NewMetrics(rt.Metrics)
 	placesConsumer := places.Consumer("identity-places", rt.Pool, rt.JS, rt.Subjects, rt.Log, consumeMetrics)
 	workers := identity.WorkerConsumer(rt.Pool, rt.JS, rt.Subjects, rt.Log, consumeMetrics)

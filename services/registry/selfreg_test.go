@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -418,5 +419,35 @@ func TestSelfRegistration_concurrentRetriesMakeOneWorker(t *testing.T) {
 	}
 	if w, c := h.count("workers"), h.count("checkins"); w != 1 || c != 1 {
 		t.Errorf("workers, checkins = %d, %d; want 1, 1", w, c)
+	}
+}
+
+// Workers registered before events carried the mobile's match are told it
+// once, by a worker.updated naming mobile_match, so their riders can sign
+// in; workers told already are not told again.
+func TestTellMobileMatches_tellsTheUntoldOnce(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	old := h.registerWorker(70, "tashan")
+	told := h.registerWorker(71, "tashan")
+	// As a worker registered before the upgrade: never told.
+	if _, err := h.Pool.Exec(t.Context(), `UPDATE workers SET match_told = false WHERE id = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.svc.TellMobileMatches(t.Context()); err != nil || n != 1 {
+		t.Fatalf("told %d (%v), want 1", n, err)
+	}
+	if n, err := h.svc.TellMobileMatches(t.Context()); err != nil || n != 0 {
+		t.Fatalf("the second time told %d (%v), want 0", n, err)
+	}
+	var updates []event.WorkerData
+	for _, e := range h.Published("registry") {
+		if e.Type == event.WorkerUpdated.Type() {
+			updates = append(updates, workerData(t, e.Envelope))
+		}
+	}
+	if len(updates) != 1 || updates[0].WorkerID != old || updates[0].MobileMatch != h.match.Of(mobile(70)) ||
+		!slices.Equal(updates[0].Changed, []string{"mobile_match"}) || updates[0].Status != "active" {
+		t.Errorf("updates published: %+v (the told worker %s must not be one)", updates, told)
 	}
 }

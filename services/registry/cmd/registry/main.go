@@ -74,5 +74,8 @@ func run(ctx context.Context, args []string) error {
 		// back) are flagged on every instance; a flag table makes each
 		// overdue event happen once per pairing and month.
 		func(ctx context.Context) { registry.RunOverdueJob(ctx, svc, overdueEvery, rt.Log) },
+		// Workers registered before worker events carried the mobile's
+		// match are told once, so their riders can sign in by code.
+		func(ctx context.Context) { registry.RunTellMobileMatches(ctx, svc, rt.Log) },
 	)
 }

@@ -1,6 +1,7 @@
 package consume_test
 
 import (
+	"fmt"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,7 +160,11 @@ func (e *env) publish(t *testing.T, data []byte, msgID string) {
 // last one.
 func (e *env) settled(t *testing.T) {
 	t.Helper()
-	eventually(t, 30*time.Second, "the consumer did not settle every message", func() bool {
+	// Generous: on a loaded 2-core CI machine, beside the whole-stack
+	// tests, a burst handled one transaction at a time has taken over 30 s.
+	// Where it stood is in the failure, to tell a stall from slowness.
+	var last string
+	eventually(t, 90*time.Second, "the consumer did not settle every message", func() bool {
 		cons, err := e.js.Consumer(e.ctx, e.subj.Stream("registry"), e.durable)
 		if err != nil {
 			return false // not created yet
@@ -168,8 +173,10 @@ func (e *env) settled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		last = fmt.Sprintf("pending %d, ack pending %d, ack floor %d of %d, redelivered %d",
+			info.NumPending, info.NumAckPending, info.AckFloor.Stream, e.lastSeq, info.NumRedelivered)
 		return info.NumPending == 0 && info.NumAckPending == 0 && info.AckFloor.Stream >= e.lastSeq
-	})
+	}, &last)
 }
 
 // count runs a count(*) query.
@@ -252,11 +259,16 @@ func (e *env) deadLetterCount(t *testing.T) uint64 {
 	return info.State.Msgs
 }
 
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+// eventually polls cond until it holds, failing after d with what (and
+// where things stood, if a state is given).
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool, state ...*string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
+			if len(state) > 0 {
+				t.Fatalf("after %s: %s (%s)", d, what, *state[0])
+			}
 			t.Fatalf("after %s: %s", d, what)
 		}
 		time.Sleep(20 * time.Millisecond)

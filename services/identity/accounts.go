@@ -102,7 +102,7 @@ func (s *Service) CreateAccount(ctx context.Context, p auth.Principal, in Accoun
 	if err != nil {
 		return CreatedAccount{}, err
 	}
-	if a.hash, err = hashPassword(password); err != nil {
+	if a.hash, err = s.hashPassword(ctx, password); err != nil {
 		return CreatedAccount{}, err
 	}
 	a.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
@@ -176,7 +176,7 @@ func (s *Service) Bootstrap(ctx context.Context, username, password string) (boo
 	if err := c.Err(); err != nil {
 		return false, fmt.Errorf("bootstrap: %w", err)
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return false, err
 	}
@@ -267,6 +267,16 @@ func (s *Service) UpdateAccount(ctx context.Context, p auth.Principal, id uuid.U
 	return a, err
 }
 
+// hashPassword hashes in one of the hash slots (hashSlot).
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return hashPassword(password)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -281,7 +291,7 @@ func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id uuid.U
 	if err != nil {
 		return CreatedAccount{}, err
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return CreatedAccount{}, err
 	}

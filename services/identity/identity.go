@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,6 +78,7 @@ type Service struct {
 	TrustedProxies []netip.Prefix
 	codeKey        []byte
 	metrics        metrics
+	hashing        chan struct{} // hashSlot's slots
 	// AccessTTL, when set, is the access tokens' lifetime instead of the
 	// default AccessTTL (IDENTITY_ACCESS_TTL; tests shorten it).
 	AccessTTL time.Duration
@@ -111,7 +113,22 @@ func NewService(pool *pgxpool.Pool, key ed25519.PrivateKey, w outbox.Writer, now
 		now = time.Now
 	}
 	return &Service{pool: pool, places: places.Checker{Pool: pool}, key: key, outbox: w, now: now,
-		codeKey: codeKeyOf(key), metrics: newMetrics()}
+		codeKey: codeKeyOf(key), metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+}
+
+// hashSlot waits for one of the slots that bound the argon2id hashes
+// computed at once to the cores, and returns its release. A hash takes
+// 19 MiB and a core's 20 ms: more at once than cores only share the cores
+// and thrash the caches, and a burst of sign-ins would take 19 MiB each,
+// past a container's memory limit. A sign-in waits here before it opens
+// its transaction, so a queue of them holds no connection or row lock.
+func (s *Service) hashSlot(ctx context.Context) (func(), error) {
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to hash a password: %w", ctx.Err())
+	}
 }
 
 // audit adds an account's audit event to tx. d's account fields are

@@ -140,9 +140,14 @@ func (s *Service) SignIn(ctx context.Context, in PasswordSignIn) (Session, error
 	if err := c.Err(); err != nil {
 		return Session{}, err
 	}
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	defer release()
 	var out Session
 	var refused error // committed, then answered: a failure counted is a failure kept
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		a, found, err := accountBy(ctx, tx, "username", in.Username, true)
 		if err != nil {
 			return err

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +46,14 @@ func devServices() []service {
 		{Name: "identity", Package: "./services/identity/cmd/identity", Addr: "127.0.0.1:8086", Signs: true,
 			Env: []string{"IDENTITY_BOOTSTRAP_ADMIN=" + devDistrictAdmin, "IDENTITY_BOOTSTRAP_PASSWORD=" + devDistrictPassword,
 				// Riders' one-time codes are printed to the identity log.
-				"IDENTITY_SMS_PROVIDER=log"}},
+				"IDENTITY_SMS_PROVIDER=log",
+				// The web service signs riders in from this machine: their
+				// address is the X-Forwarded-For it sends.
+				"IDENTITY_TRUSTED_PROXIES=127.0.0.1/32"}},
+		// The console and the riders' pages, and their way to the services
+		// (the services' URLs and its session key: serviceEnv).
+		{Name: "web", Package: "./services/web/cmd/web", Addr: "127.0.0.1:8080",
+			Env: []string{"WEB_ORIGIN=http://127.0.0.1:8080"}},
 	}
 }
 
@@ -89,7 +99,27 @@ func serviceEnv(svc service, st stackInfo) []string {
 		// (which is also the one identity signs with here).
 		env = append(env, "AUTH_JWKS_URL="+devServiceURL("identity")+"/.well-known/jwks.json")
 	}
+	if svc.Name == "web" {
+		env = append(env, webEnv(st)...)
+	}
 	return append(env, svc.Env...)
+}
+
+// webEnv is what the web service needs besides: every other service's
+// URL, and the key that seals the tokens its sessions hold. That key is
+// derived from the dev stack's PII hashing key (HMAC-SHA256 under a label
+// of its own), so it lives as long as the key file and needs no line of
+// its own there; production gives WEB_SESSION_KEY its own random value.
+func webEnv(st stackInfo) []string {
+	var env []string
+	for _, other := range devServices() {
+		if other.Name != "web" {
+			env = append(env, strings.ToUpper(other.Name)+"_URL="+other.URL())
+		}
+	}
+	mac := hmac.New(sha256.New, []byte(st.PII.Hash))
+	mac.Write([]byte("nuanxin dev WEB_SESSION_KEY"))
+	return append(env, "WEB_SESSION_KEY="+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 }
 
 // The dev district admin the identity service is bootstrapped with.

@@ -142,7 +142,8 @@ type stack struct {
 	logs     *syncBuffer // everything the web service logged, at every level
 }
 
-func newStack(t *testing.T) *stack {
+// newStack starts the stack; options change the web service's Config.
+func newStack(t *testing.T, options ...func(*web.Config)) *stack {
 	t.Helper()
 	env := testenv.NewService(t, identity.Schema, identity.Migrations(), "registry", "identity")
 	matchKey := make([]byte, 32)
@@ -200,12 +201,16 @@ func newStack(t *testing.T) *stack {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := metrics.NewRegistry()
-	svc, err := web.NewService(webPool, web.Config{
+	cfg := web.Config{
 		Upstreams:  map[string]*url.URL{"identity": mustURL(t, idSrv.URL), "registry": mustURL(t, regSrv.URL), "stats": mustURL(t, probeSrv.URL)},
 		Origin:     origin,
 		TileOrigin: "https://tiles.example.test",
 		SessionKey: randomKey(),
-	}, reg, log)
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	svc, err := web.NewService(webPool, cfg, reg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -481,4 +482,34 @@ func TestPrune_deletesIdleAndEndedSessionsOnly(t *testing.T) {
 	if n, err := s.svc.Prune(t.Context()); err != nil || n != 1 {
 		t.Errorf("pruned %d (%v), want the ended one", n, err)
 	}
+}
+
+// A body over the limit is refused with 413, whether it says its length
+// up front or streams without one, and the service gets none of it whole.
+func TestProxy_refusesABodyOverTheLimit(t *testing.T) {
+	s := newStack(t, func(c *web.Config) { c.MaxBody = 1 << 20 })
+	b := s.admin()
+	big := strings.Repeat("x", 2<<20)
+	r := s.web.Do("POST", "/api/stats/imports", "", big, b.headers()...)
+	if got, _ := s.probe.request(); r.Status != 413 || got != nil {
+		t.Errorf("with Content-Length: %d %s; reached the service: %v", r.Status, r.Raw, got != nil)
+	}
+
+	req, err := http.NewRequest("POST", s.web.URL+"/api/stats/imports", io.MultiReader(strings.NewReader(big)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := b.headers()
+	for i := 0; i+1 < len(h); i += 2 {
+		req.Header.Set(h[i], h[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if _, size := s.probe.request(); res.StatusCode != 413 || size >= 2<<20 {
+		t.Errorf("streamed: %d; the service got %d bytes", res.StatusCode, size)
+	}
+	s.web.Must(200, "POST", "/api/stats/imports", "", strings.Repeat("x", 1<<19), b.headers()...)
 }

@@ -98,9 +98,13 @@ func (s *Service) SendCode(ctx context.Context, in CodeRequest, ip string) (Code
 			refused = fault.TooManyf(first.Add(24*time.Hour).Sub(now), "%d codes were sent to this mobile in the last 24 hours", today)
 			return nil
 		}
-		if refused, err = countSince(ctx, tx, `SELECT count(*), min(sent_at) FROM otp_sends WHERE ip = $1 AND sent_at > $2`,
-			ip, now, ipSendsPerHour, "too many codes asked for from this network: try again later"); err != nil || refused != nil {
+		wait, err := hourlyWait(ctx, tx, `SELECT count(*), min(sent_at) FROM otp_sends WHERE ip = $1 AND sent_at > $2`, ip, now, ipSendsPerHour)
+		if err != nil {
 			return err
+		}
+		if wait > 0 {
+			refused = fault.TooManyf(wait, "too many codes asked for from this network: try again later")
+			return nil
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO otp_sends (mobile_match, ip, sent_at) VALUES ($1, $2, $3)`, match, ip, now); err != nil {
 			return fmt.Errorf("send code: %w", err)
@@ -130,18 +134,19 @@ func (s *Service) SendCode(ctx context.Context, in CodeRequest, ip string) (Code
 	return CodeSent{Sent: true, ExpiresIn: int(codeTTL.Seconds()), ResendAfter: int(resendAfter.Seconds())}, nil
 }
 
-// countSince refuses (429) when the rows query counts for key in the hour
-// before now reach limit, saying when the oldest of them leaves the hour.
-func countSince(ctx context.Context, tx pgx.Tx, query, key string, now time.Time, limit int, msg string) (error, error) {
+// hourlyWait is how long key must wait for the rows query counts in the
+// hour before now to drop below limit — until the oldest of them leaves
+// the hour — or 0 when they are below it already.
+func hourlyWait(ctx context.Context, tx pgx.Tx, query, key string, now time.Time, limit int) (time.Duration, error) {
 	var n int
 	var oldest *time.Time
 	if err := tx.QueryRow(ctx, query, key, now.Add(-time.Hour)).Scan(&n, &oldest); err != nil {
-		return nil, fmt.Errorf("count for the limit: %w", err)
+		return 0, fmt.Errorf("count for the limit: %w", err)
 	}
 	if n < limit {
-		return nil, nil
+		return 0, nil
 	}
-	return fault.TooManyf(oldest.Add(time.Hour).Sub(now), "%s", msg), nil
+	return max(oldest.Add(time.Hour).Sub(now), time.Second), nil
 }
 
 // newCode is a uniformly random 6-digit code.
@@ -206,10 +211,14 @@ func (s *Service) signInWithCode(ctx context.Context, mobile, code, ip string) (
 	var refused error
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		now := s.now().UTC().Truncate(time.Microsecond)
-		var err error
-		if refused, err = countSince(ctx, tx, `SELECT count(*), min(failed_at) FROM otp_failures WHERE ip = $1 AND failed_at > $2`,
-			ip, now, ipFailuresPerHour, "too many wrong codes from this network: try again later"); err != nil || refused != nil {
+		wait, err := hourlyWait(ctx, tx, `SELECT count(*), min(failed_at) FROM otp_failures WHERE ip = $1 AND failed_at > $2`,
+			ip, now, ipFailuresPerHour)
+		if err != nil {
 			return err
+		}
+		if wait > 0 {
+			refused = fault.TooManyf(wait, "too many wrong codes from this network: try again later")
+			return nil
 		}
 		var stored []byte
 		var expires time.Time

@@ -32,7 +32,7 @@ var migrationFiles embed.FS
 // The built UI. Until the Vue build exists, dist holds a placeholder page,
 // so that this compiles.
 //
-//go:embed dist
+//go:embed all:dist
 var distFiles embed.FS
 
 // Schema is the Postgres schema the web service owns (its sessions).
@@ -45,9 +45,16 @@ func Migrations() []db.Source {
 	return []db.Source{{Name: "web", FS: own}}
 }
 
-// Assets is the embedded UI (dist/): index.html at its root, hashed files
-// under assets/, the riders' pages under m/.
+// Assets is the embedded UI: the console built by `make ui` (vite, from
+// ui/) into dist/app — index.html at its root, hashed files under assets/,
+// the riders' pages under m/. A checkout where the UI was never built
+// compiles all the same and serves dist/index.html, a page that says so.
 func Assets() fs.FS {
+	if app, err := fs.Sub(distFiles, "dist/app"); err == nil {
+		if _, err := fs.Stat(app, "index.html"); err == nil {
+			return app
+		}
+	}
 	sub, _ := fs.Sub(distFiles, "dist")
 	return sub
 }

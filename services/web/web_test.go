@@ -403,7 +403,7 @@ func TestStatic_servesThePageWithFallbackForClientRoutes(t *testing.T) {
 			}
 			continue
 		}
-		if r.Status != 200 || !strings.Contains(string(r.Raw), "建设中") || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
+		if r.Status != 200 || !strings.Contains(string(r.Raw), `<html lang="zh-CN">`) || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
 			r.Header.Get("Cache-Control") != "no-cache" {
 			t.Errorf("GET %s: %d %q %q %s", path, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Cache-Control"), r.Raw)
 		}

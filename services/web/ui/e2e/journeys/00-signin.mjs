@@ -1,0 +1,30 @@
+// A clerk signs in, sees who they are and their scope, and signs out.
+import { assert, signIn } from '../lib.mjs'
+
+export async function run(t) {
+  const { page, shot } = t
+  await page.goto('/')
+  await page.waitForURL(/\/signin/)
+  await page.getByRole('heading', { name: '暖新 · 街道工作台' }).waitFor()
+  await shot('sign-in')
+  // A wrong password says so, in Chinese.
+  t.allow('POST', /^\/api\/session$/, 401)
+  await page.getByLabel('用户名').fill('qishan.admin')
+  await page.getByLabel('密码', { exact: true }).fill('not-the-password')
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.getByRole('alert').filter({ hasText: '用户名或密码不正确' }).waitFor()
+  await shot('wrong-password')
+  await signIn(t, 'street')
+  await shot('dashboard')
+  await page.getByRole('link', { name: /管理员|qishan/ }).first().click()
+  await page.waitForURL(/\/me$/)
+  await page.getByText('街道管理员').first().waitFor()
+  await page.getByText('奇山街道').first().waitFor()
+  await shot('me')
+  await page.getByRole('button', { name: '退出' }).click()
+  await page.waitForURL(/\/signin/)
+  // Signed out: the console's pages send back to sign-in.
+  await page.goto('/census/workers')
+  await page.waitForURL(/\/signin\?next=/)
+  assert.ok(!(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).match(/eyJ|token/i), 'no token in web storage')
+}

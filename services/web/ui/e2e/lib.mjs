@@ -1,0 +1,61 @@
+// What journeys share: signing in as the dev stack's staff, and waiting
+// for Element Plus's answers.
+import assert from 'node:assert/strict'
+
+export { assert }
+
+/** The dev stack's staff, by role; passwords from the environment (make run prints them). */
+export function staff(env, who = 'street') {
+  const u = {
+    district: [env.DISTRICT_USER || 'district.admin', env.DISTRICT_PASSWORD],
+    street: [env.STREET_USER || 'qishan.admin', env.STREET_PASSWORD],
+    community: [env.COMMUNITY_USER || 'tashan.staff', env.COMMUNITY_PASSWORD],
+  }[who]
+  if (!u[1]) throw new Error(`set ${who.toUpperCase()}_PASSWORD (make run prints the dev staff's passwords)`)
+  return { username: u[0], password: u[1] }
+}
+
+/**
+ * The password a journey sets when the account must change its own (the
+ * dev stack's staff do, at their first sign-in): derived from the first,
+ * so every later journey, in this run or the next, knows it.
+ */
+export const changedPassword = (password) => `${password}-e2e`
+
+/**
+ * Signs in through the sign-in page and waits for the console. An account
+ * that must change its password gets changedPassword(); one that already
+ * did is signed in with that.
+ */
+export async function signIn(t, who = 'street') {
+  const { page } = t
+  const { username, password } = staff(t.env, who)
+  t.allow('POST', /^\/api\/session$/, 401)
+  t.allow('POST', /^\/api\/session$/, 403)
+  const menu = page.getByRole('menubar', { name: '主菜单' }).or(page.getByRole('menu', { name: '主菜单' })).first()
+  for (const pw of [password, changedPassword(password)]) {
+    await page.goto('/signin')
+    await page.getByLabel('用户名').fill(username)
+    await page.getByLabel('密码', { exact: true }).fill(pw)
+    await page.getByRole('button', { name: '登录' }).click()
+    const answer = page.getByRole('alert').or(menu).first()
+    await answer.waitFor()
+    if (await menu.isVisible()) return
+    if (await page.getByLabel('再次输入新密码').isVisible()) {
+      await t.shot?.('must-change-password')
+      await page.getByLabel('新密码（至少 10 位）').fill(changedPassword(password))
+      await page.getByLabel('再次输入新密码').fill(changedPassword(password))
+      await page.getByRole('button', { name: '设置新密码并登录' }).click()
+      await menu.waitFor()
+      return
+    }
+  }
+  throw new Error(`${username} could not sign in with either password`)
+}
+
+/** Waits for an Element Plus message toast with text and answers it. */
+export async function toast(page, text) {
+  const m = page.locator('.el-message').filter({ hasText: text })
+  await m.first().waitFor()
+  return m
+}

@@ -1,0 +1,33 @@
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { fileURLToPath } from 'node:url'
+
+// The console is built into ../dist/app, which the Go service embeds
+// (services/web/web.go). Element Plus components are imported on demand,
+// with their styles, by the resolver: only what a page uses is shipped,
+// and each page is its own chunk (see src/router.ts).
+export default defineConfig({
+  plugins: [vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false })],
+  base: '/',
+  resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+  build: {
+    outDir: '../dist/app',
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    chunkSizeWarningLimit: 1200,
+    // No source maps in the shipped build: they are not needed to run it.
+    sourcemap: false,
+  },
+  server: {
+    // `npm run dev` against the local stack (make run): the BFF answers
+    // /api. It accepts writes only from its own origin, which the proxy
+    // therefore names.
+    proxy: { '/api': { target: 'http://127.0.0.1:8080', headers: { Origin: 'http://127.0.0.1:8080' } } },
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+  },
+})

@@ -23,6 +23,7 @@ type Endpoints struct {
 	ListEnterprises  endpoint.Endpoint
 	GetEnterprise    endpoint.Endpoint
 	UpdateEnterprise endpoint.Endpoint
+	CloseEnterprise  endpoint.Endpoint
 	RegisterWorker   endpoint.Endpoint
 	ListWorkers      endpoint.Endpoint
 	GetWorker        endpoint.Endpoint
@@ -32,6 +33,10 @@ type Endpoints struct {
 	CheckIn          endpoint.Endpoint
 	OpenStation      endpoint.Endpoint
 	NearbyStations   endpoint.Endpoint
+	ListStations     endpoint.Endpoint
+	GetStation       endpoint.Endpoint
+	UpdateStation    endpoint.Endpoint
+	CloseStation     endpoint.Endpoint
 }
 
 // createCommunityRequest carries a path code beside a body. Requests with
@@ -84,6 +89,10 @@ func MakeEndpoints(svc *Service) Endpoints {
 			r := req.(route.WithID[EnterprisePatch])
 			return svc.UpdateEnterprise(ctx, p, r.ID, r.In)
 		}),
+		CloseEnterprise: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[CloseInput])
+			return svc.CloseEnterprise(ctx, p, r.ID, r.In)
+		}),
 		RegisterWorker: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			return route.Created(svc.RegisterWorker(ctx, p, req.(WorkerInput)))
 		}),
@@ -117,6 +126,20 @@ func MakeEndpoints(svc *Service) Endpoints {
 		}),
 		NearbyStations: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			return route.Items(svc.NearbyStations(ctx, p, req.(NearbyQuery)))
+		}),
+		ListStations: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return svc.ListStations(ctx, p, req.(StationQuery))
+		}),
+		GetStation: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return svc.GetStation(ctx, p, req.(uuid.UUID))
+		}),
+		UpdateStation: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[StationPatch])
+			return svc.UpdateStation(ctx, p, r.ID, r.In)
+		}),
+		CloseStation: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			r := req.(route.WithID[StationCloseInput])
+			return svc.CloseStation(ctx, p, r.ID, r.In)
 		}),
 	}
 }

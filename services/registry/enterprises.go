@@ -56,7 +56,7 @@ func (s *Service) RegisterEnterprise(ctx context.Context, p auth.Principal, in E
 // describes (contact mobile normalised, not yet sealed). Field errors go to
 // c; err is for lookups that failed.
 func newEnterprise(ctx context.Context, look lookup, p auth.Principal, in EnterpriseInput, c *validate.Collector) (e Enterprise, mobile string, err error) {
-	e = Enterprise{ID: newID(), HasPartyOrg: in.HasPartyOrg}
+	e = Enterprise{ID: newID(), HasPartyOrg: in.HasPartyOrg, Status: EnterpriseActive}
 	e.Name = c.Text("name", in.Name, 1, 100)
 	e.Kind = c.OneOf("kind", in.Kind, EnterpriseKinds)
 	if in.CreditCode != "" {
@@ -98,7 +98,12 @@ func enterpriseEvent(name event.Name, e Enterprise, changed []string) pending {
 // EnterpriseQuery filters the enterprise list.
 type EnterpriseQuery struct {
 	ListQuery
-	Kind string
+	Kind   string
+	Status string // active | closed
+	// HasPartyOrg, when set, keeps only enterprises with (true) or
+	// without (false) a party organisation.
+	HasPartyOrg *bool
+	Q           string // part of the name or of the credit code
 }
 
 // ListEnterprises lists the enterprises in the caller's scope.
@@ -110,6 +115,9 @@ func (s *Service) ListEnterprises(ctx context.Context, p auth.Principal, q Enter
 	checkPage(&c, &q.ListQuery)
 	if q.Kind != "" {
 		c.OneOf("kind", q.Kind, EnterpriseKinds)
+	}
+	if q.Status != "" {
+		c.OneOf("status", q.Status, EnterpriseStatuses)
 	}
 	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
 	if err != nil {
@@ -244,4 +252,47 @@ func changedEnterpriseFields(a, b Enterprise, mobileChanged bool) []string {
 	add(a.Contact.Name != b.Contact.Name || mobileChanged, "contact")
 	add(a.HasPartyOrg != b.HasPartyOrg, "has_party_org")
 	return out
+}
+
+// CloseInput closes an enterprise: why, and the day it closed.
+type CloseInput struct {
+	Reason   string `json:"reason"`
+	ClosedOn string `json:"closed_on"`
+}
+
+// CloseEnterprise records that an enterprise closed, on the day given (not
+// in the future, not before it was registered); staff in scope. The
+// enterprise stays in the ledger, flagged closed. Closing it again is a
+// conflict.
+func (s *Service) CloseEnterprise(ctx context.Context, p auth.Principal, id uuid.UUID, in CloseInput) (Enterprise, error) {
+	if !p.IsStaff() {
+		return Enterprise{}, fault.Forbiddenf("only staff may close enterprises")
+	}
+	var c validate.Collector
+	reason := c.Text("reason", in.Reason, 1, 200)
+	closedOn, _ := parseEffectiveOn(&c, "closed_on", in.ClosedOn, beijingDate(s.now()), true)
+	if err := c.Err(); err != nil {
+		return Enterprise{}, err
+	}
+	var out Enterprise
+	err := s.store.CloseEnterprise(ctx, id, func(e *Enterprise) (*pending, error) {
+		if !p.SeesCommunity(e.Street, e.Community) {
+			return nil, errEnterpriseNotFound
+		}
+		if e.Status == EnterpriseClosed {
+			return nil, fault.Conflictf("the enterprise is already closed")
+		}
+		if closedOn.Before(beijingDate(e.CreatedAt)) {
+			var fc validate.Collector
+			fc.Add("closed_on", validate.CodeOutOfRange, "must not be before the day the enterprise was registered")
+			return nil, fc.Err()
+		}
+		now := s.now()
+		e.Status, e.ClosedOn, e.ClosedAt, e.CloseReason, e.UpdatedAt = EnterpriseClosed, closedOn.Format(dateLayout), &now, reason, now
+		out = *e
+		ev := enterpriseEvent(enterpriseClosed, *e, []string{"status"})
+		ev.data = enterpriseClosedData{EnterpriseData: ev.data.(event.EnterpriseData), ClosedOn: e.ClosedOn}
+		return &ev, nil
+	})
+	return out, err
 }

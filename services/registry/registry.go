@@ -96,11 +96,28 @@ type Enterprise struct {
 	Address     string    `json:"address"`
 	Contact     Contact   `json:"contact"`
 	HasPartyOrg bool      `json:"has_party_org"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	// Status is active, or closed once a clerk recorded the enterprise
+	// closed (POST /v1/enterprises/{id}/close): ClosedOn is the day it
+	// closed (YYYY-MM-DD, as the clerk was told), ClosedAt when that was
+	// recorded, CloseReason why. A closed enterprise stays in the ledger.
+	Status      string     `json:"status"`
+	ClosedOn    string     `json:"closed_on,omitempty"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
+	CloseReason string     `json:"close_reason,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 
 	contactMobileEnc []byte
 }
+
+// Enterprise statuses.
+const (
+	EnterpriseActive = "active"
+	EnterpriseClosed = "closed"
+)
+
+// EnterpriseStatuses are the statuses an enterprise list filters by.
+var EnterpriseStatuses = []string{EnterpriseActive, EnterpriseClosed}
 
 // Worker is a rider, courier or driver in the ledger. Mobile and IDNumber
 // hold masked values; the full ones come only from WorkerPII.
@@ -169,8 +186,24 @@ type Station struct {
 	Address      string       `json:"address"`
 	OpeningHours OpeningHours `json:"opening_hours"`
 	Facilities   []string     `json:"facilities"`
-	CreatedAt    time.Time    `json:"created_at"`
+	// Status is open, or closed once staff closed the station (POST
+	// /v1/stations/{id}/close), with when and why; a closed station is
+	// no longer among the nearby ones.
+	Status      string     `json:"status"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
+	CloseReason string     `json:"close_reason,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
+
+// Station statuses.
+const (
+	StationOpen   = "open"
+	StationClosed = "closed"
+)
+
+// StationStatuses are the statuses a station list filters by.
+var StationStatuses = []string{StationOpen, StationClosed}
 
 // NearbyStation is a station with its distance from the asker and whether
 // it is open at the time of asking.
@@ -180,10 +213,13 @@ type NearbyStation struct {
 	OpenNow   bool    `json:"open_now"`
 }
 
-// Page is one page of a list, with the cursor of the next page ("" at the end).
+// Page is one page of a list, with the cursor of the next page ("" at the
+// end) and, for the lists that count it, Total: how many items match the
+// filters on all pages together.
 type Page[T any] struct {
 	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty"`
+	Total *int   `json:"total,omitempty"`
 }
 
 // Service implements the registry's use cases.

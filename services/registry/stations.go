@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/event"
 	"github.com/nuanxin/nuanxin/pkg/fault"
@@ -127,7 +129,7 @@ func (s *Service) OpenStation(ctx context.Context, p auth.Principal, in StationI
 		return Station{}, fault.Forbiddenf("only staff may open stations")
 	}
 	var c validate.Collector
-	st := Station{ID: newID(), OpeningHours: in.OpeningHours}
+	st := Station{ID: newID(), OpeningHours: in.OpeningHours, Status: StationOpen}
 	st.Name = c.Text("name", in.Name, 1, 100)
 	st.Kind = c.OneOf("kind", in.Kind, StationKinds)
 	st.Host = c.Text("host", in.Host, 0, 100)
@@ -148,10 +150,8 @@ func (s *Service) OpenStation(ctx context.Context, p auth.Principal, in StationI
 	}
 	st.Street, st.Community = street, in.Community
 	st.CreatedAt = s.now()
-	ev := pending{event.StationOpened, st.Street, st.ID.String(), event.StationData{
-		StationID: st.ID.String(), Name: st.Name, Address: st.Address, Kind: st.Kind, Street: st.Street, Community: st.Community,
-		Lat: st.Lat, Lng: st.Lng, Facilities: st.Facilities,
-	}}
+	st.UpdatedAt = st.CreatedAt
+	ev := pending{event.StationOpened, st.Street, st.ID.String(), stationData(st)}
 	if err := s.store.CreateStation(ctx, st, ev); err != nil {
 		return Station{}, err
 	}
@@ -222,4 +222,191 @@ func (s *Service) NearbyStations(ctx context.Context, _ auth.Principal, q Nearby
 		}
 	}
 	return out, nil
+}
+
+var errStationNotFound = fault.NotFoundf("station not found")
+
+// StationQuery filters the station list.
+type StationQuery struct {
+	ListQuery
+	Status   string // open | closed
+	Kind     string
+	Facility string // only stations that have it
+	Q        string // part of the name
+}
+
+// ListStations lists the stations in the caller's scope, open and closed;
+// staff only (riders find stations with NearbyStations).
+func (s *Service) ListStations(ctx context.Context, p auth.Principal, q StationQuery) (Page[Station], error) {
+	if !p.IsStaff() {
+		return Page[Station]{}, fault.Forbiddenf("only staff may list stations")
+	}
+	var c validate.Collector
+	checkPage(&c, &q.ListQuery)
+	if q.Status != "" {
+		c.OneOf("status", q.Status, StationStatuses)
+	}
+	if q.Kind != "" {
+		c.OneOf("kind", q.Kind, StationKinds)
+	}
+	if q.Facility != "" {
+		c.OneOf("facility", q.Facility, Facilities)
+	}
+	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
+	if err != nil {
+		return Page[Station]{}, err
+	}
+	if err := c.Err(); err != nil {
+		return Page[Station]{}, err
+	}
+	q.ListQuery = lq
+	return s.store.ListStations(ctx, q)
+}
+
+// GetStation returns one station in the caller's scope, open or closed.
+// A worker gets not found: no station is in a worker's scope here.
+func (s *Service) GetStation(ctx context.Context, p auth.Principal, id uuid.UUID) (Station, error) {
+	st, found, err := s.store.Station(ctx, id)
+	if err != nil {
+		return Station{}, wrap("get station", err)
+	}
+	if !found || !p.SeesCommunity(st.Street, st.Community) {
+		return Station{}, errStationNotFound
+	}
+	return st, nil
+}
+
+// StationPatch changes some fields of a station; nil leaves a field as it
+// is. A station does not move to another community: that is closing it
+// and opening another.
+type StationPatch struct {
+	Name         *string       `json:"name"`
+	Kind         *string       `json:"kind"`
+	Host         *string       `json:"host"`
+	Lat          *float64      `json:"lat"`
+	Lng          *float64      `json:"lng"`
+	Address      *string       `json:"address"`
+	OpeningHours *OpeningHours `json:"opening_hours"`
+	Facilities   *[]string     `json:"facilities"`
+}
+
+// UpdateStation applies a patch to an open station, validated as
+// OpenStation validates; staff in scope. A patch that changes nothing
+// writes nothing and emits nothing.
+func (s *Service) UpdateStation(ctx context.Context, p auth.Principal, id uuid.UUID, in StationPatch) (Station, error) {
+	if !p.IsStaff() {
+		return Station{}, fault.Forbiddenf("only staff may edit stations")
+	}
+	var out Station
+	err := s.store.UpdateStation(ctx, id, func(st *Station) (*pending, error) {
+		if !p.SeesCommunity(st.Street, st.Community) {
+			return nil, errStationNotFound
+		}
+		if st.Status == StationClosed {
+			return nil, fault.Conflictf("the station is closed")
+		}
+		var c validate.Collector
+		before := *st
+		if in.Name != nil {
+			st.Name = c.Text("name", *in.Name, 1, 100)
+		}
+		if in.Kind != nil {
+			st.Kind = c.OneOf("kind", *in.Kind, StationKinds)
+		}
+		if in.Host != nil {
+			st.Host = c.Text("host", *in.Host, 0, 100)
+		}
+		if in.Address != nil {
+			st.Address = c.Text("address", *in.Address, 0, 200)
+		}
+		if in.Lat != nil || in.Lng != nil {
+			// One coordinate alone moves the station along the other's
+			// stored value; the pair is checked as OpenStation checks it.
+			lat, lng := st.Lat, st.Lng
+			if in.Lat != nil {
+				lat = *in.Lat
+			}
+			if in.Lng != nil {
+				lng = *in.Lng
+			}
+			if c.LatLng("lat", "lng", lat, lng) {
+				st.Lat, st.Lng = lat, lng
+			}
+		}
+		if in.OpeningHours != nil {
+			in.OpeningHours.check(&c, "opening_hours")
+			st.OpeningHours = *in.OpeningHours
+		}
+		if in.Facilities != nil {
+			st.Facilities = checkFacilities(&c, "facilities", *in.Facilities)
+		}
+		if err := c.Err(); err != nil {
+			return nil, err
+		}
+		changed := changedStationFields(before, *st)
+		out = *st
+		if len(changed) == 0 {
+			return nil, nil // nothing to write, no event
+		}
+		st.UpdatedAt = s.now()
+		out = *st
+		ev := stationEvent(stationUpdated, *st, changed)
+		return &ev, nil
+	})
+	return out, err
+}
+
+// changedStationFields names the fields whose values differ.
+func changedStationFields(a, b Station) []string {
+	var out []string
+	add := func(differs bool, field string) {
+		if differs {
+			out = append(out, field)
+		}
+	}
+	add(a.Name != b.Name, "name")
+	add(a.Kind != b.Kind, "kind")
+	add(a.Host != b.Host, "host")
+	add(a.Lat != b.Lat, "lat")
+	add(a.Lng != b.Lng, "lng")
+	add(a.Address != b.Address, "address")
+	add(!slices.EqualFunc(a.OpeningHours, b.OpeningHours, func(x, y OpeningPeriod) bool {
+		return slices.Equal(x.Days, y.Days) && x.Open == y.Open && x.Close == y.Close
+	}), "opening_hours")
+	add(!slices.Equal(a.Facilities, b.Facilities), "facilities")
+	return out
+}
+
+// StationCloseInput closes a station: why.
+type StationCloseInput struct {
+	Reason string `json:"reason"`
+}
+
+// CloseStation closes a station; staff in scope. The record stays (listed
+// with status closed); the station is no longer among the nearby ones and
+// takes no check-ins. Closing it again is a conflict.
+func (s *Service) CloseStation(ctx context.Context, p auth.Principal, id uuid.UUID, in StationCloseInput) (Station, error) {
+	if !p.IsStaff() {
+		return Station{}, fault.Forbiddenf("only staff may close stations")
+	}
+	var c validate.Collector
+	reason := c.Text("reason", in.Reason, 1, 200)
+	if err := c.Err(); err != nil {
+		return Station{}, err
+	}
+	var out Station
+	err := s.store.UpdateStation(ctx, id, func(st *Station) (*pending, error) {
+		if !p.SeesCommunity(st.Street, st.Community) {
+			return nil, errStationNotFound
+		}
+		if st.Status == StationClosed {
+			return nil, fault.Conflictf("the station is already closed")
+		}
+		now := s.now()
+		st.Status, st.ClosedAt, st.CloseReason, st.UpdatedAt = StationClosed, &now, reason, now
+		out = *st
+		ev := stationEvent(stationClosed, *st, []string{"status"})
+		return &ev, nil
+	})
+	return out, err
 }

@@ -2,10 +2,9 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -177,12 +176,18 @@ func (s *Store) Community(ctx context.Context, code string) (Community, bool, er
 // ---- enterprises ----
 
 const enterpriseCols = `id, name, kind, COALESCE(credit_code, ''), street, community, address,
-	contact_name, contact_mobile_enc, contact_mobile_masked, has_party_org, created_at, updated_at`
+	contact_name, contact_mobile_enc, contact_mobile_masked, has_party_org, created_at, updated_at,
+	COALESCE(to_char(closed_on, 'YYYY-MM-DD'), ''), closed_at, close_reason`
 
 func scanEnterprise(row pgx.Row) (Enterprise, error) {
 	var e Enterprise
 	err := row.Scan(&e.ID, &e.Name, &e.Kind, &e.CreditCode, &e.Street, &e.Community, &e.Address,
-		&e.Contact.Name, &e.contactMobileEnc, &e.Contact.Mobile, &e.HasPartyOrg, &e.CreatedAt, &e.UpdatedAt)
+		&e.Contact.Name, &e.contactMobileEnc, &e.Contact.Mobile, &e.HasPartyOrg, &e.CreatedAt, &e.UpdatedAt,
+		&e.ClosedOn, &e.ClosedAt, &e.CloseReason)
+	e.Status = EnterpriseActive
+	if e.ClosedAt != nil {
+		e.Status = EnterpriseClosed
+	}
 	return e, err
 }
 
@@ -248,14 +253,70 @@ func paginate[T any](items []T, limit int, id func(T) uuid.UUID) Page[T] {
 // ListEnterprises returns a page of enterprises, ordered by id (ids are
 // UUIDv7, so roughly by registration time).
 func (s *Store) ListEnterprises(ctx context.Context, q EnterpriseQuery) (Page[Enterprise], error) {
-	var f db.Filter
-	f.Eq("kind", q.Kind)
-	sql := "SELECT " + enterpriseCols + " FROM enterprises" + pageOf(&f, q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, f.Args, scanEnterprise)
+	filter := func(f *db.Filter) {
+		f.Eq("kind", q.Kind)
+		switch q.Status {
+		case EnterpriseActive:
+			f.Raw("closed_at IS NULL")
+		case EnterpriseClosed:
+			f.Raw("closed_at IS NOT NULL")
+		}
+		if q.HasPartyOrg != nil {
+			f.Where("has_party_org = $%d", *q.HasPartyOrg)
+		}
+		if q.Q != "" {
+			f.Where(`(name ILIKE $%[1]d OR credit_code ILIKE $%[1]d)`, containsPattern(q.Q))
+		}
+	}
+	page, err := listCounted(ctx, s.pool, "enterprises", enterpriseCols, q.ListQuery, filter, scanEnterprise,
+		func(e Enterprise) uuid.UUID { return e.ID })
 	if err != nil {
 		return Page[Enterprise]{}, fmt.Errorf("list enterprises: %w", err)
 	}
-	return paginate(items, q.Limit, func(e Enterprise) uuid.UUID { return e.ID }), nil
+	return page, nil
+}
+
+// listCounted is one page of table's rows that filter and the scope of q
+// select, with the total of them on all pages: the count and the page go
+// in one round trip (one batch).
+func listCounted[T any](ctx context.Context, pool *pgxpool.Pool, table, cols string, q ListQuery,
+	filter func(*db.Filter), scan func(pgx.Row) (T, error), id func(T) uuid.UUID) (Page[T], error) {
+	var cf db.Filter
+	filter(&cf)
+	cf.Eq("street", q.Street)
+	cf.Eq("community", q.Community)
+	var f db.Filter
+	filter(&f)
+	pageSQL := "SELECT " + cols + " FROM " + table + pageOf(&f, q)
+
+	batch := &pgx.Batch{}
+	var total int
+	batch.Queue("SELECT count(*) FROM "+table+cf.Clause(), cf.Args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&total)
+	})
+	var items []T
+	batch.Queue(pageSQL, f.Args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			items = append(items, v)
+		}
+		return rows.Err()
+	})
+	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
+		return Page[T]{}, err
+	}
+	p := paginate(items, q.Limit, id)
+	p.Total = &total
+	return p, nil
+}
+
+// containsPattern is an ILIKE pattern matching text that contains s,
+// with LIKE's own characters in s matched as themselves.
+func containsPattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 }
 
 // querier is a pool or a transaction.
@@ -301,6 +362,30 @@ func (s *Store) UpdateEnterprise(ctx context.Context, id uuid.UUID, fn func(*Ent
 		}
 		if err != nil {
 			return nil, fmt.Errorf("update enterprise: %w", err)
+		}
+		return []pending{*ev}, nil
+	})
+}
+
+// CloseEnterprise locks the enterprise, lets fn close it, and stores its
+// closing with the event fn returns.
+func (s *Store) CloseEnterprise(ctx context.Context, id uuid.UUID, fn func(*Enterprise) (*pending, error)) error {
+	return s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
+		e, err := scanEnterprise(tx.QueryRow(ctx, "SELECT "+enterpriseCols+" FROM enterprises WHERE id = $1 FOR UPDATE", id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errEnterpriseNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("close enterprise: %w", err)
+		}
+		ev, err := fn(&e)
+		if err != nil || ev == nil {
+			return nil, err
+		}
+		_, err = tx.Exec(ctx, `UPDATE enterprises SET closed_on = $2, closed_at = $3, close_reason = $4, updated_at = $5
+			WHERE id = $1`, e.ID, e.ClosedOn, e.ClosedAt, e.CloseReason, e.UpdatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("close enterprise: %w", err)
 		}
 		return []pending{*ev}, nil
 	})
@@ -356,21 +441,29 @@ func (s *Store) Worker(ctx context.Context, id uuid.UUID) (Worker, bool, error) 
 
 // ListWorkers returns a page of workers.
 func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], error) {
-	var f db.Filter
-	f.Eq("occupation", q.Occupation)
-	f.Eq("political_status", q.PoliticalStatus)
-	f.Eq("status", q.Status)
-	f.Eq("enterprise_id", q.EnterpriseID)
-	f.Eq("confirmation", q.Confirmation)
-	if q.SelfRegistered {
-		f.Raw("self_registered")
+	filter := func(f *db.Filter) {
+		f.Eq("occupation", q.Occupation)
+		f.Eq("political_status", q.PoliticalStatus)
+		f.Eq("status", q.Status)
+		f.Eq("enterprise_id", q.EnterpriseID)
+		f.Eq("confirmation", q.Confirmation)
+		f.Eq("platform", q.Platform)
+		if q.SelfRegistered {
+			f.Raw("self_registered")
+		}
+		if q.MobilePartyMember != nil {
+			f.Where("mobile_party_member = $%d", *q.MobilePartyMember)
+		}
+		if q.Q != "" {
+			f.Where("name ILIKE $%d", containsPattern(q.Q))
+		}
 	}
-	sql := "SELECT " + workerCols + " FROM workers" + pageOf(&f, q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, f.Args, scanWorker)
+	page, err := listCounted(ctx, s.pool, "workers", workerCols, q.ListQuery, filter, scanWorker,
+		func(w Worker) uuid.UUID { return w.ID })
 	if err != nil {
 		return Page[Worker]{}, fmt.Errorf("list workers: %w", err)
 	}
-	return paginate(items, q.Limit, func(w Worker) uuid.UUID { return w.ID }), nil
+	return page, nil
 }
 
 // workerChange is what an update of a worker writes besides the row.
@@ -472,70 +565,6 @@ func (s *Store) CreateCheckIn(ctx context.Context, ci CheckIn, ev pending) (Chec
 		return CheckIn{}, false, fmt.Errorf("check in: %w", err)
 	}
 	return ci, created, nil
-}
-
-// ---- stations ----
-
-// CreateStation stores a station.
-func (s *Store) CreateStation(ctx context.Context, st Station, ev pending) error {
-	hours, err := json.Marshal(st.OpeningHours)
-	if err != nil {
-		return fmt.Errorf("create station: %w", err)
-	}
-	return s.insert(ctx, "create station", ev, `
-		INSERT INTO stations (id, name, kind, street, community, host, lat, lng, address, opening_hours, facilities, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		st.ID, st.Name, st.Kind, st.Street, st.Community, st.Host, st.Lat, st.Lng, st.Address, hours, st.Facilities, st.CreatedAt)
-}
-
-// StationCommunity returns the community a station belongs to.
-func (s *Store) StationCommunity(ctx context.Context, id uuid.UUID) (string, bool, error) {
-	var community string
-	err := s.pool.QueryRow(ctx, "SELECT community FROM stations WHERE id = $1", id).Scan(&community)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
-	}
-	return community, err == nil, err
-}
-
-// Nearby returns stations within radius metres of (lat, lng), nearest
-// first. A bounding box on the (lat, lng) index narrows the candidates;
-// the haversine distance then decides.
-func (s *Store) Nearby(ctx context.Context, lat, lng, radius float64, facility string, limit int) ([]NearbyStation, error) {
-	const earth = 6371008.8
-	dLat := radius / earth * 180 / math.Pi
-	dLng := dLat / math.Max(math.Cos(lat*math.Pi/180), 0.01)
-	rows, err := s.pool.Query(ctx, `
-		SELECT * FROM (
-			SELECT id, name, kind, street, community, host, lat, lng, address, opening_hours, facilities, created_at,
-				2 * $8::float8 * asin(sqrt(power(sin(radians(lat - $1) / 2), 2)
-					+ cos(radians($1)) * cos(radians(lat)) * power(sin(radians(lng - $2) / 2), 2))) AS distance
-			FROM stations
-			WHERE lat BETWEEN $1 - $3 AND $1 + $3 AND lng BETWEEN $2 - $4 AND $2 + $4
-				AND ($6 = '' OR $6 = ANY (facilities))
-		) near
-		WHERE distance <= $5
-		ORDER BY distance, id
-		LIMIT $7`, lat, lng, dLat, dLng, radius, facility, limit, earth)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []NearbyStation{}
-	for rows.Next() {
-		var n NearbyStation
-		var hours []byte
-		if err := rows.Scan(&n.ID, &n.Name, &n.Kind, &n.Street, &n.Community, &n.Host, &n.Lat, &n.Lng, &n.Address,
-			&hours, &n.Facilities, &n.CreatedAt, &n.DistanceM); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(hours, &n.OpeningHours); err != nil {
-			return nil, fmt.Errorf("station %s opening hours: %w", n.ID, err)
-		}
-		n.DistanceM = math.Round(n.DistanceM)
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // The statements that write enterprises and workers, shared by the API and

@@ -41,6 +41,7 @@ func mountLedger(rt route.Router, eps Endpoints) {
 	handle("GET /v1/enterprises", eps.ListEnterprises, decodeListEnterprises)
 	handle("GET /v1/enterprises/{id}", eps.GetEnterprise, enterpriseID)
 	handle("PATCH /v1/enterprises/{id}", eps.UpdateEnterprise, route.PathIDAndBody[EnterprisePatch]("id", errEnterpriseNotFound))
+	handle("POST /v1/enterprises/{id}/close", eps.CloseEnterprise, route.PathIDAndBody[CloseInput]("id", errEnterpriseNotFound))
 
 	handle("POST /v1/workers", eps.RegisterWorker, route.Body[WorkerInput])
 	handle("GET /v1/workers", eps.ListWorkers, decodeListWorkers)
@@ -51,13 +52,18 @@ func mountLedger(rt route.Router, eps Endpoints) {
 	handle("POST /v1/workers/{id}/checkins", eps.CheckIn, route.PathIDAndBody[CheckInInput]("id", errWorkerNotFound))
 
 	handle("POST /v1/stations", eps.OpenStation, route.Body[StationInput])
+	handle("GET /v1/stations", eps.ListStations, decodeListStations)
 	handle("GET /v1/stations/nearby", eps.NearbyStations, decodeNearby)
+	handle("GET /v1/stations/{id}", eps.GetStation, stationID)
+	handle("PATCH /v1/stations/{id}", eps.UpdateStation, route.PathIDAndBody[StationPatch]("id", errStationNotFound))
+	handle("POST /v1/stations/{id}/close", eps.CloseStation, route.PathIDAndBody[StationCloseInput]("id", errStationNotFound))
 }
 
 // Decoders of the path ids the registry's routes name.
 var (
 	enterpriseID = route.PathID("id", errEnterpriseNotFound)
 	workerID     = route.PathID("id", errWorkerNotFound)
+	stationID    = route.PathID("id", errStationNotFound)
 	importID     = route.PathID("id", errImportNotFound)
 	pairingID    = route.PathID("id", errPairingNotFound)
 )
@@ -78,15 +84,35 @@ func list(q *httpx.Query) ListQuery {
 
 func decodeListEnterprises(ctx context.Context, r *http.Request) (any, error) {
 	q := httpx.QueryFrom(ctx, r)
-	out := EnterpriseQuery{ListQuery: list(q), Kind: q.Code("kind")}
+	out := EnterpriseQuery{ListQuery: list(q), Kind: q.Code("kind"), Status: q.Code("status"),
+		HasPartyOrg: optionalBool(q, "has_party_org"), Q: q.Text("q")}
 	return out, q.Err()
 }
 
 func decodeListWorkers(ctx context.Context, r *http.Request) (any, error) {
 	q := httpx.QueryFrom(ctx, r)
 	out := WorkerQuery{ListQuery: list(q), Occupation: q.Code("occupation"), PoliticalStatus: q.Code("political_status"),
-		Status: q.Code("status"), EnterpriseID: q.ID("enterprise_id"), Confirmation: q.Code("confirmation")}
+		Status: q.Code("status"), EnterpriseID: q.ID("enterprise_id"), Confirmation: q.Code("confirmation"),
+		Platform: q.Text("platform"), MobilePartyMember: optionalBool(q, "mobile_party_member"), Q: q.Text("q")}
 	return out, q.Err()
+}
+
+func decodeListStations(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := StationQuery{ListQuery: list(q), Status: q.Code("status"), Kind: q.Code("kind"),
+		Facility: q.Code("facility"), Q: q.Text("q")}
+	return out, q.Err()
+}
+
+// optionalBool reads a filter that is true, false or absent (nil).
+func optionalBool(q *httpx.Query, name string) *bool {
+	switch q.OneOf(name, []string{"true", "false"}) {
+	case "true":
+		return new(true)
+	case "false":
+		return new(false)
+	}
+	return nil
 }
 
 func decodeNearby(ctx context.Context, r *http.Request) (any, error) {

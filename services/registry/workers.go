@@ -196,6 +196,11 @@ type WorkerQuery struct {
 	EnterpriseID    string
 	Confirmation    string // awaiting | confirmed | rejected: self-registered workers only
 	SelfRegistered  bool   // only self-registered workers
+	Platform        string // the platform as entered, e.g. 美团
+	// MobilePartyMember, when set, keeps only workers who are (true) or
+	// are not (false) mobile party members.
+	MobilePartyMember *bool
+	Q                 string // part of the name
 }
 
 // ListWorkers lists workers in the caller's scope; staff only.
@@ -220,6 +225,9 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 	if q.EnterpriseID != "" {
 		_, err := uuid.Parse(q.EnterpriseID)
 		c.Check(err == nil, "enterprise_id", validate.CodeInvalidFormat, "must be an enterprise id")
+	}
+	if q.Platform != "" {
+		q.Platform = c.Text("platform", q.Platform, 1, 50)
 	}
 	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
 	if err != nil {
@@ -478,12 +486,13 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, workerID uuid.U
 			c.Add("station_id", validate.CodeInvalidFormat, "must be a station id")
 			break
 		}
-		stCommunity, ok, err := s.store.StationCommunity(ctx, sid)
+		stCommunity, closed, ok, err := s.store.StationCommunity(ctx, sid)
 		if err != nil {
 			return CheckIn{}, false, wrap("check in", err)
 		}
 		if c.Check(ok, "station_id", validate.CodeUnknownValue, "no such station") &&
-			c.Check(stCommunity == community, "station_id", validate.CodeUnknownValue, "the station belongs to another community") {
+			c.Check(stCommunity == community, "station_id", validate.CodeUnknownValue, "the station belongs to another community") &&
+			c.Check(!closed, "station_id", validate.CodeUnknownValue, "the station is closed") {
 			ci.StationID = &sid
 		}
 	}

@@ -202,9 +202,9 @@ func newStack(t *testing.T, options ...func(*web.Config)) *stack {
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := metrics.NewRegistry()
 	cfg := web.Config{
-		Upstreams:  map[string]*url.URL{"identity": mustURL(t, idSrv.URL), "registry": mustURL(t, regSrv.URL), "stats": mustURL(t, probeSrv.URL)},
-		Origin:     origin,
-		TileOrigin: "https://tiles.example.test",
+		Upstreams: map[string]*url.URL{"identity": mustURL(t, idSrv.URL), "registry": mustURL(t, regSrv.URL), "stats": mustURL(t, probeSrv.URL)},
+		Origin:    origin,
+		TileURL:   "https://tiles.example.test/{z}/{x}/{y}.png", TileOrigin: "https://tiles.example.test",
 		SessionKey: randomKey(),
 	}
 	for _, o := range options {

@@ -40,6 +40,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, log *slog.Logger) {
 	mux.HandleFunc("POST /api/otp", t.origin(t.sendCode))
 	mux.HandleFunc("POST /api/enrolment", t.origin(t.signedIn(t.enrol)))
 	mux.HandleFunc("GET /api/self-registration/places", t.signedIn(t.places))
+	mux.HandleFunc("GET /api/config", t.config)
 	proxy := t.origin(t.signedIn(t.proxy))
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		mux.HandleFunc(m+" /api/{service}/{rest...}", proxy)
@@ -187,6 +188,12 @@ func (t transport) signOut(w http.ResponseWriter, r *http.Request) {
 	t.svc.SignOut(r.Context(), cookieOf(r))
 	clearCookie(w)
 	writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
+}
+
+// config tells the pages what the deployment configures for them: the
+// map tiles' URL ("" none). Nothing in it is secret.
+func (t transport) config(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"tile_url": t.svc.cfg.TileURL})
 }
 
 func (t transport) sendCode(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -59,6 +60,24 @@ func Assets() fs.FS {
 	return sub
 }
 
+// TileOrigin is the origin of a tile URL template ("" for none), or an
+// error when the template is not an http(s) URL with {z}, {x} and {y}.
+func TileOrigin(template string) (string, error) {
+	if template == "" {
+		return "", nil
+	}
+	u, err := url.Parse(template)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("tile URL %q: not an http(s) URL", template)
+	}
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(template, p) {
+			return "", fmt.Errorf("tile URL %q: no %s", template, p)
+		}
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
 // ServiceNames are the services reachable under /api/<name>/.
 func ServiceNames() []string {
 	return []string{"registry", "activity", "points", "notification", "stats", "identity"}
@@ -87,7 +106,10 @@ type Config struct {
 	// Origin is the service's own origin (scheme://host[:port]), the
 	// only Origin a write may come from.
 	Origin string
-	// TileOrigin is a map tile server images may come from ("" none).
+	// TileURL is the map tiles' URL template ({z}/{x}/{y}; "" no map
+	// tiles: the pages show lists and coordinates); TileOrigin its
+	// origin, which the Content-Security-Policy lets images come from.
+	TileURL    string
 	TileOrigin string
 	// SessionKey seals the tokens kept in session rows (32 bytes).
 	SessionKey []byte

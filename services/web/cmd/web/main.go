@@ -63,18 +63,17 @@ func run(ctx context.Context, args []string) error {
 	env.Check(level.UnmarshalText([]byte(env.String("LOG_LEVEL", "info"))) == nil, "LOG_LEVEL", "must be debug, info, warn or error")
 	keyText := env.Required("WEB_SESSION_KEY")
 	origin := env.Required("WEB_ORIGIN")
-	tiles := env.String("WEB_TILE_ORIGIN", "")
+	tileURL := env.String("WEB_TILE_URL", "")
 	idle := env.Duration("WEB_SESSION_IDLE", web.IdleTimeout)
 	env.Check(idle >= time.Minute, "WEB_SESSION_IDLE", "at least 1m")
 	maxBody := env.Bytes("WEB_MAX_BODY", web.MaxBody)
 	env.Check(maxBody > 0, "WEB_MAX_BODY", "a positive size like 33MiB")
-	for _, o := range []struct{ key, value string }{{"WEB_ORIGIN", origin}, {"WEB_TILE_ORIGIN", tiles}} {
-		if o.value != "" {
-			u, err := url.Parse(o.value)
-			env.Check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && (u.Path == "" && u.RawQuery == ""),
-				o.key, "an origin: scheme://host[:port], nothing after")
-		}
+	if u, err := url.Parse(origin); origin != "" {
+		env.Check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && (u.Path == "" && u.RawQuery == ""),
+			"WEB_ORIGIN", "an origin: scheme://host[:port], nothing after")
 	}
+	tiles, err := web.TileOrigin(tileURL)
+	env.Check(err == nil, "WEB_TILE_URL", "a tile URL template: https://host/path/{z}/{x}/{y}.png")
 	upstreams := map[string]*url.URL{}
 	for _, name := range web.ServiceNames() {
 		key := upstreamEnv(name)
@@ -111,7 +110,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
-	svc, err := web.NewService(pool, web.Config{Upstreams: upstreams, Origin: origin, TileOrigin: tiles, SessionKey: key,
+	svc, err := web.NewService(pool, web.Config{Upstreams: upstreams, Origin: origin, TileURL: tileURL, TileOrigin: tiles, SessionKey: key,
 		IdleTimeout: idle, MaxBody: maxBody}, reg, log)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)

@@ -158,7 +158,7 @@ func TestVocabulary_listsTheFixedValuesForForms(t *testing.T) {
 			t.Errorf("facility %q missing from %v", want, facilities)
 		}
 	}
-	for _, list := range []string{"occupations", "political_statuses", "contact_methods"} {
+	for _, list := range []string{"occupations", "political_statuses", "contact_methods", "worker_statuses", "enterprise_statuses", "station_statuses"} {
 		if v, _ := r.Body[list].([]any); len(v) == 0 {
 			t.Errorf("no %s: %s", list, r.Raw)
 		}

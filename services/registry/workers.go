@@ -518,5 +518,9 @@ func Vocabulary() map[string][]string {
 		"facilities":         slices.Clone(Facilities),
 		"checkin_channels":   slices.Clone(CheckInChannels),
 		"contact_methods":    slices.Clone(PairingContactMethods),
+		// The statuses the lists filter by.
+		"worker_statuses":     slices.Clone(WorkerStatuses),
+		"enterprise_statuses": slices.Clone(EnterpriseStatuses),
+		"station_statuses":    slices.Clone(StationStatuses),
 	}
 }

@@ -1,0 +1,80 @@
+// A street admin imports a census CSV of 3 good and 2 bad rows, watches
+// the job finish, reads the 2 rejections (row, column, reason), downloads
+// them to correct, then exports a roster as XLSX.
+import { readFile } from 'node:fs/promises'
+import { assert, signIn } from '../lib.mjs'
+
+/** A valid resident ID number (GB 11643): area, birth date, sequence, MOD 11-2 check. */
+export function idNumber(seq, birth = '19900101') {
+  const body = '370602' + birth + String(seq % 1000).padStart(3, '0')
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  const sum = [...body].reduce((s, d, i) => s + Number(d) * w[i], 0)
+  return body + '10X98765432'[sum % 11]
+}
+
+/** The same number with a wrong check character. */
+function wrongCheck(id) {
+  const last = id.at(-1)
+  return id.slice(0, 17) + (last === '0' ? '1' : '0')
+}
+
+export async function run(t) {
+  const { page, shot } = t
+  const stamp = Date.now()
+  const tag = String(stamp).slice(-6)
+  // Birth dates from the stamp keep the numbers unique from run to run.
+  const day = (n) => `19${80 + (Math.floor(stamp / 1000) % 20)}0${1 + (n % 9)}${String(10 + (Math.floor(stamp / 7) % 18)).padStart(2, '0')}`
+  const mobile = (n) => '139' + String((stamp * 7 + n * 104729) % 1e8).padStart(8, '0')
+  const good = [1, 2, 3].map((n) => ({ name: `导入甲${tag}${n}`, mobile: mobile(n), id: idNumber(stamp + n, day(n)) }))
+  const badId = { name: `导入错证${tag}`, mobile: mobile(4), id: wrongCheck(idNumber(stamp + 4, day(4))) }
+  const badMobile = { name: `导入错号${tag}`, mobile: '1390000', id: idNumber(stamp + 5, day(5)) }
+  const line = (p) => [p.name, p.mobile, p.id, '外卖骑手', '塔山社区', '美团', '群众'].join(',')
+  // Bad rows on lines 3 and 5 (the header is line 1).
+  const csv = ['姓名,手机号,身份证号,职业,所属社区,从业平台,政治面貌', line(good[0]), line(badId), line(good[1]), line(badMobile), line(good[2])].join('\r\n') + '\r\n'
+
+  await signIn(t, 'street')
+  await page.goto('/import')
+  await page.getByRole('heading', { name: '导入' }).waitFor()
+  await shot('import-page')
+
+  await page.locator('input[type=file]').setInputFiles({ name: `摸排表-${tag}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
+  await page.getByText(`摸排表-${tag}.csv`).first().waitFor()
+  await shot('file-chosen')
+  await page.getByRole('button', { name: '开始导入' }).click()
+
+  await page.getByTestId('job-status').filter({ hasText: '已完成' }).waitFor({ timeout: 30000 })
+  await page.locator('.rejections .el-table__row').first().waitFor()
+  await shot('import-done')
+  const stats = await page.locator('.counts').innerText()
+  assert.match(stats, /新登记\s*3/, stats)
+  assert.match(stats, /被拒绝\s*2/, stats)
+  const rows = await page.locator('.rejections .el-table__body tr').allInnerTexts()
+  assert.equal(rows.length, 2, rows.join('\n'))
+  assert.match(rows[0], /^3\s+身份证号\s+.*校验/s, rows[0])
+  assert.match(rows[1], /^5\s+手机号\s+.*11/s, rows[1])
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载被拒绝的行' }).click()])
+  assert.match(download.suggestedFilename(), /被拒绝的行.*\.csv$/)
+  const text = await readFile(await download.path(), 'utf8')
+  assert.ok(text.startsWith('\uFEFF'), 'a BOM for Excel')
+  assert.ok(text.includes(badId.name) && text.includes(badMobile.name), text)
+  assert.ok(!good.some((g) => text.includes(g.name)), 'only the rejected rows')
+  assert.match(text, /原表行号,错误原因/)
+  await shot('rejections-downloaded')
+
+  // The good rows are in the ledger now.
+  await page.goto('/census/workers')
+  await page.getByLabel('搜索姓名').fill(`导入甲${tag}`)
+  await page.getByLabel('搜索姓名').press('Enter')
+  await page.getByRole('link', { name: good[2].name }).waitFor()
+  await shot('imported-workers')
+
+  await page.goto('/rosters')
+  await page.getByRole('heading', { name: '花名册' }).waitFor()
+  await shot('rosters')
+  const [roster] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出新就业群体名册（Excel）' }).click()])
+  assert.match(roster.suggestedFilename(), /新就业群体名册.*\.xlsx$/)
+  const xlsx = await readFile(await roster.path())
+  assert.equal(xlsx.subarray(0, 2).toString('latin1'), 'PK', 'an XLSX is a zip')
+  await shot('roster-exported')
+}

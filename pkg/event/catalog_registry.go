@@ -20,6 +20,13 @@ var (
 	WorkerConfirmed = Name{"registry", "worker", "confirmed"}
 	WorkerRejected  = Name{"registry", "worker", "rejected"}
 	StationOpened   = Name{"registry", "station", "opened"}
+	// StationUpdated and StationClosed: staff edited or closed a station
+	// (data StationChangeData). A closed station is no longer nearby.
+	StationUpdated = Name{"registry", "station", "updated"}
+	StationClosed  = Name{"registry", "station", "closed"}
+	// EnterpriseClosed: a clerk recorded an enterprise closed (data
+	// EnterpriseClosedData); it stays in the ledger, flagged.
+	EnterpriseClosed = Name{"registry", "enterprise", "closed"}
 )
 
 // StreetData is the data of registry.street.created.
@@ -104,3 +111,19 @@ var (
 	PoliticalStatuses = []string{"masses", "league_member", "applicant", "activist", "development_target",
 		"probationary_member", "party_member", "other_party"}
 )
+
+// StationChangeData is the data of registry.station.updated (Changed names
+// the fields whose values changed) and registry.station.closed (Changed
+// [status], ClosedAt): the station as it now is.
+type StationChangeData struct {
+	StationData
+	Changed  []string   `json:"changed,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+}
+
+// EnterpriseClosedData is the data of registry.enterprise.closed: the
+// enterprise (Changed [status]) and the day it closed, YYYY-MM-DD.
+type EnterpriseClosedData struct {
+	EnterpriseData
+	ClosedOn string `json:"closed_on"`
+}

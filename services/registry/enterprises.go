@@ -290,8 +290,8 @@ func (s *Service) CloseEnterprise(ctx context.Context, p auth.Principal, id uuid
 		now := s.now()
 		e.Status, e.ClosedOn, e.ClosedAt, e.CloseReason, e.UpdatedAt = EnterpriseClosed, closedOn.Format(dateLayout), &now, reason, now
 		out = *e
-		ev := enterpriseEvent(enterpriseClosed, *e, []string{"status"})
-		ev.data = enterpriseClosedData{EnterpriseData: ev.data.(event.EnterpriseData), ClosedOn: e.ClosedOn}
+		ev := enterpriseEvent(event.EnterpriseClosed, *e, []string{"status"})
+		ev.data = event.EnterpriseClosedData{EnterpriseData: ev.data.(event.EnterpriseData), ClosedOn: e.ClosedOn}
 		return &ev, nil
 	})
 	return out, err

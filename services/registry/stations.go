@@ -350,7 +350,7 @@ func (s *Service) UpdateStation(ctx context.Context, p auth.Principal, id uuid.U
 		}
 		st.UpdatedAt = s.now()
 		out = *st
-		ev := stationEvent(stationUpdated, *st, changed)
+		ev := stationEvent(event.StationUpdated, *st, changed)
 		return &ev, nil
 	})
 	return out, err
@@ -405,7 +405,7 @@ func (s *Service) CloseStation(ctx context.Context, p auth.Principal, id uuid.UU
 		now := s.now()
 		st.Status, st.ClosedAt, st.CloseReason, st.UpdatedAt = StationClosed, &now, reason, now
 		out = *st
-		ev := stationEvent(stationClosed, *st, []string{"status"})
+		ev := stationEvent(event.StationClosed, *st, []string{"status"})
 		return &ev, nil
 	})
 	return out, err

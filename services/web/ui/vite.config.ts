@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url'
 export default defineConfig({
   plugins: [vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false })],
   base: '/',
+  // Dev servers running side by side (one per engineer) each keep their
+  // own pre-bundled dependencies: VITE_CACHE_DIR=/tmp/vite-5181 npx vite.
+  cacheDir: process.env.VITE_CACHE_DIR || 'node_modules/.vite',
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   build: {
     outDir: '../dist/app',

@@ -1,0 +1,55 @@
+import type { OpeningPeriod } from './hours'
+
+/** A station as the registry answers it (Station). */
+export interface Station {
+  id: string
+  name: string
+  kind: string
+  street: string
+  community: string
+  host: string
+  lat: number
+  lng: number
+  address: string
+  opening_hours: OpeningPeriod[]
+  facilities: string[]
+  status?: 'open' | 'closed'
+  closed_at?: string
+  close_reason?: string
+  created_at: string
+  updated_at?: string
+}
+
+export interface StationPage {
+  items: Station[]
+  next?: string
+  total: number
+}
+
+/** What the form edits: StationInput, with coordinates possibly not yet known. */
+export interface StationDraft {
+  name: string
+  kind: string
+  community: string
+  host: string
+  address: string
+  lat: number | undefined
+  lng: number | undefined
+  opening_hours: OpeningPeriod[]
+  facilities: string[]
+}
+
+export function draftOf(s?: Station): StationDraft {
+  return {
+    name: s?.name || '',
+    kind: s?.kind || 'warm_station',
+    community: s?.community || '',
+    host: s?.host || '',
+    address: s?.address || '',
+    lat: s?.lat,
+    lng: s?.lng,
+    // Copies: the form must not change the listed station before it is saved.
+    opening_hours: s ? s.opening_hours.map((p) => ({ ...p, days: [...p.days] })) : [{ days: [1, 2, 3, 4, 5, 6, 7], open: '08:00', close: '20:00' }],
+    facilities: s ? [...s.facilities] : [],
+  }
+}

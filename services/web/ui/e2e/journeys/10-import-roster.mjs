@@ -69,6 +69,17 @@ export async function run(t) {
   await page.getByRole('link', { name: good[2].name }).waitFor()
   await shot('imported-workers')
 
+  // A new worker's page: the story so far, and the full ID number on request (audited).
+  t.allow('GET', /^\/api\/points\/accounts\/[0-9a-f-]+(\/entries)?$/, 404) // no points account yet
+  await page.getByRole('link', { name: good[2].name }).click()
+  await page.getByRole('heading', { name: good[2].name }).waitFor()
+  await page.getByText('登记入册').waitFor()
+  await page.getByText('每次查看完整信息都会被系统记录').waitFor()
+  await page.getByRole('button', { name: '显示完整手机号和身份证号' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '查看' }).click()
+  await page.getByText(good[2].id).waitFor()
+  await shot('worker-with-pii')
+
   await page.goto('/rosters')
   await page.getByRole('heading', { name: '花名册' }).waitFor()
   await shot('rosters')

@@ -10,7 +10,7 @@ export async function decide(w: Pick<Worker, 'id' | 'name'>, how: 'confirm' | 'r
   let reason = ''
   try {
     const r = await ElMessageBox.prompt(
-      how === 'confirm' ? `确认 ${w.name} 的自助登记。可注明核实方式（选填）：` : `退回 ${w.name} 的自助登记，请填写原因（必填，本人不可见于通知）：`,
+      how === 'confirm' ? `确认 ${w.name} 的自助登记。可注明核实方式（选填）：` : `退回 ${w.name} 的自助登记，请填写原因（必填，保存在台账中）：`,
       how === 'confirm' ? '确认登记' : '退回登记',
       {
         confirmButtonText: how === 'confirm' ? '确认' : '退回',

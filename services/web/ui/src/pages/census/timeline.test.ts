@@ -1,0 +1,19 @@
+import { expect, it } from 'vitest'
+import { timeline } from './timeline'
+import { nextStatuses } from './types'
+
+it('orders a worker story newest first, with dates and times mixed', () => {
+  const w: any = { created_at: '2026-11-10T06:00:00Z', street: 'qishan', community: 'tashan', left_at: '2026-12-01T02:00:00Z', leave_reason: '回老家' }
+  const ev = timeline(w, {
+    steps: [{ from: 'masses', to: 'applicant', effective_on: '2026-11-20', party_org: '支部', note: '', recorded_at: '' }],
+    entries: [{ seq: 1, kind: 'earn', points: 20, hours: 2, balance_after: 20, ref: 'attendance:a:w', at: '2026-11-25T01:00:00Z' }],
+    place: (s, c) => `${s}/${c}`,
+  })
+  expect(ev.map((e) => e.title)).toEqual(['离开台账', '获得积分（参加活动） +20 分，服务 2 小时', '政治面貌：群众 → 入党申请人', '登记入册'])
+  expect(ev[3].detail).toBe('qishan/tashan')
+})
+
+it('steps the party pipeline', () => {
+  expect(nextStatuses('activist').map((s) => s.to)).toEqual(['development_target', 'masses', 'league_member'])
+  expect(nextStatuses('party_member')).toEqual([])
+})

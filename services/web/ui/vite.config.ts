@@ -30,7 +30,9 @@ export default defineConfig({
     proxy: { '/api': { target: 'http://127.0.0.1:8080', headers: { Origin: 'http://127.0.0.1:8080' } } },
   },
   test: {
-    environment: 'jsdom',
+    // Pure logic runs in Node; a test that needs a DOM says so with a
+    // `// @vitest-environment jsdom` comment at its top.
+    environment: 'node',
     include: ['src/**/*.test.ts'],
   },
 })

@@ -1,0 +1,62 @@
+import { describe as suite, it, expect, vi, afterEach } from 'vitest'
+import { queryString, request, setCSRF, ApiError } from './api'
+import { describe, fieldText } from './messages'
+import { formatTime, formatDate, label } from './labels'
+
+afterEach(() => vi.unstubAllGlobals())
+
+suite('queryString', () => {
+  it.each([
+    [{}, ''],
+    [{ limit: 50, q: '' }, '?limit=50'],
+    [{ q: '王 海', street: null, community: undefined }, '?q=%E7%8E%8B+%E6%B5%B7'],
+    [{ status: ['open', 'closed'] }, '?status=open&status=closed'],
+    [{ overdue: false }, '?overdue=false'],
+  ])('%j → %s', (q, want) => expect(queryString(q as any)).toBe(want))
+})
+
+suite('request', () => {
+  it('sends the CSRF token with a write, never with a read', async () => {
+    const seen: Record<string, string | undefined> = {}
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      seen[init.method!] = (init.headers as Record<string, string>)['X-CSRF-Token']
+      return new Response('{}', { status: 200, headers: { 'Content-Type': 'application/json' } })
+    })
+    setCSRF('tok')
+    await request('GET', '/registry/workers')
+    await request('POST', '/registry/workers', { body: {} })
+    expect(seen).toEqual({ GET: undefined, POST: 'tok' })
+  })
+
+  it('throws the problem with its field errors', async () => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({
+      title: 'Invalid request', status: 422, detail: 'One or more fields are invalid.',
+      errors: [{ field: 'id_number', code: 'invalid_check_character', message: 'bad check character' }],
+    }), { status: 422, headers: { 'Content-Type': 'application/problem+json' } }))
+    const err = await request('POST', '/registry/workers', { body: {} }).catch((e) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.status).toBe(422)
+    expect(describe(err)).toEqual({ title: '填写的内容有误', detail: 'One or more fields are invalid.', fields: ['身份证号：校验位不对'] })
+  })
+})
+
+suite('messages', () => {
+  it('names an unknown field by its JSON name and an unknown code by its message', () => {
+    expect(fieldText({ field: 'grid', code: 'weird', message: 'no such grid' })).toBe('grid：no such grid')
+  })
+  it('says a network failure plainly', () => {
+    expect(describe(new TypeError('Failed to fetch')).title).toBe('网络异常，请检查网络后重试')
+  })
+})
+
+suite('labels', () => {
+  it('shows times in China Standard Time', () => {
+    expect(formatTime('2026-12-05T16:30:00Z')).toBe('2026-12-06 00:30')
+    expect(formatDate('2026-12-05T15:59:00Z')).toBe('2026-12-05')
+    expect(formatTime('')).toBe('')
+  })
+  it('labels a code, and shows an unknown one as itself', () => {
+    expect(label('occupation', 'courier')).toBe('快递员')
+    expect(label('occupation', 'astronaut')).toBe('astronaut')
+  })
+})

@@ -50,6 +50,7 @@ export async function run(t) {
   const shown = page.getByRole('dialog', { name })
   await shown.getByText('每天 08:00–20:00').waitFor()
   await shown.getByText('开放中').waitFor()
+  await page.waitForTimeout(400) // the drawer slides in
   await shot('opened')
 
   // Edit its opening hours and facilities.
@@ -100,4 +101,13 @@ export async function run(t) {
   await page.getByRole('option', { name: '已关闭' }).click()
   await row.getByText('已关闭').waitFor()
   await shot('closed-in-the-list')
+
+  // A tablet: the map goes under the list.
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await page.goto('/stations')
+  await rows.first().waitFor()
+  await markers.first().waitFor()
+  await shot('tablet')
+  await page.getByRole('region', { name: '驿站地图' }).scrollIntoViewIfNeeded()
+  await shot('tablet-map')
 }

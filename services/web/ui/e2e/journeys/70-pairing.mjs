@@ -76,4 +76,10 @@ export async function run(t) {
   await page.getByRole('option', { name: '已结束' }).click()
   await row.first().getByText('已结束').waitFor()
   await shot('ended')
+
+  // A tablet.
+  await page.setViewportSize({ width: 1024, height: 768 })
+  await page.getByRole('tab', { name: '逾期未联系' }).click()
+  await page.locator('.el-table, .el-empty').first().waitFor()
+  await shot('tablet-overdue')
 }

@@ -39,3 +39,16 @@ export function todayShanghai(now = new Date()): string {
 
 /** Which of the four lists a new row goes to. */
 export type Kind = 'need' | 'resource' | 'project' | 'task'
+
+/**
+ * A deadline as a clerk reads it. A task given a date is due by the end of
+ * that day in Shanghai, which the service answers as the next midnight:
+ * that reads "2026-06-30 当天", not "2026-07-01 00:00".
+ */
+export function deadlineText(iso: string, fmt: (iso: string) => string): string {
+  const d = new Date(iso)
+  if (isNaN(d.getTime())) return iso
+  const t = fmt(iso)
+  if (t.endsWith(' 00:00')) return fmt(new Date(d.getTime() - 60e3).toISOString()).slice(0, 10) + ' 当天'
+  return t
+}

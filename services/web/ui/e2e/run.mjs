@@ -62,8 +62,9 @@ try {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
     page.on('requestfailed', (r) => {
       const why = r.failure()?.errorText || ''
-      // A download the page hands to the browser is "aborted" from the page's view.
-      if (why !== 'net::ERR_ABORTED' || r.resourceType() !== 'document') problems.push(`request failed: ${r.method()} ${r.url()} ${why}`)
+      // "Aborted" is the page's own doing, not a failure: a request still
+      // going when the page moved on, or a download handed to the browser.
+      if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.method()} ${r.url()} ${why}`)
     })
     page.on('response', (r) => {
       if (r.status() < 400) return

@@ -1,11 +1,29 @@
 // A clerk signs in, sees who they are and their scope, and signs out.
 import { assert, signIn } from '../lib.mjs'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+// The budget of JavaScript a first visit loads, compressed as sent.
+const initialJSBudget = 400 * 1024
 
 export async function run(t) {
   const { page, shot } = t
+  // Every script the first visit loads, with its size on the wire.
+  const scripts = []
+  const onScript = async (res) => {
+    if (res.request().resourceType() === 'script') scripts.push(res.request().sizes().then((s) => ({ url: res.url(), bytes: s.responseBodySize })))
+  }
+  page.on('response', onScript)
   await page.goto('/')
   await page.waitForURL(/\/signin/)
   await page.getByRole('heading', { name: '暖新 · 街道工作台' }).waitFor()
+  await page.waitForLoadState('networkidle')
+  page.off('response', onScript)
+  const loaded = await Promise.all(scripts)
+  const total = loaded.reduce((n, s) => n + s.bytes, 0)
+  t.log(`initial JavaScript: ${(total / 1024).toFixed(1)} KiB in ${loaded.length} files (budget ${initialJSBudget / 1024} KiB)`)
+  writeFileSync(join(t.dir, 'initial-js.json'), JSON.stringify({ bytes: total, files: loaded }, null, 1) + '\n')
+  assert.ok(total <= initialJSBudget, `the first visit loads ${total} bytes of JavaScript, over the ${initialJSBudget} budget`)
   await shot('sign-in')
   // A wrong password says so, in Chinese.
   t.allow('POST', /^\/api\/session$/, 401)

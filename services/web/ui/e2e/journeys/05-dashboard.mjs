@@ -31,7 +31,8 @@ export async function run(t) {
   await page.waitForURL(/\/signin/)
   await signIn(t, 'district')
   await page.getByRole('heading', { name: /全区|区/ }).waitFor()
-  await page.getByRole('combobox', { name: '查看的街道' }).click()
+  // Element Plus's select takes the click on its wrapper, not the input.
+  await page.locator('.el-select', { has: page.getByRole('combobox', { name: '查看的街道' }) }).click()
   await page.getByRole('option', { name: '奇山街道' }).click()
   await page.getByRole('heading', { name: /奇山街道/ }).waitFor()
   await shot('district-picks-a-street')

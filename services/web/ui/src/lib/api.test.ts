@@ -44,6 +44,9 @@ suite('messages', () => {
   it('names an unknown field by its JSON name and an unknown code by its message', () => {
     expect(fieldText({ field: 'grid', code: 'weird', message: 'no such grid' })).toBe('grid：no such grid')
   })
+  it('names an indexed field by its first part', () => {
+    expect(fieldText({ field: 'opening_hours[0].open', code: 'invalid_format', message: 'HH:MM' })).toBe('开放时间[0].open：格式不对')
+  })
   it('says a network failure plainly', () => {
     expect(describe(new TypeError('Failed to fetch')).title).toBe('网络异常，请检查网络后重试')
   })

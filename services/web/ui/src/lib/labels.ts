@@ -22,6 +22,9 @@ export const labels: Record<string, Record<string, string>> = {
   },
   station_kind: { warm_station: '暖心驿站', rider_station: '骑手驿站', love_corner: '爱心角', shared_locker: '共享储物柜', other: '其他' },
   checkin_channel: { online: '线上报到', station: '驿站报到' },
+  contact_method: { visit: '走访', phone: '电话', wechat: '微信', group_chat: '微信群', other: '其他' },
+  station_status: { open: '开放中', closed: '已关闭' },
+  enterprise_status: { active: '正常', closed: '已关闭' },
   confirmation: { pending: '待确认', confirmed: '已确认', rejected: '已退回' },
 }
 

@@ -56,10 +56,22 @@ export const fieldLabels: Record<string, string> = {
   code: '验证码',
   file: '文件',
   body: '内容',
+  kind: '类型',
+  host: '承办单位',
+  opening_hours: '开放时间',
+  facilities: '设施',
+  worker_id: '新就业群体',
+  staff_subject: '结对人账号',
+  staff_name: '结对人姓名',
+  contacted_at: '联系时间',
+  method: '联系方式',
+  closed_on: '关闭日期',
 }
 
 export function fieldText(e: FieldError): string {
-  const label = fieldLabels[e.field] || e.field
+  // opening_hours[0].open is named by its first part: 开放时间[0].open.
+  const [head, rest] = splitField(e.field)
+  const label = fieldLabels[e.field] || (fieldLabels[head] ? fieldLabels[head] + rest : e.field)
   return `${label}：${codeText[e.code] || e.message}`
 }
 
@@ -74,4 +86,10 @@ export function describe(err: unknown): { title: string; detail: string; fields:
     }
   }
   return { title: '网络异常，请检查网络后重试', detail: String((err as Error)?.message || err), fields: [] }
+}
+
+/** The JSON name before any index or member, and the rest: "a[0].b" → ["a", "[0].b"]. */
+function splitField(field: string): [string, string] {
+  const i = field.search(/[[.]/)
+  return i < 0 ? [field, ''] : [field.slice(0, i), field.slice(i)]
 }

@@ -33,7 +33,9 @@ export async function run(t) {
   const csv = ['姓名,手机号,身份证号,职业,所属社区,从业平台,政治面貌', line(good[0]), line(badId), line(good[1]), line(badMobile), line(good[2])].join('\r\n') + '\r\n'
 
   await signIn(t, 'street')
-  await page.goto('/import')
+  // Through the menu: a page load would cut off what the dashboard is still fetching.
+  const menu = (name) => page.getByRole('menuitem', { name, exact: true }).click()
+  await menu('导入')
   await page.getByRole('heading', { name: '导入' }).waitFor()
   await shot('import-page')
 
@@ -63,11 +65,16 @@ export async function run(t) {
   await shot('rejections-downloaded')
 
   // The good rows are in the ledger now.
-  await page.goto('/census/workers')
+  await menu('人员台账')
   await page.getByLabel('搜索姓名').fill(`导入甲${tag}`)
   await page.getByLabel('搜索姓名').press('Enter')
   await page.getByRole('link', { name: good[2].name }).waitFor()
   await shot('imported-workers')
+  await page.getByRole('tab', { name: /待确认的自助登记/ }).click()
+  await page.getByText(/没有待确认的自助登记|共 \d+ 人/).first().waitFor()
+  await shot('awaiting-tab')
+  await page.getByRole('tab', { name: '全部人员' }).click()
+  await page.getByRole('link', { name: good[2].name }).waitFor()
 
   // A new worker's page: the story so far, and the full ID number on request (audited).
   t.allow('GET', /^\/api\/points\/accounts\/[0-9a-f-]+(\/entries)?$/, 404) // no points account yet
@@ -80,7 +87,7 @@ export async function run(t) {
   await page.getByText(good[2].id).waitFor()
   await shot('worker-with-pii')
 
-  await page.goto('/rosters')
+  await menu('花名册')
   await page.getByRole('heading', { name: '花名册' }).waitFor()
   await shot('rosters')
   const [roster] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出新就业群体名册（Excel）' }).click()])
@@ -88,4 +95,33 @@ export async function run(t) {
   const xlsx = await readFile(await roster.path())
   assert.equal(xlsx.subarray(0, 2).toString('latin1'), 'PK', 'an XLSX is a zip')
   await shot('roster-exported')
+
+  // The enterprise ledger: register one, find it, record that it closed.
+  const firm = `导入测试快递网点${tag}`
+  await menu('企业台账')
+  await page.getByRole('heading', { name: '企业台账' }).waitFor()
+  await page.getByRole('button', { name: '登记企业' }).click()
+  const form = page.getByRole('dialog', { name: '登记企业' })
+  await form.getByLabel('企业名称').fill(firm)
+  await form.locator('.el-select').filter({ has: page.getByRole('combobox', { name: '所属社区' }) }).click()
+  await page.getByRole('option', { name: '奇山街道 · 塔山社区' }).click()
+  await form.getByLabel('地址').fill('芝罘区上乔西路1号')
+  await shot('enterprise-form')
+  await form.getByRole('button', { name: '登记' }).click()
+  await page.locator('.el-message').filter({ hasText: `已登记 ${firm}` }).first().waitFor()
+  await page.getByLabel('搜索企业名称或信用代码').fill(tag)
+  await page.getByLabel('搜索企业名称或信用代码').press('Enter')
+  await page.getByRole('cell', { name: firm, exact: true }).waitFor()
+  await page.getByRole('button', { name: `登记 ${firm} 关闭` }).click()
+  const close = page.getByRole('dialog', { name: '登记企业关闭' })
+  await close.getByLabel('关闭原因').fill('网点撤并')
+  await shot('enterprise-close')
+  await close.getByRole('button', { name: '登记关闭' }).click()
+  await page.locator('.el-message').filter({ hasText: `已登记 ${firm} 关闭` }).first().waitFor()
+  // Closed enterprises leave the default (经营中) list; shown with 全部.
+  await page.getByRole('cell', { name: firm, exact: true }).waitFor({ state: 'detached' })
+  await page.locator('.el-select').filter({ has: page.getByRole('combobox', { name: '经营状态' }) }).click()
+  await page.getByRole('option', { name: '已关闭' }).click()
+  await page.getByRole('row', { name: new RegExp(`${firm}.*已关闭`) }).first().waitFor()
+  await shot('enterprise-closed')
 }

@@ -50,7 +50,7 @@ try {
       acceptDownloads: true,
       ...(journey.contextOptions || {}),
     })
-    context.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 15000))
+    context.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 30000))
     const page = await context.newPage()
     page.on('console', (m) => {
       // A refused request is logged by Chromium as a console error; such
@@ -78,10 +78,11 @@ try {
       context,
       base,
       env: process.env,
-      /** Saves a screenshot named name (numbered in order). */
+      /** Saves a screenshot named name (numbered in order), and checks every control on screen has a label. */
       shot: async (label) => {
         n++
         await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${label}.png`), fullPage: false })
+        for (const c of await unlabelled(page)) problems.push(`at ${label}: a control with no label: ${c}`)
       },
       /** Declares an answer the journey expects: method, a path pattern, a status. */
       allow: (method, path, status) => allowed.push({ method, path, status }),
@@ -107,3 +108,27 @@ try {
   await browser.close()
 }
 process.exit(failed ? 1 : 0)
+
+/**
+ * unlabelled lists the visible controls on the page that a screen reader
+ * could not name: no aria-label(ledby), no <label>, no title, no text.
+ */
+async function unlabelled(page) {
+  return page.evaluate(() => {
+    const controls = document.querySelectorAll('input:not([type=hidden]), select, textarea, button, [role=button], [role=combobox], [role=switch], [role=checkbox], [role=radio], [role=tab], a[href]')
+    const out = []
+    for (const el of controls) {
+      const r = el.getBoundingClientRect()
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue
+      const named =
+        el.getAttribute('aria-label')?.trim() ||
+        (el.getAttribute('aria-labelledby') || '').split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim()) ||
+        (el.labels && [...el.labels].some((l) => l.textContent.trim())) ||
+        el.getAttribute('title')?.trim() ||
+        el.getAttribute('placeholder')?.trim() ||
+        (!['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName) && (el.textContent.trim() || el.querySelector('img[alt]:not([alt=""])')))
+      if (!named) out.push(el.outerHTML.slice(0, 160))
+    }
+    return out
+  })
+}

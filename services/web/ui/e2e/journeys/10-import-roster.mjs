@@ -46,6 +46,7 @@ export async function run(t) {
 
   await page.getByTestId('job-status').filter({ hasText: '已完成' }).waitFor({ timeout: 30000 })
   await page.locator('.rejections .el-table__row').first().waitFor()
+  await page.waitForTimeout(700) // the progress bar's width animates to 100%
   await shot('import-done')
   const stats = await page.locator('.counts').innerText()
   assert.match(stats, /新登记\s*3/, stats)
@@ -74,6 +75,8 @@ export async function run(t) {
   await page.getByText(/没有待确认的自助登记|共 \d+ 人/).first().waitFor()
   await shot('awaiting-tab')
   await page.getByRole('tab', { name: '全部人员' }).click()
+  await page.getByLabel('搜索姓名').fill(good[2].name)
+  await page.getByLabel('搜索姓名').press('Enter')
   await page.getByRole('link', { name: good[2].name }).waitFor()
 
   // A new worker's page: the story so far, and the full ID number on request (audited).

@@ -43,6 +43,7 @@ type ImportJob struct {
 	Rejected   int        `json:"rejected"`
 	ErrorZH    string     `json:"error_zh,omitempty"`
 	ErrorEN    string     `json:"error_en,omitempty"`
+	CreatedBy  string     `json:"created_by"` // the token subject of who uploaded it
 	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
@@ -200,7 +201,7 @@ func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileN
 	}
 	job := ImportJob{
 		ID: newID(), Kind: kind, FileName: fileName, Format: format, Status: "queued", TotalRows: total,
-		CreatedAt: s.now(), actor: p, headerRow: headerRow, columns: columns,
+		CreatedBy: p.Subject, CreatedAt: s.now(), actor: p, headerRow: headerRow, columns: columns,
 	}
 	// The sheet is kept until the job ends, so that any instance can run
 	// or resume it; it holds everyone's mobile and ID number, so it is
@@ -334,6 +335,87 @@ func seesImport(p auth.Principal, job ImportJob) bool {
 		return a.Street == p.Street && a.Role != auth.DistrictAdmin
 	}
 	return false
+}
+
+// ImportStatuses are the states of an import, in the order it goes through them.
+var ImportStatuses = []string{"queued", "running", "done", "failed"}
+
+// ImportQuery filters and pages the list of imports.
+type ImportQuery struct {
+	ListQuery             // Street and Community unused: imports are scoped by who started them
+	Kind           string // workers | enterprises; "" for both
+	Status         string // one of ImportStatuses; "" for all
+	WithRejections *bool  // only imports with (true) or without (false) a rejected row
+	Since          string // RFC 3339, or YYYY-MM-DD from midnight in Shanghai
+
+	since time.Time   // Since read
+	scope importScope // the imports the caller may see, from importScopeOf
+}
+
+// importScope is the set of imports a caller sees, as seesImport decides
+// for one: all of them, or those started by this caller (subject and role)
+// and, when street is set, by staff of that street other than district
+// admins.
+type importScope struct {
+	all           bool
+	street        string
+	subject, role string
+}
+
+// importScopeOf is seesImport for a list: the imports p may read.
+func importScopeOf(p auth.Principal) importScope {
+	sc := importScope{subject: p.Subject, role: string(p.Role)}
+	switch p.Role {
+	case auth.DistrictAdmin:
+		sc.all = true
+	case auth.StreetAdmin:
+		sc.street = p.Street
+	}
+	return sc
+}
+
+// ListImports lists the imports the caller may read (as GET
+// /v1/imports/{id} decides), newest first, with how many match on all
+// pages; staff only.
+func (s *Service) ListImports(ctx context.Context, p auth.Principal, q ImportQuery) (Page[ImportJob], error) {
+	if !p.IsStaff() {
+		return Page[ImportJob]{}, fault.Forbiddenf("only staff may list imports")
+	}
+	var c validate.Collector
+	checkPage(&c, &q.ListQuery)
+	if q.Kind != "" {
+		c.OneOf("kind", q.Kind, []string{ImportWorkers, ImportEnterprises})
+	}
+	if q.Status != "" {
+		c.OneOf("status", q.Status, ImportStatuses)
+	}
+	if q.Since != "" {
+		q.since = parseSince(&c, "since", q.Since)
+	}
+	if err := c.Err(); err != nil {
+		return Page[ImportJob]{}, err
+	}
+	q.scope = importScopeOf(p)
+	page, err := s.store.ListImports(ctx, q)
+	return page, wrap("list imports", err)
+}
+
+// parseSince reads a lower bound of time: an RFC 3339 time, or a date
+// (YYYY-MM-DD) meaning its midnight in Asia/Shanghai. A "+" of an offset
+// that reached us unencoded in a query string reads as a space, and is
+// taken as the "+" it was.
+func parseSince(c *validate.Collector, field, s string) time.Time {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC()
+	}
+	if t, err := time.Parse(time.RFC3339, strings.Replace(s, " ", "+", 1)); err == nil && strings.Contains(s, "T") {
+		return t.UTC()
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, s, Shanghai); err == nil {
+		return d.UTC()
+	}
+	c.Add(field, validate.CodeInvalidFormat, "must be an RFC 3339 time such as 2026-11-23T09:00:00+08:00, or a date such as 2026-11-23 (from midnight in Asia/Shanghai)")
+	return time.Time{}
 }
 
 // ImportRowQuery pages through a job's row outcomes.

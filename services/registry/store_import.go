@@ -48,6 +48,7 @@ func scanImportJob(row pgx.Row) (ImportJob, error) {
 		return ImportJob{}, err
 	}
 	j.actor.Role = auth.Role(role)
+	j.CreatedBy = j.actor.Subject
 	if err := json.Unmarshal(cols, &j.columns); err != nil {
 		return ImportJob{}, fmt.Errorf("import %s columns: %w", j.ID, err)
 	}
@@ -61,6 +62,67 @@ func (s *Store) ImportJob(ctx context.Context, id uuid.UUID) (ImportJob, bool, e
 		return ImportJob{}, false, nil
 	}
 	return j, err == nil, err
+}
+
+// ListImports returns a page of the jobs q selects within its scope,
+// newest first (ids are UUIDv7, taken with created_at), with how many it
+// selects on all pages. The count and the page go in one round trip.
+func (s *Store) ListImports(ctx context.Context, q ImportQuery) (Page[ImportJob], error) {
+	filter := func(f *db.Filter) {
+		sc := q.scope
+		if !sc.all {
+			f.Args = append(f.Args, sc.subject, sc.role)
+			own := fmt.Sprintf("(actor_subject = $%d AND actor_role = $%d)", len(f.Args)-1, len(f.Args))
+			if sc.street != "" {
+				f.Args = append(f.Args, sc.street, string(auth.DistrictAdmin))
+				own = fmt.Sprintf("(%s OR (actor_street = $%d AND actor_role <> $%d))", own, len(f.Args)-1, len(f.Args))
+			}
+			f.Raw(own)
+		}
+		f.Eq("kind", q.Kind)
+		f.Eq("status", q.Status)
+		switch {
+		case q.WithRejections == nil:
+		case *q.WithRejections:
+			f.Raw("rejected > 0")
+		default:
+			f.Raw("rejected = 0")
+		}
+		if !q.since.IsZero() {
+			f.Where("created_at >= $%d", q.since)
+		}
+	}
+	var cf, f db.Filter
+	filter(&cf)
+	filter(&f)
+	if q.After != "" {
+		f.Where("id < $%d", q.After)
+	}
+	f.Args = append(f.Args, q.Limit+1)
+	pageSQL := "SELECT " + importJobCols + " FROM import_jobs" + f.Clause() + fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(f.Args))
+
+	batch := &pgx.Batch{}
+	var total int
+	batch.Queue("SELECT count(*) FROM import_jobs"+cf.Clause(), cf.Args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&total)
+	})
+	var items []ImportJob
+	batch.Queue(pageSQL, f.Args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			j, err := scanImportJob(rows)
+			if err != nil {
+				return err
+			}
+			items = append(items, j)
+		}
+		return rows.Err()
+	})
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return Page[ImportJob]{}, err
+	}
+	p := paginate(items, q.Limit, func(j ImportJob) uuid.UUID { return j.ID })
+	p.Total = &total
+	return p, nil
 }
 
 // ClaimImportJob leases the oldest queued job, or a running one whose

@@ -19,10 +19,14 @@ import (
 
 // mountImports mounts spreadsheet imports:
 //
+//	GET  /v1/imports               the imports the caller may read, newest first (?kind=&status=&with_rejections=&since=&limit=&after=)
 //	POST /v1/imports/{kind}        upload (kind: workers | enterprises) → 202 and the job
 //	GET  /v1/imports/{id}          the job: status, progress, counts
 //	GET  /v1/imports/{id}/rows     per-row outcomes (?status=rejected&after=&limit=)
 func mountImports(rt route.Router, svc *Service) {
+	rt.Handle("GET /v1/imports", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.ListImports(ctx, p, req.(ImportQuery))
+	}), decodeListImports)
 	rt.Handle("POST /v1/imports/{kind}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		u := req.(upload)
 		job, err := svc.StartImport(ctx, p, u.kind, u.fileName, u.data)
@@ -119,5 +123,12 @@ func decodeImportRows(ctx context.Context, r *http.Request) (any, error) {
 	}
 	q := httpx.QueryFrom(ctx, r)
 	out := importRowsRequest{id: id.(uuid.UUID), q: ImportRowQuery{Status: q.Code("status"), After: q.Int("after", 0), Limit: q.Int("limit", 100)}}
+	return out, q.Err()
+}
+
+func decodeListImports(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	out := ImportQuery{Kind: q.Code("kind"), Status: q.Code("status"), WithRejections: optionalBool(q, "with_rejections"),
+		Since: q.Text("since"), ListQuery: ListQuery{Limit: q.Int("limit", 50), After: q.Cursor("after")}}
 	return out, q.Err()
 }

@@ -88,36 +88,40 @@ func (s *Store) Pairing(ctx context.Context, id uuid.UUID) (Pairing, bool, error
 	return p, true, nil
 }
 
-// ListPairings returns a page of pairings, by id.
+// ListPairings returns a page of pairings, by id, with the total.
 func (s *Store) ListPairings(ctx context.Context, q PairingQuery) (Page[Pairing], error) {
-	var f db.Filter
-	f.Eq("staff_subject", q.StaffSubject)
-	f.Eq("worker_id", q.WorkerID)
-	switch q.Status {
-	case PairingActive:
-		f.Raw("ended_at IS NULL")
-	case PairingEnded:
-		f.Raw("ended_at IS NOT NULL")
+	filter := func(f *db.Filter) {
+		f.Eq("staff_subject", q.StaffSubject)
+		f.Eq("worker_id", q.WorkerID)
+		switch q.Status {
+		case PairingActive:
+			f.Raw("ended_at IS NULL")
+		case PairingEnded:
+			f.Raw("ended_at IS NOT NULL")
+		}
 	}
-	sql := "SELECT * FROM (" + pairingSelect(allContacts) + ") p" + pageOf(&f, q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, f.Args, scanPairing)
+	page, err := listCounted(ctx, s.pool, "("+pairingSelect(allContacts)+") p", "*", q.ListQuery, filter, scanPairing,
+		func(p Pairing) uuid.UUID { return p.ID })
 	if err != nil {
 		return Page[Pairing]{}, fmt.Errorf("list pairings: %w", err)
 	}
-	return paginate(items, q.Limit, func(p Pairing) uuid.UUID { return p.ID }), nil
+	return page, nil
 }
 
 // OverduePairings returns a page of the pairings due a contact in m that
-// had none, each with its latest contact before m's end.
+// had none, each with its latest contact before m's end, with the total.
 func (s *Store) OverduePairings(ctx context.Context, q OverdueQuery, m month) (Page[Pairing], error) {
-	f := db.Filter{Args: []any{m.Start, m.End}} // $1, $2 in pairingSelect and dueWithoutContact
-	f.Eq("staff_subject", q.StaffSubject)
-	sql := "SELECT * FROM (" + pairingSelect("$2") + " WHERE " + dueWithoutContact + ") p" + pageOf(&f, q.ListQuery)
-	items, err := collect(ctx, s.pool, sql, f.Args, scanPairing)
+	filter := func(f *db.Filter) {
+		f.Args = append(f.Args, m.Start, m.End) // $1, $2 in pairingSelect and dueWithoutContact
+		f.Eq("staff_subject", q.StaffSubject)
+	}
+	table := "(" + pairingSelect("$2") + " WHERE " + dueWithoutContact + ") p"
+	page, err := listCounted(ctx, s.pool, table, "*", q.ListQuery, filter, scanPairing,
+		func(p Pairing) uuid.UUID { return p.ID })
 	if err != nil {
 		return Page[Pairing]{}, fmt.Errorf("overdue pairings %s: %w", m, err)
 	}
-	return paginate(items, q.Limit, func(p Pairing) uuid.UUID { return p.ID }), nil
+	return page, nil
 }
 
 // UnflaggedOverdue returns every pairing due a contact in m that had none

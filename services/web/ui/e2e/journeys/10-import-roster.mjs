@@ -40,7 +40,7 @@ export async function run(t) {
   await shot('import-page')
 
   await page.locator('input[type=file]').setInputFiles({ name: `摸排表-${tag}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') })
-  await page.getByText(`摸排表-${tag}.csv`).first().waitFor()
+  await page.getByText(`已选择：摸排表-${tag}.csv`).waitFor()
   await shot('file-chosen')
   await page.getByRole('button', { name: '开始导入' }).click()
 
@@ -89,6 +89,15 @@ export async function run(t) {
   await page.getByRole('dialog').getByRole('button', { name: '查看' }).click()
   await page.getByText(good[2].id).waitFor()
   await shot('worker-with-pii')
+  // A party step shows in the story.
+  await page.getByRole('button', { name: '政治面貌变更' }).click()
+  const step = page.getByRole('dialog', { name: '政治面貌变更（党员发展）' })
+  await step.getByLabel('负责党组织').fill('奇山街道新业态联合党支部')
+  await shot('party-step')
+  await step.getByRole('button', { name: '登记变更' }).click()
+  await page.getByText('政治面貌：群众 → 入党申请人').waitFor()
+  await page.getByRole('heading', { name: good[2].name }).waitFor()
+  await shot('worker-after-step')
 
   await menu('花名册')
   await page.getByRole('heading', { name: '花名册' }).waitFor()

@@ -17,3 +17,9 @@ it('steps the party pipeline', () => {
   expect(nextStatuses('activist').map((s) => s.to)).toEqual(['development_target', 'masses', 'league_member'])
   expect(nextStatuses('party_member')).toEqual([])
 })
+
+it('puts a step dated today after today\'s registration', () => {
+  const w: any = { created_at: '2026-12-05T07:55:00Z', street: 'q', community: 't' }
+  const ev = timeline(w, { steps: [{ from: 'masses', to: 'applicant', effective_on: '2026-12-05', party_org: '', note: '', recorded_at: '2026-12-05T07:56:00Z' }] })
+  expect(ev.map((e) => e.title)).toEqual(['政治面貌：群众 → 入党申请人', '登记入册'])
+})

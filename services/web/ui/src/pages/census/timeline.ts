@@ -24,7 +24,14 @@ export interface Event {
 export const contactMethods: Record<string, string> = { visit: '上门走访', phone: '电话', wechat: '微信', group_chat: '微信群', other: '其他' }
 const entryKinds: Record<string, string> = { earn: '获得积分', reverse: '积分冲正', redeem: '积分兑换', refund: '兑换退还', adjust: '积分调整' }
 
-const key = (at: string, dateOnly = false) => new Date(dateOnly ? at + 'T00:00:00+08:00' : at).getTime() || 0
+// A dated step sorts at the end of its day, or when it was recorded if
+// that is earlier (a step dated today comes after today's registration).
+const key = (at: string, dateOnly = false, recorded?: string) => {
+  if (!dateOnly) return new Date(at).getTime() || 0
+  const end = new Date(at + 'T23:59:59.999+08:00').getTime() || 0
+  const rec = recorded ? new Date(recorded).getTime() : NaN
+  return isNaN(rec) ? end : Math.min(end, rec)
+}
 
 export function timeline(
   w: Worker,
@@ -38,8 +45,8 @@ export function timeline(
 ): Event[] {
   const place = parts.place || ((_s, c) => c)
   const ev: Event[] = []
-  const add = (at: string | undefined, title: string, kind: Event['kind'], detail?: string, dateOnly = false) => {
-    if (at) ev.push({ at, key: key(at, dateOnly), title, detail: detail || undefined, kind, dateOnly })
+  const add = (at: string | undefined, title: string, kind: Event['kind'], detail?: string, dateOnly = false, recorded?: string) => {
+    if (at) ev.push({ at, key: key(at, dateOnly, recorded), title, detail: detail || undefined, kind, dateOnly })
   }
   add(w.created_at, w.self_registered ? '自助登记（报到）' : '登记入册', 'primary', place(w.street, w.community))
   if (w.decided_at) {
@@ -47,10 +54,10 @@ export function timeline(
     add(w.decided_at, ok ? '自助登记已确认' : '自助登记已退回', ok ? 'success' : 'danger', w.decision_reason)
   }
   for (const s of parts.steps || []) {
-    add(s.effective_on, `政治面貌：${label('political_status', s.from)} → ${label('political_status', s.to)}`, 'danger', [s.party_org, s.note].filter(Boolean).join('；'), true)
+    add(s.effective_on, `政治面貌：${label('political_status', s.from)} → ${label('political_status', s.to)}`, 'danger', [s.party_org, s.note].filter(Boolean).join('；'), true, s.recorded_at)
   }
   for (const t of parts.transfers || []) {
-    add(t.effective_on, `转移：${place(t.from_street, t.from_community)} → ${place(t.to_street, t.to_community)}`, 'warning', t.reason, true)
+    add(t.effective_on, `转移：${place(t.from_street, t.from_community)} → ${place(t.to_street, t.to_community)}`, 'warning', t.reason, true, t.recorded_at)
   }
   for (const { pairing: p, contacts } of parts.pairings || []) {
     add(p.created_at, `与 ${p.staff_name} 结对联系`, 'primary', p.note)

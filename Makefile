@@ -20,7 +20,7 @@ SPECLINT := tools/speclint
 # source changed.
 UI       := services/web/ui
 UI_DIST  := services/web/dist/app/index.html
-UI_SRC   := $(shell find $(UI)/src $(UI)/index.html $(UI)/vite.config.ts -type f 2>/dev/null)
+UI_SRC   := $(shell find $(UI)/src $(UI)/public $(UI)/index.html $(UI)/vite.config.ts -type f 2>/dev/null)
 
 .PHONY: run test bench lint ui
 

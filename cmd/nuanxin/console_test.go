@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +63,40 @@ func TestConsole_journeys(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ok ") {
 		t.Fatal("no journey ran")
+	}
+	noSecretsInLogs(t, ts)
+}
+
+// jwtPattern is a JSON Web Token's start: a header and a payload, both
+// base64url JSON objects.
+var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ`)
+
+// noSecretsInLogs fails the test if a service logged a staff password (as
+// printed, or as the journeys changed it), a token, or a session cookie's
+// value, through everything the journeys did.
+func noSecretsInLogs(t *testing.T, ts *testStack) {
+	t.Helper()
+	var secrets []string
+	for _, l := range ts.sum.Logins {
+		secrets = append(secrets, l.Password, l.Password+"-e2e")
+	}
+	for _, svc := range ts.sum.Services {
+		b, err := os.ReadFile(svc.LogPath)
+		if err != nil {
+			t.Errorf("read %s's log: %v", svc.Name, err)
+			continue
+		}
+		for _, s := range secrets {
+			if s != "" && bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s's log holds a staff password", svc.Name)
+			}
+		}
+		if m := jwtPattern.Find(b); m != nil {
+			t.Errorf("%s's log holds a token (%s…)", svc.Name, m)
+		}
+		if bytes.Contains(b, []byte("nx_session=")) {
+			t.Errorf("%s's log holds a session cookie", svc.Name)
+		}
 	}
 }
 

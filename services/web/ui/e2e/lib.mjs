@@ -48,6 +48,7 @@ export async function signIn(t, who = 'street') {
     await answer.waitFor()
     if (await menu.isVisible()) {
       working.set(username, pw)
+      await page.waitForLoadState('networkidle')
       return
     }
     if (await page.getByLabel('再次输入新密码').isVisible()) {
@@ -57,6 +58,7 @@ export async function signIn(t, who = 'street') {
       await page.getByRole('button', { name: '设置新密码并登录' }).click()
       await menu.waitFor()
       working.set(username, changedPassword(password))
+      await page.waitForLoadState('networkidle')
       return
     }
   }

@@ -72,7 +72,7 @@ export async function run(t) {
   await page.getByRole('tab', { name: '推送记录' }).click()
   const log = await get(page, '/notification/deliveries?limit=100')
   if (log.items.length) {
-    await page.locator('.el-table__body tr').first().waitFor()
+    await page.locator('#pane-deliveries .el-table__body tr').first().waitFor()
   } else {
     t.log('the delivery log is empty (no rider has a push channel on)')
     await page.getByText('暂无推送记录').waitFor()
@@ -80,6 +80,6 @@ export async function run(t) {
   await shot('deliveries')
   await select(page, '推送状态')
   await page.getByRole('option', { name: '已送达' }).click()
-  await page.locator('.el-table__body tr').first().or(page.getByText('暂无推送记录')).first().waitFor()
+  await page.locator('#pane-deliveries .el-table__body tr').first().or(page.getByText('暂无推送记录')).first().waitFor()
   await shot('deliveries-delivered')
 }

@@ -64,6 +64,8 @@ export async function run(t) {
   assert.ok(!good.some((g) => text.includes(g.name)), 'only the rejected rows')
   assert.match(text, /原表行号,错误原因/)
   await shot('rejections-downloaded')
+  // The import is in the history below, newest first.
+  await page.locator('.el-card').filter({ hasText: '最近的导入' }).getByText(`摸排表-${tag}.csv`).first().waitFor()
 
   // The good rows are in the ledger now.
   await menu('人员台账')

@@ -66,6 +66,15 @@ export const fieldLabels: Record<string, string> = {
   contacted_at: '联系时间',
   method: '联系方式',
   closed_on: '关闭日期',
+  price: '所需积分',
+  stock: '库存',
+  quantity: '数量',
+  daily_cap: '每日上限',
+  effective_from: '生效日期',
+  per_hour: '每小时积分',
+  per_valid_report: '每条随手拍积分',
+  segment: '发送对象',
+  template: '模板',
 }
 
 export function fieldText(e: FieldError): string {

@@ -26,6 +26,14 @@ export async function run(t) {
   await page.locator('.chart canvas').first().waitFor()
   await page.locator('.todos .el-tag').filter({ hasText: '…' }).first().waitFor({ state: 'detached' })
   await shot('dashboard')
+  // Each thing that needs me leads to where it is handled.
+  await page.getByRole('link', { name: '本月尚未联系的结对' }).click()
+  await page.waitForURL(/\/pairing\?tab=overdue/)
+  await page.getByRole('tab', { name: '逾期未联系', selected: true }).waitFor()
+  await page.goBack()
+  await page.getByRole('link', { name: '待确认的线上报到' }).click()
+  await page.waitForURL(/\/census\/workers\?tab=awaiting/)
+  await shot('awaiting-from-the-dashboard')
   // District leaders pick a street.
   await page.getByRole('button', { name: '退出' }).click()
   await page.waitForURL(/\/signin/)

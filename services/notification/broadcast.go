@@ -82,33 +82,12 @@ func (s *Service) CreateBroadcast(ctx context.Context, p auth.Principal, in Broa
 	} else {
 		t.checkVars(&c, in.Variables)
 	}
-	seg := in.Segment
-	seg.ActivityID = ""
-	switch p.Role {
-	case auth.DistrictAdmin:
-		c.Check(seg.Street != "", "segment.street", validate.CodeRequired, "is required for a district admin")
-	case auth.StreetAdmin:
-		c.Check(seg.Street == "" || seg.Street == p.Street, "segment.street", validate.CodeUnknownValue, "must be your own street")
-		seg.Street = p.Street
-	}
-	if seg.Occupation != "" {
-		c.OneOf("segment.occupation", seg.Occupation, event.Occupations)
-	}
-	if seg.PoliticalStatus != "" {
-		c.OneOf("segment.political_status", seg.PoliticalStatus, event.PoliticalStatuses)
-	}
+	seg := checkSegment(&c, p, in.Segment)
 	if err := c.Err(); err != nil {
 		return Broadcast{}, err
 	}
-	if seg.Community != "" {
-		known, err := s.store.communityKnown(ctx, seg.Street, seg.Community)
-		if err != nil {
-			return Broadcast{}, err
-		}
-		if !known {
-			return Broadcast{}, validate.Errors{{Field: "segment.community", Code: validate.CodeUnknownValue,
-				Message: fmt.Sprintf("street %s has no community %s", seg.Street, seg.Community)}}
-		}
+	if err := s.checkCommunity(ctx, seg); err != nil {
+		return Broadcast{}, err
 	}
 	n, err := s.store.audience(ctx, seg)
 	if err != nil {
@@ -128,6 +107,82 @@ func (s *Service) CreateBroadcast(ctx context.Context, p auth.Principal, in Broa
 		return Broadcast{}, err
 	}
 	return b, nil
+}
+
+// AudienceInput is a segment to count before broadcasting to it: the
+// segment a BroadcastInput takes.
+type AudienceInput struct {
+	Segment Segment `json:"segment"`
+}
+
+// Audience is how many a broadcast to a segment would reach now.
+type Audience struct {
+	Segment    Segment `json:"segment"`
+	Recipients int     `json:"recipients"`
+}
+
+// PreviewBroadcast counts the active workers a broadcast to the segment
+// would reach if queued now, with the scope and checks of CreateBroadcast
+// (a street admin their own street, a district admin the street named;
+// others 403) — but a segment of no one is an answer (0), not an error.
+// It queues and sends nothing. The fan-out counts again when it starts:
+// workers registered or gone in between change the total.
+func (s *Service) PreviewBroadcast(ctx context.Context, p auth.Principal, in AudienceInput) (Audience, error) {
+	if !p.AtLeastStreetAdmin() {
+		return Audience{}, fault.Forbiddenf("only a street or district admin broadcasts")
+	}
+	var c validate.Collector
+	seg := checkSegment(&c, p, in.Segment)
+	if err := c.Err(); err != nil {
+		return Audience{}, err
+	}
+	if err := s.checkCommunity(ctx, seg); err != nil {
+		return Audience{}, err
+	}
+	n, err := s.store.audience(ctx, seg)
+	if err != nil {
+		return Audience{}, err
+	}
+	return Audience{Segment: seg, Recipients: n}, nil
+}
+
+// checkSegment fits a requested segment to the caller's scope, adding to c
+// what is wrong with it: a street admin's is their own street (naming
+// another is an error), a district admin's the street they name; the
+// activity is the service's alone to address.
+func checkSegment(c *validate.Collector, p auth.Principal, seg Segment) Segment {
+	seg.ActivityID = ""
+	switch p.Role {
+	case auth.DistrictAdmin:
+		c.Check(seg.Street != "", "segment.street", validate.CodeRequired, "is required for a district admin")
+	case auth.StreetAdmin:
+		c.Check(seg.Street == "" || seg.Street == p.Street, "segment.street", validate.CodeUnknownValue, "must be your own street")
+		seg.Street = p.Street
+	}
+	if seg.Occupation != "" {
+		c.OneOf("segment.occupation", seg.Occupation, event.Occupations)
+	}
+	if seg.PoliticalStatus != "" {
+		c.OneOf("segment.political_status", seg.PoliticalStatus, event.PoliticalStatuses)
+	}
+	return seg
+}
+
+// checkCommunity refuses a segment's community that registry events never
+// named for its street.
+func (s *Service) checkCommunity(ctx context.Context, seg Segment) error {
+	if seg.Community == "" {
+		return nil
+	}
+	known, err := s.store.communityKnown(ctx, seg.Street, seg.Community)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return validate.Errors{{Field: "segment.community", Code: validate.CodeUnknownValue,
+			Message: fmt.Sprintf("street %s has no community %s", seg.Street, seg.Community)}}
+	}
+	return nil
 }
 
 // GetBroadcast returns a broadcast and its progress.

@@ -51,6 +51,9 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	rt.Handle("POST /v1/broadcasts", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Created(svc.CreateBroadcast(ctx, p, req.(BroadcastInput)))
 	}), route.Body[BroadcastInput])
+	rt.Handle("POST /v1/broadcasts/preview", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.PreviewBroadcast(ctx, p, req.(AudienceInput))
+	}), route.Body[AudienceInput])
 	rt.Handle("GET /v1/broadcasts", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Items(svc.ListBroadcasts(ctx, p, req.(string)))
 	}), route.QueryCode("street"))

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { progress, unfinished } from './vocab'
+import { progress, segmentOf, unfinished } from './vocab'
 
 describe('progress', () => {
   it('is 0 before the fan-out counted its recipients', () => expect(progress({ status: 'pending', sent: 0 })).toBe(0))
@@ -14,5 +14,17 @@ describe('unfinished', () => {
     expect(unfinished({ status: 'running' })).toBe(true)
     expect(unfinished({ status: 'done' })).toBe(false)
     expect(unfinished({ status: 'failed' })).toBe(false)
+  })
+})
+
+describe('segmentOf', () => {
+  const none = { community: '', occupation: '', political_status: '' }
+  it('names the street for a district admin only', () => {
+    expect(segmentOf('qishan', true, none)).toEqual({ street: 'qishan' })
+    expect(JSON.parse(JSON.stringify(segmentOf('qishan', false, none)))).toEqual({})
+  })
+  it('leaves "any" out and keeps what was picked', () => {
+    const s = segmentOf('qishan', false, { community: 'tashan', occupation: '', political_status: 'party_member' })
+    expect(JSON.parse(JSON.stringify(s))).toEqual({ community: 'tashan', political_status: 'party_member' })
   })
 })

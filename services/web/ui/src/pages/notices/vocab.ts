@@ -32,6 +32,26 @@ export interface Broadcast {
   status: string; total?: number; sent: number; created_by: string; created_at: string; finished_at?: string; error?: string
 }
 
+/** What the form picked. */
+export interface SegmentPick { community: string; occupation: string; political_status: string }
+
+/**
+ * The segment of a broadcast as the API takes it (POST …/broadcasts and
+ * POST …/broadcasts/preview alike): a district admin names the street, a
+ * street admin's is their own; filters left at "any" are left out.
+ */
+export function segmentOf(street: string, district: boolean, pick: SegmentPick) {
+  return {
+    street: district ? street : undefined,
+    community: pick.community || undefined,
+    occupation: pick.occupation || undefined,
+    political_status: pick.political_status || undefined,
+  }
+}
+
+/** The answer of POST …/broadcasts/preview. */
+export interface Audience { segment: Segment; recipients: number }
+
 /** How far a broadcast is, 0–100. */
 export function progress(b: Pick<Broadcast, 'status' | 'total' | 'sent'>) {
   if (b.status === 'done') return 100

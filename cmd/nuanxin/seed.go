@@ -26,6 +26,11 @@ type demoData struct {
 	Workers     []demoWorker
 	Stores      []demoStore  // on the points service, after the registry's data
 	Reports     []demoReport // riders' reports (随手拍) on the activity service, last
+	// NoticeSMS names (by ID number) the workers who also take notices
+	// (通知: broadcasts) by SMS, set on the notification service as each
+	// worker would in the rider's page, so that a broadcast in the demo
+	// leaves rows in the console's push log (the dev SMS provider only logs).
+	NoticeSMS []string
 }
 
 // demoReport is POST /v1/reports, sent by the worker whose ID number is
@@ -327,5 +332,20 @@ func demo() demoData {
 		},
 	}
 	censusRound(&d)
+	d.NoticeSMS = noticeSMS(d.Workers, map[string]int{"tashan": 3, "jianshelu": 2, "jiansheli": 1})
 	return d
+}
+
+// noticeSMS is the ID numbers of the first few workers of some communities
+// (community → how many).
+func noticeSMS(workers []demoWorker, per map[string]int) []string {
+	var out []string
+	taken := map[string]int{}
+	for _, w := range workers {
+		if taken[w.Community] < per[w.Community] {
+			taken[w.Community]++
+			out = append(out, w.IDNumber)
+		}
+	}
+	return out
 }

@@ -17,17 +17,23 @@ type seedResult struct {
 	Streets, Communities, Enterprises, Stations, Workers, CheckIns int
 	Stores, Items                                                  int // points supermarkets and their items
 	Reports                                                        int // riders' reports
+	NoticeSMS                                                      int // workers who take notices by SMS
 }
 
 func (r seedResult) String() string {
-	return fmt.Sprintf("%d street offices, %d communities, %d enterprises, %d stations, %d workers, %d check-ins, "+
+	out := fmt.Sprintf("%d street offices, %d communities, %d enterprises, %d stations, %d workers, %d check-ins, "+
 		"%d points supermarkets with %d items, %d riders' reports",
 		r.Streets, r.Communities, r.Enterprises, r.Stations, r.Workers, r.CheckIns, r.Stores, r.Items, r.Reports)
+	if r.NoticeSMS > 0 {
+		out += fmt.Sprintf(", %d workers taking notices by SMS", r.NoticeSMS)
+	}
+	return out
 }
 
 // seedClients are the services the seed talks to.
 type seedClients struct {
 	Registry, Points, Activity *apiClient
+	Notification               *apiClient // nil: no worker's notification preferences are set
 }
 
 // seeder puts demo data into the registry and the points service through
@@ -37,6 +43,7 @@ type seeder struct {
 	api      *apiClient         // the registry
 	points   *apiClient         // the points service
 	activity *apiClient         // the activity service
+	notify   *apiClient         // the notification service
 	key      ed25519.PrivateKey // signs the seed's tokens
 
 	district    string            // district admin token
@@ -52,7 +59,7 @@ type seeder struct {
 // Conflict, or a row found by its name) is taken as it is, so a seed that
 // stopped halfway can simply run again.
 func seedDemo(ctx context.Context, c seedClients, key ed25519.PrivateKey, d demoData) (seedResult, error) {
-	s := &seeder{api: c.Registry, points: c.Points, activity: c.Activity, key: key,
+	s := &seeder{api: c.Registry, points: c.Points, activity: c.Activity, notify: c.Notification, key: key,
 		enterprises: map[string]string{}, stations: map[string]string{}, workers: map[string]string{}}
 	var err error
 	if s.district, err = s.token(auth.Principal{Role: auth.DistrictAdmin}); err != nil {
@@ -112,7 +119,42 @@ func seedDemo(ctx context.Context, c seedClients, key ed25519.PrivateKey, d demo
 		}
 		r.Reports++
 	}
+	if s.notify == nil {
+		return r, nil
+	}
+	for _, idNumber := range d.NoticeSMS {
+		if err := s.noticeSMS(ctx, idNumber); err != nil {
+			return r, fmt.Errorf("seed SMS for the notices of worker %s: %w", idNumber, err)
+		}
+		r.NoticeSMS++
+	}
 	return r, nil
+}
+
+// noticeSMS turns SMS on for notices, as the worker with that ID number
+// (PUT /v1/preferences with their own token) — unless they have set their
+// preferences already (updated_at), by an earlier seed or themselves: what
+// a worker chose is theirs, and a seed run again sends nothing.
+func (s *seeder) noticeSMS(ctx context.Context, idNumber string) error {
+	id, ok := s.workers[idNumber]
+	if !ok {
+		return fmt.Errorf("no demo worker with that ID number")
+	}
+	token, err := s.token(auth.Principal{Role: auth.Worker, WorkerID: id})
+	if err != nil {
+		return err
+	}
+	var cur struct {
+		UpdatedAt string `json:"updated_at"`
+	}
+	if err := s.notify.do(ctx, token, http.MethodGet, "/v1/preferences", nil, &cur); err != nil {
+		return err
+	}
+	if cur.UpdatedAt != "" {
+		return nil
+	}
+	body := map[string]any{"channels": map[string]map[string]bool{"notice": {"sms": true}}}
+	return s.notify.do(ctx, token, http.MethodPut, "/v1/preferences", body, nil)
 }
 
 // report submits a rider's report as that rider, with an Idempotency-Key

@@ -478,3 +478,127 @@ func TestDevSeedAddsOnlyTheSupermarketsToAnEarlierSeed(t *testing.T) {
 		t.Errorf("second run called the points service %d times", calls)
 	}
 }
+
+// fakeNotification keeps the workers' notification preferences as the
+// notification service would: set once a worker PUTs them.
+type fakeNotification struct {
+	t        *testing.T
+	verifier auth.Verifier
+
+	mu   sync.Mutex
+	set  map[string]bool // worker id → has set their preferences
+	puts []string        // "worker id: body" of each PUT
+}
+
+func (f *fakeNotification) handler() http.Handler {
+	mux := http.NewServeMux()
+	worker := func(r *http.Request) string {
+		p, err := f.verifier.Verify(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		if err != nil || p.Role != auth.Worker || p.WorkerID == "" {
+			f.t.Errorf("preferences with a token not a worker's: %+v %v", p, err)
+		}
+		return p.WorkerID
+	}
+	mux.HandleFunc("GET /v1/preferences", func(w http.ResponseWriter, r *http.Request) {
+		id := worker(r)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.set[id] {
+			fmt.Fprint(w, `{"lang":"zh-CN","channels":{"notice":["wechat"]},"updated_at":"2026-11-23T08:58:28Z"}`)
+			return
+		}
+		fmt.Fprint(w, `{"lang":"zh-CN","channels":{}}`)
+	})
+	mux.HandleFunc("PUT /v1/preferences", func(w http.ResponseWriter, r *http.Request) {
+		id := worker(r)
+		body, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.set[id] = true
+		f.puts = append(f.puts, id+": "+strings.TrimSpace(string(body)))
+		fmt.Fprint(w, `{}`)
+	})
+	return mux
+}
+
+func (f *fakeNotification) taken() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.puts
+	f.puts = nil
+	return out
+}
+
+// A few demo workers take notices by SMS, set as each of them would; what a
+// worker set already (an earlier seed, or themselves) is left as it is.
+func TestSeedTurnsOnSMSForNoticesOnceAndLeavesWhatWorkersChose(t *testing.T) {
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry := httptest.NewServer((&fakeRegistry{t: t, verifier: auth.Verifier{Key: pub}}).handler())
+	defer registry.Close()
+	notify := &fakeNotification{t: t, verifier: auth.Verifier{Key: pub}, set: map[string]bool{}}
+	srv := httptest.NewServer(notify.handler())
+	defer srv.Close()
+	d := demoData{
+		Workers: []demoWorker{
+			{Name: "王海涛", IDNumber: "A", Community: "tashan"}, // registered already: w-existing
+			{Name: "刘洋", IDNumber: "B", Community: "tashan"},  // w-new
+		},
+		NoticeSMS: []string{"A", "B"},
+	}
+	clients := seedClients{Registry: newAPIClient(registry.URL), Notification: newAPIClient(srv.URL)}
+
+	res, err := seedDemo(t.Context(), clients, key, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NoticeSMS != 2 {
+		t.Errorf("result %+v, want 2 workers taking notices by SMS", res)
+	}
+	want := []string{`w-existing: {"channels":{"notice":{"sms":true}}}`, `w-new: {"channels":{"notice":{"sms":true}}}`}
+	if got := notify.taken(); !slices.Equal(got, want) {
+		t.Errorf("PUTs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Again: both have their preferences; nothing is sent.
+	if res, err = seedDemo(t.Context(), clients, key, d); err != nil || res.NoticeSMS != 2 {
+		t.Fatalf("second seed: %+v %v", res, err)
+	}
+	if got := notify.taken(); len(got) != 0 {
+		t.Errorf("second seed set preferences again:\n%s", strings.Join(got, "\n"))
+	}
+
+	// Without a notification service, the step is left out.
+	if res, err = seedDemo(t.Context(), seedClients{Registry: newAPIClient(registry.URL)}, key, d); err != nil || res.NoticeSMS != 0 {
+		t.Fatalf("without a notification service: %+v %v", res, err)
+	}
+
+	// A worker the demo does not have is a clear error.
+	d.NoticeSMS = []string{"Z"}
+	if _, err := seedDemo(t.Context(), clients, key, d); err == nil || !strings.Contains(err.Error(), "no demo worker") {
+		t.Errorf("unknown worker: %v", err)
+	}
+}
+
+// The demo's SMS takers are demo workers, some in 塔山社区 (where the
+// broadcast journey sends its notice) and some in another street.
+func TestDemoNoticeSMSTakersAreDemoWorkers(t *testing.T) {
+	d := demo()
+	community := map[string]string{}
+	for _, w := range d.Workers {
+		community[w.IDNumber] = w.Community
+	}
+	in := map[string]int{}
+	for _, id := range d.NoticeSMS {
+		c, ok := community[id]
+		if !ok {
+			t.Fatalf("%s is not a demo worker", id)
+		}
+		in[c]++
+	}
+	if len(d.NoticeSMS) == 0 || in["tashan"] == 0 || in["tashan"] == len(d.NoticeSMS) {
+		t.Errorf("SMS takers by community: %v", in)
+	}
+}

@@ -260,7 +260,44 @@ type ListQuery struct {
 	Mine      bool   // a worker's own: those they signed up for or attended, wherever they are now
 	Limit     int    // 1..500; the HTTP API defaults it to 50
 	After     string // cursor: the id of the last item of the previous page
-	worker    uuid.UUID
+	// From and To (activities only) are days, YYYY-MM-DD in Asia/Shanghai:
+	// activities starting on or after the start of From and before the end
+	// of To. Either may be absent.
+	From, To                      string
+	worker                        uuid.UUID
+	startsOnOrAfter, startsBefore time.Time
+}
+
+// maxDays is the longest from–to range a list takes (about ten years).
+const maxDays = 3660
+
+// checkDays validates a list's from and to days and turns them into
+// q's start bounds (Asia/Shanghai midnights, in UTC).
+func checkDays(c *validate.Collector, q *ListQuery) {
+	day := func(field, s string) (time.Time, bool) {
+		if s == "" {
+			return time.Time{}, false
+		}
+		t, err := time.ParseInLocation(time.DateOnly, s, Shanghai)
+		if !c.Check(err == nil, field, validate.CodeInvalidFormat, `must be a day, YYYY-MM-DD (e.g. "2026-05-01")`) {
+			return time.Time{}, false
+		}
+		return t, true
+	}
+	from, okFrom := day("from", q.From)
+	to, okTo := day("to", q.To)
+	if okFrom && okTo && !c.Check(!to.Before(from), "to", validate.CodeOutOfRange, "must not be before from") {
+		return
+	}
+	if okFrom && okTo {
+		c.Check(to.Sub(from) <= maxDays*24*time.Hour, "to", validate.CodeOutOfRange, "a range is at most 3660 days")
+	}
+	if okFrom {
+		q.startsOnOrAfter = from.UTC()
+	}
+	if okTo {
+		q.startsBefore = to.AddDate(0, 0, 1).UTC()
+	}
 }
 
 // narrowToScope fits a staff member's list filter to their scope: a street
@@ -309,6 +346,7 @@ func (s *Service) ListActivities(ctx context.Context, p auth.Principal, q ListQu
 		c.OneOf("status", q.Status, []string{StatusDraft, StatusPublished, StatusCancelled})
 	}
 	c.Check(!q.Mine || p.Role == auth.Worker, "mine", validate.CodeUnknownValue, "only a worker has activities of their own")
+	checkDays(&c, &q)
 	if err := c.Err(); err != nil {
 		return Page[Activity]{}, err
 	}

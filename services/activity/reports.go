@@ -477,28 +477,61 @@ func (s *Service) MergeReport(ctx context.Context, p auth.Principal, id uuid.UUI
 	return r, nil
 }
 
-// ReportQuery filters and pages a list of reports (keyset on id).
+// The orders a list of reports can be in.
+const (
+	ReportSortID    = "id"     // the default: by id, oldest first (the cursor is an id)
+	ReportSortDueAt = "due_at" // soonest due first, ties by id (the cursor is due_at and id)
+)
+
+// ReportQuery filters and pages a list of reports (keyset on id, or with
+// Sort due_at on due_at and id).
 type ReportQuery struct {
 	Street     string
 	Community  string
 	Status     string
+	Category   string
+	Open       bool   // only reports still to act on (submitted, accepted, dispatched)
+	Sort       string // ReportSortID ("" too) or ReportSortDueAt
 	Limit      int
 	After      string
 	ReporterID string // set for a worker's own reports
 	Overdue    bool   // open reports past their due time
 	Now        time.Time
+	afterDue   time.Time // the due_at half of a due_at cursor
+	afterID    uuid.UUID
+}
+
+// dueCursor is the next-page cursor of a list sorted by due_at: the last
+// row's due time (RFC 3339, UTC, to the microsecond) and id.
+func dueCursor(r Report) string {
+	return r.DueAt.UTC().Format(time.RFC3339Nano) + "_" + r.ID.String()
 }
 
 // ListReports lists reports: staff their scope's queue, workers their own.
 func (s *Service) ListReports(ctx context.Context, p auth.Principal, q ReportQuery) (Page[Report], error) {
 	var c validate.Collector
 	c.Check(q.Limit >= 1 && q.Limit <= 500, "limit", validate.CodeOutOfRange, "must be between 1 and 500")
+	if q.Sort == "" {
+		q.Sort = ReportSortID
+	}
+	c.OneOf("sort", q.Sort, []string{ReportSortID, ReportSortDueAt})
 	if q.After != "" {
-		_, err := uuid.Parse(q.After)
-		c.Check(err == nil, "after", validate.CodeInvalidFormat, "must be the next cursor of a previous page")
+		ok := false
+		if q.Sort == ReportSortDueAt {
+			q.afterDue, q.afterID, ok = parseTimeCursor(q.After)
+		} else {
+			_, err := uuid.Parse(q.After)
+			ok = err == nil
+		}
+		c.Check(ok, "after", validate.CodeInvalidFormat, "must be the next cursor of a previous page (of the same sort)")
 	}
 	if q.Status != "" {
 		c.OneOf("status", q.Status, ReportStatuses)
+		c.Check(!q.Open || slices.Contains(reportOpen, q.Status), "status", validate.CodeUnknownValue,
+			"open=true lists submitted, accepted and dispatched reports only")
+	}
+	if q.Category != "" {
+		c.OneOf("category", q.Category, ReportCategories)
 	}
 	if err := c.Err(); err != nil {
 		return Page[Report]{}, err

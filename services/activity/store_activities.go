@@ -70,6 +70,12 @@ func (s *Store) ListActivities(ctx context.Context, q ListQuery, audience bool) 
 		f.Eq("community", q.Community)
 	}
 	f.Eq("status", q.Status)
+	if !q.startsOnOrAfter.IsZero() {
+		f.Where("starts_at >= $%d", q.startsOnOrAfter)
+	}
+	if !q.startsBefore.IsZero() {
+		f.Where("starts_at < $%d", q.startsBefore)
+	}
 	sql := "SELECT " + activityCols + " FROM activities" + f.Page(q.After, q.Limit)
 	p, err := listPage(ctx, s.pool, sql, f.Args, q.Limit, scanActivity, func(a Activity) uuid.UUID { return a.ID })
 	if err != nil {
@@ -252,4 +258,70 @@ func (s *Store) Signups(ctx context.Context, id uuid.UUID) ([]Signup, error) {
 		return nil, fmt.Errorf("signups of %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// WorkerActivities returns a page of the activities q.worker signed up
+// for or attended, newest start first, with their sign-up and attendance.
+func (s *Store) WorkerActivities(ctx context.Context, q WorkerActivityQuery) (Page[WorkerActivity], error) {
+	var f db.Filter
+	f.Where(`id IN (SELECT activity_id FROM signups WHERE worker_id = $%[1]d
+		UNION SELECT activity_id FROM attendance WHERE worker_id = $%[1]d)`, q.worker)
+	f.Eq("street", q.street)
+	if q.community != "" {
+		f.Where("community IN ('', $%d)", q.community)
+	}
+	if q.After != "" {
+		f.Args = append(f.Args, q.afterStart, q.afterID)
+		f.Raw(fmt.Sprintf("(starts_at, id) < ($%d, $%d)", len(f.Args)-1, len(f.Args)))
+	}
+	clause := f.Clause()
+	f.Args = append(f.Args, q.Limit+1)
+	rows, err := s.pool.Query(ctx, "SELECT "+activityCols+" FROM activities"+clause+
+		fmt.Sprintf(" ORDER BY starts_at DESC, id DESC LIMIT $%d", len(f.Args)), f.Args...)
+	if err != nil {
+		return Page[WorkerActivity]{}, fmt.Errorf("activities of worker %s: %w", q.worker, err)
+	}
+	acts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Activity, error) { return scanActivity(row) })
+	if err != nil {
+		return Page[WorkerActivity]{}, fmt.Errorf("activities of worker %s: %w", q.worker, err)
+	}
+	p := Page[WorkerActivity]{Items: []WorkerActivity{}}
+	if len(acts) > q.Limit {
+		acts = acts[:q.Limit]
+		p.Next = startCursor(acts[q.Limit-1])
+	}
+	if len(acts) == 0 {
+		return p, nil
+	}
+	ids := make([]uuid.UUID, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ID
+	}
+	rows, err = s.pool.Query(ctx, "SELECT "+signupCols+" FROM signups WHERE worker_id = $1 AND activity_id = ANY($2)", q.worker, ids)
+	if err != nil {
+		return Page[WorkerActivity]{}, fmt.Errorf("sign-ups of worker %s: %w", q.worker, err)
+	}
+	signups, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Signup, error) { return scanSignup(row) })
+	if err != nil {
+		return Page[WorkerActivity]{}, fmt.Errorf("sign-ups of worker %s: %w", q.worker, err)
+	}
+	rows, err = s.pool.Query(ctx, "SELECT "+attendanceCols+" FROM attendance WHERE worker_id = $1 AND activity_id = ANY($2)", q.worker, ids)
+	if err != nil {
+		return Page[WorkerActivity]{}, fmt.Errorf("attendance of worker %s: %w", q.worker, err)
+	}
+	attended, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Attendance, error) { return scanAttendance(row) })
+	if err != nil {
+		return Page[WorkerActivity]{}, fmt.Errorf("attendance of worker %s: %w", q.worker, err)
+	}
+	bySignup, byAttendance := map[uuid.UUID]*Signup{}, map[uuid.UUID]*Attendance{}
+	for i := range signups {
+		bySignup[signups[i].ActivityID] = &signups[i]
+	}
+	for i := range attended {
+		byAttendance[attended[i].ActivityID] = &attended[i]
+	}
+	for _, a := range acts {
+		p.Items = append(p.Items, WorkerActivity{Activity: a.withoutCode(), Signup: bySignup[a.ID], Attendance: byAttendance[a.ID]})
+	}
+	return p, nil
 }

@@ -233,20 +233,35 @@ func (s *Store) MergeReport(ctx context.Context, id, into uuid.UUID, t ReportTra
 	return s.ReportDetails(ctx, dup)
 }
 
-// ListReports returns a page of reports ordered by id.
+// ListReports returns a page of reports ordered by id or, with Sort
+// due_at, by due_at and id (keyset on both).
 func (s *Store) ListReports(ctx context.Context, q ReportQuery) (Page[Report], error) {
 	var f db.Filter
 	f.Eq("street", q.Street)
 	f.Eq("community", q.Community)
 	f.Eq("reporter_id", q.ReporterID)
 	f.Eq("status", q.Status)
-	if q.Overdue {
+	f.Eq("category", q.Category)
+	if q.Overdue || q.Open {
 		// reportOpen: a report in a final status (closed, rejected, merged)
 		// is never overdue.
 		f.Raw("status IN ('submitted', 'accepted', 'dispatched')")
+	}
+	if q.Overdue {
 		f.Where("due_at < $%d", q.Now)
 	}
-	sql := "SELECT " + reportCols + " FROM reports" + f.Page(q.After, q.Limit)
+	var sql string
+	if q.Sort == ReportSortDueAt {
+		if q.After != "" {
+			f.Args = append(f.Args, q.afterDue, q.afterID)
+			f.Raw(fmt.Sprintf("(due_at, id) > ($%d, $%d)", len(f.Args)-1, len(f.Args)))
+		}
+		clause := f.Clause()
+		f.Args = append(f.Args, q.Limit+1)
+		sql = "SELECT " + reportCols + " FROM reports" + clause + fmt.Sprintf(" ORDER BY due_at, id LIMIT $%d", len(f.Args))
+	} else {
+		sql = "SELECT " + reportCols + " FROM reports" + f.Page(q.After, q.Limit)
+	}
 	rows, err := s.pool.Query(ctx, sql, f.Args...)
 	if err != nil {
 		return Page[Report]{}, fmt.Errorf("list reports: %w", err)
@@ -261,7 +276,11 @@ func (s *Store) ListReports(ctx context.Context, q ReportQuery) (Page[Report], e
 	p := Page[Report]{Items: items}
 	if len(items) > q.Limit {
 		p.Items = items[:q.Limit]
-		p.Next = items[q.Limit-1].ID.String()
+		last := items[q.Limit-1]
+		p.Next = last.ID.String()
+		if q.Sort == ReportSortDueAt {
+			p.Next = dueCursor(last)
+		}
 	}
 	return p, nil
 }

@@ -45,6 +45,23 @@ func mountActivities(rt route.Router, svc *Service) {
 	rt.Handle("GET /v1/activities/{id}/signups", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return route.Items(svc.ListSignups(ctx, p, req.(uuid.UUID)))
 	}), activityID)
+	rt.Handle("GET /v1/workers/{worker_id}/activities", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		r := req.(route.WithID[WorkerActivityQuery])
+		return svc.WorkerActivities(ctx, p, r.ID, r.In)
+	}), decodeWorkerActivityQuery)
+}
+
+// workerID decodes a worker's path {worker_id}.
+var workerID = route.PathID("worker_id", errWorkerUnknown)
+
+func decodeWorkerActivityQuery(ctx context.Context, r *http.Request) (any, error) {
+	id, err := workerID(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	q := httpx.QueryFrom(ctx, r)
+	in := WorkerActivityQuery{Limit: q.Int("limit", 50), After: q.Cursor("after")}
+	return route.WithID[WorkerActivityQuery]{ID: id.(uuid.UUID), In: in}, q.Err()
 }
 
 // activityID decodes an activity's path {id}.
@@ -63,10 +80,12 @@ func listQuery(q *httpx.Query) ListQuery {
 		After: q.Cursor("after"), Limit: q.Int("limit", 50)}
 }
 
-// decodeActivityQuery is a list query with mine, a worker's own.
+// decodeActivityQuery is a list query with mine, a worker's own, and the
+// from and to days of the start.
 func decodeActivityQuery(ctx context.Context, r *http.Request) (any, error) {
 	q := httpx.QueryFrom(ctx, r)
 	out := listQuery(q)
 	out.Mine = q.Bool("mine")
+	out.From, out.To = q.Text("from"), q.Text("to")
 	return out, q.Err()
 }

@@ -113,6 +113,7 @@ func decodeReportQuery(overdue bool) func(context.Context, *http.Request) (any, 
 	return func(ctx context.Context, r *http.Request) (any, error) {
 		q := httpx.QueryFrom(ctx, r)
 		out := ReportQuery{Street: q.Code("street"), Community: q.Code("community"), Status: q.Code("status"),
+			Category: q.Code("category"), Open: q.Bool("open"), Sort: q.Code("sort"),
 			After: q.Cursor("after"), Limit: q.Int("limit", 50), Overdue: overdue}
 		return out, q.Err()
 	}

@@ -234,7 +234,7 @@ type RedemptionQuery struct {
 	WorkerID string
 	StoreID  string
 	Status   string
-	Street   string
+	Street   string // the redemption's (its store's) street; staff's is fitted to their scope
 	Commun   string
 	Limit    int
 	After    string
@@ -267,10 +267,24 @@ func (s *Service) ListRedemptions(ctx context.Context, p auth.Principal, q Redem
 			return Page[Redemption]{}, fault.Forbiddenf("a worker sees only their own redemptions")
 		}
 		q.WorkerID = p.WorkerID
-	case auth.StreetAdmin:
-		q.Street = p.Street
-	case auth.CommunityStaff:
-		q.Street, q.Commun = p.Street, p.Community
+		if q.Street != "" {
+			// Their own street only, as their other lists (ownPlace).
+			a, err := s.callerAccount(ctx, p)
+			if err != nil {
+				return Page[Redemption]{}, err
+			}
+			if q.Street, err = ownPlace(a, q.Street, ""); err != nil {
+				return Page[Redemption]{}, err
+			}
+		}
+	default:
+		// Staff: the street filter fitted to their scope (scope): a street
+		// admin's is their own street, community staff's their community;
+		// another street, or one the registry never created, is 422.
+		var err error
+		if q.Street, q.Commun, err = s.scope(ctx, p, q.Street, ""); err != nil {
+			return Page[Redemption]{}, err
+		}
 	}
 	return s.store.ListRedemptions(ctx, q)
 }

@@ -119,7 +119,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 	}), func(ctx context.Context, r *http.Request) (any, error) {
 		q := httpx.QueryFrom(ctx, r)
 		out := RedemptionQuery{WorkerID: q.ID("worker_id"), StoreID: q.ID("store_id"), Status: q.Code("status"),
-			After: q.Cursor("after"), Limit: q.Int("limit", 50)}
+			Street: q.Code("street"), After: q.Cursor("after"), Limit: q.Int("limit", 50)}
 		return out, q.Err()
 	})
 	rt.Handle("GET /v1/redemptions/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {

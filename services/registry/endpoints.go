@@ -31,6 +31,7 @@ type Endpoints struct {
 	UpdateWorker     endpoint.Endpoint
 	LeaveWorker      endpoint.Endpoint
 	CheckIn          endpoint.Endpoint
+	CheckIns         endpoint.Endpoint
 	OpenStation      endpoint.Endpoint
 	NearbyStations   endpoint.Endpoint
 	ListStations     endpoint.Endpoint
@@ -120,6 +121,9 @@ func MakeEndpoints(svc *Service) Endpoints {
 				return nil, err
 			}
 			return checkInResponse{CheckIn: ci, created: isNew}, nil
+		}),
+		CheckIns: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+			return route.Items(svc.CheckIns(ctx, p, req.(uuid.UUID)))
 		}),
 		OpenStation: route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 			return route.Created(svc.OpenStation(ctx, p, req.(StationInput)))

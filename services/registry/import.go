@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,7 @@ type ImportJob struct {
 	actor     auth.Principal
 	headerRow int
 	columns   map[string]columnRef
+	header    []string // the header row as written (bounded); nil for imports before it was kept
 	lastRow   int
 	lease     time.Duration // the runner's; each committed batch renews it
 }
@@ -192,7 +194,7 @@ func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileN
 	if err != nil {
 		return ImportJob{}, fileProblem(err)
 	}
-	headerRow, columns, total, err := survey(kind, data, format)
+	headerRow, columns, header, total, err := survey(kind, data, format)
 	if err != nil {
 		return ImportJob{}, fileProblem(err)
 	}
@@ -202,6 +204,7 @@ func (s *Service) StartImport(ctx context.Context, p auth.Principal, kind, fileN
 	job := ImportJob{
 		ID: newID(), Kind: kind, FileName: fileName, Format: format, Status: "queued", TotalRows: total,
 		CreatedBy: p.Subject, CreatedAt: s.now(), actor: p, headerRow: headerRow, columns: columns,
+		header: boundCells(header),
 	}
 	// The sheet is kept until the job ends, so that any instance can run
 	// or resume it; it holds everyone's mobile and ID number, so it is
@@ -249,10 +252,10 @@ func (s *Service) openUpload(id uuid.UUID, sealed []byte) ([]byte, error) {
 // survey reads the file once: it finds the header row among the first ten
 // (clerks' sheets often start with a title), checks the required columns and
 // counts the data rows, so a broken or wrong file is refused at upload.
-func survey(kind string, data []byte, format string) (headerRow int, columns map[string]columnRef, total int, err error) {
+func survey(kind string, data []byte, format string) (headerRow int, columns map[string]columnRef, header []string, total int, err error) {
 	sh, err := openSheet(data, format)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	defer sh.Close()
 	var best map[string]columnRef
@@ -261,7 +264,7 @@ func survey(kind string, data []byte, format string) (headerRow int, columns map
 		n++
 		row, err := sh.Row()
 		if err != nil {
-			return 0, nil, 0, err
+			return 0, nil, nil, 0, err
 		}
 		if headerRow == 0 {
 			if n > 10 {
@@ -272,32 +275,32 @@ func survey(kind string, data []byte, format string) (headerRow int, columns map
 				best = found
 			}
 			if len(found) >= 2 && len(missingRequired(kind, found)) == 0 {
-				headerRow, columns = n, found
+				headerRow, columns, header = n, found, row
 			}
 			continue
 		}
 		if !blank(row) {
 			total++
 			if total > maxImportRows {
-				return 0, nil, 0, badFile("数据超过 %d 行，请拆分后分批导入", "more than %d data rows; split the file and import it in parts", maxImportRows)
+				return 0, nil, nil, 0, badFile("数据超过 %d 行，请拆分后分批导入", "more than %d data rows; split the file and import it in parts", maxImportRows)
 			}
 		}
 	}
 	if headerRow == 0 {
 		if n == 0 {
-			return 0, nil, 0, badFile("文件为空", "the file is empty")
+			return 0, nil, nil, 0, badFile("文件为空", "the file is empty")
 		}
 		var zh, en []string
 		for _, col := range missingRequired(kind, best) {
 			zh = append(zh, col.label)
 			en = append(en, col.field)
 		}
-		return 0, nil, 0, &fileError{zh: "缺少必填列：" + strings.Join(zh, "、"), en: "missing required columns: " + strings.Join(en, ", ")}
+		return 0, nil, nil, 0, &fileError{zh: "缺少必填列：" + strings.Join(zh, "、"), en: "missing required columns: " + strings.Join(en, ", ")}
 	}
 	if total == 0 {
-		return 0, nil, 0, badFile("表头下没有数据行", "there are no data rows under the header")
+		return 0, nil, nil, 0, badFile("表头下没有数据行", "there are no data rows under the header")
 	}
-	return headerRow, columns, total, nil
+	return headerRow, columns, header, total, nil
 }
 
 // fileProblem turns a file error into a field error on "file", with the
@@ -575,6 +578,79 @@ const importBatch = 500
 type rawRow struct {
 	num   int
 	cells map[string]string // field -> trimmed cell text
+	raw   []string          // the row as written, kept if it is rejected
+}
+
+// Bounds on what is kept of a rejected row (and of the header row): the
+// first maxKeptColumns cells, each cut at maxKeptCellRunes characters —
+// longer than any field the import takes, so a cut cell was rejected or
+// ignored anyway.
+const (
+	maxKeptColumns   = 64
+	maxKeptCellRunes = 500
+)
+
+// boundCells is row within the bounds on what is kept, without trailing
+// empty cells.
+func boundCells(row []string) []string {
+	row = row[:min(len(row), maxKeptColumns)]
+	for len(row) > 0 && strings.TrimSpace(row[len(row)-1]) == "" {
+		row = row[:len(row)-1]
+	}
+	out := make([]string, len(row))
+	for i, c := range row {
+		if r := []rune(c); len(r) > maxKeptCellRunes {
+			c = string(r[:maxKeptCellRunes])
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// rowCellsAAD binds a rejected row's sealed cells to its job and row.
+func rowCellsAAD(job uuid.UUID, row int) string {
+	return fmt.Sprintf("import_rows.cells:%s:%d", job, row)
+}
+
+// rejectedCells seals, on demand, the cells of a batch's rows as written,
+// for the rows that are rejected; the store calls it for those only.
+func (s *Service) rejectedCells(jobID uuid.UUID, batch []rawRow) func(row int) ([]byte, error) {
+	byNum := make(map[int][]string, len(batch))
+	for _, r := range batch {
+		byNum[r.num] = r.raw
+	}
+	return func(row int) ([]byte, error) {
+		raw, ok := byNum[row]
+		if !ok {
+			return nil, nil
+		}
+		js, err := json.Marshal(boundCells(raw))
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := s.box.Seal(string(js), rowCellsAAD(jobID, row))
+		if err != nil {
+			return nil, fmt.Errorf("seal row %d: %w", row, err)
+		}
+		return sealed, nil
+	}
+}
+
+// openRowCells opens what rejectedCells sealed; nil for a row without
+// cells (imported before they were kept).
+func (s *Service) openRowCells(jobID uuid.UUID, row int, sealed []byte) ([]string, error) {
+	if sealed == nil {
+		return nil, nil
+	}
+	js, err := s.box.Open(sealed, rowCellsAAD(jobID, row))
+	if err != nil {
+		return nil, fmt.Errorf("open cells of row %d: %w", row, err)
+	}
+	var cells []string
+	if err := json.Unmarshal([]byte(js), &cells); err != nil {
+		return nil, fmt.Errorf("cells of row %d: %w", row, err)
+	}
+	return cells, nil
 }
 
 // runSealedImport opens a claimed job's upload and runs the job; an upload
@@ -643,7 +719,7 @@ func (s *Service) runImport(ctx context.Context, job ImportJob, data []byte) err
 				cells[field] = strings.TrimSpace(row[ref.Index])
 			}
 		}
-		batch = append(batch, rawRow{num: n, cells: cells})
+		batch = append(batch, rawRow{num: n, cells: cells, raw: row})
 		if len(batch) == importBatch {
 			if err := flush(); err != nil {
 				return err

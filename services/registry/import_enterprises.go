@@ -42,7 +42,7 @@ func (s *Service) applyEnterpriseRows(ctx context.Context, job ImportJob, look *
 		}
 		parsed[i] = pe
 	}
-	return s.store.ImportEnterpriseBatch(ctx, job.ID, batch[len(batch)-1].num, job.lease, func(find enterpriseFinder) ([]ImportRow, []enterpriseWrite, error) {
+	return s.store.ImportEnterpriseBatch(ctx, job.ID, batch[len(batch)-1].num, job.lease, s.rejectedCells(job.ID, batch), func(find enterpriseFinder) ([]ImportRow, []enterpriseWrite, error) {
 		return s.planEnterprises(ctx, job, parsed, find)
 	})
 }

@@ -70,7 +70,7 @@ func (s *Service) applyWorkerRows(ctx context.Context, job ImportJob, look *cach
 		}
 		parsed[i] = pw
 	}
-	return s.store.ImportWorkerBatch(ctx, job.ID, batch[len(batch)-1].num, job.lease, hashes, func(existing map[string]Worker) (importPlan, error) {
+	return s.store.ImportWorkerBatch(ctx, job.ID, batch[len(batch)-1].num, job.lease, s.rejectedCells(job.ID, batch), hashes, func(existing map[string]Worker) (importPlan, error) {
 		return s.planWorkers(job, parsed, existing)
 	})
 }

@@ -51,6 +51,7 @@ const (
 type Pairing struct {
 	ID           uuid.UUID  `json:"id"`
 	WorkerID     uuid.UUID  `json:"worker_id"`
+	WorkerName   string     `json:"worker_name"` // the worker's name now, for display; never in events
 	Street       string     `json:"street"`
 	Community    string     `json:"community"`
 	StaffSubject string     `json:"staff_subject"`
@@ -163,7 +164,7 @@ func (s *Service) CreatePairing(ctx context.Context, p auth.Principal, in Pairin
 		if w.Status != StatusActive {
 			return Pairing{}, pending{}, fault.Conflictf("a worker who has left cannot be paired")
 		}
-		pr.Street, pr.Community = w.Street, w.Community
+		pr.Street, pr.Community, pr.WorkerName = w.Street, w.Community, w.Name
 		pr.CreatedAt = s.now()
 		return pr, pairingEvent(event.PairingCreated, pr), nil
 	})

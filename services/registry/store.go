@@ -457,6 +457,15 @@ func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], e
 		if q.Q != "" {
 			f.Where("name ILIKE $%d", containsPattern(q.Q))
 		}
+		if q.MobileTail != "" {
+			f.Where("right(mobile_masked, 4) = $%d", q.MobileTail)
+		}
+		if q.mobileHash != nil {
+			f.Where("mobile_hash = $%d", q.mobileHash)
+		}
+		if q.ids != nil {
+			f.Where("id = ANY($%d)", q.ids)
+		}
 	}
 	page, err := listCounted(ctx, s.pool, "workers", workerCols, q.ListQuery, filter, scanWorker,
 		func(w Worker) uuid.UUID { return w.ID })
@@ -565,6 +574,24 @@ func (s *Store) CreateCheckIn(ctx context.Context, ci CheckIn, ev pending) (Chec
 		return CheckIn{}, false, fmt.Errorf("check in: %w", err)
 	}
 	return ci, created, nil
+}
+
+// CheckIns returns a worker's check-ins, oldest first.
+func (s *Store) CheckIns(ctx context.Context, workerID uuid.UUID) ([]CheckIn, error) {
+	items, err := collect(ctx, s.pool, `SELECT id, worker_id, street, community, channel, station_id, checked_in_at
+		FROM checkins WHERE worker_id = $1 ORDER BY checked_in_at, id`, []any{workerID},
+		func(row pgx.Row) (CheckIn, error) {
+			var ci CheckIn
+			err := row.Scan(&ci.ID, &ci.WorkerID, &ci.Street, &ci.Community, &ci.Channel, &ci.StationID, &ci.CheckedInAt)
+			return ci, err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("check-ins: %w", err)
+	}
+	if items == nil {
+		items = []CheckIn{}
+	}
+	return items, nil
 }
 
 // The statements that write enterprises and workers, shared by the API and

@@ -21,29 +21,35 @@ func (s *Store) CreateImportJob(ctx context.Context, j ImportJob, sealedUpload [
 	if err != nil {
 		return err
 	}
+	var header []byte // NULL when not known
+	if j.header != nil {
+		if header, err = json.Marshal(j.header); err != nil {
+			return err
+		}
+	}
 	// In db.InTx, as every write a POST makes: an Idempotency-Key's work
 	// is recorded with it, so a lost answer never queues the file twice.
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO import_jobs (id, kind, file_name, format, upload, upload_sealed, header_row, columns,
-				total_rows, status, actor_subject, actor_role, actor_street, actor_community, created_at)
-			VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, 'queued', $9, $10, $11, $12, $13)`,
+				total_rows, status, actor_subject, actor_role, actor_street, actor_community, created_at, header_cells)
+			VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, 'queued', $9, $10, $11, $12, $13, $14)`,
 			j.ID, j.Kind, j.FileName, j.Format, sealedUpload, j.headerRow, cols, j.TotalRows,
-			j.actor.Subject, string(j.actor.Role), j.actor.Street, j.actor.Community, j.CreatedAt)
+			j.actor.Subject, string(j.actor.Role), j.actor.Street, j.actor.Community, j.CreatedAt, header)
 		return err
 	})
 }
 
 const importJobCols = `id, kind, file_name, format, status, total_rows, processed, created, updated, unchanged, rejected,
 	error_zh, error_en, created_at, started_at, finished_at, actor_subject, actor_role, actor_street, actor_community,
-	header_row, columns, last_row`
+	header_row, columns, last_row, header_cells`
 
 func scanImportJob(row pgx.Row) (ImportJob, error) {
 	var j ImportJob
 	var role string
-	var cols []byte
+	var cols, header []byte
 	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.Format, &j.Status, &j.TotalRows, &j.Processed, &j.Created,
 		&j.Updated, &j.Unchanged, &j.Rejected, &j.ErrorZH, &j.ErrorEN, &j.CreatedAt, &j.StartedAt, &j.FinishedAt,
-		&j.actor.Subject, &role, &j.actor.Street, &j.actor.Community, &j.headerRow, &cols, &j.lastRow)
+		&j.actor.Subject, &role, &j.actor.Street, &j.actor.Community, &j.headerRow, &cols, &j.lastRow, &header)
 	if err != nil {
 		return ImportJob{}, err
 	}
@@ -51,6 +57,11 @@ func scanImportJob(row pgx.Row) (ImportJob, error) {
 	j.CreatedBy = j.actor.Subject
 	if err := json.Unmarshal(cols, &j.columns); err != nil {
 		return ImportJob{}, fmt.Errorf("import %s columns: %w", j.ID, err)
+	}
+	if header != nil {
+		if err := json.Unmarshal(header, &j.header); err != nil {
+			return ImportJob{}, fmt.Errorf("import %s header: %w", j.ID, err)
+		}
 	}
 	return j, nil
 }
@@ -238,6 +249,56 @@ func (s *Store) ImportRows(ctx context.Context, id uuid.UUID, q ImportRowQuery) 
 	return out, rows.Err()
 }
 
+// rowDownload records who downloaded an import's rejected rows.
+type rowDownload struct {
+	id, job   uuid.UUID
+	at        time.Time
+	actor     auth.Principal
+	format    string
+	requestID string
+}
+
+// RecordRowDownload stores the record of a download of rejected rows.
+func (s *Store) RecordRowDownload(ctx context.Context, d rowDownload) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO import_row_downloads (id, job_id, at, actor_subject, actor_role, actor_street, format, request_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.id, d.job, d.at, d.actor.Subject, string(d.actor.Role), d.actor.Street, d.format, d.requestID)
+		return err
+	})
+}
+
+// rejectedRow is a rejected row's outcome with its sealed cells.
+type rejectedRow struct {
+	ImportRow
+	sealed []byte
+}
+
+// EachRejectedRow hands fn a job's rejected rows in row order, with their
+// sealed cells.
+func (s *Store) EachRejectedRow(ctx context.Context, id uuid.UUID, fn func(r *rejectedRow) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT row, errors, cells_sealed FROM import_rows
+		WHERE job_id = $1 AND status = 'rejected' ORDER BY row`, id)
+	if err != nil {
+		return fmt.Errorf("rejected rows: %w", err)
+	}
+	defer rows.Close()
+	var r rejectedRow
+	for rows.Next() {
+		var errs []byte
+		r = rejectedRow{ImportRow: ImportRow{Status: RowRejected}}
+		if err := rows.Scan(&r.Row, &errs, &r.sealed); err != nil {
+			return fmt.Errorf("rejected rows: %w", err)
+		}
+		if err := json.Unmarshal(errs, &r.Errors); err != nil {
+			return fmt.Errorf("rejected row %d: %w", r.Row, err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // CommunitiesByName returns the communities with this name (names repeat
 // across streets).
 func (s *Store) CommunitiesByName(ctx context.Context, name string) ([]Community, error) {
@@ -275,7 +336,7 @@ func (s *Store) EnterpriseIDByKey(ctx context.Context, street, key string) (uuid
 // the outcome of each row, writes the inserts and updates with their events
 // and the row outcomes, and moves the job's progress to lastRow. A failure
 // leaves the whole batch unwritten; the job resumes from its last batch.
-func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow int, lease time.Duration, hashes [][]byte,
+func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow int, lease time.Duration, cells rowCells, hashes [][]byte,
 	decide func(existing map[string]Worker) (importPlan, error)) error {
 	var evs []pending
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -342,7 +403,7 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 		if err := s.emit(ctx, tx, evs...); err != nil {
 			return err
 		}
-		return writeImportProgress(ctx, tx, jobID, lastRow, lease, plan.rows)
+		return writeImportProgress(ctx, tx, jobID, lastRow, lease, plan.rows, cells)
 	})
 	if err != nil {
 		return fmt.Errorf("import batch up to row %d: %w", lastRow, err)
@@ -351,9 +412,14 @@ func (s *Store) ImportWorkerBatch(ctx context.Context, jobID uuid.UUID, lastRow 
 	return nil
 }
 
-// writeImportProgress stores the batch's row outcomes (COPY), moves the
-// job's counters and lease forward and clears its count of failed attempts.
-func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRow int, lease time.Duration, rows []ImportRow) error {
+// rowCells is the sealed cells of a rejected row as written, to keep with
+// its outcome (nil: none).
+type rowCells func(row int) ([]byte, error)
+
+// writeImportProgress stores the batch's row outcomes (COPY), with the
+// sealed cells of the rejected ones, moves the job's counters and lease
+// forward and clears its count of failed attempts.
+func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRow int, lease time.Duration, rows []ImportRow, cells rowCells) error {
 	counts := map[string]int{}
 	data := make([][]any, len(rows))
 	for i, r := range rows {
@@ -369,9 +435,16 @@ func writeImportProgress(ctx context.Context, tx pgx.Tx, jobID uuid.UUID, lastRo
 		if changed == nil {
 			changed = []string{}
 		}
-		data[i] = []any{jobID, r.Row, r.Status, r.EntityID, changed, string(errs)}
+		var sealed []byte
+		if r.Status == RowRejected && cells != nil {
+			var err error
+			if sealed, err = cells(r.Row); err != nil {
+				return err
+			}
+		}
+		data[i] = []any{jobID, r.Row, r.Status, r.EntityID, changed, string(errs), sealed}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"job_id", "row", "status", "entity_id", "changed", "errors"},
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"job_id", "row", "status", "entity_id", "changed", "errors", "cells_sealed"},
 		pgx.CopyFromRows(data)); err != nil {
 		return fmt.Errorf("row outcomes: %w", err)
 	}
@@ -395,7 +468,7 @@ var errImportEnded = errors.New("the import job is no longer running")
 // ImportEnterpriseBatch writes one batch of an enterprise import in one
 // transaction; see ImportWorkerBatch. Enterprise files are small (tens of
 // rows), so rows are looked up one by one.
-func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, lastRow int, lease time.Duration,
+func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, lastRow int, lease time.Duration, cells rowCells,
 	plan func(find enterpriseFinder) ([]ImportRow, []enterpriseWrite, error)) error {
 	var evs []pending
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -432,7 +505,7 @@ func (s *Store) ImportEnterpriseBatch(ctx context.Context, jobID uuid.UUID, last
 		if err := s.emit(ctx, tx, evs...); err != nil {
 			return err
 		}
-		return writeImportProgress(ctx, tx, jobID, lastRow, lease, rows)
+		return writeImportProgress(ctx, tx, jobID, lastRow, lease, rows, cells)
 	})
 	if err != nil {
 		evs = nil

@@ -12,11 +12,11 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/db"
 )
 
-// pairingSelect reads pairings (alias p) with their worker's current street
-// and community (alias w) and the latest contact before lastBefore, an SQL
+// pairingSelect reads pairings (alias p) with their worker's name and
+// current street and community (alias w) and the latest contact before lastBefore, an SQL
 // expression ('infinity' for the latest of all).
 func pairingSelect(lastBefore string) string {
-	return `SELECT p.id, p.worker_id, w.street, w.community, p.staff_subject, p.staff_name, p.note,
+	return `SELECT p.id, p.worker_id, w.name AS worker_name, w.street, w.community, p.staff_subject, p.staff_name, p.note,
 			p.created_by, p.created_at, p.ended_at, p.ended_by, p.end_reason,
 			(SELECT max(c.contacted_at) FROM pairing_contacts c
 				WHERE c.pairing_id = p.id AND c.contacted_at < ` + lastBefore + `) AS last_contact_at
@@ -37,7 +37,7 @@ const dueWithoutContact = `p.created_at < $2
 
 func scanPairing(row pgx.Row) (Pairing, error) {
 	var p Pairing
-	err := row.Scan(&p.ID, &p.WorkerID, &p.Street, &p.Community, &p.StaffSubject, &p.StaffName, &p.Note,
+	err := row.Scan(&p.ID, &p.WorkerID, &p.WorkerName, &p.Street, &p.Community, &p.StaffSubject, &p.StaffName, &p.Note,
 		&p.CreatedBy, &p.CreatedAt, &p.EndedAt, &p.EndedBy, &p.EndReason, &p.LastContactAt)
 	p.Status = PairingActive
 	if p.EndedAt != nil {

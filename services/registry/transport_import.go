@@ -22,7 +22,8 @@ import (
 //	GET  /v1/imports               the imports the caller may read, newest first (?kind=&status=&with_rejections=&since=&limit=&after=)
 //	POST /v1/imports/{kind}        upload (kind: workers | enterprises) → 202 and the job
 //	GET  /v1/imports/{id}          the job: status, progress, counts
-//	GET  /v1/imports/{id}/rows     per-row outcomes (?status=rejected&after=&limit=)
+//	GET  /v1/imports/{id}/rows     per-row outcomes (?status=rejected&after=&limit=); with
+//	                               status=rejected&format=csv|xlsx the rejected rows as a file to correct
 func mountImports(rt route.Router, svc *Service) {
 	rt.Handle("GET /v1/imports", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListImports(ctx, p, req.(ImportQuery))
@@ -38,8 +39,11 @@ func mountImports(rt route.Router, svc *Service) {
 	rt.Handle("GET /v1/imports/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetImport(ctx, p, req.(uuid.UUID))
 	}), importID)
-	rt.Handle("GET /v1/imports/{id}/rows", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+	rt.HandleWith("GET /v1/imports/{id}/rows", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		r := req.(importRowsRequest)
+		if r.format != "json" {
+			return svc.RejectedRowsFile(ctx, p, r.id, r.format, httpx.RequestID(ctx))
+		}
 		rows, err := svc.ImportRows(ctx, p, r.id, r.q)
 		if err != nil {
 			return nil, err
@@ -49,7 +53,15 @@ func mountImports(rt route.Router, svc *Service) {
 			out["next"] = rows[len(rows)-1].Row
 		}
 		return out, nil
-	}), decodeImportRows)
+	}), decodeImportRows, encodeImportRows)
+}
+
+// encodeImportRows answers the outcomes as JSON, or the rejected rows as a file.
+func encodeImportRows(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if f, ok := resp.(*RejectedFile); ok {
+		return encodeRejectedFile(ctx, w, f)
+	}
+	return httpx.EncodeJSON(ctx, w, resp)
 }
 
 // accepted answers 202 with the job and where to follow it.
@@ -112,8 +124,9 @@ func filePart(mr *multipart.Reader) ([]byte, string, error) {
 }
 
 type importRowsRequest struct {
-	id uuid.UUID
-	q  ImportRowQuery
+	id     uuid.UUID
+	q      ImportRowQuery
+	format string // json | csv | xlsx
 }
 
 func decodeImportRows(ctx context.Context, r *http.Request) (any, error) {
@@ -122,8 +135,21 @@ func decodeImportRows(ctx context.Context, r *http.Request) (any, error) {
 		return nil, err
 	}
 	q := httpx.QueryFrom(ctx, r)
-	out := importRowsRequest{id: id.(uuid.UUID), q: ImportRowQuery{Status: q.Code("status"), After: q.Int("after", 0), Limit: q.Int("limit", 100)}}
-	return out, q.Err()
+	out := importRowsRequest{id: id.(uuid.UUID), q: ImportRowQuery{Status: q.Code("status"), After: q.Int("after", 0), Limit: q.Int("limit", 100)},
+		format: q.Code("format")}
+	if out.format == "" {
+		out.format = "json"
+	}
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	// The file is every rejected row: it has no other status and no pages.
+	var c validate.Collector
+	if c.OneOf("format", out.format, []string{"json", FormatCSV, FormatXLSX}) != "" && out.format != "json" {
+		c.Check(out.q.Status == RowRejected, "status", validate.CodeInvalidFormat, "must be rejected when format is csv or xlsx: the file holds the rejected rows")
+		c.Check(r.URL.Query().Get("after") == "" && r.URL.Query().Get("limit") == "", "format", validate.CodeInvalidFormat, "a file is not paged: leave out after and limit")
+	}
+	return out, c.Err()
 }
 
 func decodeListImports(ctx context.Context, r *http.Request) (any, error) {

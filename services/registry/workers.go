@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -201,7 +203,24 @@ type WorkerQuery struct {
 	// are not (false) mobile party members.
 	MobilePartyMember *bool
 	Q                 string // part of the name
+	// MobileTail is the last 4 digits of the mobile, matched against the
+	// masked mobile stored in clear (138****5678); Mobile a whole mobile,
+	// matched exactly by its keyed hash. Neither needs the key to open a
+	// mobile.
+	MobileTail string
+	Mobile     string
+	// IDs, comma-separated, names up to maxWorkerIDs workers: those of them
+	// in the caller's scope come back (a page big enough for all of them).
+	IDs string
+
+	mobileHash []byte      // of Mobile, once checked
+	ids        []uuid.UUID // IDs read
 }
+
+// maxWorkerIDs bounds the ids one GET /v1/workers?ids= names.
+const maxWorkerIDs = 100
+
+var fourDigits = regexp.MustCompile(`^[0-9]{4}$`)
 
 // ListWorkers lists workers in the caller's scope; staff only.
 func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQuery) (Page[Worker], error) {
@@ -229,6 +248,20 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 	if q.Platform != "" {
 		q.Platform = c.Text("platform", q.Platform, 1, 50)
 	}
+	if q.MobileTail != "" {
+		c.Check(fourDigits.MatchString(q.MobileTail), "mobile_tail", validate.CodeInvalidFormat, "must be the last 4 digits of a mobile")
+	}
+	if q.Mobile != "" {
+		if m := c.Mobile("mobile", q.Mobile); m != "" {
+			q.mobileHash = s.box.Hash(hashMobile, m)
+		}
+	}
+	if q.IDs != "" {
+		q.ids = parseIDs(&c, "ids", q.IDs, maxWorkerIDs)
+		if len(q.ids) > q.Limit && !c.Has("limit") {
+			q.Limit = len(q.ids)
+		}
+	}
 	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
 	if err != nil {
 		return Page[Worker]{}, err
@@ -238,6 +271,37 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 	}
 	q.ListQuery = lq
 	return s.store.ListWorkers(ctx, q)
+}
+
+// parseIDs reads a comma-separated list of at most max ids (repeats
+// counted once).
+func parseIDs(c *validate.Collector, field, s string, max int) []uuid.UUID {
+	parts := strings.Split(s, ",")
+	if len(parts) > max {
+		c.Add(field, validate.CodeOutOfRange, fmt.Sprintf("must name at most %d ids", max))
+		return nil
+	}
+	out := make([]uuid.UUID, 0, len(parts))
+	for _, part := range parts {
+		id, err := uuid.Parse(strings.TrimSpace(part))
+		if err != nil {
+			c.Add(field, validate.CodeInvalidFormat, "must be worker ids separated by commas")
+			return nil
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// CheckIns returns a worker's check-ins, oldest first: staff in scope of
+// the worker's current community and the worker themself.
+func (s *Service) CheckIns(ctx context.Context, p auth.Principal, id uuid.UUID) ([]CheckIn, error) {
+	if _, err := s.GetWorker(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return s.store.CheckIns(ctx, id)
 }
 
 // seesWorker: staff see workers in their scope, a worker sees only themself.

@@ -23,3 +23,19 @@ it('puts a step dated today after today\'s registration', () => {
   const ev = timeline(w, { steps: [{ from: 'masses', to: 'applicant', effective_on: '2026-12-05', party_org: '', note: '', recorded_at: '2026-12-05T07:56:00Z' }] })
   expect(ev.map((e) => e.title)).toEqual(['政治面貌：群众 → 入党申请人', '登记入册'])
 })
+
+it('shows check-ins (报到) with their community and channel', () => {
+  const w: any = { created_at: '2026-11-10T06:00:00Z', street: 'qishan', community: 'tashan' }
+  const ev = timeline(w, {
+    checkins: [
+      { id: 'a', street: 'qishan', community: 'tashan', channel: 'online', checked_in_at: '2026-11-10T06:05:00Z' },
+      { id: 'b', street: 'qishan', community: 'changsheng', channel: 'station', station_id: 's', checked_in_at: '2026-11-12T01:00:00Z' },
+    ],
+    place: (s, c) => `${s}/${c}`,
+  })
+  expect(ev.map((e) => [e.title, e.detail])).toEqual([
+    ['报到：qishan/changsheng', '驿站报到'],
+    ['报到：qishan/tashan', '线上报到'],
+    ['登记入册', 'qishan/tashan'],
+  ])
+})

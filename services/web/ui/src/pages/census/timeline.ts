@@ -1,5 +1,5 @@
 // A worker's story from what the services answer: registration and the
-// clerk's decision, party steps, transfers, pairings and their contacts,
+// clerk's decision, check-ins (报到), party steps, transfers, pairings and their contacts,
 // points entries (earned at activities, spent, adjusted), and leaving.
 // Newest first.
 import { label } from '@/lib/labels'
@@ -8,6 +8,7 @@ import type { Worker } from './types'
 export interface Step { from: string; to: string; effective_on: string; party_org: string; note: string; recorded_at: string }
 export interface Transfer { from_street: string; from_community: string; to_street: string; to_community: string; reason: string; effective_on: string; recorded_at: string }
 export interface Pairing { id: string; staff_name: string; note: string; status: string; created_at: string; ended_at?: string; end_reason?: string }
+export interface CheckIn { id: string; street: string; community: string; channel: string; station_id?: string; checked_in_at: string }
 export interface Contact { contacted_at: string; method: string; note: string }
 export interface Entry { seq: number; kind: string; points: number; hours?: number; balance_after: number; ref?: string; reason?: string; at: string }
 
@@ -22,6 +23,7 @@ export interface Event {
 }
 
 export const contactMethods: Record<string, string> = { visit: '上门走访', phone: '电话', wechat: '微信', group_chat: '微信群', other: '其他' }
+const checkInChannels: Record<string, string> = { online: '线上报到', station: '驿站报到' }
 const entryKinds: Record<string, string> = { earn: '获得积分', reverse: '积分冲正', redeem: '积分兑换', refund: '兑换退还', adjust: '积分调整' }
 
 // A dated step sorts at the end of its day, or when it was recorded if
@@ -36,6 +38,7 @@ const key = (at: string, dateOnly = false, recorded?: string) => {
 export function timeline(
   w: Worker,
   parts: {
+    checkins?: CheckIn[]
     steps?: Step[]
     transfers?: Transfer[]
     pairings?: { pairing: Pairing; contacts: Contact[] }[]
@@ -52,6 +55,9 @@ export function timeline(
   if (w.decided_at) {
     const ok = w.confirmation === 'confirmed'
     add(w.decided_at, ok ? '自助登记已确认' : '自助登记已退回', ok ? 'success' : 'danger', w.decision_reason)
+  }
+  for (const c of parts.checkins || []) {
+    add(c.checked_in_at, `报到：${place(c.street, c.community)}`, 'success', checkInChannels[c.channel] || c.channel)
   }
   for (const s of parts.steps || []) {
     add(s.effective_on, `政治面貌：${label('political_status', s.from)} → ${label('political_status', s.to)}`, 'danger', [s.party_org, s.note].filter(Boolean).join('；'), true, s.recorded_at)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseCSV } from '@/pages/census/files'
-import { rejectionsCSV, flatten } from './rejections'
+import { rejectionsCSV, flatten, rejectedFileFormat } from './rejections'
 import { progressOf } from './kinds'
 import type { ImportRow } from './kinds'
 
@@ -42,4 +42,10 @@ describe('rejections', () => {
     expect(progressOf({ status: 'done', processed: 0, total_rows: 0 })).toBe(100)
     expect(progressOf({ status: 'queued', processed: 0, total_rows: 0 })).toBe(0)
   })
+})
+
+it('downloads the registry\'s file unless the uploaded CSV is still in the page', () => {
+  expect(rejectedFileFormat({ format: 'csv' }, true)).toBe('browser')
+  expect(rejectedFileFormat({ format: 'xlsx' }, false)).toBe('xlsx')
+  expect(rejectedFileFormat({ format: 'csv' }, false)).toBe('csv')
 })

@@ -1,10 +1,21 @@
 // The rejected rows as a sheet to correct and upload again. The registry
-// answers each rejected row's number and what is wrong, not its cells; of
-// a CSV the page still holds the file, so the original cells come back
-// too, under the file's own header (the importer ignores the extra
-// columns 原表行号 and 错误原因 when the corrected file is uploaded).
+// keeps each rejected row's cells and answers them as a file
+// (GET /registry/imports/{id}/rows?status=rejected&format=csv|xlsx); a CSV
+// uploaded from this page is still in the browser, and its download is
+// built here from it, under the file's own header (the importer ignores
+// the extra columns 原表行号 and 错误原因 when the corrected file is uploaded).
 import { toCSV } from '@/pages/census/files'
-import { isHeaderRow, type ImportKind, type ImportRow } from './kinds'
+import { isHeaderRow, type ImportJob, type ImportKind, type ImportRow } from './kinds'
+
+/**
+ * Where the download of a job's rejected rows comes from: the CSV still
+ * in the page ('browser'), else the registry's file in the upload's own
+ * format (XLSX for an XLSX upload, CSV otherwise).
+ */
+export function rejectedFileFormat(job: Pick<ImportJob, 'format'>, csvInPage: boolean): 'browser' | 'csv' | 'xlsx' {
+  if (csvInPage) return 'browser'
+  return job.format === 'xlsx' ? 'xlsx' : 'csv'
+}
 
 /** One line of the rejections table: a bad cell. */
 export interface RejectedCell {

@@ -4,6 +4,8 @@
 export interface Pairing {
   id: string
   worker_id: string
+  /** The worker's name as it is now, for display. */
+  worker_name: string
   street: string
   community: string
   staff_subject: string

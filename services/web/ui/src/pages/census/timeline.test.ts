@@ -39,3 +39,21 @@ it('shows check-ins (报到) with their community and channel', () => {
     ['登记入册', 'qishan/tashan'],
   ])
 })
+
+it('shows the activities signed up for and attended', () => {
+  const w: any = { created_at: '2026-11-01T06:00:00Z', street: 'q', community: 't' }
+  const ev = timeline(w, {
+    activities: [
+      { activity: { id: 'a', title: '消防培训', starts_at: '2026-11-20T01:00:00Z' }, signup: { status: 'signed_up', created_at: '2026-11-15T01:00:00Z' },
+        attendance: { checked_in_at: '2026-11-20T01:05:00Z', checked_out_at: '2026-11-20T03:05:00Z', hours: 2, corrected: true } },
+      { activity: { id: 'b', title: '义诊', starts_at: '2026-11-25T01:00:00Z' }, signup: { status: 'withdrawn', created_at: '2026-11-16T01:00:00Z', withdrawn_at: '2026-11-18T01:00:00Z' }, attendance: null },
+    ],
+  })
+  expect(ev.map((e) => [e.title, e.detail])).toEqual([
+    ['参加活动「消防培训」', '服务 2 小时；签到记录经更正'],
+    ['取消报名「义诊」', undefined],
+    ['报名活动「义诊」', undefined],
+    ['报名活动「消防培训」', undefined],
+    ['登记入册', 't'],
+  ])
+})

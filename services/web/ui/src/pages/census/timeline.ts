@@ -10,6 +10,12 @@ export interface Transfer { from_street: string; from_community: string; to_stre
 export interface Pairing { id: string; staff_name: string; note: string; status: string; created_at: string; ended_at?: string; end_reason?: string }
 export interface CheckIn { id: string; street: string; community: string; channel: string; station_id?: string; checked_in_at: string }
 export interface Contact { contacted_at: string; method: string; note: string }
+/** One activity of the worker's (activity GET /v1/workers/{id}/activities). */
+export interface WorkerActivity {
+  activity: { id: string; title: string; starts_at: string }
+  signup: { status: string; created_at: string; withdrawn_at?: string } | null
+  attendance: { checked_in_at: string; checked_out_at: string | null; hours: number | null; corrected: boolean } | null
+}
 export interface Entry { seq: number; kind: string; points: number; hours?: number; balance_after: number; ref?: string; reason?: string; at: string }
 
 export interface Event {
@@ -42,6 +48,7 @@ export function timeline(
     steps?: Step[]
     transfers?: Transfer[]
     pairings?: { pairing: Pairing; contacts: Contact[] }[]
+    activities?: WorkerActivity[]
     entries?: Entry[]
     place?: (street: string, community: string) => string
   },
@@ -69,6 +76,15 @@ export function timeline(
     add(p.created_at, `与 ${p.staff_name} 结对联系`, 'primary', p.note)
     if (p.ended_at) add(p.ended_at, `与 ${p.staff_name} 的结对结束`, 'info', p.end_reason)
     for (const c of contacts) add(c.contacted_at, `${p.staff_name} 联系（${contactMethods[c.method] || c.method}）`, 'info', c.note)
+  }
+  for (const a of parts.activities || []) {
+    const t = a.activity.title
+    if (a.signup) add(a.signup.created_at, `报名活动「${t}」`, 'primary')
+    if (a.signup?.withdrawn_at) add(a.signup.withdrawn_at, `取消报名「${t}」`, 'info')
+    if (a.attendance) {
+      const hrs = a.attendance.hours != null ? `服务 ${a.attendance.hours} 小时` : '尚未签退'
+      add(a.attendance.checked_in_at, `参加活动「${t}」`, 'success', [hrs, a.attendance.corrected ? '签到记录经更正' : ''].filter(Boolean).join('；'))
+    }
   }
   for (const e of parts.entries || []) {
     const what = e.ref?.startsWith('attendance:') ? '参加活动' : e.ref?.startsWith('report:') ? '随手拍' : ''

@@ -5,13 +5,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 
 	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/clientip"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/route"
@@ -89,37 +89,14 @@ func withAddr[T any](trusted []netip.Prefix) kithttp.DecodeRequestFunc {
 	}
 }
 
-// clientAddr is who the limits count a request against: the peer's
-// address, or — when the peer is a trusted proxy — the last address in
-// X-Forwarded-For that is not one. An IPv6 client counts by its /64, the
-// block one subscriber is given (counting single addresses of it would
-// give them 2^64 tries).
+// clientAddr is who the limits count a request against: the client's
+// address (clientip.Of: the peer's, or behind a trusted proxy the one it
+// saw). An IPv6 client counts by its /64, the block one subscriber is
+// given (counting single addresses of it would give them 2^64 tries).
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
+	addr := clientip.Of(r, trusted)
+	if !addr.IsValid() {
 		return r.RemoteAddr
-	}
-	addr := peer.Addr().Unmap()
-	isTrusted := func(a netip.Addr) bool {
-		for _, p := range trusted {
-			if p.Contains(a) {
-				return true
-			}
-		}
-		return false
-	}
-	if isTrusted(addr) {
-		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-		for i := len(hops) - 1; i >= 0; i-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-			if err != nil {
-				break
-			}
-			addr = a.Unmap()
-			if !isTrusted(addr) {
-				break
-			}
-		}
 	}
 	if addr.Is6() {
 		p, _ := addr.Prefix(64)

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// The limits count a request against its peer, or — behind a trusted proxy
-// — the nearest address in X-Forwarded-For that is not a proxy; a client
-// cannot name another address to dodge them.
+// The limits count a request against the client's address (the walk
+// through trusted proxies is pkg/clientip's, tested there), an IPv6 one by
+// its /64.
 func TestClientAddr_believesOnlyTrustedProxies(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	for _, c := range []struct {

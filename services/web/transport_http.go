@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/nuanxin/nuanxin/pkg/clientip"
 	"github.com/nuanxin/nuanxin/pkg/fault"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/route"
@@ -142,13 +142,15 @@ func clearCookie(w http.ResponseWriter) {
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 }
 
-// clientIP is the browser's address as this service sees it: its peer.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+// clientIP is the browser's address: the peer's, or behind a trusted
+// proxy (WEB_TRUSTED_PROXIES: the ingress) the one that proxy saw. It goes
+// to identity, whose limits count sign-ins by it.
+func (t transport) clientIP(r *http.Request) string {
+	a := clientip.Of(r, t.svc.cfg.TrustedProxies)
+	if !a.IsValid() {
 		return ""
 	}
-	return host
+	return a.String()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -163,7 +165,7 @@ func (t transport) signIn(w http.ResponseWriter, r *http.Request) {
 		t.problem(w, r, err)
 		return
 	}
-	st, err := t.svc.SignIn(r.Context(), in, clientIP(r), cookieOf(r))
+	st, err := t.svc.SignIn(r.Context(), in, t.clientIP(r), cookieOf(r))
 	if err != nil {
 		t.problem(w, r, err)
 		return
@@ -204,7 +206,7 @@ func (t transport) sendCode(w http.ResponseWriter, r *http.Request) {
 		t.problem(w, r, err)
 		return
 	}
-	a, err := t.svc.SendCode(r.Context(), in.Mobile, clientIP(r))
+	a, err := t.svc.SendCode(r.Context(), in.Mobile, t.clientIP(r))
 	if err != nil {
 		t.problem(w, r, err)
 		return
@@ -228,7 +230,7 @@ func (t transport) enrol(w http.ResponseWriter, r *http.Request) {
 		tooLarge(w, r, httpx.MaxBody)
 		return
 	}
-	st, err := t.svc.Enrol(r.Context(), sessionOf(r), form, clientIP(r))
+	st, err := t.svc.Enrol(r.Context(), sessionOf(r), form, t.clientIP(r))
 	if err != nil {
 		t.problem(w, r, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -111,6 +112,10 @@ type Config struct {
 	// origin, which the Content-Security-Policy lets images come from.
 	TileURL    string
 	TileOrigin string
+	// TrustedProxies are the proxies in front (an ingress) whose
+	// X-Forwarded-For names the browser's address; none: the peer is the
+	// browser.
+	TrustedProxies []netip.Prefix
 	// SessionKey seals the tokens kept in session rows (32 bytes).
 	SessionKey []byte
 	// IdleTimeout, MaxBody, RefreshBefore, EnrolmentWait: zero is the

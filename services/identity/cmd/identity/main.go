@@ -12,7 +12,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/nuanxin/nuanxin/pkg/app"
 	"github.com/nuanxin/nuanxin/pkg/auth"
+	"github.com/nuanxin/nuanxin/pkg/clientip"
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/consume"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
@@ -75,16 +75,9 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("configuration: MOBILE_MATCH_KEY: %w", err)
 	}
-	var trusted []netip.Prefix
-	for _, p := range strings.Split(proxies, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			return fmt.Errorf("configuration: IDENTITY_TRUSTED_PROXIES: %w", err)
-		}
-		trusted = append(trusted, prefix)
+	trusted, err := clientip.ParseTrusted(proxies)
+	if err != nil {
+		return fmt.Errorf("configuration: IDENTITY_TRUSTED_PROXIES: %w", err)
 	}
 	pemText, err := os.ReadFile(keyFile)
 	if err != nil {

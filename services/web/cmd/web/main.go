@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/nuanxin/nuanxin/pkg/app"
+	"github.com/nuanxin/nuanxin/pkg/clientip"
 	"github.com/nuanxin/nuanxin/pkg/config"
 	"github.com/nuanxin/nuanxin/pkg/db"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string) error {
 	keyText := env.Required("WEB_SESSION_KEY")
 	origin := env.Required("WEB_ORIGIN")
 	tileURL := env.String("WEB_TILE_URL", "")
+	trusted, err := clientip.ParseTrusted(env.String("WEB_TRUSTED_PROXIES", ""))
+	env.Check(err == nil, "WEB_TRUSTED_PROXIES", "comma-separated CIDR prefixes, e.g. 10.0.0.0/8")
 	idle := env.Duration("WEB_SESSION_IDLE", web.IdleTimeout)
 	env.Check(idle >= time.Minute, "WEB_SESSION_IDLE", "at least 1m")
 	maxBody := env.Bytes("WEB_MAX_BODY", web.MaxBody)
@@ -110,7 +113,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	reg := metrics.NewRegistry()
 	metrics.RegisterPool(reg, pool)
-	svc, err := web.NewService(pool, web.Config{Upstreams: upstreams, Origin: origin, TileURL: tileURL, TileOrigin: tiles, SessionKey: key,
+	svc, err := web.NewService(pool, web.Config{Upstreams: upstreams, Origin: origin, TileURL: tileURL, TileOrigin: tiles, TrustedProxies: trusted, SessionKey: key,
 		IdleTimeout: idle, MaxBody: maxBody}, reg, log)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)

@@ -175,7 +175,8 @@ func (d *devStack) start(ctx context.Context) (summary, error) {
 	}
 
 	registry := newAPIClient(devServices()[0].URL())
-	clients := seedClients{Registry: registry, Points: newAPIClient(devServiceURL("points")), Activity: newAPIClient(devServiceURL("activity"))}
+	clients := seedClients{Registry: registry, Points: newAPIClient(devServiceURL("points")), Activity: newAPIClient(devServiceURL("activity")),
+		Notification: newAPIClient(devServiceURL("notification"))}
 	if sum.Seed, err = d.seed(ctx, clients, key); err != nil {
 		return sum, err
 	}

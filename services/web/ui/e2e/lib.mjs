@@ -71,3 +71,20 @@ export async function toast(page, text) {
   await m.first().waitFor()
   return m
 }
+
+/**
+ * Waits until no Element Plus dialog or message box is on screen, closing
+ * ones included: a click while one fades out lands on its overlay, not on
+ * what is under it (seen on a busy machine).
+ */
+export async function noDialog(page) {
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none'))
+}
+
+/** Opens an Element Plus tab by its name, once nothing covers it, and waits until it is the selected one. */
+export async function openTab(page, name) {
+  await noDialog(page)
+  const exact = typeof name === 'string'
+  await page.getByRole('tab', { name, exact }).click()
+  await page.getByRole('tab', { name, exact, selected: true }).waitFor()
+}

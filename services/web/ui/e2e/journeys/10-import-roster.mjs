@@ -2,7 +2,7 @@
 // the job finish, reads the 2 rejections (row, column, reason), downloads
 // them to correct, then exports a roster as XLSX.
 import { readFile } from 'node:fs/promises'
-import { assert, signIn } from '../lib.mjs'
+import { assert, signIn, openTab } from '../lib.mjs'
 
 /** A valid resident ID number (GB 11643): area, birth date, sequence, MOD 11-2 check. */
 export function idNumber(seq, birth = '19900101') {
@@ -73,10 +73,10 @@ export async function run(t) {
   await page.getByLabel('搜索姓名').press('Enter')
   await page.getByRole('link', { name: good[2].name }).waitFor()
   await shot('imported-workers')
-  await page.getByRole('tab', { name: /待确认的自助登记/ }).click()
+  await openTab(page, /待确认的自助登记/)
   await page.getByText(/没有待确认的自助登记|共 \d+ 人/).first().waitFor()
   await shot('awaiting-tab')
-  await page.getByRole('tab', { name: '全部人员' }).click()
+  await openTab(page, '全部人员')
   await page.getByLabel('搜索姓名').fill(good[2].name)
   await page.getByLabel('搜索姓名').press('Enter')
   await page.getByRole('link', { name: good[2].name }).waitFor()

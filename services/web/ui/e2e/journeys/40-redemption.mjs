@@ -7,7 +7,7 @@
 // The redemption itself is placed through the API, as staff at the counter
 // may (POST /points/redemptions with worker_id; x-roles includes
 // street_admin), since the journeys sign in staff only.
-import { assert, signIn, toast } from '../lib.mjs'
+import { assert, signIn, toast, openTab } from '../lib.mjs'
 
 /** Calls the BFF from the signed-in page, with the session's CSRF token. */
 async function call(page, method, path, body, headers = {}) {
@@ -28,9 +28,7 @@ async function call(page, method, path, body, headers = {}) {
 }
 
 /** Picks a tab of the points page. */
-async function tab(page, name) {
-  await page.getByRole('tab', { name }).click()
-}
+const tab = openTab
 
 export async function run(t) {
   const { page, shot } = t

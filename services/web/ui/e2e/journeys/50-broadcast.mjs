@@ -4,7 +4,7 @@
 // "已完成"; the broadcast is in the list, and the push delivery log shows
 // what pushes there are (by default riders have only the inbox on, so a
 // fresh stack may have none: the log then says why it is empty).
-import { assert, signIn, toast } from '../lib.mjs'
+import { assert, signIn, toast, openTab } from '../lib.mjs'
 
 async function get(page, path) {
   return page.evaluate(async (path) => {
@@ -62,14 +62,14 @@ export async function run(t) {
   assert.equal(b.segment.community, 'tashan')
 
   // 群发记录: the broadcast, done.
-  await page.getByRole('tab', { name: '群发记录' }).click()
+  await openTab(page, '群发记录')
   const row = page.getByRole('row').filter({ hasText: title })
   await row.getByText('已完成').waitFor()
   await row.getByText(`${b.sent} / ${b.total} 人`).waitFor()
   await shot('broadcasts')
 
   // 推送记录: the log as the API has it.
-  await page.getByRole('tab', { name: '推送记录' }).click()
+  await openTab(page, '推送记录')
   const log = await get(page, '/notification/deliveries?limit=100')
   if (log.items.length) {
     await page.locator('#pane-deliveries .el-table__body tr').first().waitFor()

@@ -2,7 +2,7 @@
 // a worker with themself, logs a contact in two clicks (记录联系, 确认记录),
 // sees it counted for this month and off the overdue list, and ends the
 // pairing (so the next run can pair the same worker again).
-import { assert, signIn, toast } from '../lib.mjs'
+import { assert, signIn, toast, openTab } from '../lib.mjs'
 
 export async function run(t) {
   const { page, shot } = t
@@ -40,10 +40,10 @@ export async function run(t) {
   await shot('paired')
 
   // It is on this month's overdue list until contacted.
-  await page.getByRole('tab', { name: '逾期未联系' }).click()
+  await openTab(page, '逾期未联系')
   await row.getByText('从未联系').waitFor()
   await shot('overdue')
-  await page.getByRole('tab', { name: '我的结对' }).click()
+  await openTab(page, '我的结对')
 
   // Two clicks: 记录联系, then 确认记录 (the method is preselected).
   await row.getByRole('button', { name: `记录联系：${name}` }).click()
@@ -57,21 +57,21 @@ export async function run(t) {
   await shot('contacted')
 
   // Off the overdue list now.
-  await page.getByRole('tab', { name: '逾期未联系' }).click()
+  await openTab(page, '逾期未联系')
   await page.locator('.el-table, .el-empty').first().waitFor()
   await page.locator('.el-skeleton').waitFor({ state: 'detached' })
   assert.equal(await row.count(), 0, 'a contacted pairing is not overdue')
   await shot('overdue-after-contact')
 
   // End the pairing.
-  await page.getByRole('tab', { name: '我的结对' }).click()
+  await openTab(page, '我的结对')
   await row.getByRole('button', { name: `结束结对：${name}` }).click()
   const box = page.getByRole('dialog', { name: '结束结对' })
   await box.getByRole('textbox').fill('e2e 测试结束')
   await box.getByRole('button', { name: '确认结束' }).click()
   await toast(page, '结对已结束')
   await row.waitFor({ state: 'detached' })
-  await page.getByRole('tab', { name: '全部结对' }).click()
+  await openTab(page, '全部结对')
   await page.getByRole('combobox', { name: '结对状态' }).click({ force: true })
   await page.getByRole('option', { name: '已结束' }).click()
   await row.first().getByText('已结束').waitFor()
@@ -79,7 +79,7 @@ export async function run(t) {
 
   // A tablet.
   await page.setViewportSize({ width: 1024, height: 768 })
-  await page.getByRole('tab', { name: '逾期未联系' }).click()
+  await openTab(page, '逾期未联系')
   await page.locator('.el-table, .el-empty').first().waitFor()
   await shot('tablet-overdue')
 }

@@ -18,8 +18,8 @@ import (
 // through the sign-in page and does what a clerk does, failing on any
 // console error or refused request. `make test` builds the UI and installs
 // Chromium first (tools/browser/ensure-chromium); NUANXIN_BROWSER_TESTS=off
-// skips this on a machine without them. Screenshots are left in
-// services/web/ui/e2e/out.
+// skips this on a machine without them, E2E_JOURNEYS=name runs only those
+// whose names contain it. Screenshots are left in services/web/ui/e2e/out.
 func TestConsole_journeys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole stack and a browser")
@@ -52,7 +52,8 @@ func TestConsole_journeys(t *testing.T) {
 			env = append(env, key+"_USER="+l.Username, key+"_PASSWORD="+l.Password)
 		}
 	}
-	cmd := exec.CommandContext(ctx, "node", "e2e/run.mjs")
+	// E2E_JOURNEYS=50 runs only the journeys whose names contain it.
+	cmd := exec.CommandContext(ctx, "node", "e2e/run.mjs", os.Getenv("E2E_JOURNEYS"))
 	cmd.Dir = ui
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()

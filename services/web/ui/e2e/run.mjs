@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const here = dirname(fileURLToPath(import.meta.url))
 const base = process.env.BASE_URL || 'http://127.0.0.1:8080'
 const out = process.env.OUT_DIR || join(here, 'out')
-const filter = process.argv[2] || ''
+const filter = process.argv[2] || '' // "" runs every journey
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium'
 
 // The flags this machine needs: no sandbox as root, and nothing that

@@ -30,13 +30,13 @@ suite('request', () => {
 
   it('throws the problem with its field errors', async () => {
     vi.stubGlobal('fetch', async () => new Response(JSON.stringify({
-      title: 'Invalid request', status: 422, detail: 'One or more fields are invalid.',
+      title: 'Invalid request', status: 422, request_id: 'a1b2c3', detail: 'One or more fields are invalid.',
       errors: [{ field: 'id_number', code: 'invalid_check_character', message: 'bad check character' }],
     }), { status: 422, headers: { 'Content-Type': 'application/problem+json' } }))
     const err = await request('POST', '/registry/workers', { body: {} }).catch((e) => e)
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(422)
-    expect(describe(err)).toEqual({ title: '填写的内容有误', detail: 'One or more fields are invalid.', fields: ['身份证号：校验位不对'] })
+    expect(describe(err)).toEqual({ title: '填写的内容有误', detail: 'One or more fields are invalid.', fields: ['身份证号：校验位不对'], requestId: 'a1b2c3' })
   })
 })
 

@@ -85,13 +85,15 @@ export function fieldText(e: FieldError): string {
 }
 
 /** What to show a person for err: a Chinese headline and the details. */
-export function describe(err: unknown): { title: string; detail: string; fields: string[] } {
+export function describe(err: unknown): { title: string; detail: string; fields: string[]; requestId?: string } {
   const e = err as ApiError
   if (e && typeof e.status === 'number') {
     return {
       title: statusText[e.status] || `出错了（${e.status}）`,
       detail: e.detail && e.detail !== e.title ? e.detail : '',
       fields: (e.errors || []).map(fieldText),
+      // What an operator finds the request by in the services' logs.
+      requestId: e.requestId || undefined,
     }
   }
   return { title: '网络异常，请检查网络后重试', detail: String((err as Error)?.message || err), fields: [] }

@@ -2,7 +2,7 @@
 #   make run    the local stack: NATS, Postgres, every service, demo data
 #   make test   every module's tests with -race, against real Postgres and NATS
 #   make bench  benchmarks (figures recorded in docs/benchmarks.md)
-#   make lint   gofmt, go vet, and the API and event documents' linters (npm; tools/speclint)
+#   make lint   gofmt, go vet, the console's types (vue-tsc), and the API and event documents' linters (npm; tools/speclint)
 #   make ui     the console (services/web/ui, Vue + Vite) built into services/web/dist/app
 
 GO      ?= go
@@ -45,9 +45,10 @@ test: ui
 bench:
 	$(NUANXIN) stack --fast=false -- $(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
-lint: $(SPECLINT)/node_modules/.package-lock.json
+lint: $(SPECLINT)/node_modules/.package-lock.json $(UI)/node_modules/.package-lock.json
 	@out="$$(gofmt -l $(MODULES))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	cd $(UI) && node_modules/.bin/vue-tsc --noEmit -p tsconfig.json
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(SPECLINT)/node_modules/.bin/redocly lint \
 		--config $(SPECLINT)/redocly.yaml --format=stylish docs/api/*.openapi.yaml docs/events/*.asyncapi.yaml
 	node $(SPECLINT)/asyncapi.mjs docs/events/*.asyncapi.yaml

@@ -112,6 +112,33 @@ func (q *Query) ID(name string) string {
 	return id.String()
 }
 
+// IDs reads a comma-separated list of at most max ids (repeats counted
+// once), in the order given; nil when absent. A list is longer than free
+// text may be (100 ids are some 3,700 characters), so it has its own
+// bound: max ids.
+func (q *Query) IDs(name string, max int) []uuid.UUID {
+	s := q.raw(name)
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > max {
+		q.c.Add(name, validate.CodeOutOfRange, "must name at most "+strconv.Itoa(max)+" ids")
+		return nil
+	}
+	out := make([]uuid.UUID, 0, len(parts))
+	for _, part := range parts {
+		id, err := uuid.Parse(strings.TrimSpace(part))
+		if !q.c.Check(err == nil, name, validate.CodeInvalidFormat, "must be ids separated by commas") {
+			return nil
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Cursor reads an opaque paging cursor, the next of a previous page. Its
 // shape is the service's to check (it alone knows what it hands out); here
 // it is held to printable ASCII of a sane length, so nothing else gets that

@@ -20,6 +20,7 @@ func read(raw string) (*httpx.Query, error) {
 	q.Cursor("after")
 	q.Int("limit", 50)
 	q.Bool("open")
+	q.IDs("ids", 3)
 	return q, q.Err()
 }
 
@@ -42,6 +43,9 @@ func TestQuery_checksEachValueAsWhatItIs(t *testing.T) {
 		{"not a number", "limit=x", "limit", validate.CodeInvalidFormat},
 		{"not a boolean", "open=yes", "open", validate.CodeInvalidFormat},
 		{"given twice", "street=qishan&street=zhifu", "street", "repeated"},
+		{"ids", "ids=01a1a44b-8772-72e8-b54e-e781cc75f636,01a1a44b-8772-72e8-b54e-e781cc75f636,%2001a1a44b-8772-72e8-b54e-e781cc75f637", "", ""},
+		{"more ids than allowed", "ids=" + strings.Repeat("01a1a44b-8772-72e8-b54e-e781cc75f636,", 3) + "01a1a44b-8772-72e8-b54e-e781cc75f636", "ids", validate.CodeOutOfRange},
+		{"not ids", "ids=01a1a44b-8772-72e8-b54e-e781cc75f636,w1", "ids", validate.CodeInvalidFormat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -463,8 +463,8 @@ func (s *Store) ListWorkers(ctx context.Context, q WorkerQuery) (Page[Worker], e
 		if q.mobileHash != nil {
 			f.Where("mobile_hash = $%d", q.mobileHash)
 		}
-		if q.ids != nil {
-			f.Where("id = ANY($%d)", q.ids)
+		if q.IDs != nil {
+			f.Where("id = ANY($%d)", q.IDs)
 		}
 	}
 	page, err := listCounted(ctx, s.pool, "workers", workerCols, q.ListQuery, filter, scanWorker,

@@ -5,14 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/go-kit/kit/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nuanxin/nuanxin/pkg/auth"
 	"github.com/nuanxin/nuanxin/pkg/httpx"
 	"github.com/nuanxin/nuanxin/pkg/idempotency"
 	"github.com/nuanxin/nuanxin/pkg/route"
-	"github.com/nuanxin/nuanxin/pkg/validate"
 )
 
 // RegisterRoutes mounts the registry's /v1 API on mux with the services'
@@ -46,7 +44,7 @@ func mountLedger(rt route.Router, eps Endpoints) {
 	handle("POST /v1/enterprises/{id}/close", eps.CloseEnterprise, route.PathIDAndBody[CloseInput]("id", errEnterpriseNotFound))
 
 	handle("POST /v1/workers", eps.RegisterWorker, route.Body[WorkerInput])
-	mountListWorkers(rt, eps.ListWorkers)
+	handle("GET /v1/workers", eps.ListWorkers, decodeListWorkers)
 	handle("GET /v1/workers/{id}", eps.GetWorker, workerID)
 	handle("GET /v1/workers/{id}/pii", eps.WorkerPII, workerID)
 	handle("PATCH /v1/workers/{id}", eps.UpdateWorker, route.PathIDAndBody[WorkerPatch]("id", errWorkerNotFound))
@@ -97,46 +95,9 @@ func decodeListWorkers(ctx context.Context, r *http.Request) (any, error) {
 	out := WorkerQuery{ListQuery: list(q), Occupation: q.Code("occupation"), PoliticalStatus: q.Code("political_status"),
 		Status: q.Code("status"), EnterpriseID: q.ID("enterprise_id"), Confirmation: q.Code("confirmation"),
 		Platform: q.Text("platform"), MobilePartyMember: optionalBool(q, "mobile_party_member"), Q: q.Text("q"),
-		MobileTail: q.Text("mobile_tail"), Mobile: q.Text("mobile")}
-	if ids, ok := ctx.Value(idsKey{}).([]string); ok {
-		if len(ids) > 1 {
-			return nil, validate.Errors{{Field: "ids", Code: "repeated", Message: "give this parameter once"}}
-		}
-		out.IDs = ids[0]
-	}
+		MobileTail: q.Text("mobile_tail"), Mobile: q.Text("mobile"), IDs: q.IDs("ids", maxWorkerIDs)}
 	return out, q.Err()
 }
-
-// idsKey is the context key of the ids parameter of GET /v1/workers.
-type idsKey struct{}
-
-// mountListWorkers mounts GET /v1/workers. Its ids parameter names up to
-// 100 ids, some 3,700 characters, beyond what the query reader takes as
-// one value (httpx.MaxQueryText): it is taken out of the query before the
-// route reads the rest, and handed to the decoder in the context, which
-// checks it as a list of ids.
-func mountListWorkers(rt route.Router, ep endpoint.Endpoint) {
-	inner := rt
-	inner.Mux = http.NewServeMux()
-	inner.Handle("GET /v1/workers", ep, decodeListWorkers)
-	rt.Mux.Handle(listWorkersPattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := r.URL.Query()
-		ids, ok := v["ids"]
-		if !ok {
-			inner.Mux.ServeHTTP(w, r)
-			return
-		}
-		v.Del("ids")
-		r = r.WithContext(context.WithValue(r.Context(), idsKey{}, ids))
-		u := *r.URL
-		u.RawQuery = v.Encode()
-		r.URL = &u
-		inner.Mux.ServeHTTP(w, r)
-	}))
-}
-
-// listWorkersPattern is GET /v1/workers, for the outer mux.
-var listWorkersPattern = http.MethodGet + " /v1/workers"
 
 func decodeListStations(ctx context.Context, r *http.Request) (any, error) {
 	q := httpx.QueryFrom(ctx, r)

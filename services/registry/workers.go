@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -209,12 +208,11 @@ type WorkerQuery struct {
 	// mobile.
 	MobileTail string
 	Mobile     string
-	// IDs, comma-separated, names up to maxWorkerIDs workers: those of them
-	// in the caller's scope come back (a page big enough for all of them).
-	IDs string
+	// IDs names up to maxWorkerIDs workers: those of them in the caller's
+	// scope come back (a page big enough for all of them).
+	IDs []uuid.UUID
 
-	mobileHash []byte      // of Mobile, once checked
-	ids        []uuid.UUID // IDs read
+	mobileHash []byte // of Mobile, once checked
 }
 
 // maxWorkerIDs bounds the ids one GET /v1/workers?ids= names.
@@ -256,11 +254,8 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 			q.mobileHash = s.box.Hash(hashMobile, m)
 		}
 	}
-	if q.IDs != "" {
-		q.ids = parseIDs(&c, "ids", q.IDs, maxWorkerIDs)
-		if len(q.ids) > q.Limit && !c.Has("limit") {
-			q.Limit = len(q.ids)
-		}
+	if len(q.IDs) > q.Limit && !c.Has("limit") {
+		q.Limit = len(q.IDs)
 	}
 	lq, err := s.scopeQuery(ctx, p, &c, q.ListQuery)
 	if err != nil {
@@ -271,28 +266,6 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 	}
 	q.ListQuery = lq
 	return s.store.ListWorkers(ctx, q)
-}
-
-// parseIDs reads a comma-separated list of at most max ids (repeats
-// counted once).
-func parseIDs(c *validate.Collector, field, s string, max int) []uuid.UUID {
-	parts := strings.Split(s, ",")
-	if len(parts) > max {
-		c.Add(field, validate.CodeOutOfRange, fmt.Sprintf("must name at most %d ids", max))
-		return nil
-	}
-	out := make([]uuid.UUID, 0, len(parts))
-	for _, part := range parts {
-		id, err := uuid.Parse(strings.TrimSpace(part))
-		if err != nil {
-			c.Add(field, validate.CodeInvalidFormat, "must be worker ids separated by commas")
-			return nil
-		}
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // CheckIns returns a worker's check-ins, oldest first: staff in scope of

@@ -46,6 +46,10 @@ func TestConsole_journeys(t *testing.T) {
 	ts := startTestStack(t, ctx)
 	env := append(os.Environ(), "BASE_URL=http://"+webAddr(t), "CHROMIUM="+chromiumPath(),
 		"OUT_DIR="+filepath.Join(ui, "e2e", "out"))
+	if r := ts.sum.Rider; r != nil {
+		// A rider signs in with the code the dev SMS gateway logs.
+		env = append(env, "RIDER_MOBILE="+r.Mobile, "IDENTITY_LOG="+r.CodeLog)
+	}
 	for _, l := range ts.sum.Logins {
 		key := map[string]string{"district_admin": "DISTRICT", "street_admin": "STREET", "community_staff": "COMMUNITY"}[l.Role]
 		if key != "" {

@@ -241,7 +241,8 @@ func (t transport) enrol(w http.ResponseWriter, r *http.Request) {
 
 // securityHeaders sets the headers every answer carries: a strict
 // Content-Security-Policy (the UI's own scripts only; inline styles,
-// which Element Plus sets; images also from the map's tile server), no
+// which Element Plus sets; images also from the map's tile server; fonts
+// also from data: URLs, as Vant embeds its icon font in its CSS), no
 // framing, no sniffing, no referrer beyond this site, and no caching of
 // the API's answers.
 func securityHeaders(cfg Config, next http.Handler) http.Handler {
@@ -250,7 +251,7 @@ func securityHeaders(cfg Config, next http.Handler) http.Handler {
 		img += " " + cfg.TileOrigin
 	}
 	csp := strings.Join([]string{"default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", img,
-		"connect-src 'self'", "font-src 'self'", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"}, "; ")
+		"connect-src 'self'", "font-src 'self' data:", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'", "object-src 'none'"}, "; ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

@@ -367,7 +367,7 @@ func TestSecurityHeaders_onEveryAnswer(t *testing.T) {
 		csp := r.Header.Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
 			"img-src 'self' data: blob: https://tiles.example.test", "connect-src 'self'", "frame-ancestors 'none'",
-			"base-uri 'self'", "form-action 'self'", "object-src 'none'"} {
+			"font-src 'self' data:", "base-uri 'self'", "form-action 'self'", "object-src 'none'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("GET %s: CSP %q lacks %q", path, csp, want)
 			}

@@ -1,15 +1,28 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
-import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { ElementPlusResolver, VantResolver } from 'unplugin-vue-components/resolvers'
 import { fileURLToPath } from 'node:url'
 
-// The console is built into ../dist/app, which the Go service embeds
-// (services/web/web.go). Element Plus components are imported on demand,
+// Two apps, each its own entry and bundle, sharing only the API client
+// (src/lib/api.ts): the street-office console (index.html, Element Plus)
+// and the rider's phone pages (m/index.html, Vant, under /m/). Both are
+// built into ../dist/app, which the Go service embeds (services/web/web.go). Element Plus components are imported on demand,
 // with their styles, by the resolver: only what a page uses is shipped,
 // and each page is its own chunk (see src/router.ts).
+// Vant's icon font is embedded in its CSS (a data: URL), with a fallback
+// on Alibaba's CDN that a phone on a closed network or our
+// Content-Security-Policy would refuse: the fallback is dropped.
+const noRemoteFonts: Plugin = {
+  name: 'nuanxin:no-remote-fonts',
+  transform(code, id) {
+    if (!/node_modules\/vant\/.*\.css$/.test(id.split('?')[0])) return null
+    return code.replace(/,\s*url\((?:https?:)?\/\/at\.alicdn\.com[^)]*\)\s*format\("[a-z0-9]+"\)/g, '')
+  },
+}
+
 export default defineConfig({
-  plugins: [vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false })],
+  plugins: [noRemoteFonts, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
   base: '/',
   // Dev servers running side by side (one per engineer) each keep their
   // own pre-bundled dependencies: VITE_CACHE_DIR=/tmp/vite-5181 npx vite.
@@ -20,6 +33,12 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     chunkSizeWarningLimit: 1200,
+    rollupOptions: {
+      input: {
+        console: fileURLToPath(new URL('./index.html', import.meta.url)),
+        rider: fileURLToPath(new URL('./m/index.html', import.meta.url)),
+      },
+    },
     // No source maps in the shipped build: they are not needed to run it.
     sourcemap: false,
   },

@@ -1,0 +1,54 @@
+// The rider's session, as the web service tells it (GET /api/session):
+// signed in as a worker, or midway through the first-time 报到 form.
+import { reactive } from 'vue'
+import { api, ApiError, setCSRF } from '@/lib/api'
+
+interface SessionView {
+  csrf_token: string
+  principal?: { sub: string; role: string; street?: string; worker_id?: string }
+  display_name?: string
+  enrolment_required?: boolean
+}
+
+export const rider = reactive({
+  loaded: false,
+  workerId: '',
+  name: '',
+  enrolling: false,
+})
+
+export function apply(v: SessionView | null) {
+  setCSRF(v?.csrf_token || '')
+  rider.workerId = v?.principal?.role === 'worker' ? v.principal.worker_id || '' : ''
+  rider.name = v?.display_name || ''
+  rider.enrolling = !!v?.enrolment_required
+  rider.loaded = true
+}
+
+/** Loads the session once; answers whether a rider is signed in (or enrolling). */
+export async function loadSession() {
+  if (!rider.loaded) {
+    try {
+      apply(await api.get<SessionView>('/session'))
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e
+      apply(null)
+    }
+  }
+  return rider.workerId !== '' || rider.enrolling
+}
+
+/** Signs in with the mobile and the code the SMS brought. */
+export async function signIn(mobile: string, code: string) {
+  const v = await api.post<SessionView>('/session', { mobile, code })
+  apply(v)
+  return v
+}
+
+export async function signOut() {
+  try {
+    await api.del('/session')
+  } finally {
+    apply(null)
+  }
+}

@@ -10,14 +10,23 @@
 # directly. web.Dockerfile.dockerignore beside this file keeps .data/ and .git/ out of the build
 # context (BuildKit reads <Dockerfile>.dockerignore).
 #
-# A copy of identity.Dockerfile with the service's name and port (8080) replaced; keep them in
-# step. The UI is whatever services/web/dist holds when the image is built (go:embed): build the
-# UI first once it exists. No key is baked in: WEB_SESSION_KEY is a Secret (deploy/k8s/web).
+# identity.Dockerfile with the service's name and port (8080), and a first stage that builds the
+# UI (services/web/ui: the console and the rider's pages) from its lock file, as `make ui` does;
+# the Go build embeds it (go:embed). Keep them in step. No key is baked in: WEB_SESSION_KEY is a
+# Secret (deploy/k8s/web).
+
+FROM node:20 AS ui
+WORKDIR /ui
+COPY services/web/ui/package.json services/web/ui/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY services/web/ui/ ./
+RUN node_modules/.bin/vite build --outDir /out/app --emptyOutDir
 
 FROM golang:1.26 AS build
 WORKDIR /src
 ENV CGO_ENABLED=0
 COPY . .
+COPY --from=ui /out/app ./services/web/dist/app
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags="-s -w" -o /out/web ./services/web/cmd/web

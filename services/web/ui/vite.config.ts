@@ -21,8 +21,22 @@ const noRemoteFonts: Plugin = {
   },
 }
 
+// The dev server answers a rider's page (/m/activities/…) with the rider's
+// index.html, as the Go service does; Vite's own fallback would give the
+// console's.
+const riderPagesInDev: Plugin = {
+  name: 'nuanxin:rider-pages-in-dev',
+  configureServer(server) {
+    server.middlewares.use((req, _res, next) => {
+      const path = (req.url || '').split('?')[0]
+      if (path.startsWith('/m/') && !path.includes('.') && !path.startsWith('/m/@')) req.url = '/m/index.html'
+      next()
+    })
+  },
+}
+
 export default defineConfig({
-  plugins: [noRemoteFonts, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
+  plugins: [noRemoteFonts, riderPagesInDev, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
   base: '/',
   // Dev servers running side by side (one per engineer) each keep their
   // own pre-bundled dependencies: VITE_CACHE_DIR=/tmp/vite-5181 npx vite.

@@ -1,6 +1,7 @@
 // What journeys share: signing in as the dev stack's staff, and waiting
 // for Element Plus's answers.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 
 export { assert }
 
@@ -87,4 +88,36 @@ export async function openTab(page, name) {
   const exact = typeof name === 'string'
   await page.getByRole('tab', { name, exact }).click()
   await page.getByRole('tab', { name, exact, selected: true }).waitFor()
+}
+
+/** The last code the dev SMS gateway sent to mobile, from identity's log (IDENTITY_LOG). */
+export function lastCode(env, mobile) {
+  assert.ok(env.IDENTITY_LOG, 'set IDENTITY_LOG (make run prints it)')
+  const log = readFileSync(env.IDENTITY_LOG, 'utf8')
+  const masked = `${mobile.slice(0, 3)}****${mobile.slice(7)}`
+  const codes = [...log.matchAll(/DEV SMS[^\n]*?to (\d{3}\*{4}\d{4})[^\n]*?验证码\D{0,4}(\d{6})/g)].filter((m) => m[1] === masked)
+  assert.ok(codes.length, `no code for ${masked} in ${env.IDENTITY_LOG}`)
+  return codes[codes.length - 1][2]
+}
+
+/**
+ * Signs a demo rider in on page's context the quick way, through the API
+ * the sign-in page uses (journey m10 covers the page itself), and opens
+ * path. Identity sends one code a minute per mobile: each journey uses
+ * its own rider.
+ */
+export async function riderSignIn(t, mobile, path = '/m/', page = t.page) {
+  const headers = { Origin: new URL(t.base).origin }
+  const sent = await page.request.post('/api/otp', { data: { mobile }, headers })
+  assert.equal(sent.status(), 200, `POST /api/otp for ${mobile} answered ${sent.status()} (one code a minute per mobile)`)
+  const signed = await page.request.post('/api/session', { data: { mobile, code: lastCode(t.env, mobile) }, headers })
+  assert.equal(signed.status(), 201, `POST /api/session for ${mobile} answered ${signed.status()}: ${await signed.text()}`)
+  await page.goto(path)
+}
+
+/** Opens a desktop page signed in as staff (who: district, street or community), beside the rider's phone. */
+export async function staffPage(t, who = 'street') {
+  const page = await t.open()
+  await signIn({ ...t, page }, who)
+  return page
 }

@@ -9,7 +9,7 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 STAFF_PASSWORD=... node e2e/run.mjs [name-filter]
 import { chromium } from 'playwright-core'
-import { readdirSync, mkdirSync, rmSync } from 'node:fs'
+import { readdirSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -30,6 +30,18 @@ if (!files.length) {
   process.exit(2)
 }
 
+// A phone journey (export const phone = true) runs in a 375 × 812 touch
+// viewport on a slow 4G network; every screenshot also checks the touch
+// targets on screen.
+const phoneContext = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
+// Chrome DevTools' "Slow 4G": 150 ms × 3.75 latency, 1.6 Mbit/s down and
+// 750 kbit/s up (bytes per second here).
+const networks = {
+  slow4g: { offline: false, latency: 562.5, downloadThroughput: (1.6e6 * 0.9) / 8, uploadThroughput: (750e3 * 0.9) / 8 },
+  offline: { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 },
+  online: { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 },
+}
+
 const browser = await chromium.launch({ executablePath, headless: true, args })
 let failed = 0
 try {
@@ -42,40 +54,39 @@ try {
     const started = Date.now()
     const problems = []
     const allowed = [{ method: 'GET', path: /^\/api\/session$/, status: 401 }] // the anonymous "am I signed in?"
-    const context = await browser.newContext({
-      baseURL: base,
-      viewport: journey.viewport || { width: 1366, height: 768 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      acceptDownloads: true,
-      ...(journey.contextOptions || {}),
-    })
-    context.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 30000))
-    const page = await context.newPage()
-    page.on('console', (m) => {
-      // A refused request is logged by Chromium as a console error; such
-      // answers are judged below, by the allow() list, not here.
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) {
-        problems.push(`console error: ${m.text()}`)
-      }
-    })
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-    page.on('requestfailed', (r) => {
-      const why = r.failure()?.errorText || ''
-      // "Aborted" is the page's own doing, not a failure: a request still
-      // going when the page moved on, or a download handed to the browser.
-      if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.method()} ${r.url()} ${why}`)
-    })
-    page.on('response', (r) => {
-      if (r.status() < 400) return
-      const u = new URL(r.url())
-      const ok = allowed.some((a) => a.method === r.request().method() && a.path.test(u.pathname) && a.status === r.status())
-      if (!ok) problems.push(`answer ${r.status()}: ${r.request().method()} ${u.pathname}${u.search}`)
-    })
+    const contexts = []
+    /** A new context (a phone's or a desktop's), watched like the journey's own. */
+    const open = async (opts = {}) => {
+      const c = await browser.newContext({
+        baseURL: base,
+        viewport: { width: 1366, height: 768 },
+        locale: 'zh-CN',
+        timezoneId: 'Asia/Shanghai',
+        acceptDownloads: true,
+        ...opts,
+      })
+      c.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 30000))
+      contexts.push(c)
+      const p = await c.newPage()
+      watch(p, problems, allowed)
+      return p
+    }
+    const phone = !!journey.phone
+    const page = await open(phone ? { ...phoneContext, ...(journey.contextOptions || {}) } : { ...(journey.viewport ? { viewport: journey.viewport } : {}), ...(journey.contextOptions || {}) })
+    const context = page.context()
+    // The phone's network: a slow 4G connection unless the journey says otherwise.
+    const cdp = phone ? await context.newCDPSession(page) : null
+    const network = async (profile) => {
+      if (!cdp) throw new Error('network(): only a phone journey (export const phone = true) has a network profile')
+      await cdp.send('Network.emulateNetworkConditions', networks[profile])
+    }
+    if (phone) await network('slow4g')
+    const timings = {}
     let n = 0
     const t = {
       page,
       context,
+      phone,
       base,
       env: process.env,
       /** Saves a screenshot named name (numbered in order), and checks every control on screen has a label. */
@@ -83,7 +94,26 @@ try {
         n++
         await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${label}.png`), fullPage: false })
         for (const c of await unlabelled(page)) problems.push(`at ${label}: a control with no label: ${c}`)
+        if (phone) for (const c of await smallTargets(page)) problems.push(`at ${label}: a touch target under 44 px: ${c}`)
       },
+      /**
+       * Times what fn does (from its start until it resolves), logs it and
+       * records it in <journey>/timings.json. A measure, not an assertion:
+       * speed is judged by the figures in docs/benchmarks.md, not by a
+       * test that a busy machine would fail.
+       */
+      measure: async (label, fn) => {
+        const t0 = Date.now()
+        const r = await fn()
+        timings[label] = Date.now() - t0
+        console.log(`  [${name}] ${label}: ${timings[label]} ms${phone ? ' (slow 4G)' : ''}`)
+        writeFileSync(join(dir, 'timings.json'), JSON.stringify(timings, null, 1) + '\n')
+        return r
+      },
+      /** Switches a phone journey's network: 'slow4g' (the default), 'offline' or 'online' (unthrottled). */
+      network,
+      /** Opens another watched context (a desktop's by default), for staff working beside the rider. */
+      open,
       /** Declares an answer the journey expects: method, a path pattern, a status. */
       allow: (method, path, status) => allowed.push({ method, path, status }),
       dir,
@@ -95,7 +125,7 @@ try {
       problems.unshift(`failed: ${e?.stack || e}`)
       await page.screenshot({ path: join(dir, `zz-failure.png`) }).catch(() => {})
     }
-    await context.close()
+    for (const c of contexts) await c.close()
     const secs = ((Date.now() - started) / 1000).toFixed(1)
     if (problems.length) {
       failed++
@@ -108,6 +138,55 @@ try {
   await browser.close()
 }
 process.exit(failed ? 1 : 0)
+
+/**
+ * watch makes page's troubles the journey's: console errors, page errors,
+ * failed requests, and 4xx/5xx answers the journey did not allow().
+ */
+function watch(page, problems, allowed) {
+  page.on('console', (m) => {
+    // A refused request is logged by Chromium as a console error; such
+    // answers are judged below, by the allow() list, not here.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) {
+      problems.push(`console error: ${m.text()}`)
+    }
+  })
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText || ''
+    // "Aborted" is the page's own doing, not a failure: a request still
+    // going when the page moved on, or a download handed to the browser.
+    if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.method()} ${r.url()} ${why}`)
+  })
+  page.on('response', (r) => {
+    if (r.status() < 400) return
+    const u = new URL(r.url())
+    const ok = allowed.some((a) => a.method === r.request().method() && a.path.test(u.pathname) && a.status === r.status())
+    if (!ok) problems.push(`answer ${r.status()}: ${r.request().method()} ${u.pathname}${u.search}`)
+  })
+}
+
+/**
+ * smallTargets lists the visible controls a thumb would miss: smaller
+ * than 44 × 44 CSS pixels, counting a larger clickable box around them
+ * (a Vant cell or field around its input, a label) as the target.
+ */
+async function smallTargets(page) {
+  return page.evaluate(() => {
+    const controls = document.querySelectorAll('input:not([type=hidden]), select, textarea, button, [role=button], [role=checkbox], [role=radio], [role=switch], [role=tab], a[href]')
+    const out = []
+    for (const el of controls) {
+      const r = el.getBoundingClientRect()
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue
+      if (r.bottom <= 0 || r.top >= innerHeight) continue // off screen: judged when scrolled to
+      const box = el.closest('label, .van-cell, .van-field, [role=button], .van-tabbar-item, .van-grid-item') || el
+      const b = box.getBoundingClientRect()
+      const w = Math.max(r.width, b.width), h = Math.max(r.height, b.height)
+      if (w < 43.5 || h < 43.5) out.push(`${Math.round(w)}×${Math.round(h)} ${el.outerHTML.slice(0, 120)}`)
+    }
+    return out
+  })
+}
 
 /**
  * unlabelled lists the visible controls on the page that a screen reader

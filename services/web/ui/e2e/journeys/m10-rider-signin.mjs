@@ -1,24 +1,14 @@
 // A rider on a phone: signs in with the code the SMS brings (read from
 // the dev SMS gateway's log), and a new rider fills in the 报到 form —
 // the ID number checked as it is typed — and waits for the community.
-import { assert } from '../lib.mjs'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { assert, lastCode } from '../lib.mjs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 // The budget of JavaScript a rider's first visit loads, compressed as sent.
 const initialJSBudget = 150 * 1024
 
-export const viewport = { width: 375, height: 812 }
-export const contextOptions = { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
-
-/** The last code the dev SMS gateway sent to mobile, from identity's log. */
-function lastCode(t, mobile) {
-  const log = readFileSync(t.env.IDENTITY_LOG, 'utf8')
-  const masked = `${mobile.slice(0, 3)}****${mobile.slice(7)}`
-  const codes = [...log.matchAll(/DEV SMS[^\n]*?to (\d{3}\*{4}\d{4})[^\n]*?验证码\D{0,4}(\d{6})/g)].filter((m) => m[1] === masked)
-  assert.ok(codes.length, `no code for ${masked} in ${t.env.IDENTITY_LOG}`)
-  return codes[codes.length - 1][2]
-}
+export const phone = true
 
 /** Asks for a code; identity has logged it by the time it answers. */
 async function askForCode(t, mobile) {
@@ -28,7 +18,7 @@ async function askForCode(t, mobile) {
   const r = await answer
   assert.equal(r.status(), 200, `POST /api/otp answered ${r.status()} (one code a minute per mobile: a minute between runs)`)
   await page.getByText(/秒后重发/).waitFor()
-  return lastCode(t, mobile)
+  return lastCode(t.env, mobile)
 }
 
 /** An ID number with its right check character (GB 11643), born on day. */
@@ -51,9 +41,12 @@ export async function run(t) {
     if (res.request().resourceType() === 'script') scripts.push(res.request().sizes().then((s) => ({ url: res.url(), bytes: s.responseBodySize })))
   }
   page.on('response', onScript)
-  await page.goto('/m/')
+  // The first screen, on the slow 4G network every phone journey has.
+  await t.measure('first-screen', async () => {
+    await page.goto('/m/')
+    await page.getByRole('heading', { name: '暖新 · 骑手' }).waitFor()
+  })
   await page.waitForURL(/\/m\/signin/)
-  await page.getByRole('heading', { name: '暖新 · 骑手' }).waitFor()
   await page.waitForLoadState('networkidle')
   page.off('response', onScript)
   const loaded = await Promise.all(scripts)
@@ -70,6 +63,7 @@ export async function run(t) {
   await page.getByRole('heading', { name: /^你好，/ }).waitFor()
   await shot('signed-in')
   assert.ok(!(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).match(/eyJ|token/i), 'no token in web storage')
+  await page.goto('/m/settings')
   await page.getByRole('button', { name: '退出登录' }).tap()
   await page.waitForURL(/\/m\/signin/)
 

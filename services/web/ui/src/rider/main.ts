@@ -3,9 +3,19 @@
 import { createApp } from 'vue'
 import App from './App.vue'
 import { router } from './router'
+import { whenSignedOut } from '@/lib/api'
+import { apply } from './session'
 import './rider.css'
 // Functions (not components) bring their own styles.
 import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
+
+// A session that ended (expired, or signed out elsewhere) sends the rider
+// back to sign in, and then to where they were.
+whenSignedOut(() => {
+  apply(null)
+  const here = router.currentRoute.value
+  if (!here.meta.public) router.replace({ name: 'signin', query: { next: here.fullPath } })
+})
 
 createApp(App).use(router).mount('#app')

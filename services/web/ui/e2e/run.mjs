@@ -55,6 +55,9 @@ try {
     const problems = []
     const allowed = [{ method: 'GET', path: /^\/api\/session$/, status: 401 }] // the anonymous "am I signed in?"
     const contexts = []
+    // While a journey has the phone offline, what fails for want of a
+    // network is the point, not a problem.
+    const net = { offline: false }
     /** A new context (a phone's or a desktop's), watched like the journey's own. */
     const open = async (opts = {}) => {
       const c = await browser.newContext({
@@ -68,7 +71,7 @@ try {
       c.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 30000))
       contexts.push(c)
       const p = await c.newPage()
-      watch(p, problems, allowed)
+      watch(p, problems, allowed, net)
       return p
     }
     const phone = !!journey.phone
@@ -79,6 +82,7 @@ try {
     const network = async (profile) => {
       if (!cdp) throw new Error('network(): only a phone journey (export const phone = true) has a network profile')
       await cdp.send('Network.emulateNetworkConditions', networks[profile])
+      net.offline = profile === 'offline'
     }
     if (phone) await network('slow4g')
     const timings = {}
@@ -143,11 +147,12 @@ process.exit(failed ? 1 : 0)
  * watch makes page's troubles the journey's: console errors, page errors,
  * failed requests, and 4xx/5xx answers the journey did not allow().
  */
-function watch(page, problems, allowed) {
+function watch(page, problems, allowed, net) {
+  const offlineFailure = (text) => net.offline && /ERR_INTERNET_DISCONNECTED/.test(text)
   page.on('console', (m) => {
     // A refused request is logged by Chromium as a console error; such
     // answers are judged below, by the allow() list, not here.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of')) {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of') && !offlineFailure(m.text())) {
       problems.push(`console error: ${m.text()}`)
     }
   })
@@ -156,7 +161,7 @@ function watch(page, problems, allowed) {
     const why = r.failure()?.errorText || ''
     // "Aborted" is the page's own doing, not a failure: a request still
     // going when the page moved on, or a download handed to the browser.
-    if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.method()} ${r.url()} ${why}`)
+    if (why !== 'net::ERR_ABORTED' && !offlineFailure(why)) problems.push(`request failed: ${r.method()} ${r.url()} ${why}`)
   })
   page.on('response', (r) => {
     if (r.status() < 400) return

@@ -1,8 +1,12 @@
-// The rider's pages, under /m/; each its own chunk. Pages with `tab` in
+// The rider's pages, under /m/; each its own chunk but the first two. Pages with `tab` in
 // their meta show the tab bar (App.vue); the others are steps opened from
 // a tab and show a back arrow instead.
 import { createRouter, createWebHistory } from 'vue-router'
 import { loadSession, rider } from './session'
+// The two pages a rider can land on first come with the app itself: on a
+// slow network another round trip for their chunk is half a second.
+import SignIn from './pages/SignIn.vue'
+import Home from './pages/Home.vue'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -16,10 +20,10 @@ declare module 'vue-router' {
 export const router = createRouter({
   history: createWebHistory('/m/'),
   routes: [
-    { path: '/signin', name: 'signin', component: () => import('./pages/SignIn.vue'), meta: { title: '登录', public: true } },
+    { path: '/signin', name: 'signin', component: SignIn, meta: { title: '登录', public: true } },
     { path: '/enrol', name: 'enrol', component: () => import('./pages/Enrol.vue'), meta: { title: '报到' } },
     // 首页: the nearest open stations.
-    { path: '/', name: 'home', component: () => import('./pages/Home.vue'), meta: { title: '暖新', tab: 'home' } },
+    { path: '/', name: 'home', component: Home, meta: { title: '暖新', tab: 'home' } },
     { path: '/stations/:id', name: 'station', component: () => import('./pages/Station.vue'), meta: { title: '驿站' } },
     // 活动: sign up, check in and out, my hours. /checkin is the link the
     // console's QR code encodes (?activity=&code=).

@@ -99,6 +99,7 @@ try {
         await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${label}.png`), fullPage: false })
         for (const c of await unlabelled(page)) problems.push(`at ${label}: a control with no label: ${c}`)
         if (phone) for (const c of await smallTargets(page)) problems.push(`at ${label}: a touch target under 44 px: ${c}`)
+        if (phone) for (const c of await lowContrast(page)) problems.push(`at ${label}: text below WCAG AA contrast: ${c}`)
       },
       /**
        * Times what fn does (from its start until it resolves), logs it and
@@ -188,6 +189,62 @@ async function smallTargets(page) {
       const b = box.getBoundingClientRect()
       const w = Math.max(r.width, b.width), h = Math.max(r.height, b.height)
       if (w < 43.5 || h < 43.5) out.push(`${Math.round(w)}×${Math.round(h)} ${el.outerHTML.slice(0, 120)}`)
+    }
+    return out
+  })
+}
+
+/**
+ * lowContrast lists visible text whose colour stands out from its
+ * background by less than WCAG 2's AA ratio: 4.5:1, or 3:1 for large text
+ * (24 px, or 18.66 px bold). The background is the first opaque one up
+ * the tree; text on images and disabled controls are not judged.
+ */
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number)
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+    }
+    // The background under el: its own and its ancestors' colours, the
+    // translucent ones (a toast's) laid over what is below them.
+    const background = (el) => {
+      const layers = []
+      for (let e = el; e; e = e.parentElement) {
+        const s = getComputedStyle(e)
+        if (s.backgroundImage !== 'none') return null
+        const c = rgba(s.backgroundColor)
+        const a = c.length === 4 ? c[3] : 1
+        if (a === 0) continue
+        layers.push([c[0], c[1], c[2], a])
+        if (a > 0.99) break
+      }
+      let bg = [255, 255, 255]
+      for (const [r, g, b, a] of layers.reverse()) bg = [r * a + bg[0] * (1 - a), g * a + bg[1] * (1 - a), b * a + bg[2] * (1 - a)]
+      return bg.map(Math.round)
+    }
+    const out = []
+    const seen = new Set()
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement
+      if (!el || seen.has(el) || !n.textContent.trim()) continue
+      seen.add(el)
+      const r = el.getBoundingClientRect()
+      if (r.width === 0 || r.height === 0 || r.bottom <= 0 || r.top >= innerHeight) continue
+      const s = getComputedStyle(el)
+      if (s.visibility === 'hidden' || Number(s.opacity) === 0 || el.closest('[disabled], [aria-disabled=true], .van-button--disabled')) continue
+      const bg = background(el)
+      if (!bg) continue
+      const fg = rgba(s.color)
+      const a = fg.length === 4 ? fg[3] : 1
+      const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a))
+      const [hi, lo] = [lum(mixed), lum(bg)].sort((x, y) => y - x)
+      const ratio = (hi + 0.05) / (lo + 0.05)
+      const size = parseFloat(s.fontSize)
+      const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700)
+      if (ratio < (large ? 3 : 4.5)) out.push(`${ratio.toFixed(2)}:1 ${JSON.stringify(n.textContent.trim().slice(0, 30))} (${s.color} on rgb(${bg.join(',')}))`)
     }
     return out
   })

@@ -5,6 +5,7 @@ import App from './App.vue'
 import { router } from './router'
 import { whenSignedOut } from '@/lib/api'
 import { apply } from './session'
+import { applyTextSize } from './display'
 import './rider.css'
 // Functions (not components) bring their own styles.
 import 'vant/es/toast/style'
@@ -18,4 +19,5 @@ whenSignedOut(() => {
   if (!here.meta.public) router.replace({ name: 'signin', query: { next: here.fullPath } })
 })
 
+applyTextSize()
 createApp(App).use(router).mount('#app')

@@ -30,30 +30,58 @@ const distanceSQL = `(2 * 6371000 * asin(sqrt(
 	power(sin(radians(lat - $1) / 2), 2) +
 	cos(radians($1)) * cos(radians(lat)) * power(sin(radians(lng - $2) / 2), 2))))`
 
+// openNearby answers the open reports (not closed, rejected or merged) of
+// category within duplicateRadius of (lat, lng) created since since,
+// nearest first: the likely duplicates of a new report, and what a rider
+// is shown before sending one.
+func openNearby(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, lat, lng float64, category string, since time.Time) ([]Nearby, error) {
+	// A bounding box (1° of latitude is about 111 km) lets the index
+	// narrow the rows before the exact distance.
+	dLat := duplicateRadius / 111000 * 1.5
+	rows, err := q.Query(ctx, `SELECT id, street, community, category, status, created_at, `+distanceSQL+` AS d FROM reports
+		WHERE category = $3 AND status NOT IN ('closed', 'rejected', 'merged') AND created_at >= $4
+		  AND lat BETWEEN $1 - $5 AND $1 + $5
+		  AND `+distanceSQL+` <= $6
+		ORDER BY d, id`, lat, lng, category, since, dLat, duplicateRadius)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Nearby, error) {
+		var n Nearby
+		err := row.Scan(&n.ID, &n.Street, &n.Community, &n.Category, &n.Status, &n.CreatedAt, &n.Distance)
+		return n, err
+	})
+	if out == nil {
+		out = []Nearby{}
+	}
+	return out, err
+}
+
+// NearbyReports answers the open reports of category close to (lat, lng)
+// since since (openNearby).
+func (s *Store) NearbyReports(ctx context.Context, lat, lng float64, category string, since time.Time) ([]Nearby, error) {
+	out, err := openNearby(ctx, s.pool, lat, lng, category, since)
+	if err != nil {
+		return nil, fmt.Errorf("reports nearby: %w", err)
+	}
+	return out, nil
+}
+
 // SubmitReport stores a new report, its photos' rows and its event, and
 // returns the likely duplicates: open reports of the same category within
 // duplicateRadius created since since.
 func (s *Store) SubmitReport(ctx context.Context, r Report, since time.Time) ([]Duplicate, error) {
 	dups := []Duplicate{}
 	err := s.write(ctx, func(tx pgx.Tx) ([]pending, error) {
-		// A bounding box (1° of latitude is about 111 km) lets the index
-		// narrow the rows before the exact distance.
-		dLat := duplicateRadius / 111000 * 1.5
-		rows, err := tx.Query(ctx, `SELECT id, status, created_at, `+distanceSQL+` AS d FROM reports
-			WHERE category = $3 AND status NOT IN ('closed', 'rejected', 'merged') AND created_at >= $4
-			  AND lat BETWEEN $1 - $5 AND $1 + $5
-			  AND `+distanceSQL+` <= $6
-			ORDER BY d, id`, r.Lat, r.Lng, r.Category, since, dLat, duplicateRadius)
+		near, err := openNearby(ctx, tx, r.Lat, r.Lng, r.Category, since)
 		if err != nil {
 			return nil, err
 		}
-		dups, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Duplicate, error) {
-			var d Duplicate
-			err := row.Scan(&d.ID, &d.Status, &d.CreatedAt, &d.Distance)
-			return d, err
-		})
-		if err != nil {
-			return nil, err
+		dups = make([]Duplicate, 0, len(near))
+		for _, n := range near {
+			dups = append(dups, Duplicate{ID: n.ID, Status: n.Status, Distance: n.Distance, CreatedAt: n.CreatedAt})
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO reports (id, reporter_id, street, community, category, description,
 			lat, lng, address, status, due_at, created_at, updated_at)

@@ -28,6 +28,9 @@ func mountReports(rt route.Router, svc *Service) {
 	rt.Handle("GET /v1/reports/overdue", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.ListReports(ctx, p, req.(ReportQuery))
 	}), decodeReportQuery(true))
+	rt.Handle("GET /v1/reports/nearby", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.NearbyReports(ctx, p, req.(NearbyQuery))
+	}), decodeNearbyReports)
 	rt.Handle("GET /v1/reports/{id}", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.GetReport(ctx, p, req.(uuid.UUID))
 	}), reportID)
@@ -117,6 +120,15 @@ func decodeReportQuery(overdue bool) func(context.Context, *http.Request) (any, 
 			After: q.Cursor("after"), Limit: q.Int("limit", 50), Overdue: overdue}
 		return out, q.Err()
 	}
+}
+
+func decodeNearbyReports(ctx context.Context, r *http.Request) (any, error) {
+	q := httpx.QueryFrom(ctx, r)
+	var n NearbyQuery
+	n.Lat, n.LatGiven = q.Float("lat", 0)
+	n.Lng, n.LngGiven = q.Float("lng", 0)
+	n.Category = q.Code("category")
+	return n, q.Err()
 }
 
 func reportBodyErr(status int, field, code, msg string) error {

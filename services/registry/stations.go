@@ -235,16 +235,26 @@ type StationQuery struct {
 	Q        string // part of the name
 }
 
-// ListStations lists the stations in the caller's scope, open and closed;
-// staff only (riders find stations with NearbyStations).
+// publicPlaces is the scope a worker reads stations in: stations are
+// public places, so every open one of the district, whatever the street.
+var publicPlaces = auth.Principal{Subject: "public-places", Role: auth.DistrictAdmin}
+
+// ListStations lists the stations in the caller's scope, open and closed.
+// A worker lists the open stations of the whole district (a rider without
+// a location picks a community and sees its stations); never closed ones.
 func (s *Service) ListStations(ctx context.Context, p auth.Principal, q StationQuery) (Page[Station], error) {
-	if !p.IsStaff() {
-		return Page[Station]{}, fault.Forbiddenf("only staff may list stations")
+	worker := p.Role == auth.Worker
+	if !p.IsStaff() && !worker {
+		return Page[Station]{}, fault.Forbiddenf("only staff and workers may list stations")
 	}
 	var c validate.Collector
 	checkPage(&c, &q.ListQuery)
 	if q.Status != "" {
 		c.OneOf("status", q.Status, StationStatuses)
+	}
+	if worker {
+		c.Check(q.Status == "" || q.Status == StationOpen, "status", validate.CodeUnknownValue, "workers see open stations only")
+		q.Status, p = StationOpen, publicPlaces
 	}
 	if q.Kind != "" {
 		c.OneOf("kind", q.Kind, StationKinds)
@@ -264,13 +274,17 @@ func (s *Service) ListStations(ctx context.Context, p auth.Principal, q StationQ
 }
 
 // GetStation returns one station in the caller's scope, open or closed.
-// A worker gets not found: no station is in a worker's scope here.
+// A worker sees any open station (a public place) and not a closed one.
 func (s *Service) GetStation(ctx context.Context, p auth.Principal, id uuid.UUID) (Station, error) {
 	st, found, err := s.store.Station(ctx, id)
 	if err != nil {
 		return Station{}, wrap("get station", err)
 	}
-	if !found || !p.SeesCommunity(st.Street, st.Community) {
+	seen := found && p.SeesCommunity(st.Street, st.Community)
+	if p.Role == auth.Worker {
+		seen = found && st.Status == StationOpen
+	}
+	if !seen {
 		return Station{}, errStationNotFound
 	}
 	return st, nil

@@ -66,6 +66,10 @@ try {
         locale: 'zh-CN',
         timezoneId: 'Asia/Shanghai',
         acceptDownloads: true,
+        // The rider's service worker fetches outside the page's throttled
+        // network and past page.route(): blocked, except in a journey about
+        // it (serviceWorkers: 'allow' in its contextOptions).
+        serviceWorkers: 'block',
         ...opts,
       })
       c.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 30000))
@@ -81,6 +85,9 @@ try {
     const cdp = phone ? await context.newCDPSession(page) : null
     const network = async (profile) => {
       if (!cdp) throw new Error('network(): only a phone journey (export const phone = true) has a network profile')
+      // Playwright's own switch also reaches a service worker's fetches; it
+      // resets the page's conditions, so it goes first.
+      await context.setOffline(profile === 'offline')
       await cdp.send('Network.emulateNetworkConditions', networks[profile])
       net.offline = profile === 'offline'
     }

@@ -21,3 +21,13 @@ whenSignedOut(() => {
 
 applyTextSize()
 createApp(App).use(router).mount('#app')
+
+// The app kept on the phone, to open without signal (public/m/sw.js); not
+// in the dev server, whose files change under it.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  addEventListener('load', () => {
+    navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => {
+      // Not kept offline; everything else works.
+    })
+  })
+}

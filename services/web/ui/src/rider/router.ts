@@ -2,6 +2,7 @@
 // their meta show the tab bar (App.vue); the others are steps opened from
 // a tab and show a back arrow instead.
 import { createRouter, createWebHistory } from 'vue-router'
+import { ApiError } from '@/lib/api'
 import { loadSession, rider } from './session'
 // The two pages a rider can land on first come with the app itself: on a
 // slow network another round trip for their chunk is half a second.
@@ -51,8 +52,11 @@ router.beforeEach(async (to) => {
   let signedIn = false
   try {
     signedIn = await loadSession()
-  } catch {
-    // No network: the sign-in page says so when it is used.
+  } catch (e) {
+    // No network (the app opened from the phone's copy): the page opens,
+    // and says what it cannot show; a 随手拍 is kept until the signal
+    // returns. Any other failure: sign in again.
+    if (!(e instanceof ApiError)) return true
   }
   if (!signedIn) return { name: 'signin', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   // Until the community confirms the 报到, the form's waiting page is all there is.

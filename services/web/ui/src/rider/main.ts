@@ -26,8 +26,14 @@ createApp(App).use(router).mount('#app')
 // in the dev server, whose files change under it.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   addEventListener('load', () => {
-    navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => {
-      // Not kept offline; everything else works.
-    })
+    navigator.serviceWorker
+      .register('/m/sw.js', { scope: '/m/' })
+      .then(() => navigator.serviceWorker.ready)
+      // The 随手拍 page, fetched once through the worker so that it too is
+      // kept, though the rider has not opened it yet.
+      .then(() => import('./pages/Report.vue'))
+      .catch(() => {
+        // Not kept offline; everything else works.
+      })
   })
 }

@@ -3,7 +3,7 @@
 #   make test   every module's tests with -race, against real Postgres and NATS
 #   make bench  benchmarks (figures recorded in docs/benchmarks.md)
 #   make lint   gofmt, go vet, the console's types (vue-tsc), and the API and event documents' linters (npm; tools/speclint)
-#   make ui     the console (services/web/ui, Vue + Vite) built into services/web/dist/app
+#   make ui     the console and the rider's pages (services/web/ui, Vue + Vite) built into services/web/dist/app
 
 GO      ?= go
 # Every module of the workspace, so a new service is picked up by being added to go.work.
@@ -20,7 +20,7 @@ SPECLINT := tools/speclint
 # source changed.
 UI       := services/web/ui
 UI_DIST  := services/web/dist/app/index.html
-UI_SRC   := $(shell find $(UI)/src $(UI)/public $(UI)/index.html $(UI)/vite.config.ts -type f 2>/dev/null)
+UI_SRC   := $(shell find $(UI)/src $(UI)/public $(UI)/index.html $(UI)/m $(UI)/vite.config.ts -type f 2>/dev/null)
 
 .PHONY: run test bench lint ui
 
@@ -36,11 +36,12 @@ run: ui
 
 # The UI's unit tests (Vitest), then every module's tests; cmd/nuanxin's
 # TestConsole_journeys drives the built console in Chromium against the
-# whole stack.
+# whole stack. -timeout: cmd/nuanxin's whole-stack tests and the journeys
+# take 10–20 minutes on a busy machine, past go test's default of 10.
 test: ui
 	tools/browser/ensure-chromium
 	cd $(UI) && node_modules/.bin/vitest run
-	$(NUANXIN) stack -- $(GO) test -race -count=1 $(PKGS)
+	$(NUANXIN) stack -- $(GO) test -race -count=1 -timeout 40m $(PKGS)
 
 bench:
 	$(NUANXIN) stack --fast=false -- $(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)

@@ -41,7 +41,7 @@ func TestConsole_journeys(t *testing.T) {
 			t.Fatalf("%v: %s (or NUANXIN_BROWSER_TESTS=off to skip)", err, need.fix)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	ts := startTestStack(t, ctx)
 	env := append(os.Environ(), "BASE_URL=http://"+webAddr(t), "CHROMIUM="+chromiumPath(),

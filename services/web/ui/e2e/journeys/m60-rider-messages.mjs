@@ -1,0 +1,137 @@
+// A rider's messages on the phone: the street admin broadcasts a notice to
+// 塔山社区's ride-hailing drivers; 周鹏 sees the 消息 tab's unread badge,
+// opens the inbox — the notice on top, marked unread — and reads it: the
+// badge goes down. In 设置 the consent SMS and WeChat need is asked for
+// (and refused here); he sets his quiet hours with the time pickers, saves,
+// and after a reload they are kept.
+import { assert, riderSignIn, staffPage } from '../lib.mjs'
+
+export const phone = true
+
+const mobile = '15553539712' // 周鹏, 塔山社区, 网约车司机
+
+async function apiOf(t, page) {
+  const { csrf_token: csrf } = await (await page.request.get('/api/session')).json()
+  const headers = { Origin: new URL(t.base).origin, 'X-CSRF-Token': csrf }
+  return async (method, path, data, extra = {}) => {
+    const r = await page.request.fetch('/api' + path, { method, data, headers: { ...headers, ...extra } })
+    const text = await r.text()
+    assert.ok(r.ok(), `${method} ${path}: ${r.status()} ${text}`)
+    return text ? JSON.parse(text) : null
+  }
+}
+
+/** The badge's count on the 消息 tab (0 when it shows none). */
+async function badge(page) {
+  const b = page.locator('.van-tabbar-item', { hasText: '消息' }).locator('.van-badge')
+  if (!(await b.count()) || !(await b.isVisible())) return 0
+  const s = (await b.textContent()).trim()
+  return s === '99+' ? 100 : Number(s || 0)
+}
+
+export async function run(t) {
+  const { page, shot } = t
+  const stamp = Date.now().toString(36)
+  const title = `寒潮预警（测试${stamp}）`
+
+  await riderSignIn(t, mobile, '/m/')
+  const me = await apiOf(t, page)
+
+  // Staff: a notice to the community's ride-hailing drivers.
+  const staff = await staffPage(t, 'street')
+  const call = await apiOf(t, staff)
+  await call('POST', '/notification/broadcasts', {
+    template: 'policy_notice',
+    variables: { title, content: '明日起气温骤降，请注意防寒保暖，各驿站提供热水和暖手宝。' },
+    segment: { community: 'tashan', occupation: 'ride_hailing_driver' },
+  }, { 'Idempotency-Key': `m60-${stamp}` })
+  // The broadcast fans out in the background: wait for it in his inbox.
+  let inbox
+  for (let i = 0; i < 60; i++) {
+    inbox = await me('GET', '/notification/inbox?limit=20')
+    if (inbox.items.some((m) => m.title.includes(stamp))) break
+    await page.waitForTimeout(500)
+  }
+  const msg = inbox.items.find((m) => m.title.includes(stamp))
+  assert.ok(msg, 'the broadcast reached his inbox')
+  assert.ok(!msg.read_at, 'unread')
+  const unread = inbox.unread
+  t.log(`unread before: ${unread}`)
+
+  // The tab bar's badge counts it (refreshed on moving between tabs).
+  await page.goto('/m/points')
+  await page.locator('.van-tabbar-item', { hasText: '消息' }).locator('.van-badge').waitFor()
+  assert.equal(await badge(page), Math.min(unread, 100), 'the badge shows the unread count')
+  await shot('badge')
+
+  // The inbox: the notice first, marked unread.
+  await page.locator('.van-tabbar-item', { hasText: '消息' }).tap()
+  const first = page.getByRole('list', { name: '消息列表' }).getByRole('listitem').first()
+  await first.getByText(msg.title).waitFor()
+  await first.getByRole('img', { name: '未读' }).waitFor()
+  await page.getByText(`${unread} 条未读`).waitFor()
+  await shot('inbox')
+
+  // Reading it: it opens, is marked read, and the badge goes down.
+  const read = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/notification/inbox/${msg.id}/read`)
+  await first.getByRole('button').tap()
+  assert.equal((await read).status(), 200)
+  await first.getByRole('button', { expanded: true }).waitFor()
+  await first.getByRole('img', { name: '未读' }).waitFor({ state: 'detached' })
+  assert.equal(await badge(page), Math.min(unread - 1, 100), 'the badge goes down by one')
+  const after = await me('GET', '/notification/inbox?limit=1')
+  assert.equal(after.unread, unread - 1, 'the service counts it read')
+  await shot('read')
+
+  // 设置: SMS and WeChat need his consent — asked, and refused here.
+  await page.getByRole('link', { name: '设置' }).or(page.getByRole('button', { name: '设置' })).first().tap()
+  await page.getByText('免打扰时段').first().waitFor()
+  await shot('settings')
+  const wechat = page.getByRole('checkbox', { name: '街道通知：微信推送' })
+  const wechatWas = await wechat.getAttribute('aria-checked')
+  if (wechatWas !== 'true') {
+    await wechat.tap()
+    await page.getByRole('dialog').getByRole('button', { name: '同意并开启' }).tap({ trial: true })
+    await page.waitForTimeout(300) // the dialog has faded in
+    await shot('consent-asked')
+    await page.getByRole('dialog').getByRole('button', { name: '不开启' }).tap()
+    await page.getByRole('dialog').waitFor({ state: 'hidden' })
+    assert.equal(await wechat.getAttribute('aria-checked'), 'false', 'without consent the channel stays off')
+  }
+
+  // Quiet hours, with the time pickers: the hour next to the one set.
+  const prefs = await me('GET', '/notification/preferences')
+  const hour = (s) => Number(s.split(':')[0])
+  const start = hour(prefs.quiet_hours.start) === 21 ? '22' : '21'
+  const end = hour(prefs.quiet_hours.end) === 6 ? '07' : '06'
+  const setTime = async (cell, h) => {
+    await page.getByTestId(cell).tap()
+    const picker = page.locator('.van-picker')
+    await picker.waitFor()
+    await picker.locator('.van-picker-column').first().getByText(h, { exact: true }).tap()
+    await page.waitForTimeout(400) // the column settles
+    await picker.getByRole('button', { name: '确定' }).tap()
+    await picker.waitFor({ state: 'hidden' })
+  }
+  await setTime('quiet-start', start)
+  await setTime('quiet-end', end)
+  await page.getByTestId('quiet-start').getByText(`${start}:`).waitFor()
+  await page.getByTestId('quiet-end').getByText(`${end}:`).waitFor()
+  await shot('quiet-hours-picked')
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === '/api/notification/preferences')
+  await page.getByRole('button', { name: '保存设置' }).tap()
+  assert.equal((await saved).status(), 200)
+  await page.getByText('已保存').waitFor()
+  const now = await me('GET', '/notification/preferences')
+  assert.equal(hour(now.quiet_hours.start), Number(start), 'the start is saved')
+  assert.equal(hour(now.quiet_hours.end), Number(end), 'the end is saved')
+  assert.deepEqual(now.channels, prefs.channels, 'the channels are kept as they were')
+
+  // After a reload, they are kept.
+  await page.reload()
+  await page.getByTestId('quiet-start').getByText(`${start}:`).waitFor()
+  await page.getByTestId('quiet-end').getByText(`${end}:`).waitFor()
+  await page.getByText(`${start}:${now.quiet_hours.start.split(':')[1]} 至次日 ${end}:`).waitFor()
+  await shot('kept-after-reload')
+  await page.getByRole('button', { name: '退出登录' }).waitFor()
+}

@@ -1,0 +1,72 @@
+// The rider's words for reports (随手拍): the categories, in the order the
+// report page offers them, and the states a report goes through — the
+// same words the console shows the community (src/pages/reports/vocab.ts).
+
+/** A report as the activity service answers it. */
+export interface Report {
+  id: string
+  category: string
+  description: string
+  lat: number
+  lng: number
+  address?: string
+  status: string
+  valid?: boolean
+  due_at: string
+  created_at: string
+  updated_at: string
+  photos: { n: number; content_type: string; size: number }[]
+  transitions?: { from: string; to: string; actor_role: string; note?: string; unit?: string; person?: string; at: string }[]
+  merged_into?: string
+  primary_status?: string
+}
+
+/** What a rider reports (the JSON of POST /activity/reports). */
+export interface ReportInput {
+  category: string
+  description: string
+  lat: number
+  lng: number
+  address?: string
+}
+
+export const categories: { value: string; text: string; icon: string }[] = [
+  { value: 'safety_hazard', text: '安全隐患', icon: 'warning-o' },
+  { value: 'fire_risk', text: '消防隐患', icon: 'fire-o' },
+  { value: 'traffic', text: '交通问题', icon: 'logistics' },
+  { value: 'environment', text: '环境卫生', icon: 'delete-o' },
+  { value: 'facility', text: '设施损坏', icon: 'setting-o' },
+  { value: 'dispute', text: '矛盾纠纷', icon: 'friends-o' },
+  { value: 'suggestion', text: '意见建议', icon: 'comment-o' },
+  { value: 'other', text: '其他', icon: 'ellipsis' },
+]
+
+export function categoryText(code: string): string {
+  return categories.find((c) => c.value === code)?.text || code
+}
+
+export const statusText: Record<string, string> = {
+  submitted: '待受理', accepted: '已受理', dispatched: '已派单', resolved: '已办结',
+  closed: '已关闭', rejected: '已驳回', merged: '已合并',
+}
+/** Vant tag types: open states stand out, final ones are quiet. */
+export const statusTag: Record<string, 'warning' | 'primary' | 'success' | 'default' | 'danger'> = {
+  submitted: 'warning', accepted: 'primary', dispatched: 'primary', resolved: 'success', closed: 'default', rejected: 'danger', merged: 'default',
+}
+export const openStatuses = ['submitted', 'accepted', 'dispatched']
+
+/** A time as a rider reads it: 今天 14:30, 12月5日 14:30, or 2025年12月5日 for another year; China Standard Time. */
+export function when(iso: string | undefined, now = new Date()): string {
+  if (!iso) return ''
+  const d = new Date(iso)
+  if (isNaN(d.getTime())) return iso
+  const parts = (x: Date) => {
+    const p = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(x)
+    const g = (t: string) => p.find((y) => y.type === t)?.value || ''
+    return { y: g('year'), m: g('month'), d: g('day'), hm: `${g('hour')}:${g('minute')}` }
+  }
+  const a = parts(d), b = parts(now)
+  if (a.y !== b.y) return `${a.y}年${a.m}月${a.d}日 ${a.hm}`
+  if (a.m === b.m && a.d === b.d) return `今天 ${a.hm}`
+  return `${a.m}月${a.d}日 ${a.hm}`
+}

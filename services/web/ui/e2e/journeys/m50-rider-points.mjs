@@ -5,7 +5,7 @@
 // back (the request reached the service, the phone never heard): the app
 // retries with the same Idempotency-Key and the service replays the first
 // — still one redemption; and when the retry's answer is lost too, 重试
-// sends the same key again. Her 我的兑换 lists them, one is cancelled
+// sends the same key again. With no signal at all, 重试 once it is back. Her 我的兑换 lists them, one is cancelled
 // there (points back), and 积分明细 shows each line.
 import { assert, riderSignIn, staffPage } from '../lib.mjs'
 
@@ -36,6 +36,8 @@ export async function run(t) {
   assert.ok(workerId, 'the rider is a worker')
   const accountOf = () => me('GET', `/points/accounts/${workerId}`)
   const redemptionsOf = async () => (await me('GET', '/points/redemptions?limit=500')).items
+  // What an earlier run left placed (it failed midway) is cancelled, so the shelf keeps its stock.
+  for (const r of await redemptionsOf()) if (r.status === 'placed') await me('POST', `/points/redemptions/${r.id}/cancel`, { reason: '测试结束' })
 
   // Staff: a store of 奇山街道 serving 塔山社区 with an item in stock, and points for her.
   const staff = await staffPage(t, 'street')
@@ -47,7 +49,7 @@ export async function run(t) {
   let item = items.filter((i) => i.active && i.stock >= 5).sort((a, b) => a.price - b.price)[0]
   if (!item) item = await call('POST', `/points/stores/${store.id}/items`, { name: `保温杯（测试${stamp}）`, price: 30, stock: 50 }, { 'Idempotency-Key': `m50-item-${stamp}` })
   t.log(`store ${store.name}, item ${item.name} at ${item.price} points, stock ${item.stock}`)
-  await call('POST', `/points/accounts/${workerId}/adjustments`, { points: item.price * 4, reason: `志愿服务补录（测试${stamp}）` }, { 'Idempotency-Key': `m50-adjust-${stamp}` })
+  await call('POST', `/points/accounts/${workerId}/adjustments`, { points: item.price * 5, reason: `志愿服务补录（测试${stamp}）` }, { 'Idempotency-Key': `m50-adjust-${stamp}` })
   const credited = await accountOf()
   const before = await redemptionsOf()
 
@@ -128,9 +130,27 @@ export async function run(t) {
   acct = await accountOf()
   assert.equal(acct.balance, credited.balance - 3 * item.price, 'three prices taken')
   await page.unroute('**/api/points/redemptions')
+  await page.getByRole('button', { name: '完成' }).tap()
+
+  // No signal at all when confirming: nothing reaches the service; 重试
+  // once the signal is back places it, once.
+  await redeemButton.tap()
+  await confirm.tap({ trial: true })
+  await t.network('offline')
+  await confirm.tap()
+  await page.getByRole('button', { name: '重试' }).waitFor()
+  await page.getByText('手机没有网络信号').waitFor()
+  await shot('offline-retry')
+  await t.network('slow4g')
+  await page.getByRole('button', { name: '重试' }).tap()
+  await page.getByRole('heading', { name: '兑换成功' }).waitFor()
+  after = await redemptionsOf()
+  assert.equal(after.length, before.length + 4, 'four redemptions in all')
+  acct = await accountOf()
+  assert.equal(acct.balance, credited.balance - 4 * item.price, 'four prices taken')
   await page.getByRole('link', { name: '查看我的兑换' }).or(page.getByRole('button', { name: '查看我的兑换' })).first().tap()
 
-  // 我的兑换: the three, 待领取 with where to pick them up; one cancelled here.
+  // 我的兑换: the four, 待领取 with where to pick them up; one cancelled here.
   await page.getByRole('heading', { name: '我的兑换' }).or(page.locator('.van-nav-bar__title', { hasText: '我的兑换' })).first().waitFor()
   const placed = page.locator('li[data-status="placed"]')
   await placed.first().waitFor()
@@ -141,7 +161,7 @@ export async function run(t) {
   await page.locator('li[data-status="cancelled"]').first().waitFor()
   await shot('cancelled')
   acct = await accountOf()
-  assert.equal(acct.balance, credited.balance - 2 * item.price, 'a cancellation gives the points back')
+  assert.equal(acct.balance, credited.balance - 3 * item.price, 'a cancellation gives the points back')
 
   // 积分明细: the adjustment, the redemptions and the refund.
   await page.goto('/m/points/history')

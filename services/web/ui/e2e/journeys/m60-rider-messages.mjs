@@ -83,6 +83,15 @@ export async function run(t) {
   assert.equal(after.unread, unread - 1, 'the service counts it read')
   await shot('read')
 
+  // Older messages, a page at a time.
+  if (await page.getByRole('button', { name: '加载更多' }).isVisible()) {
+    const items = page.getByRole('list', { name: '消息列表' }).getByRole('listitem')
+    const shown = await items.count()
+    await page.getByRole('button', { name: '加载更多' }).tap()
+    await page.waitForFunction((n) => document.querySelectorAll('[aria-label="消息列表"] > li').length > n, shown)
+    t.log(`inbox paged: ${shown} → ${await items.count()}`)
+  }
+
   // 设置: SMS and WeChat need his consent — asked, and refused here.
   await page.getByRole('link', { name: '设置' }).or(page.getByRole('button', { name: '设置' })).first().tap()
   await page.getByText('免打扰时段').first().waitFor()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@/lib/api'
-import { Intent, LostAnswer, intentFor, remember, type RedeemBody } from './redeem'
+import { Intent, LostAnswer, intentFor, remember, unansweredFor, type RedeemBody } from './redeem'
 
 const lost = () => new TypeError('Failed to fetch')
 
@@ -89,5 +89,15 @@ describe('intentFor', () => {
     i.lost = false
     remember(i)
     expect(intentFor('item-9', 1)).not.toBe(i)
+  })
+
+  it('starts afresh once the lost one is answered', async () => {
+    const i = intentFor<string>('item-8', 1)
+    await expect(i.send(async () => { throw lost() }, { pause: 0 })).rejects.toBeInstanceOf(LostAnswer)
+    remember(i)
+    expect(await intentFor<string>('item-8', 1).send(async () => 'placed')).toBe('placed')
+    // The page forgets it after the answer; even if it did not, an answered intent is never reused.
+    expect(unansweredFor('item-8')).toBeUndefined()
+    expect(intentFor('item-8', 1)).not.toBe(i)
   })
 })

@@ -84,7 +84,7 @@ const unanswered = new Map<string, Intent<unknown>>()
 
 /** The intent for itemId × quantity: the unanswered one if it is the same choice, else a new one. */
 export function intentFor<T>(itemId: string, quantity: number): Intent<T> {
-  const old = unanswered.get(itemId)
+  const old = unansweredFor(itemId)
   if (old && old.is(itemId, quantity)) return old as Intent<T>
   return new Intent<T>(itemId, quantity)
 }
@@ -97,5 +97,6 @@ export function remember(i: Intent<unknown>) {
 
 /** An unanswered intent for the item, if any. */
 export function unansweredFor(itemId: string): Intent<unknown> | undefined {
-  return unanswered.get(itemId)
+  const i = unanswered.get(itemId)
+  return i?.lost ? i : undefined
 }

@@ -80,7 +80,8 @@ export async function run(t) {
   await page.getByRole('heading', { name: '随手拍', exact: true }).waitFor()
   await page.getByText('已获取当前位置').waitFor()
   await shot('report-form')
-  await fill(page, '设施损坏', `塔山南路9号路灯不亮 ${stamp}`)
+  // Typed on two lines: sent as one (the service takes no line breaks).
+  await fill(page, '设施损坏', `塔山南路9号\n路灯不亮 ${stamp}`)
   await page.getByLabel('地点说明').fill('塔山南路9号驿站门口')
   const big = await noisyJPEG(page, 3000, 2000)
   t.log(`camera photo: ${(big.length / 1e6).toFixed(1)} MB`)

@@ -70,3 +70,13 @@ export function when(iso: string | undefined, now = new Date()): string {
   if (a.m === b.m && a.d === b.d) return `今天 ${a.hm}`
   return `${a.m}月${a.d}日 ${a.hm}`
 }
+
+/**
+ * Text as the service takes it: one line (it refuses tabs, line breaks
+ * and other control characters), runs of spaces made one, trimmed. A
+ * rider's note typed on several lines is sent as one.
+ */
+export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim()
+}

@@ -7,6 +7,9 @@
 import { assert, riderSignIn, staffPage } from '../lib.mjs'
 
 export const phone = true
+// Beside 塔山社区党群服务驿站 (37.5362, 121.3978 in the demo seed), where A is held.
+const here = { latitude: 37.5365, longitude: 121.3982 }
+export const contextOptions = { geolocation: here, permissions: ['geolocation'] }
 
 // 张晓东 of 塔山社区 (奇山街道), one of the demo riders; no other journey signs him in.
 const mobile = '18765431029'
@@ -35,10 +38,14 @@ export async function run(t) {
   const staff = await staffPage(t, 'community')
   const csrf = (await (await staff.request.get('/api/session')).json()).csrf_token
   const stamp = Date.now()
-  const startsA = Date.now() + 100_000
+  const near = await (await staff.request.get(`/api/registry/stations/nearby?lat=${here.latitude}&lng=${here.longitude}&limit=1`)).json()
+  const station = near.items[0]
+  assert.ok(station, 'a station near 塔山社区')
+  const startsA = Date.now() + 75_000
   const A = await publish(staff, t, csrf, {
     title: `e2e 骑手志愿服务 ${stamp}`, kind: 'volunteer_service', description: '在塔山社区驿站为骑手义务维修电动车，签到签退计志愿时长。',
-    address: '奇山街道塔山社区党群服务中心一楼', starts_at: new Date(startsA).toISOString(), ends_at: later(100_000 + 2 * 3600_000),
+    station_id: station.id, address: '奇山街道塔山社区党群服务中心一楼',
+    starts_at: new Date(startsA).toISOString(), ends_at: new Date(startsA + 2 * 3600_000).toISOString(),
     capacity: 20, volunteer_service: true,
   })
   const B = await publish(staff, t, csrf, {
@@ -54,6 +61,12 @@ export async function run(t) {
   await page.getByRole('tab', { name: '本社区', selected: true }).waitFor()
   assert.match(await cardA.innerText(), /剩余 20 个名额/)
   await shot('community-list')
+  // Nearest first: A is held at the station a few steps away.
+  await page.getByRole('button', { name: '离我最近' }).tap()
+  await page.getByRole('button', { name: /离我最近 ✓/ }).waitFor()
+  const shown = await cardA.innerText()
+  assert.ok(shown.includes(station.name) && / · \d+ 米/.test(shown), `A at ${station.name}, with the distance: ${shown}`)
+  await shot('nearest-first')
   await page.getByRole('tab', { name: '全街道' }).tap()
   await page.getByRole('tab', { name: '全街道', selected: true }).waitFor()
   assert.equal(await cardA.count(), 0, 'a community\'s activity is not under 全街道')
@@ -101,7 +114,7 @@ export async function run(t) {
   await shot('qr-checked-in')
 
   // Back at A once it has run a while: check out, with the hours.
-  const wait = startsA + 45_000 - Date.now()
+  const wait = startsA + 30_000 - Date.now()
   if (wait > 0) {
     t.log(`waiting ${Math.round(wait / 1000)} s for A to have run a while`)
     await page.waitForTimeout(wait)
@@ -124,4 +137,24 @@ export async function run(t) {
   assert.match(await page.getByRole('link', { name: new RegExp(B.title) }).innerText(), /已签到/)
   await page.getByTestId('my-hours').filter({ hasText: /小时|分钟|暂无/ }).waitFor()
   await shot('mine')
+
+  // No signal: the activity's page says so and loads on 重试.
+  await mineA.tap()
+  await page.getByRole('heading', { name: A.title }).waitFor()
+  await page.getByRole('button', { name: '返回' }).tap()
+  await mineA.waitFor()
+  await page.waitForLoadState('networkidle')
+  await t.network('offline')
+  await mineA.tap()
+  await page.getByText('网络异常，请检查网络后重试').waitFor()
+  await shot('offline')
+  await t.network('slow4g')
+  await page.getByRole('button', { name: '重试' }).tap()
+  await page.getByRole('heading', { name: A.title }).waitFor()
+
+  // An activity that is not there (or not for the rider's community).
+  t.allow('GET', /^\/api\/activity\/activities\/[0-9a-f-]+$/, 404)
+  await page.goto('/m/activities/0196a3f2-5c1e-7b40-9d2e-3f4a5b6c7d8e')
+  await page.getByText(/没有找到这个活动/).waitFor()
+  await shot('not-found')
 }

@@ -22,6 +22,16 @@ whenSignedOut(() => {
 applyTextSize()
 createApp(App).use(router).mount('#app')
 
+// 随手拍 written without signal wait on the phone and go when it returns,
+// whatever page is open (src/rider/reports/queue.ts). Loaded after the
+// first screen: it is not needed to draw it.
+addEventListener('load', () => {
+  import('./reports/queue').then((q) => q.startReportQueue()).catch(() => {
+    // The queue's code did not load (no signal on a first visit): the
+    // report page starts it when it is opened.
+  })
+})
+
 // The app kept on the phone, to open without signal (public/m/sw.js); not
 // in the dev server, whose files change under it.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {

@@ -85,6 +85,18 @@ export async function run(t) {
   await page.getByRole('button', { name: '饮水', exact: true, pressed: true }).waitFor()
   await shot('return-visit')
 
+  // No signal: the problem is said, with 重试; the signal back, it works.
+  await t.network('offline')
+  await page.getByRole('button', { name: '充电', exact: true }).tap()
+  await page.getByText('网络异常，请检查网络后重试').waitFor()
+  await shot('no-signal')
+  await t.network('slow4g')
+  await page.getByRole('button', { name: '重试' }).tap()
+  await page.getByText('网络异常，请检查网络后重试').waitFor({ state: 'detached' })
+  await cards(page).first().waitFor()
+  await page.getByRole('button', { name: '饮水', exact: true }).tap()
+  await page.getByRole('button', { name: '饮水', exact: true, pressed: true }).waitFor()
+
   // Another phone, the same rider, no location allowed: the refusal is
   // said, and 塔山社区's stations are listed from the picker.
   const p2 = await t.open({

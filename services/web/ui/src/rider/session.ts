@@ -17,12 +17,27 @@ export const rider = reactive({
   enrolling: false,
 })
 
+// Identity keeps no names, so a rider's session has none: the registry's
+// record of them (their own, which a worker may read) gives it. Not
+// awaited: the page shows without it and the greeting fills in.
+function loadWorker(id: string) {
+  api.get<{ name: string }>(`/registry/workers/${id}`).then(
+    (w) => {
+      if (rider.workerId === id) rider.name = w.name
+    },
+    () => {
+      // No signal, or the record is not readable: the greeting stays plain.
+    },
+  )
+}
+
 export function apply(v: SessionView | null) {
   setCSRF(v?.csrf_token || '')
   rider.workerId = v?.principal?.role === 'worker' ? v.principal.worker_id || '' : ''
   rider.name = v?.display_name || ''
   rider.enrolling = !!v?.enrolment_required
   rider.loaded = true
+  if (rider.workerId && !rider.name) loadWorker(rider.workerId)
 }
 
 /** Loads the session once; answers whether a rider is signed in (or enrolling). */

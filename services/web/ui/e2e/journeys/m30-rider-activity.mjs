@@ -113,6 +113,29 @@ export async function run(t) {
   await page.getByText('签到成功').waitFor()
   await shot('qr-checked-in')
 
+  // While A runs a while. No signal: the activity's page says so, and
+  // loads on 重试 (its page and the list already on the phone).
+  await page.getByRole('button', { name: '查看活动' }).tap()
+  await page.getByRole('heading', { name: B.title }).waitFor()
+  await page.getByRole('button', { name: '返回' }).tap()
+  const cardB = page.getByRole('link', { name: new RegExp(B.title) })
+  await cardB.waitFor()
+  await page.waitForLoadState('networkidle')
+  await t.network('offline')
+  await cardB.tap()
+  await page.getByText('网络异常，请检查网络后重试').waitFor()
+  await shot('offline')
+  await t.network('slow4g')
+  await page.getByRole('button', { name: '重试' }).tap()
+  await page.getByRole('heading', { name: B.title }).waitFor()
+  await state.filter({ hasText: '已签到' }).waitFor()
+
+  // An activity that is not there (or not for the rider's community).
+  t.allow('GET', /^\/api\/activity\/activities\/[0-9a-f-]+$/, 404)
+  await page.goto('/m/activities/0196a3f2-5c1e-7b40-9d2e-3f4a5b6c7d8e')
+  await page.getByText(/没有找到这个活动/).waitFor()
+  await shot('not-found')
+
   // Back at A once it has run a while: check out, with the hours.
   const wait = startsA + 30_000 - Date.now()
   if (wait > 0) {
@@ -137,24 +160,4 @@ export async function run(t) {
   assert.match(await page.getByRole('link', { name: new RegExp(B.title) }).innerText(), /已签到/)
   await page.getByTestId('my-hours').filter({ hasText: /小时|分钟|暂无/ }).waitFor()
   await shot('mine')
-
-  // No signal: the activity's page says so and loads on 重试.
-  await mineA.tap()
-  await page.getByRole('heading', { name: A.title }).waitFor()
-  await page.getByRole('button', { name: '返回' }).tap()
-  await mineA.waitFor()
-  await page.waitForLoadState('networkidle')
-  await t.network('offline')
-  await mineA.tap()
-  await page.getByText('网络异常，请检查网络后重试').waitFor()
-  await shot('offline')
-  await t.network('slow4g')
-  await page.getByRole('button', { name: '重试' }).tap()
-  await page.getByRole('heading', { name: A.title }).waitFor()
-
-  // An activity that is not there (or not for the rider's community).
-  t.allow('GET', /^\/api\/activity\/activities\/[0-9a-f-]+$/, 404)
-  await page.goto('/m/activities/0196a3f2-5c1e-7b40-9d2e-3f4a5b6c7d8e')
-  await page.getByText(/没有找到这个活动/).waitFor()
-  await shot('not-found')
 }

@@ -59,6 +59,7 @@ export async function run(t) {
   await balance.waitFor()
   assert.equal(Number(await balance.textContent()), credited.balance, 'the page shows the balance')
   await page.getByText(/再服务 [\d.]+ 小时升至 \d 星|已是最高星级/).waitFor()
+  await page.getByText(/怎么得积分：志愿服务每小时 \d+ 分/).waitFor() // the street's rule
   await shot('points')
 
   // The street's supermarket.
@@ -77,7 +78,12 @@ export async function run(t) {
   const confirm = page.getByTestId('confirm-redeem')
   await confirm.tap({ trial: true }) // visible, still: the sheet has slid up
   await shot('confirm-sheet')
+  await page.evaluate(() => {
+    window.__taps = 0
+    addEventListener('touchstart', (e) => e.target.closest?.('[data-testid="confirm-redeem"]') && window.__taps++, { capture: true })
+  })
   await Promise.all([confirm.tap({ force: true }), confirm.tap({ force: true, noWaitAfter: true }).catch(() => {})])
+  assert.equal(await page.evaluate(() => window.__taps), 2, 'both taps reached the confirm button')
   await page.getByRole('heading', { name: '兑换成功' }).waitFor()
   await shot('redeemed')
   assert.ok(posts.length >= 1 && new Set(posts).size === 1, `the double tap sent one key (requests: ${JSON.stringify(posts)})`)

@@ -121,3 +121,18 @@ export async function staffPage(t, who = 'street') {
   await signIn({ ...t, page }, who)
   return page
 }
+
+/**
+ * Waits until fn, run in the page, answers something true — fn may be
+ * async, unlike page.waitForFunction's, whose promise would count as true
+ * at once. Asked again every interval ms, for up to timeout ms.
+ */
+export async function until(page, fn, { timeout = 60000, interval = 500, what = 'the condition' } = {}) {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const v = await page.evaluate(fn)
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeout} ms`)
+    await page.waitForTimeout(interval) // a poll's pause, between real checks
+  }
+}

@@ -4,7 +4,7 @@
 // "已完成"; the broadcast is in the list, and the push delivery log shows
 // what pushes there are (by default riders have only the inbox on, so a
 // fresh stack may have none: the log then says why it is empty).
-import { assert, signIn, toast, openTab } from '../lib.mjs'
+import { assert, signIn, toast, openTab, until } from '../lib.mjs'
 
 async function get(page, path) {
   return page.evaluate(async (path) => {
@@ -71,10 +71,10 @@ export async function run(t) {
   // 推送记录: the demo's riders of 塔山 with SMS for notices get it by SMS
   // (at once, or in the morning in quiet hours: a row either way). Wait
   // for the notification service to log them, then see them on the page.
-  await page.waitForFunction(async () => {
+  await until(page, async () => {
     const r = await fetch('/api/notification/deliveries?limit=100').then((r) => r.json())
     return r.items.some((d) => d.channel === 'sms')
-  }, undefined, { polling: 500 })
+  }, { what: 'an SMS delivery in the log' })
   await openTab(page, '推送记录')
   await page.locator('#pane-deliveries .el-table__body tr').filter({ hasText: '短信' }).first().waitFor()
   await shot('deliveries')

@@ -47,7 +47,7 @@ export async function run(t) {
   }, { 'Idempotency-Key': `m60-${stamp}` })
   // The broadcast fans out in the background: wait for it in his inbox.
   let inbox
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 240; i++) { // up to two minutes on a busy machine
     inbox = await me('GET', '/notification/inbox?limit=20')
     if (inbox.items.some((m) => m.title.includes(stamp))) break
     await page.waitForTimeout(500)
@@ -101,7 +101,7 @@ export async function run(t) {
   if (wechatWas !== 'true') {
     await wechat.tap()
     await page.getByRole('dialog').getByRole('button', { name: '同意并开启' }).tap({ trial: true })
-    await page.waitForTimeout(300) // the dialog has faded in
+    await page.locator('.van-dialog:not([class*="-enter-active"])').waitFor() // faded in, for the screenshot
     await shot('consent-asked')
     await page.getByRole('dialog').getByRole('button', { name: '不开启' }).tap()
     await page.getByRole('dialog').waitFor({ state: 'hidden' })
@@ -117,8 +117,10 @@ export async function run(t) {
     await page.getByTestId(cell).tap()
     const picker = page.locator('.van-picker')
     await picker.waitFor()
-    await picker.locator('.van-picker-column').first().getByText(h, { exact: true }).tap()
-    await page.waitForTimeout(400) // the column settles
+    const column = picker.locator('.van-picker-column').first()
+    await column.getByText(h, { exact: true }).tap()
+    // A tapped hour is chosen at once (Vant marks it selected); 确定 takes it.
+    await column.locator('.van-picker-column__item--selected').getByText(h, { exact: true }).waitFor()
     await picker.getByRole('button', { name: '确定' }).tap()
     await picker.waitFor({ state: 'hidden' })
   }
@@ -142,5 +144,17 @@ export async function run(t) {
   await page.getByTestId('quiet-end').getByText(`${end}:`).waitFor()
   await page.getByText(`${start}:${now.quiet_hours.start.split(':')[1]} 至次日 ${end}:`).waitFor()
   await shot('kept-after-reload')
+
+  // 大字模式: the whole page larger, on this phone, and still there on the next visit.
+  const large = page.getByRole('switch', { name: '大字模式' })
+  await large.tap()
+  await page.waitForFunction(() => document.documentElement.style.zoom === '1.25')
+  await page.goto('/m/messages')
+  await page.getByRole('heading', { name: '消息' }).first().waitFor()
+  assert.equal(await page.evaluate(() => document.documentElement.style.zoom), '1.25', '大字模式 is kept on the phone')
+  await shot('large-text')
+  await page.goto('/m/settings')
+  await large.tap()
+  await page.waitForFunction(() => document.documentElement.style.zoom === '')
   await page.getByRole('button', { name: '退出登录' }).waitFor()
 }

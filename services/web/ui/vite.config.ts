@@ -10,14 +10,26 @@ import { fileURLToPath } from 'node:url'
 // built into ../dist/app, which the Go service embeds (services/web/web.go). Element Plus components are imported on demand,
 // with their styles, by the resolver: only what a page uses is shipped,
 // and each page is its own chunk (see src/router.ts).
-// Vant's icon font is embedded in its CSS (a data: URL), with a fallback
-// on Alibaba's CDN that a phone on a closed network or our
-// Content-Security-Policy would refuse: the fallback is dropped.
-const noRemoteFonts: Plugin = {
-  name: 'nuanxin:no-remote-fonts',
+// Vant's icon font is embedded in its CSS (a data: URL of 34 KB), with a
+// fallback on Alibaba's CDN that a phone on a closed network or our
+// Content-Security-Policy would refuse. The fallback is dropped, and in a
+// build the font becomes a file of its own: fetched beside the page (only
+// once an icon is drawn), not inside the CSS the first screen waits for.
+let building = false
+const vantIconFont: Plugin = {
+  name: 'nuanxin:vant-icon-font',
+  configResolved(c) {
+    building = c.command === 'build'
+  },
   transform(code, id) {
     if (!/node_modules\/vant\/.*\.css$/.test(id.split('?')[0])) return null
-    return code.replace(/,\s*url\((?:https?:)?\/\/at\.alicdn\.com[^)]*\)\s*format\("[a-z0-9]+"\)/g, '')
+    let out = code.replace(/,\s*url\((?:https?:)?\/\/at\.alicdn\.com[^)]*\)\s*format\("[a-z0-9]+"\)/g, '')
+    if (!building) return out // the dev server keeps it embedded
+    out = out.replace(/url\("?data:font\/woff2;charset=utf-8;base64,([A-Za-z0-9+/=]+)"?\)/, (_, b64: string) => {
+      const ref = this.emitFile({ type: 'asset', name: 'vant-icon.woff2', source: Buffer.from(b64, 'base64') })
+      return `url(__VITE_ASSET__${ref}__)`
+    })
+    return out
   },
 }
 
@@ -36,7 +48,7 @@ const riderPagesInDev: Plugin = {
 }
 
 export default defineConfig({
-  plugins: [noRemoteFonts, riderPagesInDev, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
+  plugins: [vantIconFont, riderPagesInDev, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
   base: '/',
   // Dev servers running side by side (one per engineer) each keep their
   // own pre-bundled dependencies: VITE_CACHE_DIR=/tmp/vite-5181 npx vite.

@@ -3,6 +3,8 @@ import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver, VantResolver } from 'unplugin-vue-components/resolvers'
 import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import type { OutputChunk } from 'rollup'
 
 // Two apps, each its own entry and bundle, sharing only the API client
 // (src/lib/api.ts): the street-office console (index.html, Element Plus)
@@ -33,6 +35,40 @@ const vantIconFont: Plugin = {
   },
 }
 
+// The rider's service worker (src/rider/sw.js), written to /m/sw.js with
+// the list of every file the rider's pages use: the rider entry's chunks,
+// static and lazy, their CSS and their fonts. A new release is a new list,
+// so a new worker, which keeps the new files and lets the old ones go.
+const riderServiceWorker: Plugin = {
+  name: 'nuanxin:rider-service-worker',
+  apply: 'build',
+  generateBundle(_, bundle) {
+    const chunks = Object.values(bundle).filter((f): f is OutputChunk => f.type === 'chunk')
+    const entry = chunks.find((c) => c.isEntry && c.name === 'rider')
+    if (!entry) throw new Error('rider service worker: no rider entry in the bundle')
+    const files = new Set<string>()
+    const seen = new Set<string>()
+    const visit = (name: string) => {
+      if (seen.has(name)) return
+      seen.add(name)
+      const c = bundle[name]
+      if (!c || c.type !== 'chunk') return
+      files.add(c.fileName)
+      c.viteMetadata?.importedCss.forEach((f) => files.add(f))
+      c.viteMetadata?.importedAssets.forEach((f) => files.add(f))
+      ;[...c.imports, ...c.dynamicImports].forEach(visit)
+    }
+    visit(entry.fileName)
+    // Fonts are named in the CSS, not in the chunks.
+    for (const f of Object.values(bundle)) if (f.type === 'asset' && /\.woff2?$/.test(f.fileName)) files.add(f.fileName)
+    const list = [...files].sort().map((f) => '/' + f)
+    const template = readFileSync(fileURLToPath(new URL('./src/rider/sw.js', import.meta.url)), 'utf8')
+    const source = template.replace('const PRECACHE = self.__PRECACHE__', `const PRECACHE = ${JSON.stringify(list)}`)
+    if (source === template) throw new Error('rider service worker: src/rider/sw.js has no `const PRECACHE = self.__PRECACHE__`')
+    this.emitFile({ type: 'asset', fileName: 'm/sw.js', source })
+  },
+}
+
 // The dev server answers a rider's page (/m/activities/…) with the rider's
 // index.html, as the Go service does; Vite's own fallback would give the
 // console's.
@@ -48,7 +84,7 @@ const riderPagesInDev: Plugin = {
 }
 
 export default defineConfig({
-  plugins: [vantIconFont, riderPagesInDev, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
+  plugins: [vantIconFont, riderPagesInDev, riderServiceWorker, vue(), Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: false })],
   base: '/',
   // Dev servers running side by side (one per engineer) each keep their
   // own pre-bundled dependencies: VITE_CACHE_DIR=/tmp/vite-5181 npx vite.

@@ -32,18 +32,13 @@ addEventListener('load', () => {
   })
 })
 
-// The app kept on the phone, to open without signal (public/m/sw.js); not
-// in the dev server, whose files change under it.
+// The app kept on the phone, to open without signal (src/rider/sw.js,
+// written to /m/sw.js by the build); not in the dev server, whose files
+// change under it.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   addEventListener('load', () => {
-    navigator.serviceWorker
-      .register('/m/sw.js', { scope: '/m/' })
-      .then(() => navigator.serviceWorker.ready)
-      // The 随手拍 page, fetched once through the worker so that it too is
-      // kept, though the rider has not opened it yet.
-      .then(() => import('./pages/Report.vue'))
-      .catch(() => {
-        // Not kept offline; everything else works.
-      })
+    navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => {
+      // Not kept offline; everything else works.
+    })
   })
 }

@@ -43,8 +43,10 @@ export function apply(v: SessionView | null) {
 /** Loads the session once; answers whether a rider is signed in (or enrolling). */
 export async function loadSession() {
   if (!rider.loaded) {
+    // One question at a time: the router and the report queue may both ask.
+    asking ??= api.get<SessionView>('/session').finally(() => (asking = null))
     try {
-      apply(await api.get<SessionView>('/session'))
+      apply(await asking)
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) throw e
       apply(null)
@@ -52,6 +54,8 @@ export async function loadSession() {
   }
   return rider.workerId !== '' || rider.enrolling
 }
+
+let asking: Promise<SessionView> | null = null
 
 /** Signs in with the mobile and the code the SMS brought. */
 export async function signIn(mobile: string, code: string) {

@@ -147,6 +147,28 @@ describe('the queue', () => {
     expect(q.mine()).toHaveLength(0)
   })
 
+  it('sends a report written before the app knew the rider, once a rider is signed in', async () => {
+    const svc = service(() => answer('r'))
+    let who = ''
+    const q = createQueue({ shelf: memoryShelf(), post: svc.post, who: () => who })
+    await q.add(report('opened-offline', ''))
+    // Nobody known yet: it waits, and says so, so the app asks who it is.
+    expect(q.waiting()).toBe(true)
+    await q.flush()
+    expect(svc.tries).toHaveLength(0)
+    who = 'w1'
+    expect(q.mine().map((r) => r.key)).toEqual(['opened-offline'])
+    await q.flush()
+    expect(svc.tries.map((t) => t.key)).toEqual(['opened-offline'])
+    expect(q.waiting()).toBe(false)
+  })
+
+  it('does not count another rider\u2019s reports as waiting', async () => {
+    const q = createQueue({ shelf: memoryShelf(), post: service(() => answer('r')).post, who: () => 'w2' })
+    await q.add(report('someone-else', 'w1'))
+    expect(q.waiting()).toBe(false)
+  })
+
   it('never sends one report twice at once', async () => {
     let release: () => void = () => {}
     const gate = new Promise<void>((r) => (release = r))

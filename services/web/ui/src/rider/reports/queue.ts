@@ -13,14 +13,18 @@
 import { reactive, toRaw, watch } from 'vue'
 import { ApiError, request } from '@/lib/api'
 import { describe } from '@/lib/messages'
-import { rider } from '../session'
+import { loadSession, rider } from '../session'
 import type { Report, ReportInput } from './vocab'
 
 /** A report kept on the phone until it is sent. */
 export interface QueuedReport {
   /** The Idempotency-Key, made at 提交; also the queue's key. */
   key: string
-  /** Whose report: only they send it (a phone may change hands). */
+  /**
+   * Whose report: only they send it (a phone may change hands). '' when
+   * the app was opened without signal and did not know the rider yet: the
+   * next rider signed in on this phone sends it.
+   */
   workerId: string
   report: ReportInput
   photos: Blob[]
@@ -121,10 +125,11 @@ export function createQueue(deps: QueueDeps) {
     return loading
   }
 
-  /** The signed-in rider's reports on the phone. */
+  /** The signed-in rider's reports on the phone, and those written before the app knew whose phone it is. */
   function mine() {
     const w = deps.who()
-    return state.items.filter((r) => w && r.workerId === w).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    if (!w) return []
+    return state.items.filter((r) => r.workerId === w || r.workerId === '').sort((a, b) => a.createdAt.localeCompare(b.createdAt))
   }
 
   /** Keeps a report on the phone; resolves once it is stored. */
@@ -191,9 +196,13 @@ export function createQueue(deps: QueueDeps) {
     return flushing
   }
 
-  /** Whether the rider has reports waiting to be sent (not refused ones). */
+  /**
+   * Whether reports wait to be sent (not refused ones): the rider's, or
+   * ones whose rider is not known yet — the app must then ask who it is.
+   */
   function waiting() {
-    return mine().some((r) => !r.problem)
+    const w = deps.who()
+    return state.items.some((r) => !r.problem && (r.workerId === '' || (w !== '' && r.workerId === w)))
   }
 
   return { state, load, add, remove, send, flush, mine, waiting }
@@ -258,7 +267,11 @@ export function startReportQueue() {
   if (started || typeof window === 'undefined') return
   started = true
   const go = () => {
-    if (navigator.onLine !== false) void reportQueue.flush()
+    if (navigator.onLine === false) return
+    // Opened without signal, the app could not ask whose phone it is: it
+    // asks now, and the watch below sends once the rider is known.
+    if (!rider.loaded) void loadSession().catch(() => {})
+    else void reportQueue.flush()
   }
   void reportQueue.load().then(go)
   window.addEventListener('online', go)

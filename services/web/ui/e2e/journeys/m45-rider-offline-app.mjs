@@ -38,6 +38,11 @@ export async function run(t) {
   const opened = await page.goto('/m/report')
   assert.equal(opened?.headers()['x-served-from'], 'phone', 'the page came from the phone, not the network')
   assert.equal(await page.evaluate(() => fetch('/api/session').then(() => 'answered', () => 'no network')), 'no network', 'the phone is really offline')
+  // A page that a navigation opened under DevTools' offline emulation still
+  // says navigator.onLine is true (the emulation stayed with the old document): set
+  // again, it says what a phone without signal says from the start.
+  await t.network('offline')
+  await page.getByText(/^当前没有网络/).waitFor()
   await page.getByRole('button', { name: '设施损坏' }).tap()
   await page.getByRole('button', { name: '设施损坏', pressed: true }).waitFor()
   await page.getByLabel('情况说明').fill(`e2e 无信号处的路灯坏了 ${stamp}`)

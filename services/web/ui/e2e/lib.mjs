@@ -115,6 +115,22 @@ export async function riderSignIn(t, mobile, path = '/m/', page = t.page) {
   await page.goto(path)
 }
 
+/**
+ * The API as page's signed-in session calls it (with its CSRF token),
+ * outside the page: call(method, path, body?, headers?) answers the JSON,
+ * and fails the journey on any answer but a 2xx.
+ */
+export async function apiAs(t, page) {
+  const { csrf_token: csrf } = await (await page.request.get('/api/session')).json()
+  const headers = { Origin: new URL(t.base).origin, 'X-CSRF-Token': csrf }
+  return async (method, path, data, extra = {}) => {
+    const r = await page.request.fetch('/api' + path, { method, data, headers: { ...headers, ...extra } })
+    const text = await r.text()
+    assert.ok(r.ok(), `${method} ${path}: ${r.status()} ${text}`)
+    return text ? JSON.parse(text) : null
+  }
+}
+
 /** Opens a desktop page signed in as staff (who: district, street or community), beside the rider's phone. */
 export async function staffPage(t, who = 'street') {
   const page = await t.open()

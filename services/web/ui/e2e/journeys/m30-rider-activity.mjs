@@ -4,7 +4,7 @@
 // (told so in Chinese) and then the right one, and checks out once it has
 // run a while; 我的 shows it with the hours. A second activity is checked
 // in with one tap from the link its board's QR code encodes.
-import { assert, riderSignIn, staffPage } from '../lib.mjs'
+import { apiAs, assert, riderSignIn, staffPage } from '../lib.mjs'
 
 export const phone = true
 // Beside 塔山社区党群服务驿站 (37.5362, 121.3978 in the demo seed), where A is held.
@@ -16,14 +16,10 @@ const mobile = '18765431029'
 const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
 
 /** Staff drafts and publishes an activity for 塔山社区; answers it with its check-in code. */
-async function publish(staff, t, csrf, body) {
-  const headers = { Origin: new URL(t.base).origin, 'X-CSRF-Token': csrf }
-  const made = await staff.request.post('/api/activity/activities', { data: body, headers })
-  assert.equal(made.status(), 201, `create: ${made.status()} ${await made.text()}`)
-  const { id } = await made.json()
-  const pub = await staff.request.post(`/api/activity/activities/${id}/publish`, { headers })
-  assert.equal(pub.status(), 200, `publish: ${pub.status()} ${await pub.text()}`)
-  const a = await (await staff.request.get(`/api/activity/activities/${id}`)).json()
+async function publish(call, body) {
+  const { id } = await call('POST', '/activity/activities', body)
+  await call('POST', `/activity/activities/${id}/publish`)
+  const a = await call('GET', `/activity/activities/${id}`)
   assert.match(a.checkin_code, /^[A-HJKMNP-Z2-9]{6}$/)
   return a
 }
@@ -36,19 +32,19 @@ export async function run(t) {
   // 塔山社区's staff publish two: A starts in a little while (sign-ups
   // close at the start; check-in is open from an hour before), B later.
   const staff = await staffPage(t, 'community')
-  const csrf = (await (await staff.request.get('/api/session')).json()).csrf_token
+  const call = await apiAs(t, staff)
   const stamp = Date.now()
-  const near = await (await staff.request.get(`/api/registry/stations/nearby?lat=${here.latitude}&lng=${here.longitude}&limit=1`)).json()
+  const near = await call('GET', `/registry/stations/nearby?lat=${here.latitude}&lng=${here.longitude}&limit=1`)
   const station = near.items[0]
   assert.ok(station, 'a station near 塔山社区')
   const startsA = Date.now() + 75_000
-  const A = await publish(staff, t, csrf, {
+  const A = await publish(call, {
     title: `e2e 骑手志愿服务 ${stamp}`, kind: 'volunteer_service', description: '在塔山社区驿站为骑手义务维修电动车，签到签退计志愿时长。',
     station_id: station.id, address: '奇山街道塔山社区党群服务中心一楼',
     starts_at: new Date(startsA).toISOString(), ends_at: new Date(startsA + 2 * 3600_000).toISOString(),
     capacity: 20, volunteer_service: true,
   })
-  const B = await publish(staff, t, csrf, {
+  const B = await publish(call, {
     title: `e2e 电动车消防安全培训 ${stamp}`, kind: 'safety_training', description: '现场演示灭火器使用。',
     address: '奇山街道塔山社区党群服务中心二楼', starts_at: later(10 * 60_000), ends_at: later(70 * 60_000),
   })

@@ -7,30 +7,18 @@
 // — still one redemption; and when the retry's answer is lost too, 重试
 // sends the same key again. With no signal at all, 重试 once it is back. Her 我的兑换 lists them, one is cancelled
 // there (points back), and 积分明细 shows each line.
-import { assert, riderSignIn, staffPage } from '../lib.mjs'
+import { apiAs, assert, riderSignIn, staffPage } from '../lib.mjs'
 
 export const phone = true
 
 const mobile = '18354516803' // 陈静, 塔山社区, 奇山街道
-
-/** Staff's API calls from their signed-in desktop page, with the session's CSRF token. */
-async function staffApi(t, page) {
-  const { csrf_token: csrf } = await (await page.request.get('/api/session')).json()
-  const headers = { Origin: new URL(t.base).origin, 'X-CSRF-Token': csrf }
-  return async (method, path, data, extra = {}) => {
-    const r = await page.request.fetch('/api' + path, { method, data, headers: { ...headers, ...extra } })
-    const text = await r.text()
-    assert.ok(r.ok(), `${method} ${path}: ${r.status()} ${text}`)
-    return text ? JSON.parse(text) : null
-  }
-}
 
 export async function run(t) {
   const { page, shot } = t
   const stamp = Date.now().toString(36)
 
   await riderSignIn(t, mobile, '/m/points')
-  const me = await staffApi(t, page) // the rider's own API, for checking what the service holds
+  const me = await apiAs(t, page) // the rider's own API, for checking what the service holds
   const session = await me('GET', '/session')
   const workerId = session.principal.worker_id
   assert.ok(workerId, 'the rider is a worker')
@@ -41,7 +29,7 @@ export async function run(t) {
 
   // Staff: a store of 奇山街道 serving 塔山社区 with an item in stock, and points for her.
   const staff = await staffPage(t, 'street')
-  const call = await staffApi(t, staff)
+  const call = await apiAs(t, staff)
   const { items: stores } = await call('GET', '/points/stores')
   const store = stores.find((s) => s.street === 'qishan' && (!s.community || s.community === 'tashan'))
   assert.ok(store, 'a store of 奇山街道 serves 塔山社区')

@@ -4,22 +4,11 @@
 // badge goes down. In 设置 the consent SMS and WeChat need is asked for
 // (and refused here); he sets his quiet hours with the time pickers, saves,
 // and after a reload they are kept.
-import { assert, riderSignIn, staffPage } from '../lib.mjs'
+import { apiAs, assert, riderSignIn, staffPage } from '../lib.mjs'
 
 export const phone = true
 
 const mobile = '15553539712' // 周鹏, 塔山社区, 网约车司机
-
-async function apiOf(t, page) {
-  const { csrf_token: csrf } = await (await page.request.get('/api/session')).json()
-  const headers = { Origin: new URL(t.base).origin, 'X-CSRF-Token': csrf }
-  return async (method, path, data, extra = {}) => {
-    const r = await page.request.fetch('/api' + path, { method, data, headers: { ...headers, ...extra } })
-    const text = await r.text()
-    assert.ok(r.ok(), `${method} ${path}: ${r.status()} ${text}`)
-    return text ? JSON.parse(text) : null
-  }
-}
 
 /** The badge's count on the 消息 tab (0 when it shows none). */
 async function badge(page) {
@@ -35,11 +24,11 @@ export async function run(t) {
   const title = `寒潮预警（测试${stamp}）`
 
   await riderSignIn(t, mobile, '/m/')
-  const me = await apiOf(t, page)
+  const me = await apiAs(t, page)
 
   // Staff: a notice to the community's ride-hailing drivers.
   const staff = await staffPage(t, 'street')
-  const call = await apiOf(t, staff)
+  const call = await apiAs(t, staff)
   await call('POST', '/notification/broadcasts', {
     template: 'policy_notice',
     variables: { title, content: '明日起气温骤降，请注意防寒保暖，各驿站提供热水和暖手宝。' },

@@ -26,6 +26,20 @@ export const labels: Record<string, Record<string, string>> = {
   station_status: { open: '开放中', closed: '已关闭' },
   enterprise_status: { active: '正常', closed: '已关闭' },
   confirmation: { pending: '待确认', confirmed: '已确认', rejected: '已退回' },
+  activity_kind: {
+    study: '理论学习', council: '骑手议事会', safety_training: '安全培训', anti_fraud: '反诈宣传',
+    festival_visit: '节日慰问', health_check: '健康体检', haircut: '爱心义剪', volunteer_service: '志愿服务',
+    campaign: '主题宣传', other: '其他活动',
+  },
+  // In the order a rider is offered them.
+  report_category: {
+    safety_hazard: '安全隐患', fire_risk: '消防隐患', traffic: '交通问题', environment: '环境卫生',
+    facility: '设施损坏', dispute: '矛盾纠纷', suggestion: '意见建议', other: '其他',
+  },
+  report_status: {
+    submitted: '待受理', accepted: '已受理', dispatched: '已派单', resolved: '已办结',
+    closed: '已关闭', rejected: '已驳回', merged: '已合并',
+  },
 }
 
 /** The label of code in vocab, or the code itself. */

@@ -1,14 +1,13 @@
 // Chinese words for the points service's codes (lib/labels.ts is shared;
 // these are the codes only this area shows). An unknown code shows as itself.
+import { labels } from '@/lib/labels'
 import type { Role } from '@/lib/session'
 
 export const redemptionStatus: Record<string, string> = { placed: '待兑付', fulfilled: '已兑付', cancelled: '已取消' }
 export const redemptionTag: Record<string, 'warning' | 'success' | 'info'> = { placed: 'warning', fulfilled: 'success', cancelled: 'info' }
 
-export const activityKinds: Record<string, string> = {
-  study: '学习教育', council: '议事协商', safety_training: '安全培训', anti_fraud: '反诈宣传', festival_visit: '节日慰问',
-  health_check: '健康体检', haircut: '爱心理发', volunteer_service: '志愿服务', campaign: '主题活动', other: '其他',
-}
+/** The kinds of activity a rule pays for: the activity service's. */
+export const activityKinds = labels.activity_kind
 
 export const entryKinds: Record<string, string> = { earn: '获得', reverse: '冲减', redeem: '兑换', refund: '退回', adjust: '人工调整' }
 

@@ -1,11 +1,9 @@
 // Opening hours as the registry keeps them (OpeningPeriod: ISO weekdays,
 // "HH:MM" open and close, Asia/Shanghai) and as a clerk reads them.
 
-export interface OpeningPeriod {
-  days: number[]
-  open: string
-  close: string
-}
+import type { OpeningPeriod } from '@/lib/records'
+
+export type { OpeningPeriod }
 
 const dayNames = ['一', '二', '三', '四', '五', '六', '日']
 

@@ -1,19 +1,7 @@
-import type { OpeningPeriod } from './hours'
+import type { OpeningPeriod, Station as StationRecord } from '@/lib/records'
 
-/** A station as the registry answers it (Station). */
-export interface Station {
-  id: string
-  name: string
-  kind: string
-  street: string
-  community: string
-  host: string
-  lat: number
-  lng: number
-  address: string
-  opening_hours: OpeningPeriod[]
-  facilities: string[]
-  status?: 'open' | 'closed'
+/** A station as staff are answered it. */
+export interface Station extends StationRecord {
   closed_at?: string
   close_reason?: string
   created_at: string

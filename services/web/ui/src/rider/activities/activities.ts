@@ -1,7 +1,9 @@
 // The rider's activities: what the activity service answers a worker, and
 // the words and times a rider reads on the phone. Pure logic (no Vue, no
 // requests), so it is tested in Node.
+import { labels } from '@/lib/labels'
 import { describe } from '@/lib/messages'
+import type { Activity as ActivityRecord } from '@/lib/records'
 
 export interface Attendance {
   activity_id: string
@@ -18,30 +20,12 @@ export interface Participation {
   attendance?: Attendance
 }
 
-export interface Activity {
-  id: string
-  title: string
-  kind: string
-  description: string
-  street: string
-  community?: string
-  address?: string
-  station_id?: string
-  starts_at: string
-  ends_at: string
-  capacity: number | null
-  volunteer_service: boolean
-  status: 'draft' | 'published' | 'cancelled'
-  cancel_reason?: string
-  signed_up: number
+/** An activity as the activity service answers a worker: with their own part in it. */
+export interface Activity extends ActivityRecord {
   mine?: Participation
 }
 
-export const kindText: Record<string, string> = {
-  study: '理论学习', council: '骑手议事会', safety_training: '安全培训', anti_fraud: '反诈宣传',
-  festival_visit: '节日慰问', health_check: '健康体检', haircut: '爱心义剪', volunteer_service: '志愿服务',
-  campaign: '主题宣传', other: '其他活动',
-}
+export const kindText = labels.activity_kind
 
 // ---- times, read in Asia/Shanghai (UTC+8 all year: no summer time) ----
 

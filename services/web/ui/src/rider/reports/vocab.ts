@@ -1,25 +1,9 @@
 // The rider's words for reports (随手拍): the categories, in the order the
 // report page offers them, and the states a report goes through — the
-// same words the console shows the community (src/pages/reports/vocab.ts).
+// same words the console shows the community (src/lib/labels.ts).
+import { label, labels } from '@/lib/labels'
 
-/** A report as the activity service answers it. */
-export interface Report {
-  id: string
-  category: string
-  description: string
-  lat: number
-  lng: number
-  address?: string
-  status: string
-  valid?: boolean
-  due_at: string
-  created_at: string
-  updated_at: string
-  photos: { n: number; content_type: string; size: number }[]
-  transitions?: { from: string; to: string; actor_role: string; note?: string; unit?: string; person?: string; at: string }[]
-  merged_into?: string
-  primary_status?: string
-}
+export type { Report } from '@/lib/records'
 
 /** What a rider reports (the JSON of POST /activity/reports). */
 export interface ReportInput {
@@ -30,25 +14,21 @@ export interface ReportInput {
   address?: string
 }
 
-export const categories: { value: string; text: string; icon: string }[] = [
-  { value: 'safety_hazard', text: '安全隐患', icon: 'warning-o' },
-  { value: 'fire_risk', text: '消防隐患', icon: 'fire-o' },
-  { value: 'traffic', text: '交通问题', icon: 'logistics' },
-  { value: 'environment', text: '环境卫生', icon: 'delete-o' },
-  { value: 'facility', text: '设施损坏', icon: 'setting-o' },
-  { value: 'dispute', text: '矛盾纠纷', icon: 'friends-o' },
-  { value: 'suggestion', text: '意见建议', icon: 'comment-o' },
-  { value: 'other', text: '其他', icon: 'ellipsis' },
-]
+const icons: Record<string, string> = {
+  safety_hazard: 'warning-o', fire_risk: 'fire-o', traffic: 'logistics', environment: 'delete-o',
+  facility: 'setting-o', dispute: 'friends-o', suggestion: 'comment-o', other: 'ellipsis',
+}
+
+/** The categories as the report page offers them, with their icons. */
+export const categories: { value: string; text: string; icon: string }[] = Object.entries(labels.report_category).map(([value, text]) => ({
+  value, text, icon: icons[value] || 'question-o',
+}))
 
 export function categoryText(code: string): string {
-  return categories.find((c) => c.value === code)?.text || code
+  return label('report_category', code)
 }
 
-export const statusText: Record<string, string> = {
-  submitted: '待受理', accepted: '已受理', dispatched: '已派单', resolved: '已办结',
-  closed: '已关闭', rejected: '已驳回', merged: '已合并',
-}
+export const statusText = labels.report_status
 /** Vant tag types: open states stand out, final ones are quiet. */
 export const statusTag: Record<string, 'warning' | 'primary' | 'success' | 'default' | 'danger'> = {
   submitted: 'warning', accepted: 'primary', dispatched: 'primary', resolved: 'success', closed: 'default', rejected: 'danger', merged: 'default',

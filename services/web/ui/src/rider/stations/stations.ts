@@ -2,28 +2,12 @@
 // opening hours (in Shanghai time, as the registry reads them), the
 // facilities by name, and the link that opens the phone's map app.
 import { label } from '@/lib/labels'
+import type { OpeningPeriod, Station as StationRecord } from '@/lib/records'
 
-export interface OpeningPeriod {
-  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
-  days: number[]
-  open: string
-  close: string
-}
+export type { OpeningPeriod }
 
-/** A station as GET /api/registry/stations(/nearby, /{id}) answers it. */
-export interface Station {
-  id: string
-  name: string
-  kind: string
-  street: string
-  community: string
-  host: string
-  lat: number
-  lng: number
-  address: string
-  opening_hours: OpeningPeriod[]
-  facilities: string[]
-  status?: 'open' | 'closed'
+/** A station as GET /api/registry/stations(/nearby, /{id}) answers a rider. */
+export interface Station extends StationRecord {
   /** Only from nearby: whole metres from where the rider is. */
   distance_m?: number
   /** Only from nearby: open at the time of asking. */

@@ -81,6 +81,41 @@ func (s *Service) MarkRead(ctx context.Context, p auth.Principal, id uuid.UUID) 
 	return n, nil
 }
 
+// ReadAllInput names the newest message the reader saw (its seq): it and
+// every older unread message are marked read; a message that came after
+// it, which the reader has not seen, stays unread.
+type ReadAllInput struct {
+	Through int64 `json:"through"`
+}
+
+// ReadAllResult says how many messages were marked and how many stay unread.
+type ReadAllResult struct {
+	Marked int `json:"marked"`
+	Unread int `json:"unread"`
+}
+
+// MarkAllRead marks the caller's messages read, up to the newest they saw.
+func (s *Service) MarkAllRead(ctx context.Context, p auth.Principal, in ReadAllInput) (ReadAllResult, error) {
+	var c validate.Collector
+	c.Check(in.Through > 0, "through", validate.CodeRequired, "must be the seq of the newest message the reader saw")
+	if err := c.Err(); err != nil {
+		return ReadAllResult{}, err
+	}
+	r, err := recipientOf(p)
+	if err != nil {
+		return ReadAllResult{}, err
+	}
+	marked, err := s.store.MarkAllRead(ctx, r, in.Through, s.now())
+	if err != nil {
+		return ReadAllResult{}, err
+	}
+	unread, err := s.store.Unread(ctx, r)
+	if err != nil {
+		return ReadAllResult{}, err
+	}
+	return ReadAllResult{Marked: marked, Unread: unread}, nil
+}
+
 // GetPreferences returns the caller's preferences (the defaults until set).
 func (s *Service) GetPreferences(ctx context.Context, p auth.Principal) (Preferences, error) {
 	r, err := recipientOf(p)

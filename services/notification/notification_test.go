@@ -394,3 +394,50 @@ func TestQuietHours_aRetryThatWouldFallInThemWaitsForTheMorning(t *testing.T) {
 	h.clock.Set(nextYear(11, 24, 7, 0, 1, 0))
 	testenv.Eventually(t, 10*time.Second, func() bool { return h.count("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1 })
 }
+
+func TestInbox_readAll_marksUpToTheNewestSeenAndLeavesLaterOnesUnread(t *testing.T) {
+	h := newHarness(t)
+	w, other := h.worker("qishan", "tashan"), h.worker("qishan", "tashan")
+	h.Settled()
+	report := func(worker string) {
+		h.Publish(event.ReportStatusChanged, "qishan", uuid.NewString(), event.ReportStatusChangedData{
+			ReportID: uuid.NewString(), Street: "qishan", Category: "traffic", From: "submitted", To: "accepted", WorkerID: worker})
+	}
+	report(w)
+	report(w)
+	report(other)
+	h.Settled()
+	seen := h.inbox(w) // what the rider has on screen, newest first
+	if len(seen) != 2 {
+		t.Fatalf("%d messages before the third", len(seen))
+	}
+	report(w) // comes after the rider looked
+	h.Settled()
+
+	r := h.Must(200, "POST", "/v1/inbox/read", h.Worker(w), map[string]any{"through": seen[0]["seq"]})
+	if r.Num("marked") != 2 || r.Num("unread") != 1 {
+		t.Fatalf("read all: %s", r.Raw)
+	}
+	unread := h.Must(200, "GET", "/v1/inbox?unread=true", h.Worker(w), nil).Items()
+	if len(unread) != 1 || unread[0].(map[string]any)["seq"].(float64) <= seen[0]["seq"].(float64) {
+		t.Fatalf("unread after reading all: %v (the newest seen was %v)", unread, seen[0]["seq"])
+	}
+	// Another's messages are theirs to read, whatever the seq named.
+	if r := h.Must(200, "GET", "/v1/inbox?unread=true", h.Worker(other), nil); r.Num("unread") != 1 {
+		t.Fatalf("another worker's unread: %s", r.Raw)
+	}
+	// Again: nothing more to mark, and the first read_at stays.
+	if r := h.Must(200, "POST", "/v1/inbox/read", h.Worker(w), map[string]any{"through": seen[0]["seq"]}); r.Num("marked") != 0 || r.Num("unread") != 1 {
+		t.Fatalf("read all again: %s", r.Raw)
+	}
+}
+
+func TestInbox_readAll_namesAMissingThrough(t *testing.T) {
+	h := newHarness(t)
+	w := h.worker("qishan", "tashan")
+	for _, body := range []map[string]any{{}, {"through": 0}, {"through": -3}} {
+		if r := h.Must(422, "POST", "/v1/inbox/read", h.Worker(w), body); r.Field() != "through" {
+			t.Fatalf("%v: %s", body, r.Raw)
+		}
+	}
+}

@@ -341,6 +341,17 @@ func (s *Store) MarkRead(ctx context.Context, r Recipient, id uuid.UUID, at time
 	return n, true, nil
 }
 
+// MarkAllRead marks a recipient's unread messages up to seq through read,
+// and answers how many it marked.
+func (s *Store) MarkAllRead(ctx context.Context, r Recipient, through int64, at time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE notifications SET read_at = $3
+		WHERE recipient = $1 AND seq <= $2 AND read_at IS NULL`, string(r), through, at)
+	if err != nil {
+		return 0, fmt.Errorf("mark all read: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // Unread counts a recipient's unread messages.
 func (s *Store) Unread(ctx context.Context, r Recipient) (int, error) {
 	var n int

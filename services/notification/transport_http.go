@@ -27,6 +27,9 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 		out := InboxQuery{Unread: q.Bool("unread"), Before: q.Cursor("before"), Limit: q.Int("limit", 50)}
 		return out, q.Err()
 	})
+	rt.Handle("POST /v1/inbox/read", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
+		return svc.MarkAllRead(ctx, p, req.(ReadAllInput))
+	}), route.Body[ReadAllInput])
 	rt.Handle("POST /v1/inbox/{id}/read", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return svc.MarkRead(ctx, p, req.(uuid.UUID))
 	}), messageID)

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { channelOn, preferencesBody, quietText, timeParts, whenText } from './text'
+import { channelOn, markReadThrough, preferencesBody, quietText, timeParts, whenText, type Message } from './text'
 
 it('reads times of day', () => {
   expect(timeParts('7:05')).toEqual(['07', '05'])
@@ -44,4 +44,12 @@ it('says when a message came', () => {
   expect(whenText('2026-12-04T12:00:00Z', now)).toBe('昨天 20:00')
   expect(whenText('2026-11-02T12:00:00Z', now)).toBe('11月2日 20:00')
   expect(whenText('2025-11-02T12:00:00Z', now)).toBe('2025年11月2日')
+})
+
+it('全部已读 marks the messages up to the newest seen, not one come since', () => {
+  const msg = (seq: number, read_at?: string): Message => ({ seq, id: `m${seq}`, category: 'notice', template: 't', title: '', body: '', created_at: '', read_at })
+  const items = [msg(9), msg(7), msg(5, '2026-12-05T10:00:00Z'), msg(3)]
+  const changed = markReadThrough(items, 7, '2026-12-05T12:00:00Z')
+  expect(changed.map((m) => m.seq)).toEqual([7, 3])
+  expect(items.map((m) => m.read_at)).toEqual([undefined, '2026-12-05T12:00:00Z', '2026-12-05T10:00:00Z', '2026-12-05T12:00:00Z'])
 })

@@ -19,6 +19,17 @@ export interface InboxPage {
   unread: number
 }
 
+/**
+ * 全部已读 on the phone: the messages up to seq through (the newest the
+ * rider saw) shown read at `at`, as the service marks them; a newer one,
+ * come since, stays unread. Answers the ones it changed, to undo.
+ */
+export function markReadThrough(items: Message[], through: number, at: string): Message[] {
+  const changed = items.filter((m) => !m.read_at && m.seq <= through)
+  for (const m of changed) m.read_at = at
+  return changed
+}
+
 export type Channel = 'sms' | 'wechat' | 'webhook'
 
 export interface Preferences {

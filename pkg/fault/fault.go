@@ -56,6 +56,13 @@ func Conflictf(format string, args ...any) error {
 	return &Error{Kind: Conflict, Message: fmt.Sprintf(format, args...)}
 }
 
+// ConflictReason builds a Conflict error that also names its reason, a
+// code answered as the problem's "reason" member (e.g. "activity_full"): a
+// client shows its own words by the reason, never by matching the message.
+func ConflictReason(reason, format string, args ...any) error {
+	return &Error{Kind: Conflict, Message: fmt.Sprintf(format, args...), Details: map[string]any{"reason": reason}}
+}
+
 // Forbiddenf builds a Forbidden error.
 func Forbiddenf(format string, args ...any) error {
 	return &Error{Kind: Forbidden, Message: fmt.Sprintf(format, args...)}

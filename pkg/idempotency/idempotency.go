@@ -148,17 +148,17 @@ func (k Keys) replay(w http.ResponseWriter, r *http.Request, caller, key string,
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		// Finished and released between our claim and now (a 5xx): retry is safe.
-		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.Conflictf("the request with this Idempotency-Key failed; send it again")))
+		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.ConflictReason("idempotency_failed", "the request with this Idempotency-Key failed; send it again")))
 	case err != nil:
 		httpx.WriteProblem(w, r, httpx.ProblemFor(err))
 	case !bytes.Equal(stored, hash):
 		httpx.WriteProblem(w, r, httpx.ProblemFor(validate.Errors{{Field: Header, Code: "reused",
 			Message: "this key was already used for a different request; use a new key for a new request"}}))
 	case status == nil && lost:
-		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.Conflictf(
+		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.ConflictReason("idempotency_answer_lost",
 			"the request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again")))
 	case status == nil:
-		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.Conflictf("a request with this Idempotency-Key is still in progress")))
+		httpx.WriteProblem(w, r, httpx.ProblemFor(fault.ConflictReason("idempotency_in_progress", "a request with this Idempotency-Key is still in progress")))
 	default:
 		if contentType != "" {
 			w.Header().Set("Content-Type", contentType)

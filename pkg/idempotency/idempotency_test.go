@@ -128,11 +128,11 @@ func TestMiddleware_neverRunsCommittedWorkAgainAndRunsWhatDidNotCommit(t *testin
 		orders int
 	}{
 		{"answered: the retry replays the answer", answer, false, 201, `{"ok":true}`, 1},
-		{"died after its commit, retried at once: still in progress", dieAfterCommit, false, 409, "still in progress", 1},
-		{"died after its commit, retried later: done, the answer lost", dieAfterCommit, true, 409, "carried out", 1},
-		{"failed after its commit: done, the answer lost", failAfterWrite, false, 409, "carried out", 1},
+		{"died after its commit, retried at once: still in progress", dieAfterCommit, false, 409, `"reason":"idempotency_in_progress"`, 1},
+		{"died after its commit, retried later: done, the answer lost", dieAfterCommit, true, 409, `"reason":"idempotency_answer_lost"`, 1},
+		{"failed after its commit: done, the answer lost", failAfterWrite, false, 409, `"reason":"idempotency_answer_lost"`, 1},
 		{"died before its write, retried later: done now", dieBeforeWrite, true, 201, `{"ok":true}`, 1},
-		{"died before its write, retried at once: still in progress", dieBeforeWrite, false, 409, "still in progress", 0},
+		{"died before its write, retried at once: still in progress", dieBeforeWrite, false, 409, `"reason":"idempotency_in_progress"`, 0},
 		{"failed after only reading: the retry runs", readThenFail, false, 201, `{"ok":true}`, 1},
 	}
 	for _, tc := range tests {

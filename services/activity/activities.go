@@ -517,10 +517,10 @@ func checkSignable(a Activity, w Worker, now time.Time) error {
 		return errActivityNotFound
 	}
 	if a.Status == StatusCancelled {
-		return fault.Conflictf("the activity is cancelled")
+		return fault.ConflictReason("activity_cancelled", "the activity is cancelled")
 	}
 	if !a.StartsAt.After(now) {
-		return fault.Conflictf("the activity has already started")
+		return fault.ConflictReason("activity_started", "the activity has already started")
 	}
 	return nil
 }

@@ -184,10 +184,7 @@ func TestSignups_capacityHoldsUnderConcurrency(t *testing.T) {
 	if ev := h.Events(event.SignupCreated); len(ev) != 50 {
 		t.Fatalf("%d signup.created events", len(ev))
 	}
-	r := h.Do("POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
-	if r.Status != 409 || r.Str("detail") != "the activity is full" {
-		t.Fatalf("full: %d %s", r.Status, r.Raw)
-	}
+	h.conflict("activity_full", "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
 }
 
 func TestSignups_lifecycle(t *testing.T) {
@@ -199,7 +196,7 @@ func TestSignups_lifecycle(t *testing.T) {
 	h.Must(403, "POST", "/v1/activities/"+id+"/signups", h.StreetAdmin("qishan"), nil)
 	h.Must(404, "POST", "/v1/activities/"+id+"/signups", h.Worker("0190d5e5-0000-7000-8000-000000000000"), nil)
 	h.Must(404, "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("zhifu", "x")), nil)
-	h.Must(409, "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
+	h.conflict("not_signed_up", "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
 
 	h.Must(201, "POST", "/v1/activities/"+id+"/signups", w, nil)
 	again := h.Must(200, "POST", "/v1/activities/"+id+"/signups", w, nil)
@@ -207,7 +204,7 @@ func TestSignups_lifecycle(t *testing.T) {
 		t.Fatalf("again: %s", again.Raw)
 	}
 	h.Must(200, "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
-	h.Must(409, "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
+	h.conflict("not_signed_up", "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
 	if c := h.count("SELECT signed_up FROM activities WHERE id = $1", id); c != 0 {
 		t.Fatalf("signed_up = %d after withdrawal", c)
 	}
@@ -230,7 +227,7 @@ func TestSignups_lifecycle(t *testing.T) {
 	}
 
 	h.Must(200, "POST", "/v1/activities/"+id+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "台风"})
-	r := h.Must(409, "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
+	r := h.conflict("activity_cancelled", "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
 	if r.Str("detail") != "the activity is cancelled" {
 		t.Fatalf("cancelled: %s", r.Raw)
 	}

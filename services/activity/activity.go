@@ -73,7 +73,7 @@ func (s *Service) activeWorker(ctx context.Context, id uuid.UUID) (Worker, error
 		return Worker{}, errWorkerUnknown
 	}
 	if w.Status != "active" {
-		return Worker{}, fault.Conflictf("the worker has left the ledger")
+		return Worker{}, fault.ConflictReason("worker_left", "the worker has left the ledger")
 	}
 	return w, nil
 }

@@ -144,7 +144,7 @@ func (at attender) allows(a Activity) error {
 			Message: "not this activity's check-in code: scan or type the one shown at the place / 签到码不正确"}}
 	}
 	if a.Status != StatusPublished {
-		return fault.Conflictf("the activity is %s", a.Status)
+		return fault.ConflictReason("activity_"+a.Status, "the activity is %s", a.Status)
 	}
 	return nil
 }
@@ -177,10 +177,10 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, id uuid.UUID, i
 		}
 		if !signedUp {
 			if a.Capacity != nil {
-				return attendanceChange{}, fault.Conflictf("not signed up: this activity has limited places, so only those signed up may attend")
+				return attendanceChange{}, fault.ConflictReason("signup_required", "not signed up: this activity has limited places, so only those signed up may attend")
 			}
 			if !a.invites(at.worker) {
-				return attendanceChange{}, fault.Conflictf("not signed up, and the worker is not invited to this activity")
+				return attendanceChange{}, fault.ConflictReason("not_invited", "not signed up, and the worker is not invited to this activity")
 			}
 		}
 		if at.at.Before(a.StartsAt.Add(-checkInLead)) || at.at.After(a.EndsAt) {
@@ -190,9 +190,9 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, id uuid.UUID, i
 				return attendanceChange{}, c.Err()
 			}
 			if at.at.After(a.EndsAt) {
-				return attendanceChange{}, fault.Conflictf("the activity has ended")
+				return attendanceChange{}, fault.ConflictReason("activity_ended", "the activity has ended")
 			}
-			return attendanceChange{}, fault.Conflictf("check-in opens an hour before the start")
+			return attendanceChange{}, fault.ConflictReason("checkin_not_open", "check-in opens an hour before the start")
 		}
 		out = Attendance{ActivityID: a.ID, WorkerID: at.worker.ID, CheckedInAt: at.at, RecordedBy: at.p.Subject, UpdatedAt: s.now()}
 		isNew = true
@@ -217,10 +217,10 @@ func (s *Service) CheckOut(ctx context.Context, p auth.Principal, id uuid.UUID, 
 			return attendanceChange{}, err
 		}
 		if cur == nil {
-			return attendanceChange{}, fault.Conflictf("not checked in")
+			return attendanceChange{}, fault.ConflictReason("not_checked_in", "not checked in")
 		}
 		if cur.CheckedOutAt != nil {
-			return attendanceChange{}, fault.Conflictf("already checked out")
+			return attendanceChange{}, fault.ConflictReason("already_checked_out", "already checked out")
 		}
 		if at.at.Before(cur.CheckedInAt) {
 			if at.given {
@@ -228,7 +228,7 @@ func (s *Service) CheckOut(ctx context.Context, p auth.Principal, id uuid.UUID, 
 				c.Add("at", validate.CodeOutOfRange, "must not be before the check-in")
 				return attendanceChange{}, c.Err()
 			}
-			return attendanceChange{}, fault.Conflictf("the check-in is later than now")
+			return attendanceChange{}, fault.ConflictReason("checkin_in_future", "the check-in is later than now")
 		}
 		out = *cur
 		t, h := at.at, ServedHours(cur.CheckedInAt, at.at, a.StartsAt, a.EndsAt)

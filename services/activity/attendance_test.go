@@ -62,7 +62,7 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	h.moveWindow(id, time.Hour, time.Hour)
 
 	// Not checked in yet: no check-out.
-	h.Must(409, "POST", base+"check-out", w, h.atPlace(id))
+	h.conflict("not_checked_in", "POST", base+"check-out", w, h.atPlace(id))
 	r := h.Must(201, "POST", base+"check-in", w, h.atPlace(id))
 	if r.Str("worker_id") != wid || r.Body["checked_out_at"] != nil || r.Body["hours"] != nil {
 		t.Fatalf("check-in: %s", r.Raw)
@@ -82,7 +82,7 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	if out.Body["hours"] != 3.0 || out.Body["checked_out_at"] == nil {
 		t.Fatalf("check-out: %s", out.Raw)
 	}
-	h.Must(409, "POST", base+"check-out", w, h.atPlace(id))
+	h.conflict("already_checked_out", "POST", base+"check-out", w, h.atPlace(id))
 
 	evs := h.attendanceEvents()
 	if len(evs) != 1 {
@@ -135,7 +135,7 @@ func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(map[string]any{"capacity": 5}, time.Hour, time.Hour)
 	w := h.Worker(h.knownWorker("qishan", "tashan"))
-	r := h.Must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", w, h.atPlace(id))
+	r := h.conflict("signup_required", "POST", "/v1/activities/"+id+"/attendance/check-in", w, h.atPlace(id))
 	if r.Str("detail") == "" {
 		t.Fatalf("no detail: %s", r.Raw)
 	}
@@ -144,7 +144,7 @@ func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 
 	// Check-in opens an hour before the start.
 	later := h.published(nil) // starts in 48h
-	h.Must(409, "POST", "/v1/activities/"+later+"/attendance/check-in", w, h.atPlace(later))
+	h.conflict("checkin_not_open", "POST", "/v1/activities/"+later+"/attendance/check-in", w, h.atPlace(later))
 	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
 		t.Fatalf("%d attendance rows", n)
 	}
@@ -283,4 +283,29 @@ func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaffWhoMayReplaceIt(t *t
 			t.Fatalf("%s carries the code: %s", m.Type, m.Data)
 		}
 	}
+}
+
+// What a rider is refused at the place: each conflict names its reason,
+// which the rider's pages say in Chinese.
+func TestAttendance_refusalsNameTheirReason(t *testing.T) {
+	h := newHarness(t)
+	wid := h.knownWorker("qishan", "tashan")
+	w := h.Worker(wid)
+
+	// Signing up or withdrawing once it has started.
+	started := h.running(nil, time.Minute, time.Hour)
+	h.conflict("activity_started", "POST", "/v1/activities/"+started+"/signups", w, nil)
+	h.conflict("activity_started", "POST", "/v1/activities/"+started+"/signups/withdraw", w, nil)
+
+	// Checking in after the end.
+	ended := h.running(nil, 3*time.Hour, -time.Hour)
+	h.conflict("activity_ended", "POST", "/v1/activities/"+ended+"/attendance/check-in", w, h.atPlace(ended))
+
+	// A worker who left the ledger.
+	open := h.running(nil, time.Minute, time.Hour)
+	code := h.atPlace(open)
+	if _, err := h.Pool.Exec(h.ctx, "UPDATE workers SET status = 'left' WHERE id = $1", wid); err != nil {
+		t.Fatal(err)
+	}
+	h.conflict("worker_left", "POST", "/v1/activities/"+open+"/attendance/check-in", w, code)
 }

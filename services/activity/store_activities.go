@@ -204,9 +204,9 @@ func (s *Store) SignUp(ctx context.Context, id uuid.UUID, w Worker, now time.Tim
 				return nil, err
 			}
 			if status == StatusCancelled {
-				return nil, fault.Conflictf("the activity is cancelled")
+				return nil, fault.ConflictReason("activity_cancelled", "the activity is cancelled")
 			}
-			return nil, fault.Conflictf("the activity is full")
+			return nil, fault.ConflictReason("activity_full", "the activity is full")
 		}
 		if err != nil {
 			return nil, err
@@ -234,7 +234,7 @@ func (s *Store) Withdraw(ctx context.Context, id uuid.UUID, w Worker, now time.T
 			WHERE activity_id = $1 AND worker_id = $2 AND status = 'signed_up'
 			RETURNING `+signupCols, id, w.ID, now))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fault.Conflictf("you are not signed up for this activity")
+			return nil, fault.ConflictReason("not_signed_up", "you are not signed up for this activity")
 		}
 		if err != nil {
 			return nil, err

@@ -108,11 +108,14 @@ describe('problems in Chinese', () => {
     const e = new ApiError(422, 'Invalid request', '', [{ field: 'code', code: 'unknown_value', message: 'not this activity\'s' }])
     expect(problemText(e)).toBe('签到码不正确，请核对现场显示的签到码')
   })
-  it('turns the service\'s conflicts into Chinese', () => {
-    expect(problemText(new ApiError(409, 'Conflict', 'the activity is full'))).toBe('名额已满')
-    expect(problemText(new ApiError(409, 'Conflict', 'check-in opens an hour before the start'))).toBe('活动开始前 1 小时才能签到')
-    expect(problemText(new ApiError(409, 'Conflict', 'not signed up: this activity has limited places, so only those signed up may attend'))).toBe('这个活动名额有限，需要先报名才能签到')
-    expect(problemText(new ApiError(409, 'Conflict', 'something new'))).toBe('与现有数据冲突')
+  it('turns the service\'s conflicts into Chinese by their reason, not their English', () => {
+    const conflict = (detail: string, reason?: string) => new ApiError(409, 'Conflict', detail, [], '', reason ? { reason } : {})
+    expect(problemText(conflict('the activity is full', 'activity_full'))).toBe('名额已满')
+    expect(problemText(conflict('reworded one day', 'checkin_not_open'))).toBe('活动开始前 1 小时才能签到')
+    expect(problemText(conflict('not signed up: …', 'signup_required'))).toBe('这个活动名额有限，需要先报名才能签到')
+    // No reason, or one this page does not know: the general words.
+    expect(problemText(conflict('the activity is full'))).toBe('与现有数据冲突')
+    expect(problemText(conflict('something new', 'something_new'))).toBe('与现有数据冲突')
   })
   it('says when the network is down', () => {
     expect(problemText(new TypeError('Failed to fetch'))).toBe('网络异常，请检查网络后重试')

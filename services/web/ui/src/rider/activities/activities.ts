@@ -177,31 +177,32 @@ export function readQR(text: string): { activity?: string; code: string } | null
 
 // ---- what went wrong, in Chinese ----
 
-// The activity service's conflicts (409) say in English what is in the way.
-const conflicts: [RegExp, string][] = [
-  [/full/, '名额已满'],
-  [/already started/, '活动已经开始，不能再报名或取消报名'],
-  [/cancelled/, '活动已取消'],
-  [/opens an hour before/, '活动开始前 1 小时才能签到'],
-  [/has ended/, '活动已经结束'],
-  [/limited places/, '这个活动名额有限，需要先报名才能签到'],
-  [/not signed up/, '需要先报名'],
-  [/already checked out/, '已经签退过了'],
-  [/not checked in/, '还没有签到，请先签到'],
-  [/check-in is later/, '签到时间晚于现在，请稍后再签退'],
-]
+// The activity service's conflicts (409) name what is in the way by their
+// `reason` (docs/api/README.md, "Errors").
+const conflicts: Record<string, string> = {
+  activity_full: '名额已满',
+  activity_started: '活动已经开始，不能再报名或取消报名',
+  activity_cancelled: '活动已取消',
+  checkin_not_open: '活动开始前 1 小时才能签到',
+  activity_ended: '活动已经结束',
+  signup_required: '这个活动名额有限，需要先报名才能签到',
+  not_invited: '需要先报名',
+  not_signed_up: '需要先报名',
+  already_checked_out: '已经签退过了',
+  not_checked_in: '还没有签到，请先签到',
+  checkin_in_future: '签到时间晚于现在，请稍后再签退',
+  worker_left: '你的登记信息已注销，请联系社区',
+}
 
 /** One line for a rider about err (an ApiError or a network failure). */
 export function problemText(err: unknown): string {
-  const e = err as { status?: number; detail?: string; errors?: { field: string; code: string }[] }
+  const e = err as { status?: number; errors?: { field: string; code: string }[]; body?: { reason?: unknown } }
   if (e && e.status === 422 && e.errors?.some((f) => f.field === 'code')) {
     const f = e.errors.find((f) => f.field === 'code')!
     return f.code === 'required' ? '请输入现场的签到码' : '签到码不正确，请核对现场显示的签到码'
   }
   if (e && e.status === 404) return '没有找到这个活动，它可能不面向你所在的社区'
-  if (e && e.status === 409) {
-    for (const [re, text] of conflicts) if (re.test(e.detail || '')) return text
-  }
+  if (e && e.status === 409 && typeof e.body?.reason === 'string' && conflicts[e.body.reason]) return conflicts[e.body.reason]
   const d = describe(err)
   return [d.title, ...d.fields].join('\n')
 }

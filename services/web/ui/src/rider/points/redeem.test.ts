@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@/lib/api'
-import { Intent, LostAnswer, intentFor, remember, unansweredFor, type RedeemBody } from './redeem'
+import { Intent, LostAnswer, answerLost, intentFor, placedUnanswered, remember, unansweredFor, type RedeemBody } from './redeem'
 
 const lost = () => new TypeError('Failed to fetch')
 
@@ -60,6 +60,25 @@ describe('Intent', () => {
     await expect(i.send(refused, { pause: 0 })).rejects.toBeInstanceOf(ApiError)
     expect(calls).toBe(1)
     expect(i.lost).toBe(false)
+  })
+
+  it('retries, with the same key, while the service says the first try is still running', async () => {
+    const keys: string[] = []
+    const i = new Intent<string>('item-1', 1)
+    const r = await i.send(async (key) => {
+      keys.push(key)
+      if (keys.length === 1) throw new ApiError(409, 'Conflict', 'still in progress', [], '', { reason: 'idempotency_in_progress' })
+      return 'placed'
+    }, { pause: 0 })
+    expect(r).toBe('placed')
+    expect(new Set(keys).size).toBe(1)
+  })
+
+  it('knows a redemption carried out whose answer is gone for good', () => {
+    const gone = new ApiError(409, 'Conflict', 'answer was lost', [], '', { reason: 'idempotency_answer_lost' })
+    expect(placedUnanswered(gone)).toBe(true)
+    expect(answerLost(gone)).toBe(false) // the same key would only say so again
+    expect(placedUnanswered(new ApiError(409, 'Conflict', 'not enough points'))).toBe(false)
   })
 
   it('retries a gateway failure (the service may have placed it)', async () => {

@@ -21,10 +21,23 @@ export class LostAnswer extends Error {
   }
 }
 
-/** True for a failure after which the request may have been carried out: retry with the same key. */
+/**
+ * True for a failure after which the request may have been carried out, or
+ * may be carried out yet: retry with the same key. That includes the
+ * service saying the first try with this key is still running (a retry
+ * after a lost answer can overtake it), or failed.
+ */
 export function answerLost(e: unknown): boolean {
-  if (e instanceof ApiError) return e.status >= 500 || e.status === 408
+  if (e instanceof ApiError) {
+    const reason = e.body.reason
+    return e.status >= 500 || e.status === 408 || (e.status === 409 && (reason === 'idempotency_in_progress' || reason === 'idempotency_failed'))
+  }
   return true // fetch's TypeError: the network dropped the request or its answer
+}
+
+/** The service carried the redemption out, but its answer is gone for good: it is in 我的兑换. */
+export function placedUnanswered(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 409 && e.body.reason === 'idempotency_answer_lost'
 }
 
 export class Intent<T> {

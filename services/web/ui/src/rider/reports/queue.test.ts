@@ -35,7 +35,8 @@ function service(script: (n: number, r: QueuedReport) => SubmittedReport | Error
 }
 
 const offline = () => new TypeError('Failed to fetch')
-const refused = (status: number, detail = '', errors: { field: string; code: string; message: string }[] = []) => new ApiError(status, 'x', detail, errors)
+const refused = (status: number, detail = '', errors: { field: string; code: string; message: string }[] = [], reason = '') =>
+  new ApiError(status, 'x', detail, errors, '', reason ? { reason } : {})
 
 describe('multipartBody', () => {
   it('is the same bytes for the same key, and a form the service reads', async () => {
@@ -58,8 +59,8 @@ describe('outcomeOf', () => {
     ['a lapsed session', refused(401), 'retry'],
     ['too many requests', refused(429), 'retry'],
     ['the service down', refused(503), 'retry'],
-    ['the first try still running', refused(409, 'a request with this Idempotency-Key is still in progress'), 'retry'],
-    ['the first try made it, its answer lost', refused(409, 'the request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again'), 'sent'],
+    ['the first try still running', refused(409, 'a request with this Idempotency-Key is still in progress', [], 'idempotency_in_progress'), 'retry'],
+    ['the first try made it, its answer lost', refused(409, 'the request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again', [], 'idempotency_answer_lost'), 'sent'],
     ['a bad value', refused(422, '', [{ field: 'description', code: 'required', message: '' }]), 'failed'],
     ['too large', refused(413), 'failed'],
     ['a rider no longer on the ledger', refused(404), 'failed'],
@@ -186,7 +187,7 @@ describe('the queue', () => {
   })
 
   it('counts a lost answer as sent', async () => {
-    const svc = service(() => refused(409, 'the request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again'))
+    const svc = service(() => refused(409, 'the request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of sending it again', [], 'idempotency_answer_lost'))
     const q = createQueue({ shelf: memoryShelf(), post: svc.post, who: () => 'w1' })
     await q.add(report('k1'))
     await q.flush()

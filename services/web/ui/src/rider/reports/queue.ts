@@ -61,7 +61,7 @@ export type Outcome =
 export function outcomeOf(e: unknown): Outcome {
   if (!(e instanceof ApiError)) return { kind: 'retry', why: 'network' }
   const s = e.status
-  if (s === 409 && /answer was lost/.test(e.detail)) return { kind: 'sent', report: null }
+  if (s === 409 && e.body.reason === 'idempotency_answer_lost') return { kind: 'sent', report: null }
   if (s === 401 || s === 408 || s === 409 || s === 429 || s >= 500) return { kind: 'retry', why: String(s) }
   const d = describe(e)
   return { kind: 'failed', problem: [d.title, ...d.fields].join('；') }

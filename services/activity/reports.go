@@ -151,8 +151,10 @@ type ReportSubmission struct {
 }
 
 // Duplicate is an open report of the same category close by, recently.
+// The rider who reported is told of it, but not its id: it is another
+// rider's report, which they may not open.
 type Duplicate struct {
-	ID        uuid.UUID `json:"id"`
+	ID        uuid.UUID `json:"-"`
 	Status    string    `json:"status"`
 	Distance  float64   `json:"distance_m"`
 	CreatedAt time.Time `json:"created_at"`

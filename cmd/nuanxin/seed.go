@@ -84,6 +84,7 @@ type demoStation struct {
 	Lat          float64         `json:"lat"`
 	Lng          float64         `json:"lng"`
 	Address      string          `json:"address"`
+	Phone        string          `json:"phone,omitempty"`
 	OpeningHours []openingPeriod `json:"opening_hours"`
 	Facilities   []string        `json:"facilities"`
 }
@@ -194,29 +195,29 @@ func demo() demoData {
 		Stations: []demoStation{
 			// Seed 001: the service centre of 上乔西路, open round the clock.
 			{Key: "yanxiaonuan", Name: "烟小暖·暖新驿站", Kind: "warm_station", Community: "shangqiaoxilu", Host: "奇山街道党工委",
-				Lat: 37.5405, Lng: 121.4012, Address: "芝罘区上乔西路28号", OpeningHours: daily("00:00", "24:00"),
+				Lat: 37.5405, Lng: 121.4012, Address: "芝罘区上乔西路28号", Phone: "0535-6612001", OpeningHours: daily("00:00", "24:00"),
 				Facilities: []string{"charging", "water", "microwave", "medicine", "toilet", "aircon", "heating", "books", "wifi", "umbrella"}},
 			{Key: "tashan", Name: "塔山社区党群服务驿站", Kind: "rider_station", Community: "tashan", Host: "塔山社区党委",
-				Lat: 37.5362, Lng: 121.3978, Address: "芝罘区塔山南路9号", OpeningHours: daily("08:00", "20:00"),
+				Lat: 37.5362, Lng: 121.3978, Address: "芝罘区塔山南路9号", Phone: "0535-6612019", OpeningHours: daily("08:00", "20:00"),
 				Facilities: []string{"charging", "water", "medicine", "toilet", "books"}},
 			{Key: "qizhong", Name: "奇中社区网格驿站", Kind: "love_corner", Community: "qizhong", Host: "奇中社区",
 				Lat: 37.5431, Lng: 121.4065, Address: "芝罘区奇山北路52号",
 				OpeningHours: []openingPeriod{{Days: weekdays, Open: "08:30", Close: "17:30"}, {Days: weekend, Open: "09:00", Close: "12:00"}},
 				Facilities:   []string{"charging", "water", "umbrella"}},
 			{Key: "siyanqiao", Name: "四眼桥小哥驿站", Kind: "rider_station", Community: "siyanqiao", Host: "四眼桥社区",
-				Lat: 37.5318, Lng: 121.4103, Address: "芝罘区四眼桥路20号", OpeningHours: daily("07:00", "21:00"),
+				Lat: 37.5318, Lng: 121.4103, Address: "芝罘区四眼桥路20号", Phone: "0535-6612020", OpeningHours: daily("07:00", "21:00"),
 				Facilities: []string{"charging", "water", "microwave", "pump", "repair"}},
 			{Key: "changsheng", Name: "长生社区爱心角", Kind: "love_corner", Community: "changsheng", Host: "长生便民超市",
 				Lat: 37.5477, Lng: 121.3925, Address: "芝罘区长生路45号", OpeningHours: daily("07:30", "22:00"),
 				Facilities: []string{"water", "charging", "fridge"}},
 			// Seed 002: "社区+银行" — a bank branch hosts the station in bank hours.
 			{Key: "laodongzhe", Name: "“劳动者港湾”暖心驿站", Kind: "warm_station", Community: "jianshelu", Host: "建设银行建设路支行（社区+银行）",
-				Lat: 37.5489, Lng: 121.4188, Address: "芝罘区建设路66号",
+				Lat: 37.5489, Lng: 121.4188, Address: "芝罘区建设路66号", Phone: "0535-6612066",
 				OpeningHours: []openingPeriod{{Days: weekdays, Open: "09:00", Close: "17:00"}, {Days: weekend, Open: "09:30", Close: "16:00"}},
 				Facilities:   []string{"microwave", "water", "charging", "medicine", "toilet", "books", "aircon", "wifi"}},
 			// For the night shift: open until two in the morning.
 			{Key: "jiansheli", Name: "建设里社区暖新驿站", Kind: "warm_station", Community: "jiansheli", Host: "建设里社区",
-				Lat: 37.5336, Lng: 121.4257, Address: "芝罘区建设里小区12号楼", OpeningHours: daily("18:00", "02:00"),
+				Lat: 37.5336, Lng: 121.4257, Address: "芝罘区建设里小区12号楼", Phone: "0535-6612012", OpeningHours: daily("18:00", "02:00"),
 				Facilities: []string{"charging", "water", "microwave", "heating", "bed"}},
 			{Key: "meishijie", Name: "上乔西路美食街小哥驿站", Kind: "rider_station", Community: "shangqiaoxilu", Host: "上乔西路暖新商家联盟",
 				Lat: 37.5399, Lng: 121.3859, Address: "芝罘区上乔西路美食街入口", OpeningHours: daily("10:00", "22:00"),

@@ -175,15 +175,17 @@ type CheckIn struct {
 
 // Station is a warm station (暖新驿站) or similar rest stop.
 type Station struct {
-	ID           uuid.UUID    `json:"id"`
-	Name         string       `json:"name"`
-	Kind         string       `json:"kind"`
-	Street       string       `json:"street"`
-	Community    string       `json:"community"`
-	Host         string       `json:"host"`
-	Lat          float64      `json:"lat"`
-	Lng          float64      `json:"lng"`
-	Address      string       `json:"address"`
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	Street    string    `json:"street"`
+	Community string    `json:"community"`
+	Host      string    `json:"host"`
+	Lat       float64   `json:"lat"`
+	Lng       float64   `json:"lng"`
+	Address   string    `json:"address"`
+	// Phone is the number a rider calls the station at ('' when none).
+	Phone        string       `json:"phone,omitempty"`
 	OpeningHours OpeningHours `json:"opening_hours"`
 	Facilities   []string     `json:"facilities"`
 	// Status is open, or closed once staff closed the station (POST

@@ -119,6 +119,7 @@ type StationInput struct {
 	Lat          *float64     `json:"lat"`
 	Lng          *float64     `json:"lng"`
 	Address      string       `json:"address"`
+	Phone        string       `json:"phone"`
 	OpeningHours OpeningHours `json:"opening_hours"`
 	Facilities   []string     `json:"facilities"`
 }
@@ -134,6 +135,7 @@ func (s *Service) OpenStation(ctx context.Context, p auth.Principal, in StationI
 	st.Kind = c.OneOf("kind", in.Kind, StationKinds)
 	st.Host = c.Text("host", in.Host, 0, 100)
 	st.Address = c.Text("address", in.Address, 0, 200)
+	st.Phone = c.OptionalPhone("phone", in.Phone)
 	if c.Check(in.Lat != nil, "lat", validate.CodeRequired, "is required") &&
 		c.Check(in.Lng != nil, "lng", validate.CodeRequired, "is required") &&
 		c.LatLng("lat", "lng", *in.Lat, *in.Lng) {
@@ -300,6 +302,7 @@ type StationPatch struct {
 	Lat          *float64      `json:"lat"`
 	Lng          *float64      `json:"lng"`
 	Address      *string       `json:"address"`
+	Phone        *string       `json:"phone"`
 	OpeningHours *OpeningHours `json:"opening_hours"`
 	Facilities   *[]string     `json:"facilities"`
 }
@@ -332,6 +335,9 @@ func (s *Service) UpdateStation(ctx context.Context, p auth.Principal, id uuid.U
 		}
 		if in.Address != nil {
 			st.Address = c.Text("address", *in.Address, 0, 200)
+		}
+		if in.Phone != nil {
+			st.Phone = c.OptionalPhone("phone", *in.Phone)
 		}
 		if in.Lat != nil || in.Lng != nil {
 			// One coordinate alone moves the station along the other's
@@ -384,6 +390,7 @@ func changedStationFields(a, b Station) []string {
 	add(a.Lat != b.Lat, "lat")
 	add(a.Lng != b.Lng, "lng")
 	add(a.Address != b.Address, "address")
+	add(a.Phone != b.Phone, "phone")
 	add(!slices.EqualFunc(a.OpeningHours, b.OpeningHours, func(x, y OpeningPeriod) bool {
 		return slices.Equal(x.Days, y.Days) && x.Open == y.Open && x.Close == y.Close
 	}), "opening_hours")

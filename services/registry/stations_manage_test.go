@@ -138,6 +138,7 @@ func TestStations_patchAndCloseWithinScope(t *testing.T) {
 		{"bad weekday", map[string]any{"opening_hours": []map[string]any{{"days": []int{8}, "open": "08:00", "close": "18:00"}}}, 422, "opening_hours[0].days"},
 		{"unknown kind", map[string]any{"kind": "palace"}, 422, "kind"},
 		{"address too long", map[string]any{"address": strings.Repeat("路", 201)}, 422, "address"},
+		{"a phone without its area code", map[string]any{"phone": "6612345"}, 422, "phone"},
 		{"moving community", map[string]any{"community": "changsheng"}, 400, "community"},
 		{"not an object", "[]", 400, ""},
 	} {

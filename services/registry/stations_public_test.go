@@ -79,3 +79,28 @@ func TestStations_workersReadAndListOpenStationsOfTheWholeDistrict(t *testing.T)
 	h.Must(403, "PATCH", "/v1/stations/"+water, ours, map[string]any{"name": "x"})
 	h.Must(403, "POST", "/v1/stations/"+water+"/close", ours, map[string]any{"reason": "x"})
 }
+
+// A station's phone: kept as a rider can dial it, shown to the rider,
+// changed and removed by staff, and named in station.updated.
+func TestStations_phoneGivenChangedAndRemoved(t *testing.T) {
+	h := newHarness(t, "")
+	h.seedOrg()
+	staff := h.Staff("qishan", "tashan")
+	rider := h.Worker(h.registerWorker(1, "tashan"))
+	id := h.Must(201, "POST", "/v1/stations", staff, testenv.With(station("塔山暖新驿站", 37.53, 121.40, []string{"water"}, allDay),
+		map[string]any{"phone": " 0535 661 2345 "})).Str("id")
+	if r := h.Must(200, "GET", "/v1/stations/"+id, rider, nil); r.Str("phone") != "05356612345" {
+		t.Fatalf("the rider reads %s", r.Raw)
+	}
+	if r := h.Must(200, "PATCH", "/v1/stations/"+id, staff, map[string]any{"phone": "138-0013-8000"}); r.Str("phone") != "13800138000" {
+		t.Fatalf("changed: %s", r.Raw)
+	}
+	// Removed: no phone in the answer, nothing for a rider to dial.
+	if r := h.Must(200, "PATCH", "/v1/stations/"+id, staff, map[string]any{"phone": ""}); r.Body["phone"] != nil {
+		t.Fatalf("removed: %s", r.Raw)
+	}
+	up := ofType(h.Published("registry"), "nuanxin.registry.station.updated")
+	if len(up) != 2 || !strings.Contains(string(up[0].Data), `"changed":["phone"]`) || !strings.Contains(string(up[1].Data), `"changed":["phone"]`) {
+		t.Fatalf("station.updated: %v", msgs(up))
+	}
+}

@@ -88,6 +88,7 @@ func TestOpenStation_badInputNamesFieldAndWritesNothing(t *testing.T) {
 			b["opening_hours"] = []map[string]any{{"days": []int{0}, "open": "08:00", "close": "18:00"}}
 		}, "opening_hours[0].days"},
 		{"unknown kind", func(b map[string]any) { b["kind"] = "palace" }, "kind"},
+		{"a phone that is not one", func(b map[string]any) { b["phone"] = "12345" }, "phone"},
 		{"community out of scope", func(b map[string]any) { b["community"] = "changsheng" }, "community"},
 	}
 	for _, c := range cases {

@@ -13,14 +13,14 @@ import (
 	"github.com/nuanxin/nuanxin/pkg/db"
 )
 
-const stationCols = `id, name, kind, street, community, host, lat, lng, address, opening_hours, facilities,
+const stationCols = `id, name, kind, street, community, host, lat, lng, address, phone, opening_hours, facilities,
 	created_at, updated_at, closed_at, close_reason`
 
 // stationDest is where a row of stationCols scans to, the opening hours
 // into hours (JSON), followed by extra.
 func stationDest(st *Station, hours *[]byte, extra ...any) []any {
 	return append([]any{&st.ID, &st.Name, &st.Kind, &st.Street, &st.Community, &st.Host, &st.Lat, &st.Lng,
-		&st.Address, hours, &st.Facilities, &st.CreatedAt, &st.UpdatedAt, &st.ClosedAt, &st.CloseReason}, extra...)
+		&st.Address, &st.Phone, hours, &st.Facilities, &st.CreatedAt, &st.UpdatedAt, &st.ClosedAt, &st.CloseReason}, extra...)
 }
 
 // finishStation decodes the opening hours and sets the status.
@@ -51,9 +51,9 @@ func (s *Store) CreateStation(ctx context.Context, st Station, ev pending) error
 		return fmt.Errorf("create station: %w", err)
 	}
 	return s.insert(ctx, "create station", ev, `
-		INSERT INTO stations (id, name, kind, street, community, host, lat, lng, address, opening_hours, facilities, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
-		st.ID, st.Name, st.Kind, st.Street, st.Community, st.Host, st.Lat, st.Lng, st.Address, hours, st.Facilities, st.CreatedAt)
+		INSERT INTO stations (id, name, kind, street, community, host, lat, lng, address, phone, opening_hours, facilities, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+		st.ID, st.Name, st.Kind, st.Street, st.Community, st.Host, st.Lat, st.Lng, st.Address, st.Phone, hours, st.Facilities, st.CreatedAt)
 }
 
 // Station returns one station.
@@ -114,10 +114,10 @@ func (s *Store) UpdateStation(ctx context.Context, id uuid.UUID, fn func(*Statio
 			return nil, fmt.Errorf("update station: %w", err)
 		}
 		_, err = tx.Exec(ctx, `UPDATE stations SET name = $2, kind = $3, host = $4, lat = $5, lng = $6, address = $7,
-				opening_hours = $8, facilities = $9, updated_at = $10, closed_at = $11, close_reason = $12
+				opening_hours = $8, facilities = $9, updated_at = $10, closed_at = $11, close_reason = $12, phone = $13
 			WHERE id = $1`,
 			st.ID, st.Name, st.Kind, st.Host, st.Lat, st.Lng, st.Address, hours, st.Facilities, st.UpdatedAt,
-			st.ClosedAt, st.CloseReason)
+			st.ClosedAt, st.CloseReason, st.Phone)
 		if err != nil {
 			return nil, fmt.Errorf("update station: %w", err)
 		}

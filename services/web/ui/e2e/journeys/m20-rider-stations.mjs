@@ -67,6 +67,10 @@ export async function run(t) {
     assert.equal(u.searchParams.get('coordinate'), 'wgs84', 'the registry keeps WGS-84 points; Amap is told so')
   }
   await checkNavigation()
+  // 电话 when the station gave a number (the registry's answer says), none otherwise.
+  const call = page.getByRole('link', { name: '电话' })
+  if (first.phone) assert.equal(await call.getAttribute('href'), `tel:${first.phone.replace(/-/g, '')}`, '电话 dials the station')
+  else assert.equal(await call.count(), 0, 'no 电话 for a station without a number')
   await shot('station')
 
   // A link to the page, opened afresh (a reload), works on its own.

@@ -22,6 +22,8 @@ export interface Station {
   lat: number
   lng: number
   address: string
+  /** A number to call the station at; absent when it has none. */
+  phone?: string
   opening_hours: OpeningPeriod[]
   facilities: string[]
   status?: 'open' | 'closed'

@@ -21,6 +21,8 @@ export interface StationDraft {
   community: string
   host: string
   address: string
+  /** '' when the station has none. */
+  phone: string
   lat: number | undefined
   lng: number | undefined
   opening_hours: OpeningPeriod[]
@@ -34,6 +36,7 @@ export function draftOf(s?: Station): StationDraft {
     community: s?.community || '',
     host: s?.host || '',
     address: s?.address || '',
+    phone: s?.phone || '',
     lat: s?.lat,
     lng: s?.lng,
     // Copies: the form must not change the listed station before it is saved.

@@ -12,8 +12,6 @@ export interface Station extends StationRecord {
   distance_m?: number
   /** Only from nearby: open at the time of asking. */
   open_now?: boolean
-  /** Not in the registry yet; shown when a station has one. */
-  phone?: string
 }
 
 /** The facilities a rider looks for most, in the order they are offered. */
@@ -91,9 +89,16 @@ export function navigationUrl(s: Pick<Station, 'lat' | 'lng' | 'name'>): string 
   return `https://uri.amap.com/navigation?to=${to}&mode=ride&coordinate=wgs84&callnative=1&src=nuanxin`
 }
 
-/** A tel: link for a phone number as staff typed it (spaces and dashes dropped), or '' when it is not one. */
+/**
+ * A tel: link for a station's number as the registry keeps it (spaces and
+ * dashes dropped; a landline's extension after a pause, which the phone
+ * dials once the call is answered), or '' when it is not one.
+ */
 export function telUrl(phone: string | undefined): string {
-  const n = (phone || '').replace(/[\s-]/g, '')
+  const p = (phone || '').replace(/\s/g, '')
+  const ext = /^(0\d{2,3}-?\d{7,8})-(\d{1,6})$/.exec(p)
+  if (ext) return `tel:${ext[1].replace(/-/g, '')},${ext[2]}`
+  const n = p.replace(/-/g, '')
   return /^\+?\d{3,20}$/.test(n) ? `tel:${n}` : ''
 }
 

@@ -94,9 +94,13 @@ export async function run(t) {
   await arrived(page, me, second)
   await page.goto('/m/messages')
   await page.getByRole('list', { name: '消息列表' }).getByText(second).waitFor()
-  const readAll = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/notification/inbox/read')
+  // Wait for the answer, not the request: asking the inbox before the
+  // service has marked them would race it.
+  const readAll = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/notification/inbox/read')
   await page.getByRole('button', { name: '全部已读' }).tap()
-  const { through } = (await readAll).postDataJSON()
+  const answered = await readAll
+  assert.equal(answered.status(), 200, 'marked read')
+  const { through } = answered.request().postDataJSON()
   const left = await me('GET', '/notification/inbox?unread=true&limit=200')
   assert.ok(left.items.every((m) => m.seq > through), `every message up to the newest shown is read: ${JSON.stringify(left.items.map((m) => m.seq))} ≤ ${through}`)
   await page.getByText(left.unread ? `${left.unread} 条未读` : '没有未读消息').waitFor()

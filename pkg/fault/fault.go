@@ -21,7 +21,8 @@ const (
 	// (the two are indistinguishable on purpose).
 	NotFound
 	// Conflict: the request clashes with existing state (a duplicate, an
-	// illegal state transition).
+	// illegal state transition). Every Conflict names its reason in
+	// Details["reason"] (see ConflictReason).
 	Conflict
 	// Forbidden: the caller's role may not do this at all.
 	Forbidden
@@ -49,11 +50,6 @@ func (e *Error) Error() string { return e.Message }
 // NotFoundf builds a NotFound error.
 func NotFoundf(format string, args ...any) error {
 	return &Error{Kind: NotFound, Message: fmt.Sprintf(format, args...)}
-}
-
-// Conflictf builds a Conflict error.
-func Conflictf(format string, args ...any) error {
-	return &Error{Kind: Conflict, Message: fmt.Sprintf(format, args...)}
 }
 
 // ConflictReason builds a Conflict error that also names its reason, a

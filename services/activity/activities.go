@@ -412,7 +412,7 @@ func (s *Service) asSeenBy(ctx context.Context, w Worker, acts []Activity) error
 func (s *Service) PublishActivity(ctx context.Context, p auth.Principal, id uuid.UUID) (Activity, error) {
 	return s.transition(ctx, p, id, func(a *Activity, at time.Time) (*pending, error) {
 		if a.Status != StatusDraft {
-			return nil, fault.Conflictf("only a draft can be published; this activity is %s", a.Status)
+			return nil, fault.ConflictReason("activity_not_draft", "only a draft can be published; this activity is %s", a.Status)
 		}
 		if !a.StartsAt.After(at) {
 			var c validate.Collector
@@ -442,7 +442,7 @@ func (s *Service) CancelActivity(ctx context.Context, p auth.Principal, id uuid.
 	}
 	return s.transition(ctx, p, id, func(a *Activity, at time.Time) (*pending, error) {
 		if a.Status == StatusCancelled {
-			return nil, fault.Conflictf("the activity is already cancelled")
+			return nil, fault.ConflictReason("activity_cancelled", "the activity is already cancelled")
 		}
 		was := a.Status
 		a.Status, a.CancelReason, a.CancelledAt = StatusCancelled, reason, &at
@@ -459,7 +459,7 @@ func (s *Service) CancelActivity(ctx context.Context, p auth.Principal, id uuid.
 func (s *Service) NewCheckinCode(ctx context.Context, p auth.Principal, id uuid.UUID) (Activity, error) {
 	return s.transition(ctx, p, id, func(a *Activity, _ time.Time) (*pending, error) {
 		if a.Status != StatusPublished {
-			return nil, fault.Conflictf("only a published activity has a check-in code; this one is %s", a.Status)
+			return nil, fault.ConflictReason("activity_not_published", "only a published activity has a check-in code; this one is %s", a.Status)
 		}
 		a.CheckinCode = newCheckinCode()
 		return nil, nil

@@ -46,7 +46,7 @@ func TestActivities_createPublishCancelByRoleAndScope(t *testing.T) {
 	h.Must(404, "GET", "/v1/activities/"+id, h.Worker(wid), nil)
 
 	h.Must(200, "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
-	h.Must(409, "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
+	h.conflict("activity_not_draft", "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
 	h.Must(200, "GET", "/v1/activities/"+id, h.Worker(wid), nil)
 	other := h.knownWorker("qishan", "changsheng")
 	h.Must(404, "GET", "/v1/activities/"+id, h.Worker(other), nil)
@@ -80,8 +80,8 @@ func TestActivities_createPublishCancelByRoleAndScope(t *testing.T) {
 	if c.Str("status") != "cancelled" || c.Str("cancel_reason") != "暴雨" {
 		t.Fatalf("cancelled: %s", c.Raw)
 	}
-	h.Must(409, "POST", "/v1/activities/"+id+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "again"})
-	h.Must(409, "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
+	h.conflict("activity_cancelled", "POST", "/v1/activities/"+id+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "again"})
+	h.conflict("activity_not_draft", "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
 
 	if pub := h.Events(event.ActivityPublished); len(pub) != 2 {
 		t.Fatalf("%d published events", len(pub))

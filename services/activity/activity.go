@@ -79,3 +79,11 @@ func (s *Service) activeWorker(ctx context.Context, id uuid.UUID) (Worker, error
 }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// illegalTransition refuses a step a lifecycle does not allow (a task's, a
+// report's): the problem names the current status (as current_status: a
+// problem's "status" is its HTTP status) and the statuses it may move to.
+func illegalTransition(msg, current string, allowed []string) error {
+	return &fault.Error{Kind: fault.Conflict, Message: msg,
+		Details: map[string]any{"reason": "illegal_transition", "current_status": current, "allowed": allowed}}
+}

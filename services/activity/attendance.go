@@ -143,8 +143,12 @@ func (at attender) allows(a Activity) error {
 		return validate.Errors{{Field: "code", Code: validate.CodeUnknownValue,
 			Message: "not this activity's check-in code: scan or type the one shown at the place / 签到码不正确"}}
 	}
-	if a.Status != StatusPublished {
-		return fault.ConflictReason("activity_"+a.Status, "the activity is %s", a.Status)
+	switch a.Status {
+	case StatusPublished:
+	case StatusCancelled:
+		return fault.ConflictReason("activity_cancelled", "the activity is %s", a.Status)
+	default: // a draft, which only staff reach
+		return fault.ConflictReason("activity_not_published", "the activity is %s", a.Status)
 	}
 	return nil
 }
@@ -272,7 +276,7 @@ func (s *Service) CorrectAttendance(ctx context.Context, p auth.Principal, id, w
 			return attendanceChange{}, errActivityNotFound
 		}
 		if a.Status == StatusDraft {
-			return attendanceChange{}, fault.Conflictf("the activity is a draft")
+			return attendanceChange{}, fault.ConflictReason("activity_not_published", "the activity is a draft")
 		}
 		if cur == nil {
 			return attendanceChange{}, fault.NotFoundf("no attendance of this worker at this activity")

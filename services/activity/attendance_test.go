@@ -139,7 +139,7 @@ func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 	if r.Str("detail") == "" {
 		t.Fatalf("no detail: %s", r.Raw)
 	}
-	h.Must(409, "POST", "/v1/activities/"+id+"/attendance/check-in", h.StreetAdmin("qishan"),
+	h.conflict("signup_required", "POST", "/v1/activities/"+id+"/attendance/check-in", h.StreetAdmin("qishan"),
 		map[string]any{"worker_id": h.knownWorker("qishan", "tashan")})
 
 	// Check-in opens an hour before the start.
@@ -276,7 +276,7 @@ func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaffWhoMayReplaceIt(t *t
 	}
 	h.Must(201, "POST", base+"check-in", h.Worker(wid), map[string]any{"code": strings.ToLower(fresh)})
 	draft := h.Must(201, "POST", "/v1/activities", h.StreetAdmin("qishan"), activityBody(nil)).Str("id")
-	h.Must(409, "POST", "/v1/activities/"+draft+"/checkin-code", h.StreetAdmin("qishan"), nil)
+	h.conflict("activity_not_published", "POST", "/v1/activities/"+draft+"/checkin-code", h.StreetAdmin("qishan"), nil)
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.Events(event.ActivityPublished)) == 2 })
 	for _, m := range h.Messages("activity") {
 		if strings.Contains(string(m.Data), code) {
@@ -308,4 +308,28 @@ func TestAttendance_refusalsNameTheirReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.conflict("worker_left", "POST", "/v1/activities/"+open+"/attendance/check-in", w, code)
+}
+
+// Staff reach a draft and a cancelled activity too, and neither takes
+// attendance: a draft is not published yet, a cancelled one never will be.
+func TestAttendance_draftOrCancelledActivityTakesNone(t *testing.T) {
+	h := newHarness(t)
+	staff := h.StreetAdmin("qishan")
+	wid := h.knownWorker("qishan", "tashan")
+
+	draft := h.Must(201, "POST", "/v1/activities", staff, activityBody(nil)).Str("id")
+	base := "/v1/activities/" + draft + "/attendance/"
+	h.conflict("activity_not_published", "POST", base+"check-in", staff, map[string]any{"worker_id": wid})
+	h.conflict("activity_not_published", "POST", base+wid+"/correct", staff,
+		map[string]any{"checked_in_at": ago(2 * time.Hour), "checked_out_at": ago(time.Hour), "reason": "补录"})
+
+	cancelled := h.running(nil, time.Minute, time.Hour)
+	code := h.atPlace(cancelled)
+	h.Must(200, "POST", "/v1/activities/"+cancelled+"/cancel", staff, map[string]any{"reason": "暴雨"})
+	base = "/v1/activities/" + cancelled + "/attendance/"
+	h.conflict("activity_cancelled", "POST", base+"check-in", staff, map[string]any{"worker_id": wid})
+	h.conflict("activity_cancelled", "POST", base+"check-in", h.Worker(wid), code)
+	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
+		t.Fatalf("%d attendance rows", n)
+	}
 }

@@ -125,6 +125,15 @@ func (h *harness) conflict(reason, method, path, token string, body any) testenv
 	return r
 }
 
+// fieldOrReason is the field of a problem's first error or, on a 409, the
+// problem's reason: what a table of refusals expects of each.
+func fieldOrReason(r testenv.Response) string {
+	if r.Status == 409 {
+		return r.Str("reason")
+	}
+	return r.Field()
+}
+
 func (h *harness) count(sql string, args ...any) int {
 	h.t.Helper()
 	var n int

@@ -163,7 +163,7 @@ func (s *Service) WithdrawNeed(ctx context.Context, p auth.Principal, id uuid.UU
 			return nil, errNeedNotFound
 		}
 		if n.Status != NeedOpen {
-			return nil, fault.Conflictf("only an open need can be withdrawn; this one is %s", n.Status)
+			return nil, fault.ConflictReason("need_not_open", "only an open need can be withdrawn; this one is %s", n.Status)
 		}
 		n.Status, n.Note, n.UpdatedAt = NeedWithdrawn, reason, s.now()
 		ev := n.statusChanged(NeedOpen)
@@ -325,7 +325,7 @@ func (s *Service) WithdrawResource(ctx context.Context, p auth.Principal, id uui
 			return nil, errResourceNotFound
 		}
 		if r.Status != ResourceAvailable {
-			return nil, fault.Conflictf("the resource is already withdrawn")
+			return nil, fault.ConflictReason("resource_withdrawn", "the resource is already withdrawn")
 		}
 		r.Status, r.Note, r.UpdatedAt = ResourceWithdrawn, reason, s.now()
 		ev := r.event(event.ResourceWithdrawn)

@@ -187,7 +187,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 			}
 			n := &needs[i]
 			if n.Status != NeedOpen {
-				return nil, fault.Conflictf("need %s is %s, not open", id, n.Status)
+				return nil, fault.ConflictReason("need_not_open", "need %s is %s, not open", id, n.Status)
 			}
 			n.Status, n.ProjectID, n.UpdatedAt = NeedInProject, &pr.ID, at
 			evs = append(evs, n.statusChanged(NeedOpen))
@@ -199,7 +199,7 @@ func (s *Service) CreateProject(ctx context.Context, p auth.Principal, in Projec
 				continue
 			}
 			if resources[i].Status != ResourceAvailable {
-				return nil, fault.Conflictf("resource %s is withdrawn", id)
+				return nil, fault.ConflictReason("resource_withdrawn", "resource %s is withdrawn", id)
 			}
 		}
 		return evs, c.Err()
@@ -273,6 +273,14 @@ func (s *Service) updateProject(ctx context.Context, p auth.Principal, id uuid.U
 	return pr, nil
 }
 
+// tasksOpen refuses to close a project while some of its tasks are not
+// finished; format has one %d for how many, which the problem also carries
+// as "open".
+func tasksOpen(open int, format string) error {
+	return &fault.Error{Kind: fault.Conflict, Message: fmt.Sprintf(format, open),
+		Details: map[string]any{"reason": "project_tasks_open", "open": open}}
+}
+
 // ClaimProject records that a unit has claimed a proposed project (认领).
 func (s *Service) ClaimProject(ctx context.Context, p auth.Principal, id uuid.UUID, in ClaimInput) (Project, error) {
 	if !p.IsStaff() {
@@ -286,7 +294,7 @@ func (s *Service) ClaimProject(ctx context.Context, p auth.Principal, id uuid.UU
 	}
 	return s.updateProject(ctx, p, id, func(pr *Project, _ map[string]int) (projectChange, error) {
 		if pr.Status != ProjectProposed {
-			return projectChange{}, fault.Conflictf("only a proposed project can be claimed; this one is %s", pr.Status)
+			return projectChange{}, fault.ConflictReason("project_not_proposed", "only a proposed project can be claimed; this one is %s", pr.Status)
 		}
 		at := s.now()
 		pr.Status, pr.ClaimedBy, pr.ClaimContact, pr.ClaimedAt, pr.UpdatedAt = ProjectClaimed, unit, contact, &at, at
@@ -299,13 +307,13 @@ func (s *Service) ClaimProject(ctx context.Context, p auth.Principal, id uuid.UU
 func (s *Service) CompleteProject(ctx context.Context, p auth.Principal, id uuid.UUID) (Project, error) {
 	return s.updateProject(ctx, p, id, func(pr *Project, tasks map[string]int) (projectChange, error) {
 		if pr.Status != ProjectClaimed {
-			return projectChange{}, fault.Conflictf("only a claimed project can be completed; this one is %s", pr.Status)
+			return projectChange{}, fault.ConflictReason("project_not_claimed", "only a claimed project can be completed; this one is %s", pr.Status)
 		}
 		if open := tasks[TaskOpen] + tasks[TaskInProgress]; open > 0 {
-			return projectChange{}, fault.Conflictf("%d of the project's tasks are not finished", open)
+			return projectChange{}, tasksOpen(open, "%d of the project's tasks are not finished")
 		}
 		if tasks[TaskDone] == 0 {
-			return projectChange{}, fault.Conflictf("a project is completed by its tasks, and none is done")
+			return projectChange{}, fault.ConflictReason("project_no_task_done", "a project is completed by its tasks, and none is done")
 		}
 		at := s.now()
 		pr.Status, pr.ClosedAt, pr.UpdatedAt = ProjectCompleted, &at, at
@@ -326,10 +334,10 @@ func (s *Service) CancelProject(ctx context.Context, p auth.Principal, id uuid.U
 	}
 	return s.updateProject(ctx, p, id, func(pr *Project, tasks map[string]int) (projectChange, error) {
 		if pr.Status != ProjectProposed && pr.Status != ProjectClaimed {
-			return projectChange{}, fault.Conflictf("a %s project cannot be cancelled", pr.Status)
+			return projectChange{}, fault.ConflictReason("project_not_cancellable", "a %s project cannot be cancelled", pr.Status)
 		}
 		if open := tasks[TaskOpen] + tasks[TaskInProgress]; open > 0 {
-			return projectChange{}, fault.Conflictf("%d of the project's tasks are not finished: cancel them first", open)
+			return projectChange{}, tasksOpen(open, "%d of the project's tasks are not finished: cancel them first")
 		}
 		at := s.now()
 		pr.Status, pr.CancelReason, pr.ClosedAt, pr.UpdatedAt = ProjectCancelled, reason, &at, at
@@ -434,7 +442,7 @@ func (s *Service) CreateTask(ctx context.Context, p auth.Principal, projectID uu
 			return pending{}, errProjectNotFound
 		}
 		if pr.Status != ProjectClaimed {
-			return pending{}, fault.Conflictf("tasks are given to a claimed project; this one is %s", pr.Status)
+			return pending{}, fault.ConflictReason("project_not_claimed", "tasks are given to a claimed project; this one is %s", pr.Status)
 		}
 		t.Street, t.Community = pr.Street, pr.Community
 		if t.Unit == "" {
@@ -493,7 +501,7 @@ func (s *Service) TransitionTask(ctx context.Context, p auth.Principal, id uuid.
 			} else {
 				msg += "; it can become " + strings.Join(allowed, " or ")
 			}
-			return pending{}, (&fault.Error{Kind: fault.Conflict, Message: msg}).With("allowed", allowed)
+			return pending{}, illegalTransition(msg, t.Status, allowed)
 		}
 		from := t.Status
 		t.Status, t.UpdatedAt = to, tr.At

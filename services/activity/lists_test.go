@@ -67,12 +67,12 @@ func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 		t.Fatalf("need after the meeting: %s", r.Raw)
 	}
 	// No tasks before a unit claims it.
-	h.Must(409, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil))
+	h.conflict("project_not_claimed", "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil))
 	claimed := h.Must(200, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "铁塔能源烟台分公司", "contact": "王经理"})
 	if claimed.Str("status") != "claimed" || claimed.Str("claimed_by") != "铁塔能源烟台分公司" || claimed.Body["claimed_at"] == nil {
 		t.Fatalf("claimed: %s", claimed.Raw)
 	}
-	h.Must(409, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "另一家单位"})
+	h.conflict("project_not_proposed", "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "另一家单位"})
 
 	// Tasks: the unit defaults to the claiming one; a date deadline means the end of that day in Shanghai.
 	task := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"deadline": "2099-06-30"}))
@@ -82,7 +82,9 @@ func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 	tid := task.Str("id")
 	second := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"title": "夜间巡查", "unit": "奇山派出所"})).Str("id")
 	// Unfinished tasks hold the project open.
-	h.Must(409, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	if r := h.conflict("project_tasks_open", "POST", "/v1/projects/"+pid+"/complete", staff, nil); r.Num("open") != 2 {
+		t.Fatalf("unfinished tasks: %s", r.Raw)
+	}
 	h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "in_progress"})
 	done := h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "done", "note": "两组换电柜已投用"})
 	if tr := done.Body["transitions"].([]any); done.Str("status") != "done" || len(tr) != 2 ||
@@ -139,6 +141,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	elsewhere := h.Must(201, "POST", "/v1/needs", h.Staff("qishan", "changsheng"), needBody).Str("id")
 	withdrawnRes := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
 	h.Must(200, "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "单位撤回"})
+	h.conflict("resource_withdrawn", "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "again"})
 	taken := h.Must(201, "POST", "/v1/needs", staff, needBody).Str("id")
 	proposed := h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{taken}, []string{res})).Str("id")
 	claimed := h.claimedProject()
@@ -151,7 +154,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		name, path string
 		body       any
 		status     int
-		field      string
+		field      string // or, on a 409, the reason
 	}{
 		{"need: unknown category", "/v1/needs", testenv.With(needBody, map[string]any{"category": "ufo"}), 422, "category"},
 		{"need: no title", "/v1/needs", testenv.With(needBody, map[string]any{"title": ""}), 422, "title"},
@@ -166,19 +169,19 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		{"project: need of another community", "/v1/projects", projectBody([]string{elsewhere}, []string{res}), 422, "need_ids"},
 		{"project: meeting in the future", "/v1/projects", testenv.With(projectBody([]string{openNeed}, []string{res}), map[string]any{"meeting_on": tomorrow}), 422, "meeting_on"},
 		{"project: meeting not a date", "/v1/projects", testenv.With(projectBody([]string{openNeed}, []string{res}), map[string]any{"meeting_on": "3月5日"}), 422, "meeting_on"},
-		{"project: need already in a project", "/v1/projects", projectBody([]string{taken, openNeed}, []string{res}), 409, ""},
-		{"project: withdrawn resource", "/v1/projects", projectBody([]string{openNeed}, []string{withdrawnRes}), 409, ""},
+		{"project: need already in a project", "/v1/projects", projectBody([]string{taken, openNeed}, []string{res}), 409, "need_not_open"},
+		{"project: withdrawn resource", "/v1/projects", projectBody([]string{openNeed}, []string{withdrawnRes}), 409, "resource_withdrawn"},
 		{"claim: no unit", "/v1/projects/" + proposed + "/claim", map[string]any{"unit": ""}, 422, "unit"},
-		{"task: project not claimed", "/v1/projects/" + proposed + "/tasks", taskBody(nil), 409, ""},
+		{"task: project not claimed", "/v1/projects/" + proposed + "/tasks", taskBody(nil), 409, "project_not_claimed"},
 		{"task: deadline passed", "/v1/projects/" + claimed + "/tasks", taskBody(map[string]any{"deadline": "2020-01-01"}), 422, "deadline"},
 		{"task: deadline not a time", "/v1/projects/" + claimed + "/tasks", taskBody(map[string]any{"deadline": "next week"}), 422, "deadline"},
 		{"task: no person", "/v1/projects/" + claimed + "/tasks", taskBody(map[string]any{"person": nil}), 422, "person"},
 		{"task: no standard", "/v1/projects/" + claimed + "/tasks", taskBody(map[string]any{"standard": ""}), 422, "standard"},
 		{"task: unknown project", "/v1/projects/0190d5e5-0000-7000-8000-000000000000/tasks", taskBody(nil), 404, ""},
-		{"transition: done is final", "/v1/tasks/" + task + "/transitions", map[string]any{"to": "in_progress"}, 409, ""},
+		{"transition: done is final", "/v1/tasks/" + task + "/transitions", map[string]any{"to": "in_progress"}, 409, "illegal_transition"},
 		{"transition: done needs a note", "/v1/tasks/" + open + "/transitions", map[string]any{"to": "done"}, 422, "note"},
 		{"transition: unknown status", "/v1/tasks/" + open + "/transitions", map[string]any{"to": "finished"}, 422, "to"},
-		{"complete: unfinished task", "/v1/projects/" + claimed + "/complete", nil, 409, ""},
+		{"complete: unfinished task", "/v1/projects/" + claimed + "/complete", nil, 409, "project_tasks_open"},
 		{"cancel: no reason", "/v1/projects/" + proposed + "/cancel", map[string]any{}, 422, "reason"},
 	}
 	tables := []string{"needs", "resources", "projects", "project_needs", "project_resources", "tasks", "task_transitions", "outbox"}
@@ -195,8 +198,8 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.Do("POST", tc.path, staff, tc.body)
-			if r.Status != tc.status || r.Field() != tc.field {
-				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), tc.status, tc.field, r.Raw)
+			if got := fieldOrReason(r); r.Status != tc.status || got != tc.field {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, got, tc.status, tc.field, r.Raw)
 			}
 			if r.Str("detail") == "" {
 				t.Fatalf("no detail: %s", r.Raw)
@@ -210,9 +213,9 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		}
 	}
 	// The refusal of an illegal step says which are allowed.
-	r := h.Do("POST", "/v1/tasks/"+open+"/transitions", staff, map[string]any{"to": "open"})
-	if allowed, _ := r.Body["allowed"].([]any); r.Status != 409 || len(allowed) != 3 {
-		t.Fatalf("illegal step: %d %s", r.Status, r.Raw)
+	r := h.conflict("illegal_transition", "POST", "/v1/tasks/"+open+"/transitions", staff, map[string]any{"to": "open"})
+	if allowed, _ := r.Body["allowed"].([]any); len(allowed) != 3 || r.Str("current_status") != "open" {
+		t.Fatalf("illegal step: %s", r.Raw)
 	}
 }
 
@@ -281,7 +284,7 @@ func TestLists_rolesAndScope(t *testing.T) {
 	if r.Str("status") != "withdrawn" || r.Str("note") != "已自行解决" {
 		t.Fatalf("withdrawn: %s", r.Raw)
 	}
-	h.Must(409, "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(wid), map[string]any{"reason": "again"})
+	h.conflict("need_not_open", "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(wid), map[string]any{"reason": "again"})
 	// Unknown and malformed ids are not found.
 	h.Must(404, "GET", "/v1/needs/nope", staff, nil)
 	h.Must(404, "GET", "/v1/tasks/0190d5e5-0000-7000-8000-000000000000", staff, nil)
@@ -325,16 +328,21 @@ func TestLists_cancelledProjectFreesItsNeeds(t *testing.T) {
 	pid := h.claimedProject()
 	need := h.Must(200, "GET", "/v1/projects/"+pid, staff, nil).Body["need_ids"].([]any)[0].(string)
 	tid := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
-	h.Must(409, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
+	if r := h.conflict("project_tasks_open", "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"}); r.Num("open") != 1 {
+		t.Fatalf("unfinished tasks: %s", r.Raw)
+	}
 	h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "cancelled", "note": "单位退出"})
+	// With no task done, it cannot be completed; it can be cancelled, once.
+	h.conflict("project_no_task_done", "POST", "/v1/projects/"+pid+"/complete", staff, nil)
 	r := h.Must(200, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
 	if r.Str("status") != "cancelled" || r.Str("cancel_reason") != "单位退出" {
 		t.Fatalf("cancelled: %s", r.Raw)
 	}
+	h.conflict("project_not_cancellable", "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "again"})
 	if n := h.Must(200, "GET", "/v1/needs/"+need, staff, nil); n.Str("status") != "open" || n.Str("project_id") != "" {
 		t.Fatalf("need after cancel: %s", n.Raw)
 	}
-	h.Must(409, "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	h.conflict("project_not_claimed", "POST", "/v1/projects/"+pid+"/complete", staff, nil)
 	// The next meeting can take the need up again.
 	res := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
 	h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{need}, []string{res}))

@@ -323,7 +323,7 @@ func (s *Service) TransitionReport(ctx context.Context, p auth.Principal, id uui
 			if allowed == nil {
 				allowed = []string{}
 			}
-			return nil, (&fault.Error{Kind: fault.Conflict, Message: msg}).With("allowed", allowed)
+			return nil, illegalTransition(msg, r.Status, allowed)
 		}
 		from := r.Status
 		r.Status, r.UpdatedAt = to, t.At
@@ -450,21 +450,21 @@ func (s *Service) MergeReport(ctx context.Context, p auth.Principal, id uuid.UUI
 			return nil, (&fault.Error{Kind: fault.NotFound, Message: "report not found"}).With("into", into.String())
 		}
 		if dup.ID == primary.ID {
-			return nil, fault.Conflictf("a report cannot be merged into itself")
+			return nil, fault.ConflictReason("merge_into_itself", "a report cannot be merged into itself")
 		}
 		switch {
 		case dup.Status == ReportMerged:
-			return nil, fault.Conflictf("the report is already merged into %s; a merged report is final", *dup.MergedInto)
+			return nil, fault.ConflictReason("report_merged", "the report is already merged into %s; a merged report is final", *dup.MergedInto)
 		case !slices.Contains(reportOpen, dup.Status):
-			return nil, fault.Conflictf("a %s report cannot be merged; only an open report (submitted, accepted or dispatched) can", dup.Status)
+			return nil, fault.ConflictReason("report_not_open", "a %s report cannot be merged; only an open report (submitted, accepted or dispatched) can", dup.Status)
 		case primary.Status == ReportRejected:
-			return nil, fault.Conflictf("cannot merge into report %s: it was rejected", primary.ID)
+			return nil, fault.ConflictReason("merge_target_rejected", "cannot merge into report %s: it was rejected", primary.ID)
 		case primary.Status == ReportMerged:
-			return nil, (&fault.Error{Kind: fault.Conflict, Message: fmt.Sprintf(
-				"cannot merge into report %s: it is itself merged into %s; merge into that one", primary.ID, *primary.MergedInto)}).
-				With("merged_into", primary.MergedInto.String())
+			return nil, &fault.Error{Kind: fault.Conflict, Message: fmt.Sprintf(
+				"cannot merge into report %s: it is itself merged into %s; merge into that one", primary.ID, *primary.MergedInto),
+				Details: map[string]any{"reason": "report_merged", "merged_into": primary.MergedInto.String()}}
 		case dup.Category != primary.Category:
-			return nil, fault.Conflictf("cannot merge a %s report into a %s report: merged reports must have the same category", dup.Category, primary.Category)
+			return nil, fault.ConflictReason("merge_category_differs", "cannot merge a %s report into a %s report: merged reports must have the same category", dup.Category, primary.Category)
 		}
 		from := dup.Status
 		dup.Status, dup.MergedInto, dup.UpdatedAt = ReportMerged, &primary.ID, t.At

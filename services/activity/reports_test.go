@@ -199,8 +199,8 @@ func TestReports_lifecycleAndScope(t *testing.T) {
 	h.Must(404, "GET", path, h.Worker(h.knownWorker("qishan", "tashan")), nil)
 	h.Must(200, "GET", path, w, nil)
 
-	r := h.Must(409, "POST", path+"/transitions", staff, map[string]any{"to": "resolved"})
-	if !strings.Contains(r.Str("detail"), "accepted or rejected") {
+	r := h.conflict("illegal_transition", "POST", path+"/transitions", staff, map[string]any{"to": "resolved"})
+	if !strings.Contains(r.Str("detail"), "accepted or rejected") || r.Str("current_status") != "submitted" {
 		t.Fatalf("illegal: %s", r.Raw)
 	}
 	if r := h.Must(422, "POST", path+"/transitions", staff, map[string]any{"to": "rejected"}); r.Field() != "note" {
@@ -219,7 +219,7 @@ func TestReports_lifecycleAndScope(t *testing.T) {
 	if c.Str("status") != "closed" || c.Body["valid"] != true {
 		t.Fatalf("closed: %s", c.Raw)
 	}
-	h.Must(409, "POST", path+"/transitions", staff, map[string]any{"to": "accepted"})
+	h.conflict("illegal_transition", "POST", path+"/transitions", staff, map[string]any{"to": "accepted"})
 
 	got := h.Must(200, "GET", path, w, nil)
 	tr := got.Body["transitions"].([]any)
@@ -322,7 +322,7 @@ func TestReports_mergeIntoPrimary(t *testing.T) {
 
 	// Merged is final, and only the merge endpoint merges.
 	dispatch := map[string]any{"to": "dispatched", "unit": "城管", "person": "王"}
-	r = h.Must(409, "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
+	r = h.conflict("illegal_transition", "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
 	if r.Str("detail") != "a merged report cannot become dispatched; it is final" {
 		t.Fatalf("transition from merged: %s", r.Raw)
 	}
@@ -385,7 +385,7 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 		id, into   any
 		note       string
 		status     int
-		field      string // for 422
+		field      string // for 422; for 409, the reason
 		detailHas  string
 		intoDetail bool // the 404 names into
 	}{
@@ -395,12 +395,12 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 		{"unknown report", staff, unknown, m.primary, "", 404, "", "report not found", false},
 		{"primary out of scope", staff, m.second, elsewhere, "", 404, "", "report not found", true},
 		{"unknown primary", staff, m.second, unknown, "", 404, "", "report not found", true},
-		{"into itself", staff, m.second, m.second, "", 409, "", "cannot be merged into itself", false},
-		{"into a rejected report", staff, m.second, rejected, "", 409, "", "it was rejected", false},
-		{"into a merged report", staff, m.second, merged, "", 409, "", "is itself merged into " + m.primary, false},
-		{"different category", staff, m.second, traffic, "", 409, "", "must have the same category", false},
-		{"already merged", staff, merged, m.second, "", 409, "", "already merged into " + m.primary, false},
-		{"closed report", staff, closed, m.primary, "", 409, "", "a closed report cannot be merged", false},
+		{"into itself", staff, m.second, m.second, "", 409, "merge_into_itself", "cannot be merged into itself", false},
+		{"into a rejected report", staff, m.second, rejected, "", 409, "merge_target_rejected", "it was rejected", false},
+		{"into a merged report", staff, m.second, merged, "", 409, "report_merged", "is itself merged into " + m.primary, false},
+		{"different category", staff, m.second, traffic, "", 409, "merge_category_differs", "must have the same category", false},
+		{"already merged", staff, merged, m.second, "", 409, "report_merged", "already merged into " + m.primary, false},
+		{"closed report", staff, closed, m.primary, "", 409, "report_not_open", "a closed report cannot be merged", false},
 		{"into missing", staff, m.second, nil, "", 422, "into", "", false},
 		{"into not a uuid", staff, m.second, "r-17", "", 422, "into", "", false},
 		{"into not a string", staff, m.second, 17, "", 400, "into", "", false},
@@ -418,8 +418,8 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 				body["note"] = tc.note
 			}
 			r := h.Do("POST", "/v1/reports/"+tc.id.(string)+"/merge", tc.token, body)
-			if r.Status != tc.status || r.Field() != tc.field || !strings.Contains(r.Str("detail"), tc.detailHas) {
-				t.Fatalf("status %d field %q, want %d %q %q: %s", r.Status, r.Field(), tc.status, tc.field, tc.detailHas, r.Raw)
+			if got := fieldOrReason(r); r.Status != tc.status || got != tc.field || !strings.Contains(r.Str("detail"), tc.detailHas) {
+				t.Fatalf("status %d field %q, want %d %q %q: %s", r.Status, got, tc.status, tc.field, tc.detailHas, r.Raw)
 			}
 			if tc.intoDetail && r.Str("into") != tc.into {
 				t.Fatalf("the 404 does not name into: %s", r.Raw)

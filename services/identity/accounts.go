@@ -114,7 +114,7 @@ func (s *Service) CreateAccount(ctx context.Context, p auth.Principal, in Accoun
 		return s.audit(ctx, tx, event.AccountCreated, &a, event.AccountData{Actor: p.Subject, At: a.CreatedAt})
 	})
 	if db.IsUniqueViolation(err, "accounts_username_key") {
-		return CreatedAccount{}, fault.Conflictf("an account named %s exists", a.Username)
+		return CreatedAccount{}, fault.ConflictReason("account_exists", "an account named %s exists", a.Username)
 	}
 	if err != nil {
 		return CreatedAccount{}, err

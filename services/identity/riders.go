@@ -300,8 +300,9 @@ func (s *Service) signInEnrolled(ctx context.Context, token string) (any, error)
 			return err
 		}
 		if !found {
-			refused = (&fault.Error{Kind: fault.Conflict,
-				Message: "your 报到 is not recorded yet: send the form first, or try again in a moment"}).With("retry_after", 1)
+			refused = &fault.Error{Kind: fault.Conflict,
+				Message: "your 报到 is not recorded yet: send the form first, or try again in a moment",
+				Details: map[string]any{"reason": "enrolment_pending", "retry_after": 1}}
 			return nil
 		}
 		if out, err = s.open(ctx, tx, holder{worker: &w}, uuid.Must(uuid.NewV7()), now); err != nil {

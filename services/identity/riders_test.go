@@ -109,7 +109,7 @@ func TestRiderSignIn_unknownMobileEnrolsAndSignsInOnceTheRegistryHasRecordedIt(t
 		t.Error("the enrolment token is taken for an access token")
 	}
 	early := h.Do("POST", "/v1/sessions", "", map[string]any{"enrolment_token": token})
-	if early.Status != 409 || early.Num("retry_after") != 1 {
+	if early.Status != 409 || early.Num("retry_after") != 1 || early.Str("reason") != "enrolment_pending" {
 		t.Errorf("before the registry recorded the 报到: %d %s", early.Status, early.Raw)
 	}
 

@@ -75,7 +75,8 @@ func (e errInsufficient) Error() string {
 func (b *Book) Post(a *Account, e *Entry, name event.Name, at time.Time) error {
 	if a.Balance+e.Points < 0 {
 		ins := errInsufficient{a.Balance, -e.Points}
-		return (&fault.Error{Kind: fault.Conflict, Message: ins.Error()}).With("balance", a.Balance)
+		return &fault.Error{Kind: fault.Conflict, Message: ins.Error(),
+			Details: map[string]any{"reason": "insufficient_balance", "balance": a.Balance}}
 	}
 	if a.CentiHours+e.CentiHours < 0 {
 		return fmt.Errorf("post %s: hours would go below zero", e.Cause)

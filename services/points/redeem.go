@@ -107,14 +107,14 @@ func (s *Service) Redeem(ctx context.Context, p auth.Principal, req RedeemReques
 				return errItemNotFound
 			}
 			if a.Status != "active" {
-				return fault.Conflictf("the worker has left the ledger; their points can no longer be redeemed")
+				return fault.ConflictReason("worker_left", "the worker has left the ledger; their points can no longer be redeemed")
 			}
 			if !it.Active {
-				return fault.Conflictf("%s is no longer offered", it.Name)
+				return fault.ConflictReason("item_withdrawn", "%s is no longer offered", it.Name)
 			}
 			if it.Stock < qty {
-				return (&fault.Error{Kind: fault.Conflict, Message: fmt.Sprintf("only %d of %s left", it.Stock, it.Name)}).
-					With("stock", it.Stock)
+				return &fault.Error{Kind: fault.Conflict, Message: fmt.Sprintf("only %d of %s left", it.Stock, it.Name),
+					Details: map[string]any{"reason": "out_of_stock", "stock": it.Stock}}
 			}
 			r.ItemName, r.StoreID, r.Street, r.Community = it.Name, sh.ID, sh.Street, sh.Community
 			r.Points = int64(it.Price) * int64(qty)
@@ -203,7 +203,7 @@ func (s *Service) CancelRedemption(ctx context.Context, p auth.Principal, id uui
 			return nil, errRedemptionNotFound
 		}
 		if r.Status != RedemptionPlaced {
-			return nil, fault.Conflictf("a %s redemption cannot be cancelled", r.Status)
+			return nil, fault.ConflictReason("redemption_not_cancellable", "a %s redemption cannot be cancelled", r.Status)
 		}
 		at := s.now()
 		r.Status, r.CancelReason, r.ClosedBy, r.ClosedAt = RedemptionCancelled, reason, p.Subject, &at
@@ -221,7 +221,7 @@ func (s *Service) FulfilRedemption(ctx context.Context, p auth.Principal, id uui
 			return nil, errRedemptionNotFound
 		}
 		if r.Status != RedemptionPlaced {
-			return nil, fault.Conflictf("a %s redemption cannot be fulfilled", r.Status)
+			return nil, fault.ConflictReason("redemption_not_fulfillable", "a %s redemption cannot be fulfilled", r.Status)
 		}
 		at := s.now()
 		r.Status, r.ClosedBy, r.ClosedAt = RedemptionFulfilled, p.Subject, &at

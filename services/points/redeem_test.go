@@ -65,7 +65,7 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 	if c.Str("status") != "cancelled" || c.Num("balance") != 100 || h.stock(item) != 5 {
 		t.Fatalf("cancelled: %s, stock %d", c.Raw, h.stock(item))
 	}
-	h.Must(409, "POST", "/v1/redemptions/"+id+"/cancel", h.Worker(w), map[string]any{"reason": "again"})
+	h.conflict("redemption_not_cancellable", "POST", "/v1/redemptions/"+id+"/cancel", h.Worker(w), map[string]any{"reason": "again"})
 	// Staff hand an item over; a fulfilled redemption is final.
 	second := h.redeem(h.Worker(w), item, 1, uuid.NewString(), 201).Str("id")
 	h.Must(403, "POST", "/v1/redemptions/"+second+"/fulfil", h.Worker(w), nil)
@@ -74,7 +74,9 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 	if f.Str("status") != "fulfilled" || f.Str("closed_by") == "" {
 		t.Fatalf("fulfilled: %s", f.Raw)
 	}
-	h.Must(409, "POST", "/v1/redemptions/"+second+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "x"})
+	h.conflict("redemption_not_fulfillable", "POST", "/v1/redemptions/"+second+"/fulfil", h.StreetAdmin("qishan"), nil)
+	h.conflict("redemption_not_fulfillable", "POST", "/v1/redemptions/"+id+"/fulfil", h.StreetAdmin("qishan"), nil)
+	h.conflict("redemption_not_cancellable", "POST", "/v1/redemptions/"+second+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "x"})
 	// The worker's community staff see it too; the entry names who placed it.
 	h.Must(200, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "tashan"), nil)
 	h.Must(404, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "changsheng"), nil)
@@ -122,7 +124,7 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 		body   any
 		key    string
 		status int
-		field  string
+		field  string // or, on a 409, the reason
 	}{
 		{"unknown item", h.Worker(w), map[string]any{"item_id": uuid.NewString(), "quantity": 1}, "k1", 404, ""},
 		{"item not an id", h.Worker(w), map[string]any{"item_id": "头盔", "quantity": 1}, "k2", 422, "item_id"},
@@ -131,8 +133,8 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 		{"no quantity", h.Worker(w), map[string]any{"item_id": item}, "k5", 422, "quantity"},
 		{"no idempotency key", h.Worker(w), map[string]any{"item_id": item, "quantity": 1}, "", 422, "Idempotency-Key"},
 		{"for someone else", h.Worker(w), map[string]any{"item_id": item, "quantity": 1, "worker_id": other}, "k6", 403, ""},
-		{"too dear", h.Worker(w), map[string]any{"item_id": item, "quantity": 4}, "k7", 409, ""},
-		{"more than the stock", h.Worker(w), map[string]any{"item_id": item, "quantity": 6}, "k8", 409, ""},
+		{"too dear", h.Worker(w), map[string]any{"item_id": item, "quantity": 4}, "k7", 409, "insufficient_balance"},
+		{"more than the stock", h.Worker(w), map[string]any{"item_id": item, "quantity": 6}, "k8", 409, "out_of_stock"},
 		{"another street's store", h.Worker(w), map[string]any{"item_id": zhifuItem, "quantity": 1}, "k9", 404, ""},
 		{"staff without a worker", h.StreetAdmin("qishan"), map[string]any{"item_id": item, "quantity": 1}, "k10", 422, "worker_id"},
 		{"staff for another street's worker", h.StreetAdmin("qishan"), map[string]any{"item_id": item, "quantity": 1, "worker_id": elsewhere}, "k11", 404, ""},
@@ -153,10 +155,19 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 				headers = []string{"Idempotency-Key", tc.key}
 			}
 			r := h.Do("POST", "/v1/redemptions", tc.token, tc.body, headers...)
-			if r.Status != tc.status || r.Field() != tc.field || r.Str("detail") == "" {
-				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, r.Field(), tc.status, tc.field, r.Raw)
+			if got := fieldOrReason(r); r.Status != tc.status || got != tc.field || r.Str("detail") == "" {
+				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, got, tc.status, tc.field, r.Raw)
 			}
 		})
+	}
+	// The two conflicts say what was in the way: the balance, the stock.
+	if r := h.conflict("insufficient_balance", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 4},
+		"Idempotency-Key", "k7b"); r.Num("balance") != 100 {
+		t.Errorf("too dear: %s", r.Raw)
+	}
+	if r := h.conflict("out_of_stock", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 6},
+		"Idempotency-Key", "k8b"); r.Num("stock") != 5 {
+		t.Errorf("more than the stock: %s", r.Raw)
 	}
 	// Adjustments: a reason is required, and no balance goes below zero.
 	for _, tc := range []struct {
@@ -166,10 +177,10 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 	}{
 		{map[string]any{"points": 10}, 422, "reason"},
 		{map[string]any{"points": 0, "reason": "调整"}, 422, "points"},
-		{map[string]any{"points": -101, "reason": "扣回误发积分"}, 409, ""},
+		{map[string]any{"points": -101, "reason": "扣回误发积分"}, 409, "insufficient_balance"},
 	} {
-		if r := h.Do("POST", "/v1/accounts/"+w+"/adjustments", h.District(), tc.body); r.Status != tc.status || r.Field() != tc.field {
-			t.Errorf("adjust %v: %d %q %s", tc.body, r.Status, r.Field(), r.Raw)
+		if r := h.Do("POST", "/v1/accounts/"+w+"/adjustments", h.District(), tc.body); r.Status != tc.status || fieldOrReason(r) != tc.field {
+			t.Errorf("adjust %v: %d %q %s", tc.body, r.Status, fieldOrReason(r), r.Raw)
 		}
 	}
 	h.Must(403, "POST", "/v1/accounts/"+w+"/adjustments", h.Worker(w), map[string]any{"points": 10, "reason": "自己加分"})
@@ -411,7 +422,7 @@ func TestShop_storesItemsAndRestockByRoleAndScope(t *testing.T) {
 			t.Errorf("quantity %v: %d %s", q, r.Status, r.Raw)
 		}
 	}
-	h.Must(409, "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": 1000000})
+	h.conflict("stock_over_max", "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": 1000000})
 	if s := h.stock(streetItem); s != 25 {
 		t.Fatalf("stock %d after refused restocks", s)
 	}
@@ -447,7 +458,7 @@ func TestShop_anItemTakenOffSaleIsHiddenFromRidersAndRefusedThenBackOnSale(t *te
 	if n := onShelf(h.StreetAdmin("qishan")); n != 1 {
 		t.Fatalf("staff see %d items", n)
 	}
-	if r := h.redeem(h.Worker(w), item, 1, "off-1", 409); r.Str("detail") == "" {
+	if r := h.redeem(h.Worker(w), item, 1, "off-1", 409); r.Str("detail") == "" || r.Str("reason") != "item_withdrawn" {
 		t.Fatalf("refusal: %s", r.Raw)
 	}
 	if b, s := h.balance(w), h.stock(item); b != 100 || s != 5 {
@@ -528,5 +539,24 @@ func TestShop_aStoreOnlyOpensWhereTheRegistryCreatedThePlace(t *testing.T) {
 	h.Must(201, "POST", "/v1/stores", h.StreetAdmin("laishan"), store)
 	if n := h.count("SELECT count(*) FROM communities WHERE street = 'laishan'"); n != 1 {
 		t.Fatalf("%d communities recorded", n)
+	}
+}
+
+// A worker who has left keeps their points in the ledger but can no
+// longer spend them.
+func TestRedeem_aWorkerWhoLeftIsRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.openAccount("qishan", "tashan")
+	h.fund(w, 100)
+	item := h.item("qishan", "", 30, 5)
+	h.Publish(event.WorkerLeft, "qishan", w, event.WorkerData{WorkerID: w, Street: "qishan", Community: "tashan",
+		Occupation: "food_delivery", PoliticalStatus: "masses", Status: "left"})
+	h.eventually(func() bool {
+		return h.count("SELECT count(*) FROM accounts WHERE worker_id = $1 AND status = 'left'", w) == 1
+	})
+	h.conflict("worker_left", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 1},
+		"Idempotency-Key", uuid.NewString())
+	if b, s := h.balance(w), h.stock(item); b != 100 || s != 5 {
+		t.Fatalf("balance %d stock %d after a refused redemption", b, s)
 	}
 }

@@ -210,7 +210,7 @@ func (s *Store) AddRule(ctx context.Context, r Rule) error {
 		return err
 	})
 	if db.IsUniqueViolation(err, "") {
-		return fault.Conflictf("street %s already has a rule starting at %s", r.Street, r.EffectiveFrom.Format(time.RFC3339))
+		return fault.ConflictReason("rule_exists", "street %s already has a rule starting at %s", r.Street, r.EffectiveFrom.Format(time.RFC3339))
 	}
 	if err != nil {
 		return fmt.Errorf("add rule: %w", err)

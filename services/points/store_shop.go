@@ -127,7 +127,7 @@ func (s *Store) Restock(ctx context.Context, id uuid.UUID, q int, at time.Time) 
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Item{}, fault.Conflictf("a shelf holds at most %d of an item", MaxStock)
+		return Item{}, fault.ConflictReason("stock_over_max", "a shelf holds at most %d of an item", MaxStock)
 	}
 	return it, err
 }

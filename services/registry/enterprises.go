@@ -280,7 +280,7 @@ func (s *Service) CloseEnterprise(ctx context.Context, p auth.Principal, id uuid
 			return nil, errEnterpriseNotFound
 		}
 		if e.Status == EnterpriseClosed {
-			return nil, fault.Conflictf("the enterprise is already closed")
+			return nil, fault.ConflictReason("enterprise_closed", "the enterprise is already closed")
 		}
 		if closedOn.Before(beijingDate(e.CreatedAt)) {
 			var fc validate.Collector

@@ -162,7 +162,7 @@ func (s *Service) CreatePairing(ctx context.Context, p auth.Principal, in Pairin
 			return Pairing{}, pending{}, c.Err()
 		}
 		if w.Status != StatusActive {
-			return Pairing{}, pending{}, fault.Conflictf("a worker who has left cannot be paired")
+			return Pairing{}, pending{}, fault.ConflictReason("worker_left", "a worker who has left cannot be paired")
 		}
 		pr.Street, pr.Community, pr.WorkerName = w.Street, w.Community, w.Name
 		pr.CreatedAt = s.now()
@@ -170,7 +170,8 @@ func (s *Service) CreatePairing(ctx context.Context, p auth.Principal, in Pairin
 	})
 	var dup ErrActivePairing
 	if errors.As(err, &dup) {
-		fe := &fault.Error{Kind: fault.Conflict, Message: "the worker already has an active pairing; end it first"}
+		fe := &fault.Error{Kind: fault.Conflict, Message: "the worker already has an active pairing; end it first",
+			Details: map[string]any{"reason": "pairing_exists"}}
 		return Pairing{}, fe.With("existing_pairing_id", dup.ExistingID.String())
 	}
 	if err != nil {
@@ -253,7 +254,7 @@ func (s *Service) EndPairing(ctx context.Context, p auth.Principal, id uuid.UUID
 			return pending{}, fault.Forbiddenf("only staff whose scope covers the worker's community may end a pairing")
 		}
 		if pr.Status == PairingEnded {
-			return pending{}, fault.Conflictf("the pairing has already ended")
+			return pending{}, fault.ConflictReason("pairing_ended", "the pairing has already ended")
 		}
 		now := s.now()
 		pr.Status, pr.EndedAt, pr.EndedBy, pr.EndReason = PairingEnded, &now, p.Subject, reason
@@ -296,7 +297,7 @@ func (s *Service) RecordPairingContact(ctx context.Context, p auth.Principal, pa
 			return PairingContact{}, pending{}, err
 		}
 		if pr.Status == PairingEnded {
-			return PairingContact{}, pending{}, fault.Conflictf("the pairing has ended; contacts go on the worker's active pairing")
+			return PairingContact{}, pending{}, fault.ConflictReason("pairing_ended", "the pairing has ended; contacts go on the worker's active pairing")
 		}
 		out = ct
 		return ct, pending{event.PairingContacted, pr.Street, pr.ID.String(), event.PairingContactedData{

@@ -194,10 +194,10 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id uuid.UUID, in
 			return nil, errWorkerNotFound
 		}
 		if !w.SelfRegistered {
-			return nil, fault.Conflictf("the worker was registered by staff: there is no self-registration to decide on")
+			return nil, fault.ConflictReason("not_self_registered", "the worker was registered by staff: there is no self-registration to decide on")
 		}
 		if w.Confirmation != ConfirmationAwaiting {
-			return nil, fault.Conflictf("the self-registration was already %s", w.Confirmation)
+			return nil, fault.ConflictReason("selfreg_decided", "the self-registration was already %s", w.Confirmation)
 		}
 		match, err := s.matchOf(*w)
 		if err != nil {

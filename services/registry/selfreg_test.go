@@ -135,13 +135,13 @@ func TestSelfRegistration_refusesConflictsWithoutNamingAnotherWorker(t *testing.
 
 	// The ID number of a worker already in the ledger, under another mobile.
 	dupID := testenv.With(selfBody(31, "tashan"), map[string]any{"id_number": idNumber(30)})
-	r := h.Must(409, "POST", "/v1/self-registrations", h.enrolment(mobile(31)), dupID)
+	r := h.conflict("id_number_registered", "POST", "/v1/self-registrations", h.enrolment(mobile(31)), dupID)
 	if strings.Contains(string(r.Raw), clerks) || r.Str("existing_worker_id") != "" {
 		t.Errorf("the conflict names the other worker: %s", r.Raw)
 	}
 	// The mobile of a worker a clerk registered: sign in instead.
 	sameMobile := testenv.With(selfBody(32, "tashan"), map[string]any{"mobile": mobile(30)})
-	r = h.Must(409, "POST", "/v1/self-registrations", h.enrolment(mobile(30)), sameMobile)
+	r = h.conflict("mobile_registered", "POST", "/v1/self-registrations", h.enrolment(mobile(30)), sameMobile)
 	if !strings.Contains(r.Str("detail"), "sign in again") || strings.Contains(string(r.Raw), clerks) {
 		t.Errorf("mobile conflict = %s", r.Raw)
 	}
@@ -319,10 +319,10 @@ func TestSelfRegistrationDecisions(t *testing.T) {
 	}
 
 	// Deciding twice, or on a worker a clerk registered, is a conflict.
-	h.Must(409, "POST", "/v1/workers/"+confirmed+"/confirm", h.District(), reason)
-	h.Must(409, "POST", "/v1/workers/"+confirmed+"/reject", h.District(), reason)
-	h.Must(409, "POST", "/v1/workers/"+rejected+"/confirm", h.District(), reason)
-	h.Must(409, "POST", "/v1/workers/"+clerks+"/confirm", h.District(), reason)
+	h.conflict("selfreg_decided", "POST", "/v1/workers/"+confirmed+"/confirm", h.District(), reason)
+	h.conflict("selfreg_decided", "POST", "/v1/workers/"+confirmed+"/reject", h.District(), reason)
+	h.conflict("selfreg_decided", "POST", "/v1/workers/"+rejected+"/confirm", h.District(), reason)
+	h.conflict("not_self_registered", "POST", "/v1/workers/"+clerks+"/confirm", h.District(), reason)
 
 	evs := h.Published("registry")
 	conf := ofType(evs, "nuanxin.registry.worker.confirmed")
@@ -352,7 +352,7 @@ func TestSelfRegistrationDecisions(t *testing.T) {
 		t.Errorf("rejected workers = %s", l.Raw)
 	}
 	// A rejected worker neither checks in nor leaves.
-	h.Must(409, "POST", "/v1/workers/"+rejected+"/leave", h.District(), map[string]any{"reason": "搬走"})
+	h.conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/leave", h.District(), map[string]any{"reason": "搬走"})
 }
 
 // Every worker event carries the match of the worker's current mobile,

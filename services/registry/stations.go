@@ -320,7 +320,7 @@ func (s *Service) UpdateStation(ctx context.Context, p auth.Principal, id uuid.U
 			return nil, errStationNotFound
 		}
 		if st.Status == StationClosed {
-			return nil, fault.Conflictf("the station is closed")
+			return nil, fault.ConflictReason("station_closed", "the station is closed")
 		}
 		var c validate.Collector
 		before := *st
@@ -421,7 +421,7 @@ func (s *Service) CloseStation(ctx context.Context, p auth.Principal, id uuid.UU
 			return nil, errStationNotFound
 		}
 		if st.Status == StationClosed {
-			return nil, fault.Conflictf("the station is already closed")
+			return nil, fault.ConflictReason("station_closed", "the station is already closed")
 		}
 		now := s.now()
 		st.Status, st.ClosedAt, st.CloseReason, st.UpdatedAt = StationClosed, &now, reason, now

@@ -98,7 +98,7 @@ func (s *Store) CreateStreet(ctx context.Context, st Street, ev pending) error {
 	err := s.insert(ctx, "create street", ev,
 		"INSERT INTO streets (code, name, created_at) VALUES ($1, $2, $3)", st.Code, st.Name, st.CreatedAt)
 	if db.IsUniqueViolation(err, "") {
-		return fault.Conflictf("street %q already exists", st.Code)
+		return fault.ConflictReason("street_exists", "street %q already exists", st.Code)
 	}
 	return err
 }
@@ -110,7 +110,7 @@ func (s *Store) CreateCommunity(ctx context.Context, c Community, ev pending) er
 	var pe *pgconn.PgError
 	switch {
 	case db.IsUniqueViolation(err, ""):
-		return fault.Conflictf("community %q already exists", c.Code)
+		return fault.ConflictReason("community_exists", "community %q already exists", c.Code)
 	case errors.As(err, &pe) && pe.Code == "23503":
 		return fault.NotFoundf("street %q not found", c.Street)
 	}
@@ -209,7 +209,8 @@ func (s *Store) CreateEnterprise(ctx context.Context, e Enterprise, ev pending) 
 }
 
 func (s *Store) creditCodeConflict(ctx context.Context, code string) error {
-	fe := &fault.Error{Kind: fault.Conflict, Message: "an enterprise with this credit code is already registered"}
+	fe := &fault.Error{Kind: fault.Conflict, Message: "an enterprise with this credit code is already registered",
+		Details: map[string]any{"reason": "enterprise_exists"}}
 	var id uuid.UUID
 	if err := s.pool.QueryRow(ctx, "SELECT id FROM enterprises WHERE credit_code = $1", code).Scan(&id); err == nil {
 		return fe.With("existing_enterprise_id", id.String())

@@ -13,11 +13,11 @@ import (
 
 // errMobileRegistered refuses a self-registration whose mobile belongs to a
 // worker a clerk registered: that rider signs in, they do not register.
-var errMobileRegistered = fault.Conflictf("already registered: sign in again")
+var errMobileRegistered = fault.ConflictReason("mobile_registered", "already registered: sign in again")
 
 // errIDNumberRegistered refuses a self-registration whose ID number is in
 // the ledger. Unlike staff, the rider is not told whose it is.
-var errIDNumberRegistered = fault.Conflictf("a worker with this ID number is already registered; ask your community to update your mobile")
+var errIDNumberRegistered = fault.ConflictReason("id_number_registered", "a worker with this ID number is already registered; ask your community to update your mobile")
 
 // SelfRegister stores a self-registered worker and their online check-in
 // with the events, in one transaction, unless a worker with the same

@@ -72,7 +72,8 @@ func (s *Service) RegisterWorker(ctx context.Context, p auth.Principal, in Worke
 		workerEvent(event.WorkerRegistered, w, nil, s.match.Of(mobile)))
 	var dup ErrDuplicateIDNumber
 	if errors.As(err, &dup) {
-		fe := &fault.Error{Kind: fault.Conflict, Message: "a worker with this ID number is already registered"}
+		fe := &fault.Error{Kind: fault.Conflict, Message: "a worker with this ID number is already registered",
+			Details: map[string]any{"reason": "worker_exists"}}
 		return Worker{}, fe.With("existing_worker_id", dup.ExistingID.String())
 	}
 	if err != nil {
@@ -459,9 +460,9 @@ func (s *Service) LeaveWorker(ctx context.Context, p auth.Principal, id uuid.UUI
 		}
 		switch w.Status {
 		case StatusLeft:
-			return nil, fault.Conflictf("the worker has already left")
+			return nil, fault.ConflictReason("worker_left", "the worker has already left")
 		case StatusRejected:
-			return nil, fault.Conflictf("the worker's self-registration was rejected: they are not in the ledger")
+			return nil, fault.ConflictReason("selfreg_rejected", "the worker's self-registration was rejected: they are not in the ledger")
 		}
 		match, err := s.matchOf(*w)
 		if err != nil {
@@ -495,7 +496,7 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, workerID uuid.U
 		return CheckIn{}, false, err
 	}
 	if w.Status != StatusActive {
-		return CheckIn{}, false, fault.Conflictf("a worker who has left cannot check in")
+		return CheckIn{}, false, fault.ConflictReason("worker_left", "a worker who has left cannot check in")
 	}
 	var c validate.Collector
 	ci = CheckIn{ID: newID(), WorkerID: w.ID}

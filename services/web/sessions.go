@@ -359,7 +359,7 @@ func (s *Service) SendCode(ctx context.Context, mobile, clientIP string) (*Answe
 // enrolmentToken is the enrolment token r holds, or errEnrolmentDone.
 func (s *Service) enrolmentToken(r row) (string, error) {
 	if r.EnrolmentSealed == nil {
-		return "", &fault.Error{Kind: fault.Conflict, Message: "no 报到 is due in this session: sign in with a code"}
+		return "", fault.ConflictReason("no_enrolment_due", "no 报到 is due in this session: sign in with a code")
 	}
 	return s.unseal(r.IDHash, r.EnrolmentSealed)
 }

@@ -353,6 +353,10 @@ func TestRider_codeSignInAndEnrolmentThroughTheWebService(t *testing.T) {
 	if me.Str("role") != "worker" || me.Str("worker_id") != p["worker_id"] {
 		t.Errorf("me = %s", me.Raw)
 	}
+	// The rider's session has no 报到 left to do.
+	if got := s.web.Do("GET", "/api/self-registration/places", "", nil, rider.read()...); got.Status != 409 || got.Str("reason") != "no_enrolment_due" {
+		t.Errorf("the 报到 places after the 报到: %d %s", got.Status, got.Raw)
+	}
 	if got := s.counter("nuanxin_web_sessions_signed_in_total", "kind", "worker"); got != 1 {
 		t.Errorf("workers signed in = %v, want 1", got)
 	}

@@ -7,7 +7,7 @@
 // The redemption itself is placed through the API, as staff at the counter
 // may (POST /points/redemptions with worker_id; x-roles includes
 // street_admin), since the journeys sign in staff only.
-import { assert, signIn, toast, openTab } from '../lib.mjs'
+import { assert, signIn, toast, openTab, noDialog } from '../lib.mjs'
 
 /** Calls the BFF from the signed-in page, with the session's CSRF token. */
 async function call(page, method, path, body, headers = {}) {
@@ -75,14 +75,14 @@ export async function run(t) {
   assert.ok(worker, 'a worker with a unique name in the street')
   t.log('worker', worker.name)
 
-  // 积分调整: 20 points, with the reason.
+  // 积分调整: 30 points (two redemptions' worth), with the reason.
   await tab(page, '积分调整')
   const picker = page.getByRole('combobox', { name: '人员' })
   await picker.click()
   await picker.fill(worker.name)
   await page.getByRole('option').filter({ hasText: worker.name }).first().click()
   await page.getByText(`${worker.name} 的积分账户`).waitFor()
-  await page.getByLabel('分值').fill('20')
+  await page.getByLabel('分值').fill('30')
   await page.getByLabel('原因').fill(reason)
   await page.getByRole('button', { name: '确认调整' }).click()
   await page.getByRole('dialog', { name: '确认积分调整' }).getByRole('button', { name: '确定调整' }).click()
@@ -118,10 +118,26 @@ export async function run(t) {
   const after = await call(page, 'GET', `/points/redemptions/${placed.id}`)
   assert.equal(after.status, 'fulfilled')
 
+  // Two at the counter: a second redemption is cancelled by a colleague
+  // while this clerk's list still shows it. Handing it over is refused, in
+  // Chinese words, and the list shows where things stand.
+  const raced = await call(page, 'POST', '/points/redemptions', { item_id: item.id, quantity: 1, worker_id: worker.id }, { 'Idempotency-Key': `e2e-${stamp}-2` })
+  t.allow('POST', new RegExp(`^/api/points/redemptions/${raced.id}/fulfil$`), 409)
+  await page.locator('.el-radio-button', { hasText: '待兑付' }).click()
+  const stale = page.getByRole('row').filter({ hasText: itemName })
+  await stale.waitFor()
+  await call(page, 'POST', `/points/redemptions/${raced.id}/cancel`, { reason: '骑手改换别的商品' }, { 'Idempotency-Key': `e2e-${stamp}-3` })
+  await page.getByRole('button', { name: `确认兑付 ${itemName}` }).click()
+  await page.getByRole('dialog', { name: '确认兑付' }).getByRole('button', { name: '确认兑付' }).click()
+  await toast(page, '该兑换已兑付或已取消')
+  await stale.waitFor({ state: 'detached' })
+  await noDialog(page)
+  await shot('fulfil-refused')
+
   // The test item comes off sale again (riders no longer see it).
   await tab(page, '积分超市')
   const shelf = page.getByRole('row').filter({ hasText: itemName })
-  await shelf.getByRole('cell', { name: '7', exact: true }).first().waitFor() // 8 less the one redeemed
+  await shelf.getByRole('cell', { name: '7', exact: true }).first().waitFor() // 8 less the one redeemed (the cancelled one came back)
   await page.getByRole('button', { name: `下架 ${itemName}` }).click()
   await page.getByRole('dialog', { name: '下架商品' }).getByRole('button', { name: '下架' }).click()
   await toast(page, '已下架')

@@ -47,6 +47,23 @@ suite('messages', () => {
   it('names an indexed field by its first part', () => {
     expect(fieldText({ field: 'opening_hours[0].open', code: 'invalid_format', message: 'HH:MM' })).toBe('开放时间[0].open：格式不对')
   })
+  it.each([
+    ['a conflict by its reason, in Chinese', { reason: 'station_closed' }, '该驿站已关闭'],
+    ['a figure from the answer', { reason: 'out_of_stock', stock: 2 }, '库存不足，只剩 2 件'],
+    ['the open tasks', { reason: 'project_tasks_open', open: 3 }, '还有 3 项任务未完成'],
+    ['a figure missing from the answer', { reason: 'insufficient_balance' }, '积分不足'],
+  ])('tells %s', (_, body, want) => {
+    const err = new ApiError(409, 'Conflict', 'the english words', [], 'r1', body)
+    expect(describe(err)).toEqual({ title: want, detail: '', fields: [], requestId: 'r1' })
+  })
+  it.each([
+    ['an unknown reason', { reason: 'dragons' }],
+    ['no reason', {}],
+    ['a reason that is an object member name', { reason: 'toString' }],
+  ])('falls back to the English detail for %s', (_, body) => {
+    const err = new ApiError(409, 'Conflict', 'the english words', [], '', body)
+    expect(describe(err)).toMatchObject({ title: '与现有数据冲突', detail: 'the english words' })
+  })
   it('says a network failure plainly', () => {
     expect(describe(new TypeError('Failed to fetch')).title).toBe('网络异常，请检查网络后重试')
   })

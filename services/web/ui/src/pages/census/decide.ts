@@ -3,7 +3,7 @@
 // the registry). Answers the worker after, or null when the clerk backs out.
 import { ElMessage, ElMessageBox } from 'element-plus'
 import { api, idempotencyKey } from '@/lib/api'
-import { describe } from '@/lib/messages'
+import { problemLine } from '@/lib/messages'
 import type { Worker } from './types'
 
 export async function decide(w: Pick<Worker, 'id' | 'name'>, how: 'confirm' | 'reject'): Promise<Worker | null> {
@@ -29,8 +29,7 @@ export async function decide(w: Pick<Worker, 'id' | 'name'>, how: 'confirm' | 'r
     ElMessage.success(how === 'confirm' ? `已确认 ${w.name}` : `已退回 ${w.name}`)
     return out
   } catch (e) {
-    const d = describe(e)
-    ElMessage.error([d.title, d.detail, ...d.fields].filter(Boolean).join('：'))
+    ElMessage.error(problemLine(e))
     return null
   }
 }

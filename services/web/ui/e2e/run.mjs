@@ -55,9 +55,11 @@ try {
     const problems = []
     const allowed = [{ method: 'GET', path: /^\/api\/session$/, status: 401 }] // the anonymous "am I signed in?"
     const contexts = []
-    // While a journey has the phone offline, what fails for want of a
-    // network is the point, not a problem.
-    const net = { offline: false }
+    // Once a journey has had the phone offline, what fails for want of a
+    // network is the point, not a problem: only the emulated switch makes
+    // ERR_INTERNET_DISCONNECTED here, and its report can come just before
+    // the switch is done or just after the signal is back.
+    const net = { wentOffline: false }
     /** A new context (a phone's or a desktop's), watched like the journey's own. */
     const open = async (opts = {}) => {
       const c = await browser.newContext({
@@ -87,9 +89,9 @@ try {
       if (!cdp) throw new Error('network(): only a phone journey (export const phone = true) has a network profile')
       // Playwright's own switch also reaches a service worker's fetches; it
       // resets the page's conditions, so it goes first.
+      if (profile === 'offline') net.wentOffline = true
       await context.setOffline(profile === 'offline')
       await cdp.send('Network.emulateNetworkConditions', networks[profile])
-      net.offline = profile === 'offline'
     }
     if (phone) await network('slow4g')
     const timings = {}
@@ -156,7 +158,7 @@ process.exit(failed ? 1 : 0)
  * failed requests, and 4xx/5xx answers the journey did not allow().
  */
 function watch(page, problems, allowed, net) {
-  const offlineFailure = (text) => net.offline && /ERR_INTERNET_DISCONNECTED/.test(text)
+  const offlineFailure = (text) => net.wentOffline && /ERR_INTERNET_DISCONNECTED/.test(text)
   page.on('console', (m) => {
     // A refused request is logged by Chromium as a console error; such
     // answers are judged below, by the allow() list, not here.

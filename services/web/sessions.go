@@ -402,7 +402,7 @@ func (s *Service) Enrol(ctx context.Context, r row, form []byte, clientIP string
 		if err != nil {
 			return Started{}, err
 		}
-		if a.Status != http.StatusConflict {
+		if a.Status != http.StatusConflict || reason(a) != "enrolment_pending" {
 			break
 		}
 		// The registry's event is on its way to identity.

@@ -126,3 +126,12 @@ func retryAfter(a *Answer) int {
 	_ = json.Unmarshal(a.Body, &p)
 	return max(p.RetryAfter, 0)
 }
+
+// reason is a refusal's problem "reason" ("" when it names none).
+func reason(a *Answer) string {
+	var p struct {
+		Reason string `json:"reason"`
+	}
+	_ = json.Unmarshal(a.Body, &p)
+	return p.Reason
+}

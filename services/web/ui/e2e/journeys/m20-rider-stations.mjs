@@ -126,4 +126,14 @@ export async function run(t) {
   assert.ok(listed.every((s) => /营业中|已打烊/.test(s)), `each says whether it is open: ${listed}`)
   assert.ok(!askedNearby, 'without a location nothing is asked of nearby')
   await p2.screenshot({ path: join(t.dir, '91-community-stations.png') })
+
+  // That phone's session ends (signed out elsewhere, or expired): the home
+  // page, opened at once from the phone's hint, gives way to sign in; what
+  // it asked meanwhile the web service refused.
+  t.allow('GET', /^\/api\/registry\/(stations|vocabulary)$/, 401)
+  await p2.context().clearCookies()
+  await p2.goto('/m/')
+  await p2.waitForURL(/\/m\/signin/)
+  await p2.getByRole('button', { name: '登录' }).waitFor()
+  await p2.screenshot({ path: join(t.dir, '92-session-ended.png') })
 }

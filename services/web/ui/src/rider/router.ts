@@ -3,7 +3,7 @@
 // a tab and show a back arrow instead.
 import { createRouter, createWebHistory } from 'vue-router'
 import { ApiError } from '@/lib/api'
-import { loadSession, rider } from './session'
+import { loadSession, rider, wasSignedIn } from './session'
 // The two pages a rider can land on first come with the app itself: on a
 // slow network another round trip for their chunk is half a second.
 import SignIn from './pages/SignIn.vue'
@@ -49,6 +49,24 @@ export const router = createRouter({
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
+  // A phone signed in last time opens the home page at once and asks for
+  // its stations while the session is on its way; if the session has
+  // ended meanwhile, the rider is sent to sign in when its answer comes.
+  // The home page only reads, so nothing is done in a session that is gone.
+  if (to.name === 'home' && !rider.loaded && wasSignedIn()) {
+    loadSession().then(
+      (signedIn) => {
+        const here = router.currentRoute.value
+        if (here.meta.public) return
+        if (!signedIn) router.replace({ name: 'signin', query: here.fullPath !== '/' ? { next: here.fullPath } : {} })
+        else if (rider.enrolling) router.replace({ name: 'enrol' })
+      },
+      () => {
+        // No signal: as below, the page opens and says what it cannot show.
+      },
+    )
+    return true
+  }
   let signedIn = false
   try {
     signedIn = await loadSession()

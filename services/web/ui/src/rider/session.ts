@@ -37,7 +37,32 @@ export function apply(v: SessionView | null) {
   rider.name = v?.display_name || ''
   rider.enrolling = !!v?.enrolment_required
   rider.loaded = true
+  remember(rider.workerId !== '' && !rider.enrolling)
   if (rider.workerId && !rider.name) loadWorker(rider.workerId)
+}
+
+// Whether this phone was signed in as a rider when it last asked: a hint,
+// not a credential (the session cookie is that, and the server judges it).
+// It lets the home page ask for its stations while the session is still
+// on its way, a round trip sooner on a slow network.
+const signedInKey = 'nuanxin.rider.signedIn'
+
+function remember(signedIn: boolean) {
+  try {
+    if (signedIn) localStorage.setItem(signedInKey, '1')
+    else localStorage.removeItem(signedInKey)
+  } catch {
+    // Storage refused (a private window): the pages just wait for the session.
+  }
+}
+
+/** Whether this phone was signed in as a rider the last time it asked. */
+export function wasSignedIn() {
+  try {
+    return localStorage.getItem(signedInKey) === '1'
+  } catch {
+    return false
+  }
 }
 
 /** Loads the session once; answers whether a rider is signed in (or enrolling). */

@@ -162,7 +162,7 @@ func (s *Service) CreatePairing(ctx context.Context, p auth.Principal, in Pairin
 			return Pairing{}, pending{}, c.Err()
 		}
 		if w.Status != StatusActive {
-			return Pairing{}, pending{}, fault.ConflictReason("worker_left", "a worker who has left cannot be paired")
+			return Pairing{}, pending{}, errNotActive(w.Status, "cannot be paired")
 		}
 		pr.Street, pr.Community, pr.WorkerName = w.Street, w.Community, w.Name
 		pr.CreatedAt = s.now()

@@ -168,7 +168,7 @@ func (s *Service) StepStatus(ctx context.Context, p auth.Principal, id uuid.UUID
 			return nil, errWorkerNotFound
 		}
 		if w.Status != StatusActive {
-			return nil, fault.ConflictReason("worker_left", "the political status of a worker who has left cannot change")
+			return nil, errNotActive(w.Status, "their political status cannot change")
 		}
 		var c validate.Collector
 		from := w.PoliticalStatus
@@ -283,7 +283,7 @@ func (s *Service) TransferWorker(ctx context.Context, p auth.Principal, id uuid.
 			return nil, errWorkerNotFound
 		}
 		if w.Status != StatusActive {
-			return nil, fault.ConflictReason("worker_left", "a worker who has left cannot be transferred")
+			return nil, errNotActive(w.Status, "cannot be transferred")
 		}
 		var c validate.Collector
 		switch {

@@ -351,8 +351,12 @@ func TestSelfRegistrationDecisions(t *testing.T) {
 	if len(l.Items()) != 1 || l.Items()[0].(map[string]any)["id"] != rejected {
 		t.Errorf("rejected workers = %s", l.Raw)
 	}
-	// A rejected worker neither checks in nor leaves.
+	// A rejected worker is not in the ledger: they neither leave, check in
+	// nor are paired, and the refusal says why (not "left").
 	h.conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/leave", h.District(), map[string]any{"reason": "搬走"})
+	h.conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/checkins", h.District(), map[string]any{"channel": "offline"})
+	h.conflict("selfreg_rejected", "POST", "/v1/pairings", h.District(),
+		map[string]any{"worker_id": rejected, "staff_subject": "grid-wang", "staff_name": "王网格"})
 }
 
 // Every worker event carries the match of the worker's current mobile,

@@ -496,7 +496,7 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, workerID uuid.U
 		return CheckIn{}, false, err
 	}
 	if w.Status != StatusActive {
-		return CheckIn{}, false, fault.ConflictReason("worker_left", "a worker who has left cannot check in")
+		return CheckIn{}, false, errNotActive(w.Status, "cannot check in")
 	}
 	var c validate.Collector
 	ci = CheckIn{ID: newID(), WorkerID: w.ID}
@@ -561,4 +561,14 @@ func Vocabulary() map[string][]string {
 		"enterprise_statuses": slices.Clone(EnterpriseStatuses),
 		"station_statuses":    slices.Clone(StationStatuses),
 	}
+}
+
+// errNotActive refuses to do something to a worker who is not active: one
+// who has left, or one whose self-registration was rejected (never in the
+// ledger). The two have their own reasons, so a clerk reads which it is.
+func errNotActive(status, cannot string) error {
+	if status == StatusRejected {
+		return fault.ConflictReason("selfreg_rejected", "the worker's self-registration was rejected: they %s", cannot)
+	}
+	return fault.ConflictReason("worker_left", "the worker has left: they %s", cannot)
 }

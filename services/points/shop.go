@@ -28,15 +28,16 @@ type Shop struct {
 
 // Item is something a store gives for points.
 type Item struct {
-	ID        uuid.UUID `json:"id"`
-	StoreID   uuid.UUID `json:"store_id"`
-	Name      string    `json:"name"`
-	Price     int       `json:"price"`
-	Stock     int       `json:"stock"`
-	Stocked   int64     `json:"stocked"` // everything ever put on the shelf
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        uuid.UUID  `json:"id"`
+	StoreID   uuid.UUID  `json:"store_id"`
+	Name      string     `json:"name"`
+	Price     int        `json:"price"`
+	Stock     int        `json:"stock"`
+	Stocked   int64      `json:"stocked"` // everything ever put on the shelf
+	Active    bool       `json:"active"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Photo     *ItemPhoto `json:"photo,omitempty"` // nil when the item has none
 }
 
 // StoreInput opens a store.

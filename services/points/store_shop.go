@@ -69,9 +69,32 @@ func (s *Store) Shop(ctx context.Context, id uuid.UUID) (Shop, bool, error) {
 
 const itemCols = "id, store_id, name, price, stock, stocked, active, created_at, updated_at"
 
+// itemPhotoCols are the metadata of an item's photo (table p, joined on
+// the item: NULL when it has none), never its bytes.
+const itemPhotoCols = "p.content_type, p.size, p.version, p.updated_at"
+
+// itemSelect reads items (table i) with their photos' metadata.
+var itemSelect = "SELECT " + qualified("i", itemCols) + ", " + itemPhotoCols +
+	" FROM items i LEFT JOIN item_photos p ON p.item_id = i.id"
+
+// itemReturning answers a write of the item in CTE i (an UPDATE ...
+// RETURNING itemCols) with its photo's metadata.
+var itemReturning = "SELECT " + qualified("i", itemCols) + ", " + itemPhotoCols +
+	" FROM i LEFT JOIN item_photos p ON p.item_id = i.id"
+
+// scanItem scans itemCols and then itemPhotoCols.
 func scanItem(row pgx.Row) (Item, error) {
 	var it Item
-	err := row.Scan(&it.ID, &it.StoreID, &it.Name, &it.Price, &it.Stock, &it.Stocked, &it.Active, &it.CreatedAt, &it.UpdatedAt)
+	var (
+		ct, version *string
+		size        *int
+		at          *time.Time
+	)
+	err := row.Scan(&it.ID, &it.StoreID, &it.Name, &it.Price, &it.Stock, &it.Stocked, &it.Active, &it.CreatedAt, &it.UpdatedAt,
+		&ct, &size, &version, &at)
+	if err == nil && ct != nil {
+		it.Photo = &ItemPhoto{ContentType: *ct, Size: *size, Version: *version, UpdatedAt: *at}
+	}
 	return it, err
 }
 
@@ -90,7 +113,7 @@ func (s *Store) AddItem(ctx context.Context, it Item) error {
 
 // Items lists a store's items, only those on sale if onSale.
 func (s *Store) Items(ctx context.Context, storeID uuid.UUID, onSale bool) ([]Item, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+itemCols+" FROM items WHERE store_id = $1 AND (active OR NOT $2) ORDER BY id",
+	rows, err := s.pool.Query(ctx, itemSelect+" WHERE i.store_id = $1 AND (i.active OR NOT $2) ORDER BY i.id",
 		storeID, onSale)
 	if err != nil {
 		return nil, fmt.Errorf("items of %s: %w", storeID, err)
@@ -100,7 +123,7 @@ func (s *Store) Items(ctx context.Context, storeID uuid.UUID, onSale bool) ([]It
 
 // Item returns one item.
 func (s *Store) Item(ctx context.Context, id uuid.UUID) (Item, bool, error) {
-	it, err := scanItem(s.pool.QueryRow(ctx, "SELECT "+itemCols+" FROM items WHERE id = $1", id))
+	it, err := scanItem(s.pool.QueryRow(ctx, itemSelect+" WHERE i.id = $1", id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, false, nil
 	}
@@ -113,23 +136,75 @@ func (s *Store) Item(ctx context.Context, id uuid.UUID) (Item, bool, error) {
 // UpdateItem sets an item's name, price and whether it is on sale; nil
 // leaves a field as it is.
 func (s *Store) UpdateItem(ctx context.Context, id uuid.UUID, name *string, price *int, active *bool, at time.Time) (Item, error) {
-	return scanItem(s.pool.QueryRow(ctx, `UPDATE items SET name = COALESCE($2, name), price = COALESCE($3, price),
+	return scanItem(s.pool.QueryRow(ctx, `WITH i AS (UPDATE items SET name = COALESCE($2, name), price = COALESCE($3, price),
 			active = COALESCE($4, active), updated_at = $5
-		WHERE id = $1 RETURNING `+itemCols, id, name, price, active, at))
+		WHERE id = $1 RETURNING `+itemCols+`) `+itemReturning, id, name, price, active, at))
 }
 
 // Restock adds q to an item's stock, up to MaxStock on the shelf.
 func (s *Store) Restock(ctx context.Context, id uuid.UUID, q int, at time.Time) (Item, error) {
 	var it Item
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
-		it, err = scanItem(tx.QueryRow(ctx, `UPDATE items SET stock = stock + $2, stocked = stocked + $2, updated_at = $3
-			WHERE id = $1 AND stock + $2 <= $4 RETURNING `+itemCols, id, q, at, MaxStock))
+		it, err = scanItem(tx.QueryRow(ctx, `WITH i AS (UPDATE items SET stock = stock + $2, stocked = stocked + $2, updated_at = $3
+			WHERE id = $1 AND stock + $2 <= $4 RETURNING `+itemCols+`) `+itemReturning, id, q, at, MaxStock))
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, fault.ConflictReason("stock_over_max", "a shelf holds at most %d of an item", MaxStock)
 	}
 	return it, err
+}
+
+// SetItemPhoto puts data, described by ph, as an item's photo in place of
+// any it had, and marks the item updated at ph.UpdatedAt: one statement,
+// so a photo is there whole or not at all. An unknown item is not found.
+func (s *Store) SetItemPhoto(ctx context.Context, id uuid.UUID, ph ItemPhoto, data []byte) (Item, error) {
+	it, err := scanItem(s.pool.QueryRow(ctx, `WITH p AS (
+			INSERT INTO item_photos (item_id, content_type, bytes, size, version, updated_at)
+			SELECT id, $2, $3, $4, $5, $6 FROM items WHERE id = $1
+			ON CONFLICT (item_id) DO UPDATE SET content_type = EXCLUDED.content_type, bytes = EXCLUDED.bytes,
+				size = EXCLUDED.size, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+			RETURNING item_id, content_type, size, version, updated_at),
+		i AS (UPDATE items SET updated_at = $6 WHERE id = $1 RETURNING `+itemCols+`)
+		SELECT `+qualified("i", itemCols)+`, `+itemPhotoCols+` FROM i JOIN p ON p.item_id = i.id`,
+		id, ph.ContentType, data, ph.Size, ph.Version, ph.UpdatedAt))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Item{}, errItemNotFound
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("photo of item %s: %w", id, err)
+	}
+	return it, nil
+}
+
+// DeleteItemPhoto removes an item's photo, if it has one (then the item is
+// marked updated at at), and answers the item without it.
+func (s *Store) DeleteItemPhoto(ctx context.Context, id uuid.UUID, at time.Time) (Item, error) {
+	it, err := scanItem(s.pool.QueryRow(ctx, `WITH d AS (DELETE FROM item_photos WHERE item_id = $1 RETURNING item_id)
+		UPDATE items SET updated_at = CASE WHEN EXISTS (SELECT FROM d) THEN $2 ELSE updated_at END
+		WHERE id = $1 RETURNING `+itemCols+`, NULL::text, NULL::int, NULL::text, NULL::timestamptz`, id, at))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Item{}, errItemNotFound
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("remove the photo of item %s: %w", id, err)
+	}
+	return it, nil
+}
+
+// ItemPhoto returns an item's photo: its metadata and bytes, read together.
+func (s *Store) ItemPhoto(ctx context.Context, id uuid.UUID) (ItemPhoto, []byte, bool, error) {
+	var ph ItemPhoto
+	var data []byte
+	err := s.pool.QueryRow(ctx, "SELECT content_type, size, version, updated_at, bytes FROM item_photos WHERE item_id = $1", id).
+		Scan(&ph.ContentType, &ph.Size, &ph.Version, &ph.UpdatedAt, &data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ItemPhoto{}, nil, false, nil
+	}
+	if err != nil {
+		return ItemPhoto{}, nil, false, fmt.Errorf("photo of item %s: %w", id, err)
+	}
+	return ph, data, true, nil
 }
 
 const redemptionCols = `r.id, r.worker_id, r.item_id, i.name, r.store_id, r.street, r.community, r.quantity, r.points,

@@ -110,6 +110,7 @@ func RegisterRoutes(mux *http.ServeMux, svc *Service, v auth.Verifier, keys idem
 		r := req.(route.WithID[RestockInput])
 		return svc.Restock(ctx, p, r.ID, r.In)
 	}), route.PathIDWith[RestockInput]("id", errItemNotFound))
+	mountItemPhotos(rt, svc)
 
 	rt.HandleOwnKey("POST /v1/redemptions", route.Endpoint(func(ctx context.Context, p auth.Principal, req any) (any, error) {
 		return replayable(svc.Redeem(ctx, p, req.(RedeemRequest)))

@@ -113,6 +113,19 @@ func (p *probe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/v1/cached/") {
+		// An answer that asks to be cached, as /v1/cached/{type}/{cache-control}
+		// says (an item's photo asks "private, max-age=…, immutable").
+		kind, cc, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v1/cached/"), "/")
+		w.Header().Set("Cache-Control", cc)
+		if kind == "not-modified" { // the photo the browser holds is current
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", strings.Replace(kind, "-", "/", 1))
+		_, _ = w.Write([]byte("\xff\xd8\xff"))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"path": r.URL.Path, "query": r.URL.RawQuery, "size": n})
 }

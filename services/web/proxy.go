@@ -62,8 +62,39 @@ func (t transport) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := context.WithValue(r.Context(), targetKey{}, target{service: name, url: u, token: token})
-	t.reverseProxy().ServeHTTP(w, r.WithContext(ctx))
+	t.reverseProxy().ServeHTTP(privateImages{w}, r.WithContext(ctx))
 }
+
+// privateCache is the Cache-Control a service's answer keeps through the
+// proxy, or "": only an image's (or a 304's, which confirms a kept one),
+// and only one the browser keeps for itself ("private"). Everything else
+// the API answers stays no-store. An item's photo is the case: its URL
+// names its version, so the phone keeps it and a slow network does not
+// bring it again on every visit.
+func privateCache(res *http.Response) string {
+	cc := res.Header.Get("Cache-Control")
+	image := strings.HasPrefix(res.Header.Get("Content-Type"), "image/") || res.StatusCode == http.StatusNotModified
+	if !image || !strings.HasPrefix(cc, "private") {
+		return ""
+	}
+	return cc
+}
+
+// privateImages puts a kept Cache-Control (privateCache) in place of the
+// no-store every /api answer starts with: the proxy adds the service's
+// headers to those already set, so the kept one comes last.
+type privateImages struct{ http.ResponseWriter }
+
+func (p privateImages) WriteHeader(code int) {
+	h := p.Header()
+	if v := h.Values("Cache-Control"); len(v) > 1 {
+		h.Set("Cache-Control", v[len(v)-1])
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the writer's Flush.
+func (p privateImages) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // reverseProxy is the proxy of every request: what it sends is in the
 // request's context (target).
@@ -86,9 +117,13 @@ func (t transport) reverseProxy() *httputil.ReverseProxy {
 		},
 		ModifyResponse: func(res *http.Response) error {
 			// This service's own headers win; a service sets no cookies.
+			keep := privateCache(res)
 			for _, h := range []string{"Set-Cookie", "X-Request-Id", "Cache-Control", "Content-Security-Policy",
 				"X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy"} {
 				res.Header.Del(h)
+			}
+			if keep != "" {
+				res.Header.Set("Cache-Control", keep)
 			}
 			return nil
 		},

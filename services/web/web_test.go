@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +132,25 @@ func TestProxy_sendsTheUsersTokenInsteadOfTheBrowsersCredentials(t *testing.T) {
 	down := s.web.Do("GET", "/api/stats/download", "", nil, b.read()...)
 	if down.Status != 200 || len(down.Raw) != 4<<20 || down.Header.Get("Set-Cookie") != "" {
 		t.Errorf("download: %d, %d bytes, Set-Cookie %q", down.Status, len(down.Raw), down.Header.Get("Set-Cookie"))
+	}
+
+	// Only an image the browser keeps for itself (an item's photo, whose
+	// URL names its version) is cached; any other answer stays no-store.
+	for _, tc := range []struct {
+		kind, cache string
+		status      int
+		want        string
+	}{
+		{"image-jpeg", "private, max-age=31536000, immutable", 200, "private, max-age=31536000, immutable"},
+		{"image-webp", "private, no-cache", 200, "private, no-cache"},
+		{"not-modified", "private, no-cache", 304, "private, no-cache"},
+		{"image-jpeg", "public, max-age=600", 200, "no-store"},
+		{"application-json", "private, max-age=600", 200, "no-store"},
+	} {
+		r := s.web.Do("GET", "/api/stats/cached/"+tc.kind+"/"+url.PathEscape(tc.cache), "", nil, b.read()...)
+		if r.Status != tc.status || r.Header.Get("Cache-Control") != tc.want || len(r.Header.Values("Cache-Control")) != 1 {
+			t.Errorf("%s asking %q: %d, Cache-Control %q, want %q", tc.kind, tc.cache, r.Status, r.Header.Values("Cache-Control"), tc.want)
+		}
 	}
 
 	for _, path := range []string{"/api/nosuch/things", "/api/points/%2e%2e/identity/me", "/api/unknown"} {

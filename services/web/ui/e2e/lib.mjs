@@ -152,3 +152,32 @@ export async function until(page, fn, { timeout = 60000, interval = 500, what = 
     await page.waitForTimeout(interval) // a poll's pause, between real checks
   }
 }
+
+/**
+ * A w × h JPEG made in page's browser, standing for a camera's picture of
+ * something: a coloured gradient with label written large across it.
+ */
+export async function pictureJPEG(page, w, h, label) {
+  const b64 = await page.evaluate(async ([w, h, label]) => {
+    const c = document.createElement('canvas')
+    c.width = w
+    c.height = h
+    const ctx = c.getContext('2d')
+    const g = ctx.createLinearGradient(0, 0, w, h)
+    g.addColorStop(0, '#fde68a')
+    g.addColorStop(1, '#b91c1c')
+    ctx.fillStyle = g
+    ctx.fillRect(0, 0, w, h)
+    ctx.fillStyle = '#fff'
+    ctx.font = `bold ${Math.round(Math.min(w, h) / 3)}px sans-serif`
+    ctx.textAlign = 'center'
+    ctx.textBaseline = 'middle'
+    ctx.fillText(label, w / 2, h / 2)
+    const blob = await new Promise((r) => c.toBlob(r, 'image/jpeg', 0.95))
+    const bytes = new Uint8Array(await blob.arrayBuffer())
+    let s = ''
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+    return btoa(s)
+  }, [w, h, label])
+  return Buffer.from(b64, 'base64')
+}

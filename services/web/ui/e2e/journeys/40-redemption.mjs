@@ -7,7 +7,7 @@
 // The redemption itself is placed through the API, as staff at the counter
 // may (POST /points/redemptions with worker_id; x-roles includes
 // street_admin), since the journeys sign in staff only.
-import { assert, signIn, toast, openTab, noDialog } from '../lib.mjs'
+import { assert, signIn, toast, openTab, noDialog, pictureJPEG } from '../lib.mjs'
 
 /** Calls the BFF from the signed-in page, with the session's CSRF token. */
 async function call(page, method, path, body, headers = {}) {
@@ -62,6 +62,24 @@ export async function run(t) {
   await itemRow.getByRole('cell', { name: '8', exact: true }).first().waitFor()
   await shot('store-item-restocked')
 
+  // Its photo, as riders will see it on the shelf: a camera's 3000×2000
+  // picture, made small on the clerk's computer before it is sent.
+  const picture = await pictureJPEG(page, 3000, 2000, '水杯')
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByRole('button', { name: `上传照片 ${itemName}` }).click()
+  await (await chooser).setFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: picture })
+  await toast(page, `已更新照片：${itemName}`)
+  const thumb = itemRow.getByRole('img', { name: itemName })
+  await thumb.waitFor()
+  await thumb.evaluate((img) => img.decode())
+  const store = (await call(page, 'GET', '/points/stores')).items.find((s) => !s.community)
+  const withPhoto = (await call(page, 'GET', `/points/stores/${store.id}/items`)).items.find((i) => i.name === itemName)
+  t.log(`photo: ${(picture.length / 1e6).toFixed(1)} MB picked, ${(withPhoto.photo.size / 1e3).toFixed(0)} KB stored`)
+  assert.equal(withPhoto.photo.content_type, 'image/jpeg')
+  assert.ok(withPhoto.photo.size <= 200_000, `the stored photo is ${withPhoto.photo.size} bytes, over 200 KB`)
+  await page.getByRole('button', { name: `更换照片 ${itemName}` }).waitFor()
+  await shot('item-photo')
+
   // A rider of the street whose name is unique, so the picker finds exactly them.
   const workers = await call(page, 'GET', '/registry/workers?status=active&limit=30')
   let worker
@@ -91,7 +109,6 @@ export async function run(t) {
   await shot('adjusted')
 
   // The rider redeems the new item at the counter (placed).
-  const store = (await call(page, 'GET', '/points/stores')).items.find((s) => !s.community)
   const item = (await call(page, 'GET', `/points/stores/${store.id}/items`)).items.find((i) => i.name === itemName)
   assert.ok(item, 'the new item is on the shelf')
   const placed = await call(page, 'POST', '/points/redemptions', { item_id: item.id, quantity: 1, worker_id: worker.id }, { 'Idempotency-Key': `e2e-${stamp}` })

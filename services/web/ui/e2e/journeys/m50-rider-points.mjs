@@ -7,7 +7,7 @@
 // — still one redemption; and when the retry's answer is lost too, 重试
 // sends the same key again. With no signal at all, 重试 once it is back. Her 我的兑换 lists them, one is cancelled
 // there (points back), and 积分明细 shows each line.
-import { apiAs, assert, riderSignIn, staffPage } from '../lib.mjs'
+import { apiAs, assert, pictureJPEG, riderSignIn, staffPage } from '../lib.mjs'
 
 export const phone = true
 
@@ -37,6 +37,8 @@ export async function run(t) {
   let item = items.filter((i) => i.active && i.stock >= 5).sort((a, b) => a.price - b.price)[0]
   if (!item) item = await call('POST', `/points/stores/${store.id}/items`, { name: `保温杯（测试${stamp}）`, price: 30, stock: 50 }, { 'Idempotency-Key': `m50-item-${stamp}` })
   t.log(`store ${store.name}, item ${item.name} at ${item.price} points, stock ${item.stock}`)
+  // Its photo (the console makes it small; journey 40 goes that way).
+  item = await call('PUT', `/points/items/${item.id}/photo`, await pictureJPEG(staff, 480, 480, '礼品'), { 'Content-Type': 'image/jpeg' })
   await call('POST', `/points/accounts/${workerId}/adjustments`, { points: item.price * 5, reason: `志愿服务补录（测试${stamp}）` }, { 'Idempotency-Key': `m50-adjust-${stamp}` })
   const credited = await accountOf()
   const before = await redemptionsOf()
@@ -50,11 +52,19 @@ export async function run(t) {
   await page.getByText(/怎么得积分：志愿服务每小时 \d+ 分/).waitFor() // the street's rule
   await shot('points')
 
-  // The street's supermarket.
+  // The street's supermarket, the item with its photo: one the phone
+  // keeps (its URL names its version), not fetched again each visit.
+  const photoAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/points/items/${item.id}/photo`)
   await page.getByRole('link', { name: new RegExp(store.name) }).or(page.getByText(store.name)).first().tap()
   await page.getByRole('heading', { name: store.name }).waitFor()
   const redeemButton = page.getByRole('button', { name: `兑换${item.name}`, exact: true })
   await redeemButton.waitFor()
+  const photo = page.getByRole('img', { name: item.name, exact: true })
+  await photo.scrollIntoViewIfNeeded()
+  await photo.evaluate((img) => img.decode())
+  const answered = await photoAnswer
+  assert.equal(answered.status(), 200)
+  assert.match(answered.headers()['cache-control'] || '', /^private, max-age=\d+, immutable$/, 'the phone may keep the photo')
   await shot('store')
 
   // Double tap on 确认兑换: one redemption, the price taken once.

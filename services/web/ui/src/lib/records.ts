@@ -78,3 +78,28 @@ export interface Report {
   merged_into?: string
   primary_status?: string
 }
+
+/** An item's photo, as the points service describes it (the bytes are at its own URL). */
+export interface ItemPhoto {
+  content_type: string
+  size: number
+  /** Changes with every new photo: the URL names it, so a phone keeps a photo until it changes. */
+  version: string
+  updated_at: string
+}
+
+/** Something a points supermarket gives for points. */
+export interface Item {
+  id: string
+  store_id: string
+  name: string
+  price: number
+  stock: number
+  active: boolean
+  photo?: ItemPhoto
+}
+
+/** Where an item's photo is read, or '' when it has none. */
+export function itemPhotoURL(it: Pick<Item, 'id' | 'photo'>): string {
+  return it.photo ? `/api/points/items/${it.id}/photo?v=${encodeURIComponent(it.photo.version)}` : ''
+}

@@ -2,6 +2,7 @@
 // these are the codes only this area shows). An unknown code shows as itself.
 import { labels } from '@/lib/labels'
 import type { Role } from '@/lib/session'
+import type { Item as RecordItem } from '@/lib/records'
 
 export const redemptionStatus: Record<string, string> = { placed: '待兑付', fulfilled: '已兑付', cancelled: '已取消' }
 export const redemptionTag: Record<string, 'warning' | 'success' | 'info'> = { placed: 'warning', fulfilled: 'success', cancelled: 'info' }
@@ -24,7 +25,7 @@ export function managesStore(role: Role | undefined, store: { community?: string
 }
 
 export interface Store { id: string; street: string; community?: string; name: string; address?: string; created_at: string }
-export interface Item { id: string; store_id: string; name: string; price: number; stock: number; stocked: number; active: boolean; updated_at: string }
+export interface Item extends RecordItem { stocked: number; updated_at: string }
 export interface Redemption {
   id: string; worker_id: string; item_id: string; item_name: string; store_id: string; street: string; community?: string
   quantity: number; points: number; status: string; balance?: number; cancel_reason?: string; closed_by?: string

@@ -33,15 +33,7 @@ export interface Store {
   address?: string
 }
 
-export interface Item {
-  id: string
-  store_id: string
-  name: string
-  price: number
-  stock: number
-  active: boolean
-  photo_url?: string
-}
+export type { Item } from '@/lib/records'
 
 export interface Redemption {
   id: string

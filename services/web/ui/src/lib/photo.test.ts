@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fitWithin, maxPhotoBytes, PhotoTooLarge, shrink, steps, type Step } from './compress'
+import { fitWithin, maxPhotoBytes, PhotoTooLarge, shrink, steps, type Step } from './photo'
 
 describe('fitWithin', () => {
   it.each([
@@ -52,6 +52,11 @@ describe('shrink', () => {
     await expect(shrink(async () => (tries++, new Blob([new Uint8Array(maxPhotoBytes + 1)])))).rejects.toBeInstanceOf(PhotoTooLarge)
     expect(tries).toBe(steps().length)
     expect(tries).toBeLessThan(15)
+  })
+
+  it('keeps to a smaller limit, and names it when a photo does not fit (an item photo: 200 KB)', async () => {
+    expect((await shrink(encoder(200_000), 200_000)).size).toBeLessThanOrEqual(200_000)
+    await expect(shrink(async () => new Blob([new Uint8Array(200_001)]), 200_000)).rejects.toThrow('照片太大，无法压缩到 200 KB 以内')
   })
 
   it('steps go down to a fifth of the side', () => {

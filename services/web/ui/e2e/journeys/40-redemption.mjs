@@ -78,6 +78,7 @@ export async function run(t) {
   assert.equal(withPhoto.photo.content_type, 'image/jpeg')
   assert.ok(withPhoto.photo.size <= 200_000, `the stored photo is ${withPhoto.photo.size} bytes, over 200 KB`)
   await page.getByRole('button', { name: `更换照片 ${itemName}` }).waitFor()
+  await itemRow.scrollIntoViewIfNeeded()
   await shot('item-photo')
 
   // A rider of the street whose name is unique, so the picker finds exactly them.

@@ -93,6 +93,15 @@ func (r Response) Field() string {
 	return f
 }
 
+// FieldOrReason is the field of a problem's first error or, on a 409, the
+// problem's reason: what a table of refusals expects of each.
+func (r Response) FieldOrReason() string {
+	if r.Status == 409 {
+		return r.Str("reason")
+	}
+	return r.Field()
+}
+
 // Do sends body (nil for none, a string as is, anything else as JSON) with
 // the token and any headers given as name, value pairs.
 func (a API) Do(method, path, token string, body any, headers ...string) Response {
@@ -188,6 +197,17 @@ func (a API) Must(want int, method, path, token string, body any, headers ...str
 	r := a.Do(method, path, token, body, headers...)
 	if r.Status != want {
 		a.T.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	return r
+}
+
+// Conflict is Must for a 409 that names reason (the problem's "reason",
+// what clients show their own words by).
+func (a API) Conflict(reason, method, path, token string, body any, headers ...string) Response {
+	a.T.Helper()
+	r := a.Must(409, method, path, token, body, headers...)
+	if got := r.Str("reason"); got != reason {
+		a.T.Fatalf("%s %s: reason %q, want %q: %s", method, path, got, reason, r.Raw)
 	}
 	return r
 }

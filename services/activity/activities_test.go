@@ -46,7 +46,7 @@ func TestActivities_createPublishCancelByRoleAndScope(t *testing.T) {
 	h.Must(404, "GET", "/v1/activities/"+id, h.Worker(wid), nil)
 
 	h.Must(200, "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
-	h.conflict("activity_not_draft", "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
+	h.Conflict("activity_not_draft", "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
 	h.Must(200, "GET", "/v1/activities/"+id, h.Worker(wid), nil)
 	other := h.knownWorker("qishan", "changsheng")
 	h.Must(404, "GET", "/v1/activities/"+id, h.Worker(other), nil)
@@ -80,8 +80,8 @@ func TestActivities_createPublishCancelByRoleAndScope(t *testing.T) {
 	if c.Str("status") != "cancelled" || c.Str("cancel_reason") != "暴雨" {
 		t.Fatalf("cancelled: %s", c.Raw)
 	}
-	h.conflict("activity_cancelled", "POST", "/v1/activities/"+id+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "again"})
-	h.conflict("activity_not_draft", "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
+	h.Conflict("activity_cancelled", "POST", "/v1/activities/"+id+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "again"})
+	h.Conflict("activity_not_draft", "POST", "/v1/activities/"+id+"/publish", h.StreetAdmin("qishan"), nil)
 
 	if pub := h.Events(event.ActivityPublished); len(pub) != 2 {
 		t.Fatalf("%d published events", len(pub))
@@ -184,7 +184,7 @@ func TestSignups_capacityHoldsUnderConcurrency(t *testing.T) {
 	if ev := h.Events(event.SignupCreated); len(ev) != 50 {
 		t.Fatalf("%d signup.created events", len(ev))
 	}
-	h.conflict("activity_full", "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
+	h.Conflict("activity_full", "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
 }
 
 func TestSignups_lifecycle(t *testing.T) {
@@ -196,7 +196,7 @@ func TestSignups_lifecycle(t *testing.T) {
 	h.Must(403, "POST", "/v1/activities/"+id+"/signups", h.StreetAdmin("qishan"), nil)
 	h.Must(404, "POST", "/v1/activities/"+id+"/signups", h.Worker("0190d5e5-0000-7000-8000-000000000000"), nil)
 	h.Must(404, "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("zhifu", "x")), nil)
-	h.conflict("not_signed_up", "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
+	h.Conflict("not_signed_up", "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
 
 	h.Must(201, "POST", "/v1/activities/"+id+"/signups", w, nil)
 	again := h.Must(200, "POST", "/v1/activities/"+id+"/signups", w, nil)
@@ -204,7 +204,7 @@ func TestSignups_lifecycle(t *testing.T) {
 		t.Fatalf("again: %s", again.Raw)
 	}
 	h.Must(200, "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
-	h.conflict("not_signed_up", "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
+	h.Conflict("not_signed_up", "POST", "/v1/activities/"+id+"/signups/withdraw", w, nil)
 	if c := h.count("SELECT signed_up FROM activities WHERE id = $1", id); c != 0 {
 		t.Fatalf("signed_up = %d after withdrawal", c)
 	}
@@ -227,7 +227,7 @@ func TestSignups_lifecycle(t *testing.T) {
 	}
 
 	h.Must(200, "POST", "/v1/activities/"+id+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "台风"})
-	r := h.conflict("activity_cancelled", "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
+	r := h.Conflict("activity_cancelled", "POST", "/v1/activities/"+id+"/signups", h.Worker(h.knownWorker("qishan", "tashan")), nil)
 	if r.Str("detail") != "the activity is cancelled" {
 		t.Fatalf("cancelled: %s", r.Raw)
 	}

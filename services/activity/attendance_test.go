@@ -62,7 +62,7 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	h.moveWindow(id, time.Hour, time.Hour)
 
 	// Not checked in yet: no check-out.
-	h.conflict("not_checked_in", "POST", base+"check-out", w, h.atPlace(id))
+	h.Conflict("not_checked_in", "POST", base+"check-out", w, h.atPlace(id))
 	r := h.Must(201, "POST", base+"check-in", w, h.atPlace(id))
 	if r.Str("worker_id") != wid || r.Body["checked_out_at"] != nil || r.Body["hours"] != nil {
 		t.Fatalf("check-in: %s", r.Raw)
@@ -82,7 +82,7 @@ func TestAttendance_workerSelfCheckInOutCappedByWindow(t *testing.T) {
 	if out.Body["hours"] != 3.0 || out.Body["checked_out_at"] == nil {
 		t.Fatalf("check-out: %s", out.Raw)
 	}
-	h.conflict("already_checked_out", "POST", base+"check-out", w, h.atPlace(id))
+	h.Conflict("already_checked_out", "POST", base+"check-out", w, h.atPlace(id))
 
 	evs := h.attendanceEvents()
 	if len(evs) != 1 {
@@ -135,16 +135,16 @@ func TestAttendance_notSignedUpAndNotOpen(t *testing.T) {
 	h := newHarness(t)
 	id := h.running(map[string]any{"capacity": 5}, time.Hour, time.Hour)
 	w := h.Worker(h.knownWorker("qishan", "tashan"))
-	r := h.conflict("signup_required", "POST", "/v1/activities/"+id+"/attendance/check-in", w, h.atPlace(id))
+	r := h.Conflict("signup_required", "POST", "/v1/activities/"+id+"/attendance/check-in", w, h.atPlace(id))
 	if r.Str("detail") == "" {
 		t.Fatalf("no detail: %s", r.Raw)
 	}
-	h.conflict("signup_required", "POST", "/v1/activities/"+id+"/attendance/check-in", h.StreetAdmin("qishan"),
+	h.Conflict("signup_required", "POST", "/v1/activities/"+id+"/attendance/check-in", h.StreetAdmin("qishan"),
 		map[string]any{"worker_id": h.knownWorker("qishan", "tashan")})
 
 	// Check-in opens an hour before the start.
 	later := h.published(nil) // starts in 48h
-	h.conflict("checkin_not_open", "POST", "/v1/activities/"+later+"/attendance/check-in", w, h.atPlace(later))
+	h.Conflict("checkin_not_open", "POST", "/v1/activities/"+later+"/attendance/check-in", w, h.atPlace(later))
 	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
 		t.Fatalf("%d attendance rows", n)
 	}
@@ -276,7 +276,7 @@ func TestAttendance_checkinCodeIsSeenOnlyByTheActivitysStaffWhoMayReplaceIt(t *t
 	}
 	h.Must(201, "POST", base+"check-in", h.Worker(wid), map[string]any{"code": strings.ToLower(fresh)})
 	draft := h.Must(201, "POST", "/v1/activities", h.StreetAdmin("qishan"), activityBody(nil)).Str("id")
-	h.conflict("activity_not_published", "POST", "/v1/activities/"+draft+"/checkin-code", h.StreetAdmin("qishan"), nil)
+	h.Conflict("activity_not_published", "POST", "/v1/activities/"+draft+"/checkin-code", h.StreetAdmin("qishan"), nil)
 	testenv.Eventually(t, 10*time.Second, func() bool { return len(h.Events(event.ActivityPublished)) == 2 })
 	for _, m := range h.Messages("activity") {
 		if strings.Contains(string(m.Data), code) {
@@ -294,12 +294,12 @@ func TestAttendance_refusalsNameTheirReason(t *testing.T) {
 
 	// Signing up or withdrawing once it has started.
 	started := h.running(nil, time.Minute, time.Hour)
-	h.conflict("activity_started", "POST", "/v1/activities/"+started+"/signups", w, nil)
-	h.conflict("activity_started", "POST", "/v1/activities/"+started+"/signups/withdraw", w, nil)
+	h.Conflict("activity_started", "POST", "/v1/activities/"+started+"/signups", w, nil)
+	h.Conflict("activity_started", "POST", "/v1/activities/"+started+"/signups/withdraw", w, nil)
 
 	// Checking in after the end.
 	ended := h.running(nil, 3*time.Hour, -time.Hour)
-	h.conflict("activity_ended", "POST", "/v1/activities/"+ended+"/attendance/check-in", w, h.atPlace(ended))
+	h.Conflict("activity_ended", "POST", "/v1/activities/"+ended+"/attendance/check-in", w, h.atPlace(ended))
 
 	// A worker who left the ledger.
 	open := h.running(nil, time.Minute, time.Hour)
@@ -307,7 +307,7 @@ func TestAttendance_refusalsNameTheirReason(t *testing.T) {
 	if _, err := h.Pool.Exec(h.ctx, "UPDATE workers SET status = 'left' WHERE id = $1", wid); err != nil {
 		t.Fatal(err)
 	}
-	h.conflict("worker_left", "POST", "/v1/activities/"+open+"/attendance/check-in", w, code)
+	h.Conflict("worker_left", "POST", "/v1/activities/"+open+"/attendance/check-in", w, code)
 }
 
 // Staff reach a draft and a cancelled activity too, and neither takes
@@ -319,16 +319,16 @@ func TestAttendance_draftOrCancelledActivityTakesNone(t *testing.T) {
 
 	draft := h.Must(201, "POST", "/v1/activities", staff, activityBody(nil)).Str("id")
 	base := "/v1/activities/" + draft + "/attendance/"
-	h.conflict("activity_not_published", "POST", base+"check-in", staff, map[string]any{"worker_id": wid})
-	h.conflict("activity_not_published", "POST", base+wid+"/correct", staff,
+	h.Conflict("activity_not_published", "POST", base+"check-in", staff, map[string]any{"worker_id": wid})
+	h.Conflict("activity_not_published", "POST", base+wid+"/correct", staff,
 		map[string]any{"checked_in_at": ago(2 * time.Hour), "checked_out_at": ago(time.Hour), "reason": "补录"})
 
 	cancelled := h.running(nil, time.Minute, time.Hour)
 	code := h.atPlace(cancelled)
 	h.Must(200, "POST", "/v1/activities/"+cancelled+"/cancel", staff, map[string]any{"reason": "暴雨"})
 	base = "/v1/activities/" + cancelled + "/attendance/"
-	h.conflict("activity_cancelled", "POST", base+"check-in", staff, map[string]any{"worker_id": wid})
-	h.conflict("activity_cancelled", "POST", base+"check-in", h.Worker(wid), code)
+	h.Conflict("activity_cancelled", "POST", base+"check-in", staff, map[string]any{"worker_id": wid})
+	h.Conflict("activity_cancelled", "POST", base+"check-in", h.Worker(wid), code)
 	if n := h.count("SELECT count(*) FROM attendance"); n != 0 {
 		t.Fatalf("%d attendance rows", n)
 	}

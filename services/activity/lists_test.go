@@ -67,12 +67,12 @@ func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 		t.Fatalf("need after the meeting: %s", r.Raw)
 	}
 	// No tasks before a unit claims it.
-	h.conflict("project_not_claimed", "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil))
+	h.Conflict("project_not_claimed", "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil))
 	claimed := h.Must(200, "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "铁塔能源烟台分公司", "contact": "王经理"})
 	if claimed.Str("status") != "claimed" || claimed.Str("claimed_by") != "铁塔能源烟台分公司" || claimed.Body["claimed_at"] == nil {
 		t.Fatalf("claimed: %s", claimed.Raw)
 	}
-	h.conflict("project_not_proposed", "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "另一家单位"})
+	h.Conflict("project_not_proposed", "POST", "/v1/projects/"+pid+"/claim", staff, map[string]any{"unit": "另一家单位"})
 
 	// Tasks: the unit defaults to the claiming one; a date deadline means the end of that day in Shanghai.
 	task := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"deadline": "2099-06-30"}))
@@ -82,7 +82,7 @@ func TestLists_needToResourceToProjectToTasksToMet(t *testing.T) {
 	tid := task.Str("id")
 	second := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(map[string]any{"title": "夜间巡查", "unit": "奇山派出所"})).Str("id")
 	// Unfinished tasks hold the project open.
-	if r := h.conflict("project_tasks_open", "POST", "/v1/projects/"+pid+"/complete", staff, nil); r.Num("open") != 2 {
+	if r := h.Conflict("project_tasks_open", "POST", "/v1/projects/"+pid+"/complete", staff, nil); r.Num("open") != 2 {
 		t.Fatalf("unfinished tasks: %s", r.Raw)
 	}
 	h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "in_progress"})
@@ -141,7 +141,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	elsewhere := h.Must(201, "POST", "/v1/needs", h.Staff("qishan", "changsheng"), needBody).Str("id")
 	withdrawnRes := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
 	h.Must(200, "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "单位撤回"})
-	h.conflict("resource_withdrawn", "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "again"})
+	h.Conflict("resource_withdrawn", "POST", "/v1/resources/"+withdrawnRes+"/withdraw", staff, map[string]any{"reason": "again"})
 	taken := h.Must(201, "POST", "/v1/needs", staff, needBody).Str("id")
 	proposed := h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{taken}, []string{res})).Str("id")
 	claimed := h.claimedProject()
@@ -198,7 +198,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.Do("POST", tc.path, staff, tc.body)
-			if got := fieldOrReason(r); r.Status != tc.status || got != tc.field {
+			if got := r.FieldOrReason(); r.Status != tc.status || got != tc.field {
 				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, got, tc.status, tc.field, r.Raw)
 			}
 			if r.Str("detail") == "" {
@@ -213,7 +213,7 @@ func TestLists_badInputNamesTheFieldAndWritesNothing(t *testing.T) {
 		}
 	}
 	// The refusal of an illegal step says which are allowed.
-	r := h.conflict("illegal_transition", "POST", "/v1/tasks/"+open+"/transitions", staff, map[string]any{"to": "open"})
+	r := h.Conflict("illegal_transition", "POST", "/v1/tasks/"+open+"/transitions", staff, map[string]any{"to": "open"})
 	if allowed, _ := r.Body["allowed"].([]any); len(allowed) != 3 || r.Str("current_status") != "open" {
 		t.Fatalf("illegal step: %s", r.Raw)
 	}
@@ -284,7 +284,7 @@ func TestLists_rolesAndScope(t *testing.T) {
 	if r.Str("status") != "withdrawn" || r.Str("note") != "已自行解决" {
 		t.Fatalf("withdrawn: %s", r.Raw)
 	}
-	h.conflict("need_not_open", "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(wid), map[string]any{"reason": "again"})
+	h.Conflict("need_not_open", "POST", "/v1/needs/"+mine+"/withdraw", h.Worker(wid), map[string]any{"reason": "again"})
 	// Unknown and malformed ids are not found.
 	h.Must(404, "GET", "/v1/needs/nope", staff, nil)
 	h.Must(404, "GET", "/v1/tasks/0190d5e5-0000-7000-8000-000000000000", staff, nil)
@@ -328,21 +328,21 @@ func TestLists_cancelledProjectFreesItsNeeds(t *testing.T) {
 	pid := h.claimedProject()
 	need := h.Must(200, "GET", "/v1/projects/"+pid, staff, nil).Body["need_ids"].([]any)[0].(string)
 	tid := h.Must(201, "POST", "/v1/projects/"+pid+"/tasks", staff, taskBody(nil)).Str("id")
-	if r := h.conflict("project_tasks_open", "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"}); r.Num("open") != 1 {
+	if r := h.Conflict("project_tasks_open", "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"}); r.Num("open") != 1 {
 		t.Fatalf("unfinished tasks: %s", r.Raw)
 	}
 	h.Must(200, "POST", "/v1/tasks/"+tid+"/transitions", staff, map[string]any{"to": "cancelled", "note": "单位退出"})
 	// With no task done, it cannot be completed; it can be cancelled, once.
-	h.conflict("project_no_task_done", "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	h.Conflict("project_no_task_done", "POST", "/v1/projects/"+pid+"/complete", staff, nil)
 	r := h.Must(200, "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "单位退出"})
 	if r.Str("status") != "cancelled" || r.Str("cancel_reason") != "单位退出" {
 		t.Fatalf("cancelled: %s", r.Raw)
 	}
-	h.conflict("project_not_cancellable", "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "again"})
+	h.Conflict("project_not_cancellable", "POST", "/v1/projects/"+pid+"/cancel", staff, map[string]any{"reason": "again"})
 	if n := h.Must(200, "GET", "/v1/needs/"+need, staff, nil); n.Str("status") != "open" || n.Str("project_id") != "" {
 		t.Fatalf("need after cancel: %s", n.Raw)
 	}
-	h.conflict("project_not_claimed", "POST", "/v1/projects/"+pid+"/complete", staff, nil)
+	h.Conflict("project_not_claimed", "POST", "/v1/projects/"+pid+"/complete", staff, nil)
 	// The next meeting can take the need up again.
 	res := h.Must(201, "POST", "/v1/resources", staff, resourceBody).Str("id")
 	h.Must(201, "POST", "/v1/projects", staff, projectBody([]string{need}, []string{res}))

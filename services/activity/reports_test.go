@@ -199,7 +199,7 @@ func TestReports_lifecycleAndScope(t *testing.T) {
 	h.Must(404, "GET", path, h.Worker(h.knownWorker("qishan", "tashan")), nil)
 	h.Must(200, "GET", path, w, nil)
 
-	r := h.conflict("illegal_transition", "POST", path+"/transitions", staff, map[string]any{"to": "resolved"})
+	r := h.Conflict("illegal_transition", "POST", path+"/transitions", staff, map[string]any{"to": "resolved"})
 	if !strings.Contains(r.Str("detail"), "accepted or rejected") || r.Str("current_status") != "submitted" {
 		t.Fatalf("illegal: %s", r.Raw)
 	}
@@ -219,7 +219,7 @@ func TestReports_lifecycleAndScope(t *testing.T) {
 	if c.Str("status") != "closed" || c.Body["valid"] != true {
 		t.Fatalf("closed: %s", c.Raw)
 	}
-	h.conflict("illegal_transition", "POST", path+"/transitions", staff, map[string]any{"to": "accepted"})
+	h.Conflict("illegal_transition", "POST", path+"/transitions", staff, map[string]any{"to": "accepted"})
 
 	got := h.Must(200, "GET", path, w, nil)
 	tr := got.Body["transitions"].([]any)
@@ -322,7 +322,7 @@ func TestReports_mergeIntoPrimary(t *testing.T) {
 
 	// Merged is final, and only the merge endpoint merges.
 	dispatch := map[string]any{"to": "dispatched", "unit": "城管", "person": "王"}
-	r = h.conflict("illegal_transition", "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
+	r = h.Conflict("illegal_transition", "POST", "/v1/reports/"+m.second+"/transitions", m.staff, dispatch)
 	if r.Str("detail") != "a merged report cannot become dispatched; it is final" {
 		t.Fatalf("transition from merged: %s", r.Raw)
 	}
@@ -418,7 +418,7 @@ func TestReports_mergeRefusesAndWritesNothing(t *testing.T) {
 				body["note"] = tc.note
 			}
 			r := h.Do("POST", "/v1/reports/"+tc.id.(string)+"/merge", tc.token, body)
-			if got := fieldOrReason(r); r.Status != tc.status || got != tc.field || !strings.Contains(r.Str("detail"), tc.detailHas) {
+			if got := r.FieldOrReason(); r.Status != tc.status || got != tc.field || !strings.Contains(r.Str("detail"), tc.detailHas) {
 				t.Fatalf("status %d field %q, want %d %q %q: %s", r.Status, got, tc.status, tc.field, tc.detailHas, r.Raw)
 			}
 			if tc.intoDetail && r.Str("into") != tc.into {

@@ -236,7 +236,7 @@ func TestRules_applyToServiceDoneFromTheirStart(t *testing.T) {
 		t.Fatalf("a rider's view of the rules: %s", r.Raw)
 	}
 	h.Must(422, "GET", "/v1/rules?street=zhifu", h.Worker(w), nil)                // another street's: no such street for them
-	h.conflict("rule_exists", "POST", "/v1/rules", h.StreetAdmin("qishan"), rule) // same start again
+	h.Conflict("rule_exists", "POST", "/v1/rules", h.StreetAdmin("qishan"), rule) // same start again
 	h.Must(403, "POST", "/v1/rules", h.Staff("qishan", "tashan"), rule)
 	h.Must(403, "POST", "/v1/rules", h.Worker(w), rule)
 	if r := h.Do("POST", "/v1/rules", h.StreetAdmin("qishan"), testenv.With(rule, map[string]any{"street": "zhifu"})); r.Status != 422 || r.Field() != "street" {

@@ -128,27 +128,6 @@ func (h *harness) balance(worker string) int64 {
 	return b
 }
 
-// conflict makes a request (with any headers as name, value pairs) that
-// must be refused with a 409 naming reason (the problem's "reason", what
-// clients show their own words by).
-func (h *harness) conflict(reason, method, path, token string, body any, headers ...string) testenv.Response {
-	h.t.Helper()
-	r := h.Must(409, method, path, token, body, headers...)
-	if got := r.Str("reason"); got != reason {
-		h.t.Fatalf("%s %s: reason %q, want %q: %s", method, path, got, reason, r.Raw)
-	}
-	return r
-}
-
-// fieldOrReason is the field of a problem's first error or, on a 409, the
-// problem's reason: what a table of refusals expects of each.
-func fieldOrReason(r testenv.Response) string {
-	if r.Status == 409 {
-		return r.Str("reason")
-	}
-	return r.Field()
-}
-
 func (h *harness) count(sql string, args ...any) int {
 	h.t.Helper()
 	var n int

@@ -65,7 +65,7 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 	if c.Str("status") != "cancelled" || c.Num("balance") != 100 || h.stock(item) != 5 {
 		t.Fatalf("cancelled: %s, stock %d", c.Raw, h.stock(item))
 	}
-	h.conflict("redemption_not_cancellable", "POST", "/v1/redemptions/"+id+"/cancel", h.Worker(w), map[string]any{"reason": "again"})
+	h.Conflict("redemption_not_cancellable", "POST", "/v1/redemptions/"+id+"/cancel", h.Worker(w), map[string]any{"reason": "again"})
 	// Staff hand an item over; a fulfilled redemption is final.
 	second := h.redeem(h.Worker(w), item, 1, uuid.NewString(), 201).Str("id")
 	h.Must(403, "POST", "/v1/redemptions/"+second+"/fulfil", h.Worker(w), nil)
@@ -74,9 +74,9 @@ func TestRedeem_takesPointsAndStockAndAnswersARetryWithTheFirstAnswer(t *testing
 	if f.Str("status") != "fulfilled" || f.Str("closed_by") == "" {
 		t.Fatalf("fulfilled: %s", f.Raw)
 	}
-	h.conflict("redemption_not_fulfillable", "POST", "/v1/redemptions/"+second+"/fulfil", h.StreetAdmin("qishan"), nil)
-	h.conflict("redemption_not_fulfillable", "POST", "/v1/redemptions/"+id+"/fulfil", h.StreetAdmin("qishan"), nil)
-	h.conflict("redemption_not_cancellable", "POST", "/v1/redemptions/"+second+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "x"})
+	h.Conflict("redemption_not_fulfillable", "POST", "/v1/redemptions/"+second+"/fulfil", h.StreetAdmin("qishan"), nil)
+	h.Conflict("redemption_not_fulfillable", "POST", "/v1/redemptions/"+id+"/fulfil", h.StreetAdmin("qishan"), nil)
+	h.Conflict("redemption_not_cancellable", "POST", "/v1/redemptions/"+second+"/cancel", h.StreetAdmin("qishan"), map[string]any{"reason": "x"})
 	// The worker's community staff see it too; the entry names who placed it.
 	h.Must(200, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "tashan"), nil)
 	h.Must(404, "GET", "/v1/redemptions/"+second, h.Staff("qishan", "changsheng"), nil)
@@ -155,17 +155,17 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 				headers = []string{"Idempotency-Key", tc.key}
 			}
 			r := h.Do("POST", "/v1/redemptions", tc.token, tc.body, headers...)
-			if got := fieldOrReason(r); r.Status != tc.status || got != tc.field || r.Str("detail") == "" {
+			if got := r.FieldOrReason(); r.Status != tc.status || got != tc.field || r.Str("detail") == "" {
 				t.Fatalf("status %d field %q, want %d %q: %s", r.Status, got, tc.status, tc.field, r.Raw)
 			}
 		})
 	}
 	// The two conflicts say what was in the way: the balance, the stock.
-	if r := h.conflict("insufficient_balance", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 4},
+	if r := h.Conflict("insufficient_balance", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 4},
 		"Idempotency-Key", "k7b"); r.Num("balance") != 100 {
 		t.Errorf("too dear: %s", r.Raw)
 	}
-	if r := h.conflict("out_of_stock", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 6},
+	if r := h.Conflict("out_of_stock", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 6},
 		"Idempotency-Key", "k8b"); r.Num("stock") != 5 {
 		t.Errorf("more than the stock: %s", r.Raw)
 	}
@@ -179,8 +179,8 @@ func TestRedeem_badInputAnswersClearlyAndChangesNothing(t *testing.T) {
 		{map[string]any{"points": 0, "reason": "调整"}, 422, "points"},
 		{map[string]any{"points": -101, "reason": "扣回误发积分"}, 409, "insufficient_balance"},
 	} {
-		if r := h.Do("POST", "/v1/accounts/"+w+"/adjustments", h.District(), tc.body); r.Status != tc.status || fieldOrReason(r) != tc.field {
-			t.Errorf("adjust %v: %d %q %s", tc.body, r.Status, fieldOrReason(r), r.Raw)
+		if r := h.Do("POST", "/v1/accounts/"+w+"/adjustments", h.District(), tc.body); r.Status != tc.status || r.FieldOrReason() != tc.field {
+			t.Errorf("adjust %v: %d %q %s", tc.body, r.Status, r.FieldOrReason(), r.Raw)
 		}
 	}
 	h.Must(403, "POST", "/v1/accounts/"+w+"/adjustments", h.Worker(w), map[string]any{"points": 10, "reason": "自己加分"})
@@ -422,7 +422,7 @@ func TestShop_storesItemsAndRestockByRoleAndScope(t *testing.T) {
 			t.Errorf("quantity %v: %d %s", q, r.Status, r.Raw)
 		}
 	}
-	h.conflict("stock_over_max", "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": 1000000})
+	h.Conflict("stock_over_max", "POST", "/v1/items/"+streetItem+"/restock", h.StreetAdmin("qishan"), map[string]any{"quantity": 1000000})
 	if s := h.stock(streetItem); s != 25 {
 		t.Fatalf("stock %d after refused restocks", s)
 	}
@@ -554,7 +554,7 @@ func TestRedeem_aWorkerWhoLeftIsRefused(t *testing.T) {
 	h.eventually(func() bool {
 		return h.count("SELECT count(*) FROM accounts WHERE worker_id = $1 AND status = 'left'", w) == 1
 	})
-	h.conflict("worker_left", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 1},
+	h.Conflict("worker_left", "POST", "/v1/redemptions", h.Worker(w), map[string]any{"item_id": item, "quantity": 1},
 		"Idempotency-Key", uuid.NewString())
 	if b, s := h.balance(w), h.stock(item); b != 100 || s != 5 {
 		t.Fatalf("balance %d stock %d after a refused redemption", b, s)

@@ -67,7 +67,7 @@ func TestEnterprises_closeFlagsThemAndListsFilterByStatus(t *testing.T) {
 	if got := h.Must(200, "GET", "/v1/enterprises/"+cainiao, h.StreetAdmin("qishan"), nil); got.Str("status") != "closed" || got.Str("closed_on") != today {
 		t.Errorf("read after closing = %s", got.Raw)
 	}
-	h.conflict("enterprise_closed", "POST", path, staff, good)
+	h.Conflict("enterprise_closed", "POST", path, staff, good)
 
 	qishan := h.StreetAdmin("qishan")
 	for _, tc := range []struct{ name, token, query, want string }{

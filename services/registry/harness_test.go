@@ -211,17 +211,6 @@ func (h *harness) registerWorker(serial int, community string) string {
 	return r.Str("id")
 }
 
-// conflict makes a request that must be refused with a 409 naming reason
-// (the problem's "reason", what clients show their own words by).
-func (h *harness) conflict(reason, method, path, token string, body any) testenv.Response {
-	h.t.Helper()
-	r := h.Must(409, method, path, token, body)
-	if got := r.Str("reason"); got != reason {
-		h.t.Fatalf("%s %s: reason %q, want %q: %s", method, path, got, reason, r.Raw)
-	}
-	return r
-}
-
 func (h *harness) count(table string) int {
 	h.t.Helper()
 	var n int

@@ -10,11 +10,11 @@ func TestOrg_onlyAdminsCreateAndEachSeesTheirScope(t *testing.T) {
 	h.seedOrg()
 
 	h.Must(403, "POST", "/v1/streets", h.StreetAdmin("qishan"), map[string]any{"code": "baishi", "name": "白石街道"})
-	h.conflict("street_exists", "POST", "/v1/streets", h.District(), map[string]any{"code": "qishan", "name": "奇山街道"})
+	h.Conflict("street_exists", "POST", "/v1/streets", h.District(), map[string]any{"code": "qishan", "name": "奇山街道"})
 	h.Must(404, "POST", "/v1/streets/jianshelu/communities", h.StreetAdmin("qishan"), map[string]any{"code": "x1", "name": "某社区"})
 	h.Must(404, "POST", "/v1/streets/nowhere/communities", h.District(), map[string]any{"code": "x2", "name": "某社区"})
 	h.Must(201, "POST", "/v1/streets/qishan/communities", h.StreetAdmin("qishan"), map[string]any{"code": "fushanlu", "name": "福山路社区"})
-	h.conflict("community_exists", "POST", "/v1/streets/qishan/communities", h.District(), map[string]any{"code": "fushanlu", "name": "福山路社区"})
+	h.Conflict("community_exists", "POST", "/v1/streets/qishan/communities", h.District(), map[string]any{"code": "fushanlu", "name": "福山路社区"})
 	if r := h.Do("POST", "/v1/streets", h.District(), map[string]any{"code": "Bad Code!", "name": "x"}); r.Status != 422 || r.Field() != "code" {
 		t.Errorf("bad code: %d %s", r.Status, r.Raw)
 	}
@@ -86,7 +86,7 @@ func TestEnterprises_registerListPatchWithinScope(t *testing.T) {
 	if c := r.Body["contact"].(map[string]any); c["mobile"] != "138****8000" {
 		t.Errorf("contact = %v", c)
 	}
-	dup := h.conflict("enterprise_exists", "POST", "/v1/enterprises", h.District(), body)
+	dup := h.Conflict("enterprise_exists", "POST", "/v1/enterprises", h.District(), body)
 	if dup.Str("existing_enterprise_id") != id {
 		t.Errorf("conflict = %s", dup.Raw)
 	}

@@ -186,7 +186,7 @@ func TestPairing_oneActivePerWorkerUntilEnded(t *testing.T) {
 	first := h.pair(w)
 
 	again := map[string]any{"worker_id": w, "staff_subject": "grid-wang", "staff_name": "王网格"}
-	r := h.conflict("pairing_exists", "POST", "/v1/pairings", h.Staff("qishan", "tashan"), again)
+	r := h.Conflict("pairing_exists", "POST", "/v1/pairings", h.Staff("qishan", "tashan"), again)
 	if r.Str("existing_pairing_id") != first {
 		t.Errorf("existing_pairing_id = %q, want %q: %s", r.Str("existing_pairing_id"), first, r.Raw)
 	}
@@ -203,8 +203,8 @@ func TestPairing_oneActivePerWorkerUntilEnded(t *testing.T) {
 	if ended.Str("status") != "ended" || ended.Str("ended_at") == "" || ended.Str("end_reason") != "网格员调岗" {
 		t.Errorf("ended = %s", ended.Raw)
 	}
-	h.conflict("pairing_ended", "POST", "/v1/pairings/"+first+"/end", h.District(), map[string]any{"reason": "again"})
-	h.conflict("pairing_ended", "POST", "/v1/pairings/"+first+"/contacts", h.District(),
+	h.Conflict("pairing_ended", "POST", "/v1/pairings/"+first+"/end", h.District(), map[string]any{"reason": "again"})
+	h.Conflict("pairing_ended", "POST", "/v1/pairings/"+first+"/contacts", h.District(),
 		map[string]any{"contacted_at": time.Now().Format(time.RFC3339), "method": "phone"})
 
 	second := h.Must(201, "POST", "/v1/pairings", h.Staff("qishan", "tashan"), again).Str("id")
@@ -260,7 +260,7 @@ func TestPairing_workerWhoLeftCannotBePaired(t *testing.T) {
 	h.seedOrg()
 	w := h.registerWorker(1, "tashan")
 	h.Must(200, "POST", "/v1/workers/"+w+"/leave", h.District(), map[string]any{"reason": "回老家"})
-	h.conflict("worker_left", "POST", "/v1/pairings", h.District(), map[string]any{"worker_id": w, "staff_subject": "grid-li", "staff_name": "李网格"})
+	h.Conflict("worker_left", "POST", "/v1/pairings", h.District(), map[string]any{"worker_id": w, "staff_subject": "grid-li", "staff_name": "李网格"})
 	if n := h.count("pairings"); n != 0 {
 		t.Errorf("pairings = %d, want 0", n)
 	}

@@ -26,15 +26,6 @@ func partyItems(t *testing.T, r testenv.Response) []map[string]any {
 	return out
 }
 
-// fieldOrReason is the field of a problem's first error or, on a 409, the
-// problem's reason.
-func fieldOrReason(r testenv.Response) string {
-	if r.Status == 409 {
-		return r.Str("reason")
-	}
-	return r.Field()
-}
-
 // partyStatus reads the worker's political status as the district sees it.
 func (h *harness) partyStatus(id string) string {
 	h.t.Helper()
@@ -191,7 +182,7 @@ func TestPartyStatus_refusedStepsWriteNothingAndEmitNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := h.Do("POST", "/v1/workers/"+c.worker+"/political-status", c.token, c.body)
-			if got := fieldOrReason(r); r.Status != c.status || got != c.field {
+			if got := r.FieldOrReason(); r.Status != c.status || got != c.field {
 				t.Fatalf("answer = %d on %q, want %d on %q: %s", r.Status, got, c.status, c.field, r.Raw)
 			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
@@ -345,7 +336,7 @@ func TestTransfer_badInputsWriteNothingAndEmitNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := h.Do("POST", "/v1/workers/"+c.worker+"/transfer", c.token, c.body)
-			if got := fieldOrReason(r); r.Status != c.status || got != c.field {
+			if got := r.FieldOrReason(); r.Status != c.status || got != c.field {
 				t.Fatalf("answer = %d on %q, want %d on %q: %s", r.Status, got, c.status, c.field, r.Raw)
 			}
 		})

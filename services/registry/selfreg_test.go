@@ -135,13 +135,13 @@ func TestSelfRegistration_refusesConflictsWithoutNamingAnotherWorker(t *testing.
 
 	// The ID number of a worker already in the ledger, under another mobile.
 	dupID := testenv.With(selfBody(31, "tashan"), map[string]any{"id_number": idNumber(30)})
-	r := h.conflict("id_number_registered", "POST", "/v1/self-registrations", h.enrolment(mobile(31)), dupID)
+	r := h.Conflict("id_number_registered", "POST", "/v1/self-registrations", h.enrolment(mobile(31)), dupID)
 	if strings.Contains(string(r.Raw), clerks) || r.Str("existing_worker_id") != "" {
 		t.Errorf("the conflict names the other worker: %s", r.Raw)
 	}
 	// The mobile of a worker a clerk registered: sign in instead.
 	sameMobile := testenv.With(selfBody(32, "tashan"), map[string]any{"mobile": mobile(30)})
-	r = h.conflict("mobile_registered", "POST", "/v1/self-registrations", h.enrolment(mobile(30)), sameMobile)
+	r = h.Conflict("mobile_registered", "POST", "/v1/self-registrations", h.enrolment(mobile(30)), sameMobile)
 	if !strings.Contains(r.Str("detail"), "sign in again") || strings.Contains(string(r.Raw), clerks) {
 		t.Errorf("mobile conflict = %s", r.Raw)
 	}
@@ -319,10 +319,10 @@ func TestSelfRegistrationDecisions(t *testing.T) {
 	}
 
 	// Deciding twice, or on a worker a clerk registered, is a conflict.
-	h.conflict("selfreg_decided", "POST", "/v1/workers/"+confirmed+"/confirm", h.District(), reason)
-	h.conflict("selfreg_decided", "POST", "/v1/workers/"+confirmed+"/reject", h.District(), reason)
-	h.conflict("selfreg_decided", "POST", "/v1/workers/"+rejected+"/confirm", h.District(), reason)
-	h.conflict("not_self_registered", "POST", "/v1/workers/"+clerks+"/confirm", h.District(), reason)
+	h.Conflict("selfreg_decided", "POST", "/v1/workers/"+confirmed+"/confirm", h.District(), reason)
+	h.Conflict("selfreg_decided", "POST", "/v1/workers/"+confirmed+"/reject", h.District(), reason)
+	h.Conflict("selfreg_decided", "POST", "/v1/workers/"+rejected+"/confirm", h.District(), reason)
+	h.Conflict("not_self_registered", "POST", "/v1/workers/"+clerks+"/confirm", h.District(), reason)
 
 	evs := h.Published("registry")
 	conf := ofType(evs, "nuanxin.registry.worker.confirmed")
@@ -353,9 +353,9 @@ func TestSelfRegistrationDecisions(t *testing.T) {
 	}
 	// A rejected worker is not in the ledger: they neither leave, check in
 	// nor are paired, and the refusal says why (not "left").
-	h.conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/leave", h.District(), map[string]any{"reason": "搬走"})
-	h.conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/checkins", h.District(), map[string]any{"channel": "offline"})
-	h.conflict("selfreg_rejected", "POST", "/v1/pairings", h.District(),
+	h.Conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/leave", h.District(), map[string]any{"reason": "搬走"})
+	h.Conflict("selfreg_rejected", "POST", "/v1/workers/"+rejected+"/checkins", h.District(), map[string]any{"channel": "offline"})
+	h.Conflict("selfreg_rejected", "POST", "/v1/pairings", h.District(),
 		map[string]any{"worker_id": rejected, "staff_subject": "grid-wang", "staff_name": "王网格"})
 }
 

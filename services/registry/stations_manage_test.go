@@ -199,8 +199,8 @@ func TestStations_patchAndCloseWithinScope(t *testing.T) {
 	if n := nearby(); n != 0 {
 		t.Errorf("nearby after closing = %d", n)
 	}
-	h.conflict("station_closed", "POST", path+"/close", staff, map[string]any{"reason": "again"})
-	h.conflict("station_closed", "PATCH", path, staff, map[string]any{"name": "x"})
+	h.Conflict("station_closed", "POST", path+"/close", staff, map[string]any{"reason": "again"})
+	h.Conflict("station_closed", "PATCH", path, staff, map[string]any{"name": "x"})
 	w := h.registerWorker(2, "tashan")
 	if r := h.Do("POST", "/v1/workers/"+w+"/checkins", staff, map[string]any{"channel": "station", "station_id": id}); r.Status != 422 || r.Field() != "station_id" {
 		t.Errorf("check-in at a closed station: %d %s", r.Status, r.Raw)

@@ -84,7 +84,7 @@ func TestRegisterWorker_sameIDNumberTwiceIsConflictNamingTheFirst(t *testing.T) 
 	first := h.registerWorker(7, "tashan")
 	again := workerBody(7, "jianshelu")
 	again["mobile"] = mobile(8)
-	r := h.conflict("worker_exists", "POST", "/v1/workers", h.District(), again)
+	r := h.Conflict("worker_exists", "POST", "/v1/workers", h.District(), again)
 	if got := r.Str("existing_worker_id"); got != first {
 		t.Errorf("existing_worker_id = %q, want %q (%s)", got, first, r.Raw)
 	}
@@ -305,8 +305,8 @@ func TestUpdateAndLeave_emitEventsAndRefuseRepeats(t *testing.T) {
 	if r.Str("status") != "left" {
 		t.Errorf("status = %q", r.Str("status"))
 	}
-	h.conflict("worker_left", "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": "again"})
-	h.conflict("worker_left", "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
+	h.Conflict("worker_left", "POST", "/v1/workers/"+id+"/leave", staff, map[string]any{"reason": "again"})
+	h.Conflict("worker_left", "POST", "/v1/workers/"+id+"/checkins", h.Worker(id), map[string]any{"channel": "online"})
 
 	evs := h.Published("registry")
 	updated := ofType(evs, "nuanxin.registry.worker.updated")

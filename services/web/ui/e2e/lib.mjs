@@ -155,10 +155,12 @@ export async function until(page, fn, { timeout = 60000, interval = 500, what = 
 
 /**
  * A w × h JPEG made in page's browser, standing for a camera's picture of
- * something: a coloured gradient with label written large across it.
+ * something: a coloured gradient with label written large across it, and
+ * grain (a camera's noise, each channel moved by up to ± grain / 2: what
+ * makes its pictures megabytes; 512 is noise and nothing else).
  */
-export async function pictureJPEG(page, w, h, label) {
-  const b64 = await page.evaluate(async ([w, h, label]) => {
+export async function pictureJPEG(page, w, h, label, { grain = 48 } = {}) {
+  const b64 = await page.evaluate(async ([w, h, label, grain]) => {
     const c = document.createElement('canvas')
     c.width = w
     c.height = h
@@ -173,15 +175,14 @@ export async function pictureJPEG(page, w, h, label) {
     ctx.textAlign = 'center'
     ctx.textBaseline = 'middle'
     ctx.fillText(label, w / 2, h / 2)
-    // A camera's grain, which is what makes its pictures megabytes.
     const img = ctx.getImageData(0, 0, w, h)
-    for (let i = 0; i < img.data.length; i++) if (i % 4 !== 3) img.data[i] += ((Math.random() * 48) | 0) - 24
+    for (let i = 0; i < img.data.length; i++) if (i % 4 !== 3) img.data[i] += ((Math.random() * grain) | 0) - grain / 2
     ctx.putImageData(img, 0, 0)
     const blob = await new Promise((r) => c.toBlob(r, 'image/jpeg', 0.95))
     const bytes = new Uint8Array(await blob.arrayBuffer())
     let s = ''
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
     return btoa(s)
-  }, [w, h, label])
+  }, [w, h, label, grain])
   return Buffer.from(b64, 'base64')
 }

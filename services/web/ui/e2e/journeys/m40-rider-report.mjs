@@ -3,7 +3,7 @@
 // its photo; a second one at the same spot is told "附近已有人报告"
 // before sending; and one written without a signal is kept on the phone
 // (IndexedDB) and sent once when the signal returns.
-import { assert, riderSignIn } from '../lib.mjs'
+import { assert, pictureJPEG, riderSignIn } from '../lib.mjs'
 
 export const phone = true
 // By 塔山社区党群服务驿站 (cmd/nuanxin/seed.go), where the phone says it is.
@@ -29,22 +29,8 @@ async function myReports(page) {
 }
 
 /** A JPEG of w × h random pixels, made in the browser: noise does not compress. */
-async function noisyJPEG(page, w, h) {
-  const b64 = await page.evaluate(async ([w, h]) => {
-    const c = document.createElement('canvas')
-    c.width = w
-    c.height = h
-    const ctx = c.getContext('2d')
-    const img = ctx.createImageData(w, h)
-    for (let i = 0; i < img.data.length; i++) img.data[i] = i % 4 === 3 ? 255 : (Math.random() * 256) | 0
-    ctx.putImageData(img, 0, 0)
-    const blob = await new Promise((r) => c.toBlob(r, 'image/jpeg', 0.95))
-    const bytes = new Uint8Array(await blob.arrayBuffer())
-    let s = ''
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-    return btoa(s)
-  }, [w, h])
-  return Buffer.from(b64, 'base64')
+function noisyJPEG(page, w, h) {
+  return pictureJPEG(page, w, h, '', { grain: 512 })
 }
 
 /** Picks a category, and writes the note. */
